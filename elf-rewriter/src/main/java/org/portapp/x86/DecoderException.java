@@ -1,0 +1,14 @@
+package org.portapp.x86;
+
+/** The one error type of org.portapp.x86: the native decoder could not be loaded or used. */
+public class DecoderException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public DecoderException(String message) {
+        super(message);
+    }
+
+    public DecoderException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
