@@ -1,0 +1,55 @@
+package org.portapp.syscalls;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Renders docs/syscalls.md: every syscall with its arguments, its status
+ * (from the shim module manifests only) and the module answering it.
+ */
+public final class DocsGenerator {
+    private DocsGenerator() {
+    }
+
+    public static String markdown(SyscallTable table, ShimModules modules) {
+        Map<SyscallStatus, Integer> totals = new EnumMap<>(SyscallStatus.class);
+        for (SyscallStatus st : SyscallStatus.values()) {
+            totals.put(st, 0);
+        }
+        StringBuilder rows = new StringBuilder();
+        for (Syscall s : table.all()) {
+            SyscallStatus st = modules.status(s);
+            totals.merge(st, 1, Integer::sum);
+            String args = s.args().isEmpty() ? "—"
+                    : s.args().stream().map(a -> "`" + a.declaration() + "`").collect(Collectors.joining(", "));
+            String module = modules.handler(s).map(ShimModule::name).orElse("");
+            rows.append("| ").append(s.nr()).append(" | `").append(s.name()).append("`")
+                    .append(s.isExtension() ? " (port-app)" : "")
+                    .append(" | ").append(args)
+                    .append(" | ").append(st.name().toLowerCase())
+                    .append(" | ").append(module).append(" |\n");
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("<!-- GENERATED FILE - DO NOT EDIT. Regenerate with org.portapp.syscalls.GenerateDocs\n"
+                + "     (syscall-table) from syscalls.tsv and posix-shim/*/module.conf. -->\n\n");
+        b.append("# Syscalls and the POSIX shim\n\n");
+        b.append("Every Linux x86_64 syscall (64-bit ABI) and port-app's extension numbers (>= ")
+                .append(Syscall.FIRST_EXTENSION_NR).append("), with how the shim answers it. ")
+                .append("The status comes only from the module manifests: *provided* = implemented by the module, ")
+                .append("*stubbed* = answered with a fixed result, *missing* = no module answers it (the platform's ")
+                .append("unhandled-syscall path does: linuxu passes it to the host, the unikernel returns -ENOSYS).\n\n");
+        b.append("Modules: ");
+        b.append(modules.modules().isEmpty() ? "none yet"
+                : modules.modules().stream().map(m -> "`" + m.name() + "`").collect(Collectors.joining(", ")));
+        b.append(" (").append(modules.modules().size()).append(", in init order).\n\n");
+        b.append("| status | syscalls |\n|---|---|\n");
+        for (SyscallStatus st : SyscallStatus.values()) {
+            b.append("| ").append(st.name().toLowerCase()).append(" | ").append(totals.get(st)).append(" |\n");
+        }
+        b.append("| total | ").append(table.size()).append(" |\n\n");
+        b.append("| nr | name | arguments | status | module |\n|---|---|---|---|---|\n");
+        b.append(rows);
+        return b.toString();
+    }
+}

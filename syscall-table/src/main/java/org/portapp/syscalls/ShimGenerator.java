@@ -1,0 +1,241 @@
+package org.portapp.syscalls;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Generates the shim's C dispatch tables, init sequence and per-syscall entry
+ * stubs for a selection of modules (see docs/architecture.md, "The shim entry
+ * ABI"). Output: {@code shim_syscalls.h}, {@code shim_table.c},
+ * {@code shim_entries.S}.
+ */
+public final class ShimGenerator {
+    public static final String HEADER = "shim_syscalls.h";
+    public static final String TABLE = "shim_table.c";
+    public static final String ENTRIES = "shim_entries.S";
+
+    /**
+     * Syscalls whose entries must change the app's stack; their
+     * {@code shim_entry_special_<name>} is hand-written in posix-shim/core.
+     */
+    public static final Set<String> SPECIAL = Set.of("rt_sigreturn", "clone", "vfork", "clone3");
+
+    private final SyscallTable table;
+    private final List<ShimModule> selected;
+    /** syscall name -> selected module answering it, in table order. */
+    private final Map<String, ShimModule> handled;
+
+    /**
+     * @param selected the modules to build in, in init order (e.g. from
+     *                 {@link ShimModules#resolve}); their {@code needs} must be selected too
+     */
+    public ShimGenerator(SyscallTable table, List<ShimModule> selected) {
+        this.table = table;
+        this.selected = List.copyOf(selected);
+        Set<String> names = this.selected.stream().map(ShimModule::name).collect(Collectors.toSet());
+        Map<String, ShimModule> h = new LinkedHashMap<>();
+        for (ShimModule m : this.selected) {
+            for (String need : m.needs()) {
+                if (!names.contains(need)) {
+                    throw new SyscallTableException("module '" + m.name() + "' needs '" + need
+                            + "', which is not selected");
+                }
+            }
+            for (String s : m.handles()) {
+                table.byName(s).orElseThrow(() -> new SyscallTableException(
+                        "module '" + m.name() + "' answers unknown syscall '" + s + "'"));
+                ShimModule prev = h.putIfAbsent(s, m);
+                if (prev != null) {
+                    throw new SyscallTableException("syscall '" + s + "' is answered by both '" + prev.name()
+                            + "' and '" + m.name() + "'");
+                }
+            }
+        }
+        this.handled = h;
+    }
+
+    /** Writes the three files into {@code outDir} (created if needed). */
+    public void writeTo(Path outDir) {
+        try {
+            Files.createDirectories(outDir);
+            Files.writeString(outDir.resolve(HEADER), header(), StandardCharsets.UTF_8);
+            Files.writeString(outDir.resolve(TABLE), tableC(), StandardCharsets.UTF_8);
+            Files.writeString(outDir.resolve(ENTRIES), entriesS(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SyscallTableException("cannot write generated shim files to " + outDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean isHandled(Syscall s) {
+        return handled.containsKey(s.name());
+    }
+
+    private String banner(String commentStart, String linePrefix, String commentEnd) {
+        String mods = selected.isEmpty() ? "(none)"
+                : selected.stream().map(ShimModule::name).collect(Collectors.joining(" "));
+        return commentStart + "\n"
+                + linePrefix + "GENERATED FILE - DO NOT EDIT.\n"
+                + linePrefix + "Written by org.portapp.syscalls.ShimGenerator (syscall-table) from\n"
+                + linePrefix + "syscalls.tsv and the module.conf manifests of the selected modules:\n"
+                + linePrefix + "  " + mods + "\n"
+                + commentEnd + "\n";
+    }
+
+    /** Contents of {@code shim_syscalls.h}. */
+    public String header() {
+        StringBuilder b = new StringBuilder();
+        b.append(banner("/*", " * ", " */"));
+        b.append("#ifndef PORTAPP_SHIM_SYSCALLS_H\n#define PORTAPP_SHIM_SYSCALLS_H\n\n");
+        b.append("/* x86_64 syscall numbers (and port-app extensions >= ")
+                .append(Syscall.FIRST_EXTENSION_NR).append("). */\n");
+        for (Syscall s : table.all()) {
+            b.append("#define SHIM_NR_").append(s.name()).append(' ').append(s.nr()).append('\n');
+        }
+        b.append("#define SHIM_NR_COUNT ").append(table.maxNumber() + 1).append("\n\n");
+        b.append("#ifndef __ASSEMBLER__\n\n");
+        b.append("/* Every handler takes the six raw argument registers and returns the\n"
+                + " * Linux result (-errno on error). */\n");
+        b.append("typedef long (*shim_handler_t)(long, long, long, long, long, long);\n\n");
+        b.append("/* Handlers of the selected modules (provided and stubbed). */\n");
+        for (Syscall s : table.all()) {
+            if (isHandled(s)) {
+                b.append("long sys_").append(s.name()).append("(long, long, long, long, long, long);")
+                        .append(" /* ").append(handled.get(s.name()).name()).append(" */\n");
+            }
+        }
+        b.append("\n/* Name of each number, NULL where the number is unused. */\n");
+        b.append("extern const char *const shim_syscall_names[SHIM_NR_COUNT];\n");
+        b.append("/* Handler of each number, NULL where no selected module answers it. */\n");
+        b.append("extern const shim_handler_t shim_handlers[SHIM_NR_COUNT];\n");
+        b.append("/* Entry stub of each number (shim_entry_<nr>, or shim_entry_generic for\n"
+                + " * unused numbers); the loader writes these into the rewritten ELF's slots. */\n");
+        b.append("extern void *const shim_entries[SHIM_NR_COUNT];\n");
+        b.append("/* Calls each selected module's init function, in init order. */\n");
+        b.append("void shim_init_modules(void);\n\n");
+        b.append("#endif /* __ASSEMBLER__ */\n#endif /* PORTAPP_SHIM_SYSCALLS_H */\n");
+        return b.toString();
+    }
+
+    /** Contents of {@code shim_table.c}. */
+    public String tableC() {
+        StringBuilder b = new StringBuilder();
+        b.append(banner("/*", " * ", " */"));
+        b.append("#include <stddef.h>\n#include \"shim_syscalls.h\"\n\n");
+
+        b.append("const char *const shim_syscall_names[SHIM_NR_COUNT] = {\n");
+        for (Syscall s : table.all()) {
+            b.append("    [SHIM_NR_").append(s.name()).append("] = \"").append(s.name()).append("\",\n");
+        }
+        b.append("};\n\n");
+
+        b.append("const shim_handler_t shim_handlers[SHIM_NR_COUNT] = {\n");
+        for (Syscall s : table.all()) {
+            if (isHandled(s)) {
+                b.append("    [SHIM_NR_").append(s.name()).append("] = sys_").append(s.name()).append(",\n");
+            }
+        }
+        b.append("};\n\n");
+
+        b.append("/* Entry stubs, defined in shim_entries.S (assembly: they are not C functions,\n"
+                + " * so they are declared as opaque symbols and only their address is taken). */\n");
+        b.append("extern char shim_entry_generic[];\n");
+        for (Syscall s : table.all()) {
+            b.append("extern char shim_entry_").append(s.nr()).append("[];\n");
+        }
+        b.append("\nvoid *const shim_entries[SHIM_NR_COUNT] = {\n");
+        int next = 0;
+        for (Syscall s : table.all()) {
+            for (int gap = next; gap < s.nr(); gap++) { // unused numbers (plain C11, no range designators)
+                b.append("    [").append(gap).append("] = shim_entry_generic,\n");
+            }
+            b.append("    [SHIM_NR_").append(s.name()).append("] = shim_entry_").append(s.nr()).append(",\n");
+            next = s.nr() + 1;
+        }
+        b.append("};\n\n");
+
+        for (ShimModule m : selected) {
+            m.init().ifPresent(f -> b.append("void ").append(f).append("(void); /* ").append(m.name()).append(" */\n"));
+        }
+        b.append("\nvoid shim_init_modules(void)\n{\n");
+        for (ShimModule m : selected) {
+            m.init().ifPresent(f -> b.append("    ").append(f).append("(); /* ").append(m.name())
+                    .append(", order ").append(m.order()).append(" */\n"));
+        }
+        b.append("}\n");
+        return b.toString();
+    }
+
+    /** Contents of {@code shim_entries.S}. */
+    public String entriesS() {
+        StringBuilder b = new StringBuilder();
+        b.append(banner("/*", " * ", " */"));
+        b.append("""
+                /*
+                 * One entry per syscall number, reached by `call` from a rewritten site
+                 * with rax = number, arguments in rdi, rsi, rdx, r10, r8, r9, and the
+                 * app's red zone below [rsp + 8] already skipped by the trampoline.
+                 * Linux semantics: only rax (result), rcx and r11 may change. C may
+                 * clobber rdi, rsi, rdx, r8-r11 and the flags, so those are saved here
+                 * (rcx and r11 need not be); rbx, rbp, r12-r15 are callee-saved by C.
+                 * The shim is built with -mgeneral-regs-only, so no vector state.
+                 *
+                 * Provided numbers call sys_<name> directly (no table lookup). Numbers
+                 * no selected module answers go to shim_entry_generic (rax still holds
+                 * the number). rt_sigreturn, clone, vfork and clone3 change the app's
+                 * stack and go to hand-written shim_entry_special_<name> (posix-shim/core).
+                 */
+                	.text
+                """);
+        for (Syscall s : table.all()) {
+            String sym = "shim_entry_" + s.nr();
+            b.append("\n/* ").append(s.nr()).append(": ").append(s.signature()).append(" */\n");
+            b.append("\t.globl\t").append(sym).append('\n');
+            b.append("\t.type\t").append(sym).append(", @function\n");
+            b.append("\t.p2align 4\n");
+            b.append(sym).append(":\n");
+            if (SPECIAL.contains(s.name())) {
+                b.append("\tjmp\tshim_entry_special_").append(s.name()).append('\n');
+            } else if (isHandled(s)) {
+                b.append("""
+                        	pushfq
+                        	pushq	%rdi
+                        	pushq	%rsi
+                        	pushq	%rdx
+                        	pushq	%r10
+                        	pushq	%r8
+                        	pushq	%r9
+                        	pushq	%rbx			/* rbx keeps the unaligned rsp across the call */
+                        	movq	%rsp, %rbx
+                        	andq	$-16, %rsp
+                        	cld				/* the SysV ABI wants DF clear on entry */
+                        	movq	%r10, %rcx		/* 4th argument: Linux r10, C rcx */
+                        """);
+                b.append("\tcall\tsys_").append(s.name()).append('\n');
+                b.append("""
+                        	movq	%rbx, %rsp
+                        	popq	%rbx
+                        	popq	%r9
+                        	popq	%r8
+                        	popq	%r10
+                        	popq	%rdx
+                        	popq	%rsi
+                        	popq	%rdi
+                        	popfq
+                        	ret
+                        """);
+            } else {
+                b.append("\tjmp\tshim_entry_generic\n");
+            }
+            b.append("\t.size\t").append(sym).append(", .-").append(sym).append('\n');
+        }
+        b.append("\n\t.section .note.GNU-stack,\"\",@progbits\n");
+        return b.toString();
+    }
+}
