@@ -56,7 +56,10 @@ static int out_grow(Out *o, size_t cap)
 /* Zydis enumerates the 64-bit GPRs in encoding order, which is Reg's order. */
 static int gpr_index(ZydisRegister r)
 {
-    if (r == ZYDIS_REGISTER_NONE) {
+    /* Fast exit for everything that is not a GPR (none, flags, rip, vector ...):
+       the sweep asks this for every operand, and Zydis lists GPR8..GPR64 as
+       one contiguous block of its enum. */
+    if (r < ZYDIS_REGISTER_AL || r > ZYDIS_REGISTER_R15) {
         return -1;
     }
     ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
