@@ -1,0 +1,132 @@
+package org.portapp.rewrite;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.portapp.elf.EhFrame;
+import org.portapp.elf.ElfFile;
+import org.portapp.elf.ProgramHeader;
+import org.portapp.elf.SectionHeader;
+import org.portapp.elf.Symbol;
+import org.portapp.x86.DecodedCode;
+import org.portapp.x86.Decoder;
+import org.portapp.x86.InsnKind;
+
+/**
+ * Every executable byte of an ELF decoded by a linear sweep, plus what is known about
+ * where control can arrive: function starts (symbols, .eh_frame FDEs, the entry
+ * point) and the targets of every direct branch. Patches must never cover any of
+ * those except at their first byte.
+ */
+public final class Disassembly {
+    private final ElfFile elf;
+    private final Decoder decoder;
+    private final List<CodeRange> ranges;
+    private final NavigableSet<Long> functionStarts;
+    private final Set<Long> branchTargets;
+
+    private Disassembly(ElfFile elf, Decoder decoder, List<CodeRange> ranges, NavigableSet<Long> functionStarts,
+                        Set<Long> branchTargets) {
+        this.elf = elf;
+        this.decoder = decoder;
+        this.ranges = ranges;
+        this.functionStarts = functionStarts;
+        this.branchTargets = branchTargets;
+    }
+
+    public static Disassembly of(ElfFile elf, Decoder decoder) {
+        byte[] bytes = elf.bytes();
+        List<CodeRange> ranges = new ArrayList<>();
+        for (SectionHeader s : elf.sections()) {
+            if (s.isExecutable() && s.sh_size() > 0) {
+                ranges.add(decode(decoder, bytes, s.name(), s.sh_addr(), s.sh_offset(), s.sh_size()));
+            }
+        }
+        if (ranges.isEmpty()) {
+            // No section headers (or none marked executable): fall back to executable segments.
+            for (ProgramHeader p : elf.loadSegments()) {
+                if ((p.p_flags() & ProgramHeader.PF_X) != 0 && p.p_filesz() > 0) {
+                    ranges.add(decode(decoder, bytes, "segment@0x" + Long.toHexString(p.p_vaddr()), p.p_vaddr(),
+                            p.p_offset(), p.p_filesz()));
+                }
+            }
+        }
+        NavigableSet<Long> starts = new TreeSet<>();
+        for (Symbol sym : elf.symbols()) {
+            if (sym.isFunction()) {
+                starts.add(sym.st_value());
+            }
+        }
+        for (EhFrame.FunctionRange f : EhFrame.functionRanges(elf)) {
+            starts.add(f.start());
+        }
+        starts.add(elf.header().e_entry());
+        Set<Long> targets = new HashSet<>();
+        for (CodeRange r : ranges) {
+            DecodedCode c = r.code();
+            for (int i = 0; i < c.count(); i++) {
+                InsnKind k = c.kind(i);
+                if (k == InsnKind.JMP || k == InsnKind.JCC || k == InsnKind.CALL) {
+                    targets.add(c.branchTarget(i));
+                }
+            }
+        }
+        return new Disassembly(elf, decoder, Collections.unmodifiableList(ranges), Collections.unmodifiableNavigableSet(starts),
+                Collections.unmodifiableSet(targets));
+    }
+
+    private static CodeRange decode(Decoder decoder, byte[] bytes, String name, long vaddr, long offset, long size) {
+        if (size > Integer.MAX_VALUE) {
+            throw new org.portapp.elf.ElfException("executable range " + name + " is too large");
+        }
+        DecodedCode code = decoder.decode(bytes, (int) offset, (int) size, vaddr);
+        return new CodeRange(name, vaddr, offset, (int) size, code);
+    }
+
+    public ElfFile elf() {
+        return elf;
+    }
+
+    public Decoder decoder() {
+        return decoder;
+    }
+
+    public List<CodeRange> ranges() {
+        return ranges;
+    }
+
+    public NavigableSet<Long> functionStarts() {
+        return functionStarts;
+    }
+
+    /** True if control may arrive at {@code address} other than by falling through. */
+    public boolean isEntryPoint(long address) {
+        return branchTargets.contains(address) || functionStarts.contains(address);
+    }
+
+    public boolean isBranchTarget(long address) {
+        return branchTargets.contains(address);
+    }
+
+    public Optional<CodeRange> rangeOf(long address) {
+        for (CodeRange r : ranges) {
+            if (r.contains(address)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public long instructionCount() {
+        long n = 0;
+        for (CodeRange r : ranges) {
+            n += r.code().count();
+        }
+        return n;
+    }
+}
