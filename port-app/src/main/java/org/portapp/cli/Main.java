@@ -1,0 +1,111 @@
+package org.portapp.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.portapp.elf.ElfException;
+import org.portapp.rewrite.RewriteException;
+import org.portapp.syscalls.SyscallTableException;
+import org.portapp.x86.DecoderException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code port-app} command: analyze, rewrite and run unmodified Linux binaries. */
+@Command(name = "port-app", mixinStandardHelpOptions = true, version = "port-app 0.1.0",
+        description = {
+            "Runs unmodified Linux x86_64 applications as specialized single-application systems.",
+            "Each syscall instruction of the binary becomes a direct call into the POSIX shim.",
+            ""},
+        subcommands = {AnalyzeCommand.class, RewriteCommand.class, RunCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+            "  port-app analyze /bin/busybox",
+            "  port-app rewrite /bin/busybox -o busybox.rewritten",
+            "  port-app run --platform linuxu /bin/busybox -- sh -c 'echo hello'",
+            "", "Run 'port-app help COMMAND' for a command's options."})
+public final class Main implements Runnable {
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print Java stack traces on errors.")
+    boolean debug;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (analyze, rewrite, run)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (the app's own code for {@code run}). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setErr(new PrintWriter(System.err, true));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean debugOn = java.util.Arrays.asList(args).contains("--debug");
+            if (isUserError(ex)) {
+                cmd.getErr().println("port-app: error: " + ex.getMessage());
+                if (debugOn) {
+                    ex.printStackTrace(cmd.getErr());
+                }
+                return 1;
+            }
+            cmd.getErr().println("port-app: internal error: " + ex);
+            if (debugOn) {
+                ex.printStackTrace(cmd.getErr());
+            } else {
+                cmd.getErr().println("port-app: run again with --debug for the stack trace");
+            }
+            return 70;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("port-app: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try 'port-app " + commandPath(ex.getCommandLine())
+                    + "--help' for usage.");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    private static String commandPath(CommandLine cl) {
+        String name = cl.getCommandName();
+        return "port-app".equals(name) ? "" : name + " ";
+    }
+
+    private static boolean isUserError(Exception ex) {
+        return ex instanceof PortAppException || ex instanceof ElfException || ex instanceof RewriteException
+                || ex instanceof DecoderException || ex instanceof SyscallTableException;
+    }
+
+    /** The repository (or installation) root holding posix-shim/, platforms/ and test-apps/. */
+    static Path root() {
+        String prop = System.getProperty("portapp.root");
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop).toAbsolutePath().normalize();
+        }
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path p = jar; p != null; p = p.getParent()) {
+                if (Files.isDirectory(p.resolve("posix-shim")) && Files.isDirectory(p.resolve("platforms"))) {
+                    return p;
+                }
+            }
+        } catch (Exception ignored) {
+            // fall through to the error below
+        }
+        throw new PortAppException("cannot find the port-app installation (posix-shim/, platforms/); "
+                + "run through bin/port-app or set -Dportapp.root");
+    }
+
+    /** Where built platforms and rewritten binaries are cached. */
+    static Path cacheDir() {
+        String env = System.getenv("PORT_APP_CACHE");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("port-app");
+    }
+}
