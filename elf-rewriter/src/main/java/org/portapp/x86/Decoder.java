@@ -38,6 +38,8 @@ public final class Decoder {
      * Decodes {@code code[offset, offset+length)}, whose first byte is at {@code address}, by
      * linear sweep in one native call. A byte that does not start a valid instruction becomes
      * one {@link InsnKind#INVALID} instruction of length 1, and the sweep goes on at the next byte.
+     *
+     * @throws IndexOutOfBoundsException if the range is not inside {@code code}
      */
     public DecodedCode decode(byte[] code, int offset, int length, long address) {
         Objects.checkFromIndexSize(offset, length, code.length);
@@ -46,7 +48,11 @@ public final class Decoder {
                 (byte[]) r[4], (byte[]) r[5], (byte[]) r[6], (byte[]) r[7], (byte[]) r[8], (long[]) r[9]);
     }
 
-    /** Intel-syntax text of the first instruction in the range (for diagnostics); "(bad)" if none. */
+    /**
+     * Intel-syntax text of the first instruction in the range (for diagnostics); "(bad)" if none.
+     *
+     * @throws IndexOutOfBoundsException if the range is not inside {@code code}
+     */
     public String format(byte[] code, int offset, int length, long address) {
         Objects.checkFromIndexSize(offset, length, code.length);
         return NativeDecoder.format(code, offset, length, address);
