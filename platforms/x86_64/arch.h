@@ -1,0 +1,177 @@
+/*
+ * x86_64 platform base: the API the rest of the unikernel (shim, loader,
+ * drivers) builds on.  Freestanding C11; every function here is safe to call
+ * with interrupts disabled.
+ */
+#ifndef X86_64_ARCH_H
+#define X86_64_ARCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include "layout.h"
+
+#define NORETURN __attribute__((noreturn))
+#define ALIGNED(n) __attribute__((aligned(n)))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- port I/O, MSRs, control registers ---- */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+
+#define MSR_EFER        0xc0000080
+#define MSR_FS_BASE     0xc0000100
+#define MSR_GS_BASE     0xc0000101
+#define MSR_APIC_BASE   0x1b
+
+/* ---- string functions (lib.c); gcc may emit calls to these ---- */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* ---- console (serial.c, printf.c) ---- */
+void serial_init(void);
+void serial_putc(char c);
+void serial_write(const char *s, size_t n);
+int serial_getc_nonblock(void);              /* -1 when no byte is waiting */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- boot information (pvh.c) ---- */
+#define BOOT_MAX_REGIONS 64
+#define BOOT_MAX_MODULES 8
+struct mem_region { uint64_t base, size; uint32_t type; };   /* type: E820 (1 = RAM) */
+struct boot_module { uint64_t phys, size; const void *data; const char *cmdline; };
+struct boot_info {
+    const char *cmdline;                     /* never NULL ("" when none) */
+    uint32_t nregions;
+    struct mem_region regions[BOOT_MAX_REGIONS];
+    uint32_t nmodules;
+    struct boot_module modules[BOOT_MAX_MODULES];   /* the initrd is modules[0] */
+    uint64_t rsdp_phys;
+    uint64_t start_info_phys;
+};
+void pvh_parse(uint64_t start_info_phys, struct boot_info *bi);
+/* The value of "key=" in the command line, copied into buf; false if absent. */
+bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
+
+/* ---- CPU setup (cpu.c) ---- */
+void cpu_init(void);
+struct cpu_features { bool xsave, avx, pdpe1gb, invariant_tsc; uint64_t xcr0; uint32_t xsave_size; };
+extern struct cpu_features cpu_features;
+/* Kernel per-CPU data is reached through GS base; FS base is the app's. */
+struct percpu { struct percpu *self; uint64_t irq_count; uint64_t timer_ticks; };
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+/* ---- memory (mm.c) ---- */
+static inline void *phys_to_virt(uint64_t p) { return (void *)(DMAP_BASE + p); }
+uint64_t virt_to_phys_kernel(const void *v);   /* kernel image or direct map only */
+void mm_init(const struct boot_info *bi);
+uint64_t frame_alloc(void);                    /* zeroed 4 KiB frame; 0 when out of memory */
+void frame_free(uint64_t phys);
+uint64_t frames_free_count(void);
+uint64_t frames_total_count(void);
+
+/* Page protection bits for vm_map/vm_protect (PROT_* values of Linux). */
+#define VM_READ   1u
+#define VM_WRITE  2u
+#define VM_EXEC   4u
+#define VM_UNCACHED 8u
+/* Map one 4 KiB page va -> pa.  Returns 0, or -1 if va is already mapped,
+ * not page aligned, or a page table cannot be allocated. */
+int vm_map(uint64_t va, uint64_t pa, unsigned prot);
+/* Unmap; returns the physical address that was mapped, or 0 if none. */
+uint64_t vm_unmap(uint64_t va);
+/* Change the protection of a mapped 4 KiB page; -1 if not mapped. */
+int vm_protect(uint64_t va, unsigned prot);
+/* Translate; returns false if unmapped.  *prot gets VM_* bits if non-NULL. */
+bool vm_query(uint64_t va, uint64_t *pa, unsigned *prot);
+/* Allocate and map n zeroed pages at va; -1 (nothing left mapped) on failure. */
+int vm_alloc_range(uint64_t va, size_t n, unsigned prot);
+/* Unmap n pages at va and free their frames. */
+void vm_free_range(uint64_t va, size_t n);
+/* Map a device region uncached; returns its virtual address. */
+void *mmio_map(uint64_t phys, size_t size);
+
+/* ---- traps (trap.c, entry.S) ---- */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;      /* pushed by the CPU */
+};
+/* A handler returns true if it handled the trap (execution resumes at
+ * frame->rip, which it may change); false falls through to the fatal report. */
+typedef bool (*trap_handler_t)(struct trap_frame *f);
+void trap_init(void);
+void trap_set_handler(unsigned vector, trap_handler_t h);
+NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "  #n 0xaddr <sym+off>" lines for a frame-pointer chain. */
+void backtrace_print(uint64_t rip, uint64_t rbp);
+/* Symbolize a kernel address; returns false if unknown. */
+bool ksym_lookup(uint64_t addr, const char **name, uint64_t *offset);
+
+#define VEC_TIMER     0x40
+#define VEC_SPURIOUS  0xff
+
+/* ---- time (time.c) ---- */
+void time_init(void);
+uint64_t nanotime(void);                 /* ns since time_init, from the TSC */
+uint64_t tsc_hz(void);
+/* One-shot LAPIC timer: fire VEC_TIMER after ns (0 cancels). */
+void timer_oneshot_ns(uint64_t ns);
+/* Called from the timer interrupt (interrupts off); may be replaced by the scheduler. */
+extern void (*timer_hook)(void);
+/* Sleep with interrupts enabled and the CPU halted between timer interrupts. */
+void sleep_ns(uint64_t ns);
+void lapic_eoi(void);
+
+/* ---- power (power.c) ---- */
+/* Exit convention (see README.md): app exit code 0..255 -> QEMU status
+ * ((code << 1) | 1) & 0xff; a kernel panic -> QEMU status 255. */
+#define EXIT_PANIC_VALUE 0x7f
+NORETURN void power_off(int app_exit_code);
+NORETURN void power_off_panic(void);
+
+/* ---- entry point provided by the image (selftest.c, later the shim) ---- */
+void kmain(const struct boot_info *bi);
+
+#endif

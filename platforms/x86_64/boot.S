@@ -1,0 +1,138 @@
+/*
+ * PVH entry (the x86/HVM direct boot ABI used by QEMU -kernel on pc and
+ * microvm, Firecracker and Cloud Hypervisor).
+ *
+ * The VMM enters _pvh_start in 32-bit protected mode, paging off, flat 4 GiB
+ * CS/DS, interrupts off, with the physical address of struct hvm_start_info
+ * in %ebx.  We build throw-away page tables (identity, direct map and the
+ * -2 GiB kernel window, all pointing at the first 1 GiB with 2 MiB pages),
+ * enable long mode and NX, jump to the higher half and call
+ * arch_start(start_info_phys).  arch_start replaces these tables with the
+ * final 4 KiB-granular ones (NULL page unmapped, W^X).
+ */
+#include "layout.h"
+
+#define PA(x) ((x) - KERNEL_VMA)
+
+    .section .note.xen, "a"
+    .p2align 2
+    .long 4                 /* namesz: "Xen\0" */
+    .long 8                 /* descsz */
+    .long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+    .asciz "Xen"
+    .quad PA(_pvh_start)    /* QEMU reads a 64-bit value from an ELF64 note */
+
+    .section .boot.text, "ax"
+    .code32
+    .globl _pvh_start
+_pvh_start:
+    cli
+    cld
+    movl    $PA(boot_stack_top), %esp
+
+    /* Clear the early page tables (NOBITS; do not trust the loader). */
+    movl    $PA(early_pml4), %edi
+    xorl    %eax, %eax
+    movl    $(4 * 4096 / 4), %ecx
+    rep stosl
+
+    /* PML4[0] and PML4[256] (direct map) -> early_pdpt_lo, PML4[511] -> early_pdpt_hi */
+    movl    $PA(early_pdpt_lo), %eax
+    orl     $0x3, %eax
+    movl    %eax, PA(early_pml4)
+    movl    %eax, PA(early_pml4) + 256 * 8
+    movl    $PA(early_pdpt_hi), %eax
+    orl     $0x3, %eax
+    movl    %eax, PA(early_pml4) + 511 * 8
+
+    /* PDPT_lo[0] and PDPT_hi[510] (-2 GiB) -> early_pd */
+    movl    $PA(early_pd), %eax
+    orl     $0x3, %eax
+    movl    %eax, PA(early_pdpt_lo)
+    movl    %eax, PA(early_pdpt_hi) + 510 * 8
+
+    /* early_pd: 512 x 2 MiB, present|writable|PS */
+    movl    $PA(early_pd), %edi
+    movl    $0x83, %eax
+    movl    $512, %ecx
+1:  movl    %eax, (%edi)
+    movl    $0, 4(%edi)
+    addl    $0x200000, %eax
+    addl    $8, %edi
+    loop    1b
+
+    /* CR4.PAE */
+    movl    %cr4, %eax
+    orl     $(1 << 5), %eax
+    movl    %eax, %cr4
+    movl    $PA(early_pml4), %eax
+    movl    %eax, %cr3
+    /* EFER.LME | EFER.NXE (NX must be on before any PTE uses bit 63) */
+    movl    $0xc0000080, %ecx
+    rdmsr
+    orl     $((1 << 8) | (1 << 11)), %eax
+    wrmsr
+    /* CR0.PG | CR0.WP | CR0.PE */
+    movl    %cr0, %eax
+    orl     $((1 << 31) | (1 << 16) | 1), %eax
+    movl    %eax, %cr0
+
+    lgdt    PA(early_gdt_ptr)
+    ljmp    $0x08, $PA(long_entry)
+
+    .code64
+long_entry:
+    movabsq $high_entry, %rax
+    jmp     *%rax
+
+high_entry:
+    movl    $0x10, %eax
+    movl    %eax, %ds
+    movl    %eax, %es
+    movl    %eax, %ss
+    xorl    %eax, %eax
+    movl    %eax, %fs
+    movl    %eax, %gs
+    movabsq $boot_stack_top, %rsp
+    xorl    %ebp, %ebp
+
+    /* Clear .bss (the early page tables live after __bss_end). */
+    movabsq $__bss_start, %rdi
+    movabsq $__bss_end, %rcx
+    subq    %rdi, %rcx
+    shrq    $3, %rcx
+    xorl    %eax, %eax
+    rep stosq
+
+    movl    %ebx, %edi          /* start_info physical address, zero-extended */
+    call    arch_start
+2:  cli
+    hlt
+    jmp     2b
+
+    .section .boot.data, "aw"
+    .p2align 3
+early_gdt:
+    .quad 0
+    .quad 0x00af9a000000ffff    /* 0x08: 64-bit code */
+    .quad 0x00cf92000000ffff    /* 0x10: data */
+early_gdt_end:
+early_gdt_ptr:
+    .word early_gdt_end - early_gdt - 1
+    .long PA(early_gdt)
+
+    .section .boot.pagetables, "aw", @nobits
+    .p2align 12
+early_pml4:    .skip 4096
+early_pdpt_lo: .skip 4096
+early_pdpt_hi: .skip 4096
+early_pd:      .skip 4096
+
+    /* Boot stack (kmain runs on it); the page below it is left unmapped
+     * as a guard once the final page tables are in place. */
+    .section .bss
+    .p2align 12
+    .globl boot_stack_guard, boot_stack_top
+boot_stack_guard: .skip 4096
+boot_stack:       .skip BOOT_STACK_SIZE
+boot_stack_top:

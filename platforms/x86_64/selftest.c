@@ -1,0 +1,123 @@
+/*
+ * Test kmain for the platform base, chosen by the kernel command line
+ * (QEMU -append):
+ *   selftest=hello   (default) print the hello line and boot facts, exit 0
+ *   selftest=timer   print the TSC frequency, sleep 50 ms on the LAPIC timer
+ *   selftest=null    dereference NULL (fault report, panic exit)
+ *   selftest=wxtext  write into kernel text (W^X: fault report)
+ *   selftest=mm      exercise vm_map/vm_protect/vm_unmap and the frame allocator
+ *   selftest=exit:N  exit with code N
+ * The real image links the shim's kmain instead of this file.
+ */
+#include "arch.h"
+
+static uint64_t parse_u64(const char *s)
+{
+    uint64_t v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    return v;
+}
+
+static void print_boot_facts(const struct boot_info *bi)
+{
+    kprintf("cmdline: \"%s\"\n", bi->cmdline);
+    for (uint32_t i = 0; i < bi->nregions; i++)
+        kprintf("memmap: 0x%016lx-0x%016lx type %u\n", bi->regions[i].base,
+                bi->regions[i].base + bi->regions[i].size, bi->regions[i].type);
+    for (uint32_t i = 0; i < bi->nmodules; i++)
+        kprintf("module %u: phys 0x%lx size %lu cmdline \"%s\"\n", i, bi->modules[i].phys,
+                bi->modules[i].size, bi->modules[i].cmdline);
+    kprintf("frames: %lu free of %lu (4 KiB)\n", frames_free_count(), frames_total_count());
+    kprintf("cpu: xsave %d avx %d xcr0 %#lx xsave area %u bytes, invariant tsc %d\n",
+            cpu_features.xsave, cpu_features.avx, cpu_features.xcr0, cpu_features.xsave_size,
+            cpu_features.invariant_tsc);
+}
+
+/* noinline + a frame of its own so the fault's backtrace has two levels. */
+static __attribute__((noinline)) int deref(volatile int *p)
+{
+    return *p;
+}
+
+static __attribute__((noinline)) void selftest_null(void)
+{
+    volatile int *volatile p = NULL;
+    kprintf("dereferencing NULL\n");
+    kprintf("read %d\n", deref(p));
+}
+
+static void selftest_timer(void)
+{
+    kprintf("tsc frequency: %lu Hz\n", tsc_hz());
+    uint64_t ticks0 = this_cpu()->timer_ticks, t0 = nanotime(), c0 = rdtsc();
+    sleep_ns(50 * 1000000ull);
+    uint64_t t1 = nanotime(), c1 = rdtsc(), ticks1 = this_cpu()->timer_ticks;
+    kprintf("slept %lu us (tsc delta %lu), timer interrupts %lu\n", (t1 - t0) / 1000, c1 - c0,
+            ticks1 - ticks0);
+    if (t1 - t0 < 50 * 1000000ull || ticks1 == ticks0)
+        panic("sleep_ns(50 ms) returned early or without a timer interrupt");
+    kprintf("timer ok\n");
+}
+
+static void check(bool ok, const char *what)
+{
+    if (!ok)
+        panic("mm selftest: %s", what);
+}
+
+static void selftest_mm(void)
+{
+    const uint64_t va = 0x400000;
+    uint64_t free0 = frames_free_count(), pa;
+    unsigned prot;
+    check(!vm_query(0, NULL, NULL), "NULL page is mapped");
+    check(vm_alloc_range(va, 4, VM_READ | VM_WRITE) == 0, "vm_alloc_range");
+    volatile uint64_t *p = (volatile uint64_t *)va;
+    p[0] = 0x1122334455667788ull;
+    p[3 * 512] = 42;
+    check(p[0] == 0x1122334455667788ull && p[3 * 512] == 42, "read back");
+    check(vm_query(va, &pa, &prot) && prot == (VM_READ | VM_WRITE), "vm_query");
+    check(*(uint64_t *)phys_to_virt(pa) == 0x1122334455667788ull, "direct map alias");
+    check(vm_map(va, pa, VM_READ) < 0, "double map refused");
+    check(vm_protect(va, VM_READ | VM_EXEC) == 0 && vm_query(va, NULL, &prot) &&
+          prot == (VM_READ | VM_EXEC), "vm_protect");
+    vm_free_range(va, 4);
+    check(!vm_query(va, NULL, NULL), "unmapped");
+    /* The 4 data frames come back; the (at most 3) page tables created for
+     * the range stay. */
+    check(frames_free_count() + 3 >= free0 && frames_free_count() <= free0, "frames returned");
+    check(vm_query((uint64_t)&selftest_mm, NULL, &prot) && prot == (VM_READ | VM_EXEC), "text is RX");
+    static const int ro = 1;
+    check(vm_query((uint64_t)&ro, NULL, &prot) && prot == VM_READ, "rodata is R+NX");
+    static int rw;
+    check(vm_query((uint64_t)&rw, NULL, &prot) && prot == (VM_READ | VM_WRITE), "data is RW+NX");
+    kprintf("mm ok: %lu frames free (was %lu)\n", frames_free_count(), free0);
+}
+
+void kmain(const struct boot_info *bi)
+{
+    char what[32];
+    if (!cmdline_get(bi->cmdline, "selftest", what, sizeof what))
+        memcpy(what, "hello", 6);
+    kprintf("hello from port-app kernel\n");
+    if (strcmp(what, "hello") == 0) {
+        print_boot_facts(bi);
+        kprintf("boot to hello: %lu us since time_init\n", nanotime() / 1000);
+        power_off(0);
+    } else if (strcmp(what, "timer") == 0) {
+        selftest_timer();
+        power_off(0);
+    } else if (strcmp(what, "null") == 0) {
+        selftest_null();
+    } else if (strcmp(what, "wxtext") == 0) {
+        kprintf("writing into kernel text\n");
+        *(volatile uint8_t *)(uint64_t)&kmain = 0xcc;
+    } else if (strcmp(what, "mm") == 0) {
+        selftest_mm();
+        power_off(0);
+    } else if (strncmp(what, "exit:", 5) == 0) {
+        power_off((int)parse_u64(what + 5));
+    }
+    panic("selftest '%s' did not end as expected", what);
+}
