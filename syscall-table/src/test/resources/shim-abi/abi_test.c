@@ -16,7 +16,7 @@ struct regs {
     unsigned long rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rflags;
 };
 void call_entry(struct regs *r, void *entry, long misalign);
-extern char shim_entry_generic[];
+void shim_entry_generic(void);
 
 static int failures;
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \

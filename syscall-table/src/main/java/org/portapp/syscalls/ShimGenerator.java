@@ -143,19 +143,20 @@ public final class ShimGenerator {
         }
         b.append("};\n\n");
 
-        b.append("/* Entry stubs, defined in shim_entries.S (assembly: they are not C functions,\n"
-                + " * so they are declared as opaque symbols and only their address is taken). */\n");
-        b.append("extern char shim_entry_generic[];\n");
+        b.append("/* Entry stubs (shim_entries.S, posix-shim/core). They follow the shim entry ABI,\n"
+                + " * not the C one: declared as functions only so their addresses can be taken,\n"
+                + " * never called from C. */\n");
+        b.append("void shim_entry_generic(void);\n");
         for (Syscall s : table.all()) {
-            b.append("extern char shim_entry_").append(s.nr()).append("[];\n");
+            b.append("void shim_entry_").append(s.nr()).append("(void);\n");
         }
         b.append("\nvoid *const shim_entries[SHIM_NR_COUNT] = {\n");
         int next = 0;
         for (Syscall s : table.all()) {
             for (int gap = next; gap < s.nr(); gap++) { // unused numbers (plain C11, no range designators)
-                b.append("    [").append(gap).append("] = shim_entry_generic,\n");
+                b.append("    [").append(gap).append("] = (void *)shim_entry_generic,\n");
             }
-            b.append("    [SHIM_NR_").append(s.name()).append("] = shim_entry_").append(s.nr()).append(",\n");
+            b.append("    [SHIM_NR_").append(s.name()).append("] = (void *)shim_entry_").append(s.nr()).append(",\n");
             next = s.nr() + 1;
         }
         b.append("};\n\n");
