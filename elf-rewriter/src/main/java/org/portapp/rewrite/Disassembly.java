@@ -44,6 +44,7 @@ public final class Disassembly {
         List<CodeRange> ranges = new ArrayList<>();
         for (SectionHeader s : elf.sections()) {
             if (s.isExecutable() && s.sh_size() > 0) {
+                requireMapped(elf, s);
                 ranges.add(decode(decoder, bytes, s.name(), s.sh_addr(), s.sh_offset(), s.sh_size()));
             }
         }
@@ -78,6 +79,17 @@ public final class Disassembly {
         }
         return new Disassembly(elf, decoder, Collections.unmodifiableList(ranges), Collections.unmodifiableNavigableSet(starts),
                 Collections.unmodifiableSet(targets));
+    }
+
+    /** An executable section must be loaded from the same file bytes, or patching it means nothing. */
+    private static void requireMapped(ElfFile elf, SectionHeader s) {
+        boolean mapped = elf.loadSegments().stream().anyMatch(p -> p.containsVaddr(s.sh_addr())
+                && p.p_offset() + (s.sh_addr() - p.p_vaddr()) == s.sh_offset()
+                && s.sh_addr() + s.sh_size() <= p.p_vaddr() + p.p_filesz());
+        if (!mapped) {
+            throw new org.portapp.elf.ElfException(elf.origin() + ": executable section " + s.name()
+                    + " is not inside a loadable segment at the matching file offset (corrupt ELF)");
+        }
     }
 
     private static CodeRange decode(Decoder decoder, byte[] bytes, String name, long vaddr, long offset, long size) {

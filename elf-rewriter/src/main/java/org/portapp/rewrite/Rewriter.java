@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.portapp.elf.ElfFile;
 import org.portapp.elf.ElfHeader;
@@ -53,14 +53,13 @@ public final class Rewriter {
         ElfFile elf = dis.elf();
         List<SiteOutcome> outcomes = new ArrayList<>();
         List<Window> windows = new ArrayList<>();
-        BitSet claimed = new BitSet();
-        long claimBase = dis.ranges().stream().mapToLong(CodeRange::vaddr).min().orElse(0);
+        NavigableMap<Long, Long> claimed = new TreeMap<>(); // window start -> end
         for (SyscallSite site : sites) {
-            Window w = chooseWindow(site, claimed, claimBase);
+            Window w = chooseWindow(site, claimed);
             if (w == null) {
                 outcomes.add(SiteOutcome.left(site, whyNoWindow(site)));
             } else {
-                claimed.set((int) (w.start() - claimBase), (int) (w.start() - claimBase + w.length()));
+                claimed.put(w.start(), w.start() + w.length());
                 windows.add(w);
                 outcomes.add(SiteOutcome.patched(site, w.start(), w.length()));
             }
@@ -105,7 +104,7 @@ public final class Rewriter {
         return result;
     }
 
-    private Window chooseWindow(SyscallSite site, BitSet claimed, long claimBase) {
+    private Window chooseWindow(SyscallSite site, NavigableMap<Long, Long> claimed) {
         DecodedCode c = site.range().code();
         int i = site.index();
         Window best = null;
@@ -121,7 +120,7 @@ public final class Rewriter {
                 if (first < 0 || last >= c.count()) {
                     continue;
                 }
-                Window w = validWindow(site, c, first, last, claimed, claimBase);
+                Window w = validWindow(site, c, first, last, claimed);
                 if (w != null) {
                     best = w;
                 }
@@ -130,7 +129,7 @@ public final class Rewriter {
         return best;
     }
 
-    private Window validWindow(SyscallSite site, DecodedCode c, int first, int last, BitSet claimed, long claimBase) {
+    private Window validWindow(SyscallSite site, DecodedCode c, int first, int last, NavigableMap<Long, Long> claimed) {
         long start = c.address(first);
         long end = c.address(last) + c.length(last);
         if (end - start < JMP_LEN) {
@@ -152,10 +151,9 @@ public final class Rewriter {
         if (nextFunction != null && nextFunction < end) {
             return null;
         }
-        int from = (int) (start - claimBase);
-        int to = (int) (end - claimBase);
-        if (claimed.nextSetBit(from) >= 0 && claimed.nextSetBit(from) < to) {
-            return null;
+        Map.Entry<Long, Long> before = claimed.floorEntry(end - 1);
+        if (before != null && before.getValue() > start) {
+            return null; // overlaps the window of an earlier site
         }
         return new Window(site, first, last, start, (int) (end - start));
     }
