@@ -1,0 +1,94 @@
+/* Internal interface of the linuxu platform (a Linux process hosting the
+ * shim). The loader, the SIGSYS fallback and the host passthrough share it. */
+#ifndef LINUXU_H
+#define LINUXU_H
+
+/* Everything is linked into one static image: hidden visibility lets
+ * position-independent code reach symbols RIP-relative, never via a GOT. */
+#pragma GCC visibility push(hidden)
+
+#include "shim/shim.h"
+
+/* ---- Raw host syscalls. The `syscall` instructions they expand to sit in
+ * the loader's text, which is the range Syscall User Dispatch always lets
+ * through, so the loader and the shim never trap on their own calls. */
+static inline long host_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+#define host_syscall0(n) host_syscall6((n), 0, 0, 0, 0, 0, 0)
+#define host_syscall1(n, a) host_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
+#define host_syscall2(n, a, b) host_syscall6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define host_syscall3(n, a, b, c) host_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define host_syscall4(n, a, b, c, d) host_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+/* x86_64 syscall numbers the platform uses itself. */
+enum {
+    NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_mmap = 9,
+    NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_rt_sigaction = 13,
+    NR_rt_sigprocmask = 14, NR_rt_sigreturn = 15, NR_pread64 = 17,
+    NR_clone = 56, NR_fork = 57, NR_vfork = 58, NR_execve = 59, NR_exit = 60,
+    NR_readlink = 89, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,
+    NR_getegid = 108, NR_rt_sigsuspend = 130, NR_prctl = 157,
+    NR_gettid = 186, NR_exit_group = 231, NR_openat = 257, NR_readlinkat = 267,
+    NR_getrandom = 318, NR_execveat = 322, NR_getcwd = 79, NR_clone3 = 435,
+};
+
+#define LINUXU_PAGE 4096UL
+#define PAGE_DOWN(x) ((unsigned long)(x) & ~(LINUXU_PAGE - 1))
+#define PAGE_UP(x) (((unsigned long)(x) + LINUXU_PAGE - 1) & ~(LINUXU_PAGE - 1))
+
+#define SIGSYS_NR 31
+#define SIGSYS_BIT (1UL << (SIGSYS_NR - 1))
+
+#define CLONE_VM 0x100UL
+#define CLONE_VFORK 0x4000UL
+#define SIGCHLD_NR 17
+
+/* ---- Loader state, written once before the app starts. */
+struct linuxu_map {
+    const char *spec;          /* "ORIG=IMAGE" as given, for re-exec */
+    const char *orig;
+    const char *image;
+};
+#define LINUXU_MAX_MAPS 32
+
+struct linuxu_state {
+    int trace;
+    const char *exe_path;      /* what the app sees as its own path */
+    const char *exe_abs;       /* absolute version: readlink("/proc/self/exe") */
+    int nmaps;
+    struct linuxu_map maps[LINUXU_MAX_MAPS];
+    unsigned long brk_start;   /* emulated program break */
+};
+extern struct linuxu_state linuxu;
+
+/* Syscall User Dispatch (sud.c). */
+extern unsigned long linuxu_sud_start, linuxu_sud_len;
+extern volatile unsigned char linuxu_sud_selector;
+void linuxu_sud_enable(void);           /* this thread; dies on failure */
+long linuxu_sud_enable_quiet(void);     /* this thread; returns the prctl result */
+void linuxu_install_sigsys(void);
+unsigned long linuxu_fallback_count(void);
+
+/* Host passthrough with interceptions (passthrough.c). */
+void linuxu_brk_init(unsigned long start);
+
+/* asm (start.S) */
+_Noreturn void linuxu_enter(unsigned long entry, unsigned long sp);
+void linuxu_sigreturn(void);    /* mov eax, 15; syscall */
+long linuxu_raw_clone(long nr, long a0, long a1, long a2, long a3, long a4);
+
+_Noreturn void linuxu_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,314 @@
+/* platform_unhandled_syscall on linuxu: issue the syscall to the host kernel
+ * from the loader's text, except for the few calls whose host meaning would
+ * be wrong for the app because the loader shares its process:
+ *
+ *   brk              the host break belongs to the loader: emulated
+ *   readlink(at)     "/proc/self/exe" names the loader: answer the app's path
+ *   execve(at)       the new program must run under the loader again
+ *   rt_sigaction     SIGSYS is the fallback path's: the app gets a virtual one;
+ *                    other handlers never block SIGSYS
+ *   rt_sigprocmask,  SIGSYS is never blocked (a blocked SIGSYS from Syscall
+ *   rt_sigsuspend    User Dispatch kills the process)
+ *   prctl            the app may not reconfigure Syscall User Dispatch
+ *   clone/fork/vfork children re-enable Syscall User Dispatch (not inherited)
+ */
+#include "linuxu.h"
+
+#define AT_FDCWD (-100)
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+
+/* ---- brk ---------------------------------------------------------------- */
+
+static unsigned long brk_cur;
+static volatile int brk_lock;
+
+void linuxu_brk_init(unsigned long start)
+{
+    linuxu.brk_start = start;
+    brk_cur = start;
+}
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define MAP_PRIVATE 0x02
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+/* Like Linux: the break moves in whole pages; a failed move (or an address
+ * below the start) returns the unchanged break. */
+static long emulated_brk(unsigned long want)
+{
+    while (__atomic_test_and_set(&brk_lock, __ATOMIC_ACQUIRE))
+        ;
+    unsigned long cur = brk_cur;
+    if (want >= linuxu.brk_start) {
+        unsigned long old_end = PAGE_UP(cur), new_end = PAGE_UP(want);
+        int ok = 1;
+        if (new_end > old_end) {
+            long r = host_syscall6(NR_mmap, (long)old_end, (long)(new_end - old_end),
+                                   PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (SHIM_IS_ERR(r) || (unsigned long)r != old_end) {
+                if (!SHIM_IS_ERR(r))
+                    host_syscall2(NR_munmap, r, new_end - old_end);
+                ok = 0;
+            }
+        } else if (new_end < old_end) {
+            host_syscall2(NR_munmap, new_end, old_end - new_end);
+        }
+        if (ok)
+            brk_cur = cur = want;
+    }
+    __atomic_clear(&brk_lock, __ATOMIC_RELEASE);
+    return (long)cur;
+}
+
+/* ---- /proc/self/exe ----------------------------------------------------- */
+
+static int is_self_exe(const char *p)
+{
+    return p && (strcmp(p, "/proc/self/exe") == 0 || strcmp(p, "/proc/thread-self/exe") == 0);
+}
+
+static long readlink_exe(char *buf, long size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    size_t n = strlen(linuxu.exe_abs);
+    if (n > (size_t)size)
+        n = (size_t)size;
+    memcpy(buf, linuxu.exe_abs, n);   /* readlink does not NUL-terminate */
+    return (long)n;
+}
+
+/* ---- execve ------------------------------------------------------------- */
+
+struct elf_probe_hdr {
+    unsigned char ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+/* 1 if `path` is an ELF the loader can run (x86_64, no PT_INTERP). */
+static int loadable_elf(const char *path)
+{
+    long fd = host_syscall4(NR_openat, AT_FDCWD, path, 0 /* O_RDONLY */ | 0x80000 /* O_CLOEXEC */, 0);
+    if (fd < 0)
+        return 0;
+    struct elf_probe_hdr h;
+    int ok = 0;
+    if (host_syscall4(NR_pread64, fd, &h, sizeof h, 0) == (long)sizeof h &&
+        memcmp(h.ident, "\177ELF", 4) == 0 && h.ident[4] == 2 && h.machine == 62 &&
+        h.phentsize == 56 && h.phnum > 0 && h.phnum < 256) {
+        ok = 1;
+        for (unsigned i = 0; i < h.phnum && ok; i++) {
+            uint32_t type;
+            if (host_syscall4(NR_pread64, fd, &type, 4, (long)(h.phoff + 56UL * i)) != 4 || type == 3)
+                ok = 0;   /* PT_INTERP: dynamically linked */
+        }
+    }
+    host_syscall1(NR_close, fd);
+    return ok;
+}
+
+static const char *map_image(const char *path)
+{
+    for (int i = 0; i < linuxu.nmaps; i++)
+        if (strcmp(linuxu.maps[i].orig, path) == 0)
+            return linuxu.maps[i].image;
+    return path;
+}
+
+/* The new program runs under a fresh copy of the loader (the host's
+ * /proc/self/exe is the loader here: issued from the loader's text, this
+ * lookup is the kernel's and is not intercepted), with the same options;
+ * the target goes through --map. Targets the loader cannot run (scripts,
+ * dynamically linked programs) are handed to the host unchanged, so shell
+ * scripts and system tools still work, outside the shim. */
+static long do_execve(const char *path, char *const argv[], char *const envp[])
+{
+    if (is_self_exe(path))
+        path = linuxu.exe_abs;
+    const char *image = map_image(path);
+    if (!loadable_elf(image))
+        return host_syscall3(NR_execve, path, argv, envp);
+
+    long argc = 0;
+    while (argv && argv[argc])
+        argc++;
+    long max = argc + 2 * linuxu.nmaps + 8;
+    long bytes = (long)PAGE_UP((unsigned long)max * sizeof(char *));
+    long mem = host_syscall6(NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (SHIM_IS_ERR(mem))
+        return mem;
+    const char **nv = (const char **)mem;
+    long k = 0;
+    nv[k++] = "portapp-linuxu";
+    if (linuxu.trace)
+        nv[k++] = "--trace";
+    for (int i = 0; i < linuxu.nmaps; i++) {
+        nv[k++] = "--map";
+        nv[k++] = linuxu.maps[i].spec;
+    }
+    nv[k++] = "--exe-path";
+    nv[k++] = path;
+    nv[k++] = "--";
+    nv[k++] = image;
+    if (argc == 0)
+        nv[k++] = path;
+    for (long i = 0; i < argc; i++)
+        nv[k++] = argv[i];
+    nv[k] = NULL;
+    long r = host_syscall3(NR_execve, "/proc/self/exe", nv, envp);
+    host_syscall2(NR_munmap, mem, bytes);
+    return r;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+struct k_sigaction {
+    unsigned long handler, flags, restorer, mask;
+};
+static struct k_sigaction app_sigsys;   /* what the app believes SIGSYS does */
+
+static long do_rt_sigaction(long sig, const struct k_sigaction *act, struct k_sigaction *old,
+                            long sigsetsize)
+{
+    if (sigsetsize != 8)
+        return -EINVAL;
+    if (sig == SIGSYS_NR) {
+        /* The real handler is the fallback path's; keep the app's wish so
+         * it reads back what it set (Go and others set every signal). */
+        struct k_sigaction prev = app_sigsys;
+        if (act)
+            app_sigsys = *act;
+        if (old)
+            *old = prev;
+        return 0;
+    }
+    if (!act)
+        return host_syscall4(NR_rt_sigaction, sig, 0, old, sigsetsize);
+    struct k_sigaction a = *act;
+    a.mask &= ~SIGSYS_BIT;
+    return host_syscall4(NR_rt_sigaction, sig, &a, old, sigsetsize);
+}
+
+/* rt_sigprocmask(how, set, old, size) and rt_sigsuspend(set, size) with
+ * SIGSYS taken out of the new mask. */
+static long sigmask_call(long nr, const long a[6])
+{
+    int susp = nr == NR_rt_sigsuspend;
+    const unsigned long *set = (const unsigned long *)(susp ? a[0] : a[1]);
+    long size = susp ? a[1] : a[3];
+    if (!set || size != 8 || (!susp && a[0] == 1 /* SIG_UNBLOCK */))
+        return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    unsigned long s = *set & ~SIGSYS_BIT;
+    if (susp)
+        return host_syscall2(nr, &s, size);
+    return host_syscall4(nr, a[0], &s, a[2], size);
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static long child_started(long r)
+{
+    if (r == 0)
+        linuxu_sud_enable_quiet();   /* the kernel does not inherit it */
+    return r;
+}
+
+/* clone without a new stack (with one it goes through the special entries).
+ * vfork, and CLONE_VM|CLONE_VFORK without a stack, become
+ * clone(CLONE_VFORK) WITHOUT CLONE_VM: the child returns through the shim's
+ * C frames, which would be overwritten under the suspended parent if the two
+ * shared the stack. The parent still waits until the child execs or exits;
+ * only memory sharing is lost, which POSIX vfork does not promise. */
+static long do_clone(unsigned long flags, const long args[6])
+{
+    if (flags & CLONE_VM) {
+        if (!(flags & CLONE_VFORK))
+            return -EINVAL;   /* a thread sharing our stack: cannot work */
+        flags &= ~CLONE_VM;
+    }
+    return child_started(host_syscall6(NR_clone, (long)flags, 0, args[2], args[3], args[4], 0));
+}
+
+static _Noreturn void do_exit(long nr, long code)
+{
+    if (linuxu.trace && nr == NR_exit_group)
+        shim_printk("port-app: linuxu: exit_group(%ld); %lu syscalls took the SUD fallback path\n",
+                    code, linuxu_fallback_count());
+    host_syscall1(nr, code);
+    __builtin_unreachable();
+}
+
+long platform_unhandled_syscall(long nr, const long a[6])
+{
+    switch (nr) {
+    case NR_brk:
+        return emulated_brk((unsigned long)a[0]);
+    case NR_readlink:
+        if (is_self_exe((const char *)a[0]))
+            return readlink_exe((char *)a[1], a[2]);
+        break;
+    case NR_readlinkat:
+        if (is_self_exe((const char *)a[1]))
+            return readlink_exe((char *)a[2], a[3]);
+        break;
+    case NR_execve:
+        return do_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
+    case NR_execveat: {
+        const char *p = (const char *)a[1];
+        if (p && p[0] && (p[0] == '/' || a[0] == AT_FDCWD) && a[4] == 0)
+            return do_execve(p, (char *const *)a[2], (char *const *)a[3]);
+        break;   /* fexecve and friends: host */
+    }
+    case NR_rt_sigaction:
+        return do_rt_sigaction(a[0], (const struct k_sigaction *)a[1], (struct k_sigaction *)a[2], a[3]);
+    case NR_rt_sigprocmask:
+    case NR_rt_sigsuspend:
+        return sigmask_call(nr, a);
+    case NR_prctl:
+        if (a[0] == PR_SET_SYSCALL_USER_DISPATCH)
+            return -EINVAL;
+        break;
+    case NR_clone:
+        return do_clone((unsigned long)a[0], a);
+    case NR_vfork:
+        return child_started(host_syscall6(NR_clone, (long)(CLONE_VFORK | SIGCHLD_NR), 0, 0, 0, 0, 0));
+    case NR_clone3:
+        /* With a stack it took the special entry; without one, a CLONE_VM
+         * child would share our stack. */
+        if (a[0] && a[1] >= 8 && (*(const unsigned long *)a[0] & CLONE_VM))
+            return -EINVAL;
+        return child_started(host_syscall6(nr, a[0], a[1], 0, 0, 0, 0));
+    case NR_fork:
+        return child_started(host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
+    case NR_exit_group:
+        do_exit(nr, a[0]);
+    }
+    return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+void platform_write_err(const char *buf, size_t len)
+{
+    while (len) {
+        long r = host_syscall3(NR_write, 2, buf, len);
+        if (r == -EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        buf += r;
+        len -= (size_t)r;
+    }
+}
+
+_Noreturn void platform_abort(int code)
+{
+    host_syscall1(NR_exit_group, code);
+    __builtin_unreachable();
+}

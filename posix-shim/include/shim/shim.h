@@ -1,0 +1,89 @@
+/* The API between the POSIX shim's modules, its core and the platform that
+ * hosts it (linuxu: a Linux process; later: the ring-0 unikernel).
+ *
+ * Everything here is freestanding: no libc. Modules are compiled with
+ * -ffreestanding -fno-builtin -mgeneral-regs-only, so vector registers are
+ * never touched by shim code (the entry stubs do not save them).
+ */
+#ifndef SHIM_SHIM_H
+#define SHIM_SHIM_H
+
+/* Everything is linked into one static image: hidden visibility lets
+ * position-independent code reach symbols RIP-relative, never via a GOT. */
+#pragma GCC visibility push(hidden)
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include "shim/errno.h"
+
+/* ---- Handlers -------------------------------------------------------------
+ * A module that lists `provides foo` in its module.conf defines
+ *     long sys_foo(long a0, long a1, long a2, long a3, long a4, long a5);
+ * and returns the kernel's result (>= 0, or -errno). The generated
+ * shim_syscalls.h declares these and the tables below. */
+typedef long (*shim_handler_t)(long, long, long, long, long, long);
+
+#define SHIM_SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
+#define SHIM_UNUSED_ARGS6 (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5
+
+/* ---- Core (posix-shim/core) ---------------------------------------------- */
+
+/* Called by shim_entry_generic and by platform fallback paths (linuxu: the
+ * SIGSYS handler of Syscall User Dispatch). Looks up shim_handlers[nr];
+ * a NULL entry (or nr out of range) goes to platform_unhandled_syscall. */
+long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* Tracing: one strace-like line per dispatched syscall on the platform's
+ * error stream. Set by the platform (linuxu: --trace). */
+void shim_set_trace(int on);
+int shim_trace_enabled(void);
+
+/* Name of a syscall number ("?" when unknown), from the generated table. */
+const char *shim_syscall_name(long nr);
+
+/* Entry addresses (generated table + hand-written asm). */
+void shim_entry_generic(void);
+void *shim_entry_for(long nr);   /* shim_entries[nr], or shim_entry_generic */
+
+/* ---- Platform hooks (every platform defines these) ----------------------- */
+
+/* A syscall no selected module provides. args[0..5] are a0..a5.
+ * linuxu: issue it to the host kernel (with a few interceptions);
+ * unikernel: log the name once, return -ENOSYS. */
+long platform_unhandled_syscall(long nr, const long args[6]);
+
+/* Diagnostics output (stderr on linuxu, the serial console on the unikernel).
+ * Must be async-signal-safe and reentrant. */
+void platform_write_err(const char *buf, size_t len);
+
+/* Terminate the whole application (message already printed). */
+_Noreturn void platform_abort(int code);
+
+/* ---- Freestanding string and memory functions (core/string.c) -------------
+ * gcc may emit calls to memcpy/memset/memmove/memcmp even with -fno-builtin. */
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+void *memset(void *d, int c, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+size_t shim_strlcpy(char *d, const char *s, size_t size);
+
+/* ---- Formatting (core/fmt.c) ----------------------------------------------
+ * A small vsnprintf: %s %c %d %i %u %x %p %% with optional l/ll/z length,
+ * '0' flag and width. Returns the length it would have written (like C). */
+int shim_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int shim_snprintf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Formats into a stack buffer (max 512 bytes) and writes it with
+ * platform_write_err in one call, so concurrent lines do not interleave. */
+void shim_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#pragma GCC visibility pop
+
+#endif
