@@ -61,16 +61,26 @@ public final class ShimGenerator {
         this.handled = h;
     }
 
-    /** Writes the three files into {@code outDir} (created if needed). */
+    /**
+     * Writes the three files into {@code outDir} (created if needed). A file whose
+     * content would not change is left untouched, so make does not rebuild it.
+     */
     public void writeTo(Path outDir) {
         try {
             Files.createDirectories(outDir);
-            Files.writeString(outDir.resolve(HEADER), header(), StandardCharsets.UTF_8);
-            Files.writeString(outDir.resolve(TABLE), tableC(), StandardCharsets.UTF_8);
-            Files.writeString(outDir.resolve(ENTRIES), entriesS(), StandardCharsets.UTF_8);
+            writeIfChanged(outDir.resolve(HEADER), header());
+            writeIfChanged(outDir.resolve(TABLE), tableC());
+            writeIfChanged(outDir.resolve(ENTRIES), entriesS());
         } catch (IOException e) {
             throw new SyscallTableException("cannot write generated shim files to " + outDir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void writeIfChanged(Path file, String content) throws IOException {
+        if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
+            return;
+        }
+        Files.writeString(file, content, StandardCharsets.UTF_8);
     }
 
     private boolean isHandled(Syscall s) {

@@ -123,6 +123,20 @@ class ShimGeneratorTest {
     }
 
     @Test
+    void rewritesOnlyChangedFiles(@TempDir Path out) throws Exception {
+        new ShimGenerator(table, modules.resolve(Set.of("core"))).writeTo(out);
+        var old = java.nio.file.attribute.FileTime.fromMillis(0);
+        for (String f : List.of(ShimGenerator.HEADER, ShimGenerator.TABLE, ShimGenerator.ENTRIES)) {
+            Files.setLastModifiedTime(out.resolve(f), old);
+        }
+        new ShimGenerator(table, modules.resolve(Set.of("core"))).writeTo(out);
+        assertEquals(old, Files.getLastModifiedTime(out.resolve(ShimGenerator.TABLE)));
+        new ShimGenerator(table, modules.resolve(Set.of("proc"))).writeTo(out);
+        assertTrue(Files.getLastModifiedTime(out.resolve(ShimGenerator.TABLE)).compareTo(old) > 0);
+        assertTrue(Files.readString(out.resolve(ShimGenerator.TABLE)).contains("= sys_getppid,"));
+    }
+
+    @Test
     void rejectsASelectionMissingADependency() {
         ShimModule proc = modules.module("proc").orElseThrow();
         SyscallTableException e = assertThrows(SyscallTableException.class,
