@@ -165,9 +165,9 @@ void sleep_ns(uint64_t ns);
 void lapic_eoi(void);
 
 /* ---- power (power.c) ---- */
-/* Exit convention (see README.md): app exit code 0..255 -> QEMU status
- * ((code << 1) | 1) & 0xff; a kernel panic -> QEMU status 255. */
-#define EXIT_PANIC_VALUE 0x7f
+/* Exit convention (README.md): app exit code E -> "[kernel] exit E" on the
+ * console, then isa-debug-exit, QEMU status ((E << 1) | 1) & 0xff.  A kernel
+ * panic -> triple fault, QEMU status 0 (requires -no-reboot). */
 NORETURN void power_off(int app_exit_code);
 NORETURN void power_off_panic(void);
 

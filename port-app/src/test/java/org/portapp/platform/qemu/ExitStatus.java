@@ -1,0 +1,40 @@
+package org.portapp.platform.qemu;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * QEMU's exit status decoded per the convention in platforms/x86_64/README.md:
+ * odd status s = ((E << 1) | 1) & 0xff from isa-debug-exit gives the app's
+ * exit code E modulo 128, made exact by the kernel's "[kernel] exit E" console
+ * line; status 0 (with -no-reboot) is a kernel panic or crash.
+ */
+record ExitStatus(Kind kind, int appExitCode) {
+    enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR }
+
+    private static final Pattern EXIT_LINE = Pattern.compile("(?m)^\\[kernel\\] exit (\\d+)$");
+
+    static ExitStatus decode(int qemuStatus, String console) {
+        if (qemuStatus == 0) {
+            return new ExitStatus(Kind.KERNEL_PANIC, -1);
+        }
+        if ((qemuStatus & 1) == 0) {
+            return new ExitStatus(Kind.QEMU_ERROR, -1);
+        }
+        Matcher m = EXIT_LINE.matcher(console);
+        Integer logged = null;
+        while (m.find()) {
+            logged = Integer.parseInt(m.group(1));
+        }
+        int fromStatus = qemuStatus >> 1;
+        if (logged != null && (logged & 0x7f) == fromStatus) {
+            return new ExitStatus(Kind.APP_EXIT, logged);
+        }
+        if (qemuStatus == 1) {
+            // (0 << 1) | 1 and QEMU's own error exit look the same; without the
+            // kernel's exit line it was QEMU that failed.
+            return new ExitStatus(Kind.QEMU_ERROR, -1);
+        }
+        return new ExitStatus(Kind.APP_EXIT, fromStatus);
+    }
+}
