@@ -31,8 +31,11 @@ public final class DocsGenerator {
                     .append(" | ").append(module).append(" |\n");
         }
         StringBuilder b = new StringBuilder();
-        b.append("<!-- GENERATED FILE - DO NOT EDIT. Regenerate with org.portapp.syscalls.GenerateDocs\n"
-                + "     (syscall-table) from syscalls.tsv and posix-shim/*/module.conf. -->\n\n");
+        b.append("<!-- GENERATED FILE - DO NOT EDIT. Written by org.portapp.syscalls.GenerateDocs\n"
+                + "     (syscall-table) from syscalls.tsv and posix-shim/*/module.conf. Regenerate with\n"
+                + "       mvn -q -pl syscall-table package -DskipTests &&\n"
+                + "       java -cp syscall-table/target/classes org.portapp.syscalls.GenerateDocs \\\n"
+                + "         --shim-dir posix-shim --out docs/syscalls.md -->\n\n");
         b.append("# Syscalls and the POSIX shim\n\n");
         b.append("Every Linux x86_64 syscall (64-bit ABI) and port-app's extension numbers (>= ")
                 .append(Syscall.FIRST_EXTENSION_NR).append("), with how the shim answers it. ")

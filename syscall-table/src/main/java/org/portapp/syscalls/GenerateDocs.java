@@ -40,6 +40,6 @@ public final class GenerateDocs {
             throw new SyscallTableException("cannot write " + out + ": " + e.getMessage(), e);
         }
         return "GenerateDocs: wrote " + out + " (" + table.size() + " syscalls, "
-                + modules.modules().size() + " modules)";
+                + modules.modules().size() + " module(s))";
     }
 }
