@@ -190,8 +190,9 @@ public final class ShimGenerator {
         b.append("""
                 /*
                  * One entry per syscall number, reached by `call` from a rewritten site
-                 * with rax = number, arguments in rdi, rsi, rdx, r10, r8, r9, and the
-                 * app's red zone below [rsp + 8] already skipped by the trampoline.
+                 * with rax = number and arguments in rdi, rsi, rdx, r10, r8, r9. The
+                 * trampoline moved rsp 128 bytes down before the call, so the app's red
+                 * zone is [rsp + 8, rsp + 136) and pushing below rsp never touches it.
                  * Linux semantics: only rax (result), rcx and r11 may change. C may
                  * clobber rdi, rsi, rdx, r8-r11 and the flags, so those are saved here
                  * (rcx and r11 need not be); rbx, rbp, r12-r15 are callee-saved by C.
