@@ -78,6 +78,7 @@ void linuxu_sud_enable(void);           /* this thread; dies on failure */
 long linuxu_sud_enable_quiet(void);     /* this thread; returns the prctl result */
 void linuxu_install_sigsys(void);
 unsigned long linuxu_fallback_count(void);
+void linuxu_fallback_reset(void);   /* in a forked child: count its own */
 
 /* Host passthrough with interceptions (passthrough.c). */
 void linuxu_brk_init(unsigned long start);

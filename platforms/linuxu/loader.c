@@ -59,6 +59,7 @@ typedef struct {
 enum { PT_LOAD = 1, PT_INTERP = 3, PT_NOTE = 4, PT_PHDR = 6, ET_EXEC = 2, ET_DYN = 3 };
 enum { PF_X = 1, PF_W = 2, PF_R = 4 };
 #define MAX_PHDRS 64
+#define ELF_ET_DYN_BASE 0x555555554000L
 #define PORTAPP_NOTE_TYPE 0x50410001u
 
 struct image {
@@ -116,8 +117,12 @@ static void load_image(const char *path, struct image *im)
         linuxu_die("%s: no loadable segment", path);
 
     if (eh->type == ET_DYN) {
-        /* Reserve the whole span where the kernel likes, then map into it. */
-        long base = host_syscall6(NR_mmap, 0, (long)(hi - lo), 0, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* Reserve the whole span, then map into it. Like the kernel for a
+         * static PIE, aim at ELF_ET_DYN_BASE (2/3 of the address space):
+         * mmap's own choice would sit just below other mappings and leave no
+         * room for the program break after the image. */
+        long base = host_syscall6(NR_mmap, ELF_ET_DYN_BASE, (long)(hi - lo), 0,
+                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (SHIM_IS_ERR(base))
             linuxu_die("%s: cannot reserve %lu bytes (error %ld)", path, hi - lo, -base);
         im->bias = (unsigned long)base - lo;

@@ -216,8 +216,10 @@ static long sigmask_call(long nr, const long a[6])
 
 static long child_started(long r)
 {
-    if (r == 0)
+    if (r == 0) {
         linuxu_sud_enable_quiet();   /* the kernel does not inherit it */
+        linuxu_fallback_reset();     /* only called for children with their own memory */
+    }
     return r;
 }
 

@@ -66,6 +66,11 @@ void linuxu_sud_enable(void)
                    "with CONFIG_GENERIC_ENTRY)", -r);
 }
 
+void linuxu_fallback_reset(void)
+{
+    __atomic_store_n(&fallback_count, 0, __ATOMIC_RELAXED);
+}
+
 unsigned long linuxu_fallback_count(void)
 {
     return __atomic_load_n(&fallback_count, __ATOMIC_RELAXED);

@@ -1,0 +1,91 @@
+/* Test input for LinuxuPlatformTest: built with musl-gcc -static-pie, run
+ * natively and under portapp-linuxu. Exercises what the loader and the
+ * fallback path must get right: argv/envp/auxv, /proc/self/exe, brk,
+ * threads (clone with a new stack), fork + wait, signal delivery and return
+ * (rt_sigreturn), vfork + exec, posix_spawn. Exits 5 when argv[1] is "fail". Prints facts only (no pids or addresses). */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <spawn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile int sig_seen;
+static void on_usr1(int s) { sig_seen = s; }
+
+static void *worker(void *arg)
+{
+    long *v = arg;
+    *v *= 2;
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    printf("argc=%d\n", argc);
+    for (int i = 1; i < argc; i++)
+        printf("argv[%d]=%s\n", i, argv[i]);
+    printf("env PROBE_VAR=%s\n", getenv("PROBE_VAR") ? getenv("PROBE_VAR") : "(unset)");
+
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n < 0 ? 0 : n] = 0;
+    const char *execfn = (const char *)getauxval(AT_EXECFN);
+    printf("exe=%s execfn=%s\n", exe, execfn ? execfn : "(none)");
+    printf("pagesz=%lu random=%s\n", getauxval(AT_PAGESZ), getauxval(AT_RANDOM) ? "yes" : "no");
+
+    /* musl's sbrk refuses to move the break: use the raw syscall. */
+    char *b0 = (char *)syscall(SYS_brk, 0);
+    char *b1 = (char *)syscall(SYS_brk, b0 + (1 << 20));
+    if (b1 != b0 + (1 << 20)) {
+        printf("brk failed\n");
+        return 2;
+    }
+    memset(b0, 7, 1 << 20);
+    printf("brk-grew=yes shrink=%s\n", (char *)syscall(SYS_brk, b0) == b0 ? "yes" : "no");
+
+    long vals[4] = { 1, 2, 3, 4 };
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        if (pthread_create(&t[i], NULL, worker, &vals[i]) != 0)
+            return 3;
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    printf("threads=%ld,%ld,%ld,%ld\n", vals[0], vals[1], vals[2], vals[3]);
+
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    printf("signal=%s\n", sig_seen == SIGUSR1 ? "delivered" : "lost");
+
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(42);
+    int st = 0;
+    waitpid(c, &st, 0);
+    printf("fork-child-exit=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+
+    fflush(stdout);
+    c = vfork();
+    if (c == 0) {
+        execl("/bin/busybox", "echo", "exec-ok", (char *)NULL);
+        _exit(99);
+    }
+    waitpid(c, &st, 0);
+    printf("vfork-exec-exit=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+
+    /* musl's posix_spawn: clone(CLONE_VM | CLONE_VFORK) on a new stack. */
+    fflush(stdout);
+    char *sargv[] = { "echo", "spawn-ok", NULL };
+    extern char **environ;
+    if (posix_spawn(&c, "/bin/busybox", NULL, NULL, sargv, environ) != 0)
+        return 4;
+    waitpid(c, &st, 0);
+    printf("spawn-exit=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return argc > 1 && strcmp(argv[1], "fail") == 0 ? 5 : 0;
+}
