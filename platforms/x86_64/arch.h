@@ -92,6 +92,10 @@ bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 void cpu_init(void);
 struct cpu_features { bool xsave, avx, pdpe1gb, invariant_tsc; uint64_t xcr0; uint32_t xsave_size; };
 extern struct cpu_features cpu_features;
+/* Save/restore the extended state enabled in XCR0 (XSAVE, else FXSAVE) to a
+ * 64-byte aligned area of cpu_features.xsave_size bytes. */
+void fpu_save(void *area);
+void fpu_restore(const void *area);
 /* Kernel per-CPU data is reached through GS base; FS base is the app's. */
 struct percpu { struct percpu *self; uint64_t irq_count; uint64_t timer_ticks; };
 static inline struct percpu *this_cpu(void)

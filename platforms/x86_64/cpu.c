@@ -141,6 +141,24 @@ static void fpu_init(void)
     cpu_features.invariant_tsc = r[3] & (1u << 8);
 }
 
+void fpu_save(void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xsave64 (%0)" :: "r"(area), "a"((uint32_t)cpu_features.xcr0),
+                         "d"((uint32_t)(cpu_features.xcr0 >> 32)) : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory");
+}
+
+void fpu_restore(const void *area)
+{
+    if (cpu_features.xsave)
+        __asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"((uint32_t)cpu_features.xcr0),
+                         "d"((uint32_t)(cpu_features.xcr0 >> 32)) : "memory");
+    else
+        __asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory");
+}
+
 void cpu_init(void)
 {
     gdt_init();

@@ -15,7 +15,10 @@ void serial_init(void)
     outb(COM1 + 0, 0x01);   /* 115200 baud */
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03);   /* 8N1 */
-    outb(COM1 + 2, 0xc7);   /* FIFO on, cleared */
+    /* FIFOs stay off: QEMU clears them when FCR.FE changes, which would drop
+     * input that arrived before this point, and with the holding register
+     * alone QEMU holds further input back until we read (no loss). */
+    outb(COM1 + 2, 0x00);
     outb(COM1 + 4, 0x03);   /* DTR | RTS */
 }
 

@@ -1,12 +1,13 @@
 /*
  * Clock and timer.
  *
- * Clock: the TSC, calibrated once against the i8254 PIT (channel 0 counter
- * read back with the latch command; no port 0x61 speaker gate, which microvm
- * lacks).  Both QEMU pc and microvm have a PIT under TCG (microvm's pit=auto
- * creates it whenever KVM's in-kernel PIT is not used).  CPUID leaf 0x15
- * (crystal clock) is used instead when the CPU reports it, which is what a
- * VMM without a PIT (Firecracker) needs.
+ * Clock: the TSC.  Its rate comes from CPUID leaf 0x15 (crystal clock) when
+ * the CPU reports it, else from the i8254 PIT (channel 0 counter read back
+ * with the latch command; not the port 0x61 speaker gate, which microvm
+ * lacks), measured together with the LAPIC timer in two 5 ms windows.  QEMU
+ * pc and microvm both have a PIT under TCG (microvm's pit=auto creates it
+ * unless KVM provides one).  Without a PIT (microvm,pit=off; Firecracker)
+ * the hypervisor timing leaf 0x40000010 or the nominal leaf 0x16 is used.
  *
  * Timer: the local APIC timer in one-shot mode, vector VEC_TIMER, its rate
  * calibrated against the TSC.  The 8259 PICs are remapped to 0x20-0x2f and
@@ -43,43 +44,96 @@ static uint16_t pit_read(void)
     return (uint16_t)(lo | (hi << 8));
 }
 
-/* TSC ticks during `ticks` PIT ticks, following the counter through wraps. */
-static uint64_t pit_measure(uint32_t ticks)
+/* One calibration window of `ticks` PIT ticks: the TSC ticks and LAPIC timer
+ * ticks it took, following the PIT counter through its wraps. */
+struct window { uint64_t tsc, lapic; };
+
+static bool pit_measure(uint32_t ticks, struct window *w)
 {
     outb(0x43, 0x34);                       /* channel 0, lo/hi, mode 2 */
     outb(0x40, 0xff);
     outb(0x40, 0xff);
     uint16_t last = pit_read();
     uint32_t elapsed = 0;
+    uint32_t l0 = lapic_read(LAPIC_TMR_CUR);
     uint64_t t0 = rdtsc();
-    while (elapsed < ticks) {
+    for (uint32_t spins = 0; elapsed < ticks; spins++) {
+        if (elapsed == 0 && spins > 100000)
+            return false;                   /* no PIT: the port reads a constant */
         uint16_t now = pit_read();
         elapsed += (uint16_t)(last - now);  /* counts down, wraps at 0 */
         last = now;
     }
     uint64_t t1 = rdtsc();
+    uint32_t l1 = lapic_read(LAPIC_TMR_CUR);
     /* Scale to exactly `ticks` in case the last step overshot. */
-    return (t1 - t0) * ticks / elapsed;
+    *w = (struct window){ (t1 - t0) * ticks / elapsed, (uint64_t)(l0 - l1) * ticks / elapsed };
+    return true;
 }
 
-static uint64_t calibrate_tsc(void)
+/* The LAPIC timer rate measured against the (already known) TSC rate. */
+static void lapic_against_tsc(void)
+{
+    uint64_t start = rdtsc(), span = tsc_freq / 200;   /* 5 ms */
+    uint32_t c0 = lapic_read(LAPIC_TMR_CUR);
+    while (rdtsc() - start < span)
+        cpu_relax();
+    uint32_t c1 = lapic_read(LAPIC_TMR_CUR);
+    lapic_per_sec = (uint64_t)(c0 - c1) * tsc_freq / (rdtsc() - start);
+}
+
+/* TSC rate from CPUID when there is no PIT: the hypervisor timing leaf
+ * (0x40000010, kHz; KVM/Firecracker/VMware), else the processor base
+ * frequency leaf 0x16 (MHz, nominal). */
+static uint64_t tsc_from_cpuid(void)
+{
+    uint32_t r[4];
+    cpuid(0x40000000, 0, r);
+    if (r[0] >= 0x40000010) {
+        cpuid(0x40000010, 0, r);
+        if (r[0])
+            return (uint64_t)r[0] * 1000;
+    }
+    cpuid(0, 0, r);
+    if (r[0] >= 0x16) {
+        cpuid(0x16, 0, r);
+        if (r[0] & 0xffff)
+            return (uint64_t)(r[0] & 0xffff) * 1000000;
+    }
+    return 0;
+}
+
+/* Sets tsc_freq and lapic_per_sec.  The LAPIC timer must be counting down
+ * from 0xffffffff (masked) when called. */
+static void calibrate(void)
 {
     uint32_t r[4];
     cpuid(0, 0, r);
     if (r[0] >= 0x15) {
         cpuid(0x15, 0, r);
-        if (r[0] && r[1] && r[2])
-            return (uint64_t)r[2] * r[1] / r[0];
+        if (r[0] && r[1] && r[2]) {
+            tsc_freq = (uint64_t)r[2] * r[1] / r[0];
+            lapic_against_tsc();
+            return;
+        }
     }
-    /* Best (smallest) of three 10 ms windows: a TCG vCPU stalled by the host
-     * only ever makes a window look longer. */
-    uint64_t best = ~0ull;
-    for (int i = 0; i < 3; i++) {
-        uint64_t t = pit_measure(PIT_HZ / 100);
-        if (t < best)
-            best = t;
+    /* Two 5 ms windows, keep the one with fewer TSC ticks: a host stall
+     * between reading the PIT and reading the TSC only lengthens a window. */
+    struct window best = { ~0ull, 0 }, w;
+    for (int i = 0; i < 2; i++) {
+        if (!pit_measure(PIT_HZ / 200, &w)) {
+            tsc_freq = tsc_from_cpuid();
+            if (!tsc_freq)
+                panic("no PIT and no CPUID TSC frequency: cannot calibrate the clock");
+            kprintf("[kernel] no PIT; TSC rate %lu Hz from CPUID\n", tsc_freq);
+            lapic_against_tsc();
+            return;
+        }
+        if (w.tsc < best.tsc)
+            best = w;
     }
-    return best * 100;
+    tsc_freq = best.tsc * 200;
+    lapic_per_sec = best.lapic * 200;
 }
 
 static void pic_disable(void)
@@ -107,12 +161,6 @@ static bool timer_irq(struct trap_frame *f)
 void time_init(void)
 {
     pic_disable();
-    tsc_freq = calibrate_tsc();
-    if (tsc_freq < 1000000)
-        panic("TSC calibration failed (%lu Hz)", tsc_freq);
-    ns_mult = (1000000000ull << 32) / tsc_freq;
-    tsc0 = rdtsc();
-
     uint64_t base = rdmsr(MSR_APIC_BASE);
     wrmsr(MSR_APIC_BASE, base | (1u << 11));   /* global enable (xAPIC mode) */
     lapic = mmio_map(base & 0xffffff000ull, PAGE_SIZE);
@@ -120,16 +168,15 @@ void time_init(void)
     lapic_write(LAPIC_TMR_DIV, 0x3);            /* divide by 16 */
     lapic_write(LAPIC_LVT_TMR, 1u << 16);       /* masked while calibrating */
     lapic_write(LAPIC_TMR_INIT, 0xffffffff);
-    uint64_t start = rdtsc(), span = tsc_freq / 100;   /* 10 ms */
-    uint32_t c0 = lapic_read(LAPIC_TMR_CUR);
-    while (rdtsc() - start < span)
-        cpu_relax();
-    uint32_t c1 = lapic_read(LAPIC_TMR_CUR);
-    uint64_t took = rdtsc() - start;
+
+    calibrate();
     lapic_write(LAPIC_TMR_INIT, 0);
-    lapic_per_sec = (uint64_t)(c0 - c1) * tsc_freq / took;
+    if (tsc_freq < 1000000)
+        panic("TSC calibration failed (%lu Hz)", tsc_freq);
     if (!lapic_per_sec)
         panic("LAPIC timer does not count");
+    ns_mult = (1000000000ull << 32) / tsc_freq;
+    tsc0 = rdtsc();
     trap_set_handler(VEC_TIMER, timer_irq);
     lapic_write(LAPIC_LVT_TMR, VEC_TIMER);      /* one-shot, unmasked */
 }

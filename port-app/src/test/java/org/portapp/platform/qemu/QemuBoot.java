@@ -15,7 +15,12 @@ import java.util.concurrent.TimeUnit;
  * isa-debug-exit device for the exit status, -no-reboot so that a kernel
  * panic (a triple fault) ends QEMU with status 0.
  */
-record QemuBoot(String machine, Path kernel, String append, Path initrd, Duration timeout) {
+record QemuBoot(String machine, Path kernel, String append, Path initrd, Path stdin, Duration timeout) {
+
+    /** A boot with no initrd and no console input. */
+    QemuBoot(String machine, Path kernel, String append, Duration timeout) {
+        this(machine, kernel, append, null, null, timeout);
+    }
 
     /** What a boot produced: QEMU's exit status, the console output, QEMU's stderr, wall time. */
     record Result(int status, String console, String stderr, Duration elapsed) {
@@ -56,7 +61,7 @@ record QemuBoot(String machine, Path kernel, String append, Path initrd, Duratio
             out = Files.createTempFile("qemu-console", ".txt");
             err = Files.createTempFile("qemu-stderr", ".txt");
             ProcessBuilder pb = new ProcessBuilder(command())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from((stdin != null ? stdin : Path.of("/dev/null")).toFile()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             long t0 = System.nanoTime();

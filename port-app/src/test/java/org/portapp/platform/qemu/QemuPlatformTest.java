@@ -52,7 +52,7 @@ class QemuPlatformTest {
     }
 
     private static QemuBoot.Result boot(String machine, String append) {
-        return new QemuBoot(machine, kernel, append, null, BOOT_TIMEOUT).run();
+        return new QemuBoot(machine, kernel, append, BOOT_TIMEOUT).run();
     }
 
     private static String describe(QemuBoot.Result r) {
@@ -143,8 +143,35 @@ class QemuPlatformTest {
     void initrdArrivesAsModule(String machine, @TempDir Path dir) throws IOException {
         Path initrd = dir.resolve("initrd.bin");
         Files.write(initrd, new byte[12345]);
-        QemuBoot.Result r = new QemuBoot(machine, kernel, "selftest=hello", initrd, BOOT_TIMEOUT).run();
+        QemuBoot.Result r = new QemuBoot(machine, kernel, "selftest=hello", initrd, null, BOOT_TIMEOUT).run();
         assertTrue(r.console().matches("(?s).*\\nmodule 0: phys 0x[0-9a-f]+ size 12345 .*"), () -> describe(r));
         assertTrue(r.console().contains("cmdline: \"selftest=hello\""), () -> describe(r));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pc", "microvm"})
+    void avxStateSurvivesSaveAndRestore(String machine) {
+        QemuBoot.Result r = boot(machine, "selftest=fpu");
+        assertTrue(r.console().contains("xcr0 0x7 "), () -> "x87|SSE|AVX expected with -cpu max\n" + describe(r));
+        assertTrue(r.console().contains("\nfpu ok\n"), () -> describe(r));
+        assertEquals(new ExitStatus(ExitStatus.Kind.APP_EXIT, 0), r.exit(), () -> describe(r));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pc", "microvm"})
+    void interruptLeavesTheRedZoneIntact(String machine) {
+        QemuBoot.Result r = boot(machine, "selftest=redzone");
+        assertTrue(r.console().contains("red zone: 0 of 16 words changed"), () -> describe(r));
+        assertEquals(new ExitStatus(ExitStatus.Kind.APP_EXIT, 0), r.exit(), () -> describe(r));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pc", "microvm"})
+    void consoleInputIsRead(String machine, @TempDir Path dir) throws IOException {
+        Path in = dir.resolve("stdin.txt");
+        Files.writeString(in, "ping from the host\n");
+        QemuBoot.Result r = new QemuBoot(machine, kernel, "selftest=echo", null, in, BOOT_TIMEOUT).run();
+        assertTrue(r.console().contains("\necho: ping from the host\n"), () -> describe(r));
+        assertEquals(new ExitStatus(ExitStatus.Kind.APP_EXIT, 0), r.exit(), () -> describe(r));
     }
 }
