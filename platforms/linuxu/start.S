@@ -140,9 +140,10 @@ shim_entry_special_rt_sigreturn:
 /* clone(flags=rdi, newsp=rsi, ptid=rdx, ctid=r10, tls=r8).
  * With a new stack the child must come back to the trampoline on ITS stack:
  * put [flags, return address] at newsp-144 and pass newsp-144, so that in
- * both parent and child `popfq; ret 128` lands with rsp = the app's own
- * (parent: old rsp; child: newsp). rsi is restored to newsp in both, as a
- * real clone leaves it. Without a new stack: the generic (C) path. */
+ * both parent and child `popfq; ret` leaves rsp = (app's rsp) - 128, which
+ * the trampoline's `lea rsp, [rsp+128]` turns into the app's own (parent:
+ * its old rsp; child: newsp). rsi is restored to newsp in both, as a real
+ * clone leaves it. Without a new stack: the plain C path. */
     .globl shim_entry_special_clone
     .type shim_entry_special_clone, @function
 shim_entry_special_clone:
@@ -162,9 +163,9 @@ shim_entry_special_clone:
     SUD_ON_CHILD
     xor eax, eax
 1:  popfq
-    ret 128
+    ret
 2:  popfq
-    jmp shim_entry_generic
+    jmp shim_entry_c
     .size shim_entry_special_clone, . - shim_entry_special_clone
 
 /* clone3(args=rdi, size=rsi): the child's stack is args->stack +
@@ -192,13 +193,13 @@ shim_entry_special_clone3:
     jz 3f
     add qword ptr [rdi + 48], 144   /* parent (or error): restore the struct */
     popfq
-    ret 128
+    ret
 3:  SUD_ON_CHILD
     xor eax, eax
     popfq
-    ret 128
+    ret
 2:  popfq
-    jmp shim_entry_generic
+    jmp shim_entry_c
     .size shim_entry_special_clone3, . - shim_entry_special_clone3
 
 /* vfork: the C path issues clone(CLONE_VFORK | SIGCHLD) without CLONE_VM,
@@ -206,7 +207,7 @@ shim_entry_special_clone3:
     .globl shim_entry_special_vfork
     .type shim_entry_special_vfork, @function
 shim_entry_special_vfork:
-    jmp shim_entry_generic
+    jmp shim_entry_c
     .size shim_entry_special_vfork, . - shim_entry_special_vfork
 
     .section .note.GNU-stack, "", @progbits

@@ -1,6 +1,10 @@
 /* shim_entry_generic: the entry for syscall numbers that have no direct
  * entry (or whose number is only known at run time).
  *
+ * Every platform supplies shim_entry_special_rt_sigreturn, _clone, _vfork
+ * and _clone3 (they change the app's stack, which only the platform knows
+ * how to do); they may fall back to shim_entry_c.
+ *
  * Entry ABI (docs/architecture.md): reached by `call` with rax = number,
  * arguments in rdi, rsi, rdx, r10, r8, r9; [rsp] = return address; the app's
  * red zone is already skipped by the caller. On return rax = result, rcx and
@@ -11,10 +15,43 @@
  */
     .intel_syntax noprefix
     .text
+
+/* A site whose number is only known at run time comes here too (slot nr -1),
+ * so the numbers that must change the app's stack are routed to the
+ * platform's special entries first. RFLAGS is saved before the compares and
+ * restored before the jump: the special entries see the app's flags. */
     .globl shim_entry_generic
     .type shim_entry_generic, @function
     .p2align 4
 shim_entry_generic:
+    pushfq
+    cmp rax, 15
+    je 1f
+    cmp rax, 56
+    je 2f
+    cmp rax, 58
+    je 3f
+    cmp rax, 435
+    je 4f
+    popfq
+    jmp shim_entry_c
+1:  popfq
+    jmp shim_entry_special_rt_sigreturn
+2:  popfq
+    jmp shim_entry_special_clone
+3:  popfq
+    jmp shim_entry_special_vfork
+4:  popfq
+    jmp shim_entry_special_clone3
+    .size shim_entry_generic, . - shim_entry_generic
+
+/* shim_entry_c: the plain path into C, shim_dispatch(nr, a0..a5), for any
+ * number. The special entries fall back to it when they need no stack magic
+ * (clone without a new stack, ...). */
+    .globl shim_entry_c
+    .type shim_entry_c, @function
+    .p2align 4
+shim_entry_c:
     pushfq
     push rbx
     push rdi
@@ -47,6 +84,6 @@ shim_entry_generic:
     pop rbx
     popfq
     ret
-    .size shim_entry_generic, . - shim_entry_generic
+    .size shim_entry_c, . - shim_entry_c
 
     .section .note.GNU-stack, "", @progbits

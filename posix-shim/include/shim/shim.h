@@ -42,8 +42,18 @@ int shim_trace_enabled(void);
 /* Name of a syscall number ("?" when unknown), from the generated table. */
 const char *shim_syscall_name(long nr);
 
-/* Entry addresses (generated table + hand-written asm). */
+/* Entry addresses (generated table + hand-written asm). These follow the
+ * shim entry ABI (docs/architecture.md), not C's: never call them from C.
+ * shim_entry_generic routes numbers 15/56/58/435 to the platform's special
+ * entries (for sites whose number is only known at run time), then
+ * shim_entry_c calls shim_dispatch. */
 void shim_entry_generic(void);
+void shim_entry_c(void);
+/* Supplied by each platform: entries that must change the app's stack. */
+void shim_entry_special_rt_sigreturn(void);
+void shim_entry_special_clone(void);
+void shim_entry_special_vfork(void);
+void shim_entry_special_clone3(void);
 void *shim_entry_for(long nr);   /* shim_entries[nr], or shim_entry_generic */
 
 /* ---- Platform hooks (every platform defines these) ----------------------- */

@@ -184,21 +184,28 @@ class LinuxuPlatformTest {
         }
     }
 
-    @Test
-    void muslStaticPieProbeMatchesNative() throws IOException {
-        Path src = repoRoot().resolve("port-app/src/test/resources/org/portapp/platform/linuxu/probe.c");
-        Path exe = tmp.resolve("probe");
-        String m = "/usr/lib/x86_64-linux-musl/";
-        // Debian's musl-gcc specs do not handle -static-pie (they pick Scrt1.o and
-        // link libc.so): name the self-relocating rcrt1.o and force static libs.
-        Result cc = run(List.of("musl-gcc", "-fPIE", "-static-pie", "-nostartfiles", "-Wl,-Bstatic",
-                "-Wl,--no-dynamic-linker", "-O2", "-Wall", "-Wextra", "-Werror", "-o", exe.toString(),
-                m + "rcrt1.o", m + "crti.o", src.toString(), m + "crtn.o"), "", Map.of());
-        assertEquals(0, cc.code(), cc.err());
-        assertEquals(3, Files.readAllBytes(exe)[16], "expected ET_DYN (static-pie)");
+    static Path probe;
 
+    /** Debian's musl-gcc specs do not handle -static-pie (they pick Scrt1.o and
+     * link libc.so): name the self-relocating rcrt1.o and force static libs. */
+    static synchronized Path probe() throws IOException {
+        if (probe == null) {
+            Path src = repoRoot().resolve("port-app/src/test/resources/org/portapp/platform/linuxu/probe.c");
+            Path exe = tmp.resolve("probe");
+            String m = "/usr/lib/x86_64-linux-musl/";
+            Result cc = run(List.of("musl-gcc", "-fPIE", "-static-pie", "-nostartfiles", "-Wl,-Bstatic",
+                    "-Wl,--no-dynamic-linker", "-O2", "-Wall", "-Wextra", "-Werror", "-o", exe.toString(),
+                    m + "rcrt1.o", m + "crti.o", src.toString(), m + "crtn.o"), "", Map.of());
+            assertEquals(0, cc.code(), cc.err());
+            assertEquals(3, Files.readAllBytes(exe)[16], "expected ET_DYN (static-pie)");
+            probe = exe;
+        }
+        return probe;
+    }
+
+    static void assertProbeMatchesNative(Path image, Path exe) {
         Map<String, String> env = Map.of("PROBE_VAR", "from-env");
-        Result ok = assertSameAsNative(exe, exe, List.of(exe.toString(), "a", "b c"), "", Map.of(), env);
+        Result ok = assertSameAsNative(image, exe, List.of(exe.toString(), "a", "b c"), "", Map.of(), env);
         assertEquals(0, ok.code());
         assertTrue(ok.out().contains("threads=2,4,6,8\n"), ok.out());
         assertTrue(ok.out().contains("brk-grew=yes shrink=yes\n"), ok.out());
@@ -206,8 +213,28 @@ class LinuxuPlatformTest {
         assertTrue(ok.out().contains("fork-child-exit=42\n"), ok.out());
         assertTrue(ok.out().contains("exec-ok\nvfork-exec-exit=0\n"), ok.out());
         assertTrue(ok.out().contains("spawn-ok\nspawn-exit=0\n"), ok.out());
-        Result fail = assertSameAsNative(exe, exe, List.of(exe.toString(), "fail"), "", Map.of(), env);
+        Result fail = assertSameAsNative(image, exe, List.of(exe.toString(), "fail"), "", Map.of(), env);
         assertEquals(5, fail.code());
+    }
+
+    @Test
+    void muslStaticPieProbeMatchesNative() throws IOException {
+        assertProbeMatchesNative(probe(), probe());
+    }
+
+    /** Threads through the special clone entry, signals through the special
+     * rt_sigreturn entry, run-time-number sites through shim_entry_generic. */
+    @Test
+    void rewrittenMuslProbeMatchesNative() throws IOException {
+        RewriteResult rw = Analysis.of(probe(), Decoder.load()).rewrite();
+        assertTrue(rw.rewritten() > 0, "nothing rewritten");
+        Path image = tmp.resolve("probe.rewritten");
+        OutputFile.write(image, rw.output(), true);
+        assertProbeMatchesNative(image, probe());
+        Result traced = run(platform.command(image, probe(), List.of("probe"), true, Map.of()), "", Map.of());
+        assertEquals(0, traced.code(), traced.err());
+        assertTrue(traced.err().contains("exit_group(0); " + (rw.leftAsSyscall() == 0 ? "0 " : "")),
+                traced.err());
     }
 
     @Test
