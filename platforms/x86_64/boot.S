@@ -4,9 +4,10 @@
  *
  * The VMM enters _pvh_start in 32-bit protected mode, paging off, flat 4 GiB
  * CS/DS, interrupts off, with the physical address of struct hvm_start_info
- * in %ebx.  We build throw-away page tables (identity, direct map and the
- * -2 GiB kernel window, all pointing at the first 1 GiB with 2 MiB pages),
- * enable long mode and NX, jump to the higher half and call
+ * in %ebx.  We build throw-away page tables with 2 MiB pages: identity and
+ * direct map over the first 4 GiB (start_info, the modules and whatever else
+ * the VMM hands over lie below 4 GiB) and the -2 GiB kernel window over the
+ * first 1 GiB; enable long mode and NX, jump to the higher half and call
  * arch_start(start_info_phys).  arch_start replaces these tables with the
  * final 4 KiB-granular ones (NULL page unmapped, W^X).
  */
@@ -33,7 +34,7 @@ _pvh_start:
     /* Clear the early page tables (NOBITS; do not trust the loader). */
     movl    $PA(early_pml4), %edi
     xorl    %eax, %eax
-    movl    $(4 * 4096 / 4), %ecx
+    movl    $(7 * 4096 / 4), %ecx
     rep stosl
 
     /* PML4[0] and PML4[256] (direct map) -> early_pdpt_lo, PML4[511] -> early_pdpt_hi */
@@ -45,16 +46,21 @@ _pvh_start:
     orl     $0x3, %eax
     movl    %eax, PA(early_pml4) + 511 * 8
 
-    /* PDPT_lo[0] and PDPT_hi[510] (-2 GiB) -> early_pd */
+    /* PDPT_lo[0..3] -> the four early PDs (4 GiB); PDPT_hi[510] (-2 GiB) -> the first */
     movl    $PA(early_pd), %eax
     orl     $0x3, %eax
-    movl    %eax, PA(early_pdpt_lo)
     movl    %eax, PA(early_pdpt_hi) + 510 * 8
+    movl    $PA(early_pdpt_lo), %edi
+    movl    $4, %ecx
+2:  movl    %eax, (%edi)
+    addl    $4096, %eax
+    addl    $8, %edi
+    loop    2b
 
-    /* early_pd: 512 x 2 MiB, present|writable|PS */
+    /* early_pd[0..2047]: 2048 x 2 MiB, present|writable|PS */
     movl    $PA(early_pd), %edi
     movl    $0x83, %eax
-    movl    $512, %ecx
+    movl    $2048, %ecx
 1:  movl    %eax, (%edi)
     movl    $0, 4(%edi)
     addl    $0x200000, %eax
@@ -106,9 +112,9 @@ high_entry:
 
     movl    %ebx, %edi          /* start_info physical address, zero-extended */
     call    arch_start
-2:  cli
+3:  cli
     hlt
-    jmp     2b
+    jmp     3b
 
     .section .boot.data, "aw"
     .p2align 3
@@ -126,7 +132,7 @@ early_gdt_ptr:
 early_pml4:    .skip 4096
 early_pdpt_lo: .skip 4096
 early_pdpt_hi: .skip 4096
-early_pd:      .skip 4096
+early_pd:      .skip 4 * 4096
 
     /* Boot stack (kmain runs on it); the page below it is left unmapped
      * as a guard once the final page tables are in place. */

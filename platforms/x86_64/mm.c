@@ -4,7 +4,7 @@
  * Frames: one bit per 4 KiB frame up to the highest RAM address in the PVH
  * memory map (a set bit = in use), the bitmap itself carved out of RAM.
  * First-fit from low addresses, so the page tables built before the switch
- * come from the first 1 GiB that the early boot tables direct-map.
+ * come from the first 4 GiB that the early boot tables direct-map.
  *
  * Address space (layout.h): the lower half belongs to the application and
  * starts empty (so the NULL page is unmapped); the kernel image is mapped at
@@ -127,14 +127,14 @@ static void frames_init(const struct boot_info *bi)
         keep[nkeep++] = (struct range){ bi->modules[i].phys & ~0xfffull,
                                         (bi->modules[i].phys + bi->modules[i].size + 0xfff) & ~0xfffull };
 
-    /* Place the bitmap in the first RAM below 1 GiB (early direct map) that avoids them. */
+    /* Place the bitmap in the first RAM below 4 GiB (early direct map) that avoids them. */
     uint64_t where = 0;
     for (uint32_t i = 0; i < bi->nregions && !where; i++) {
         const struct mem_region *r = &bi->regions[i];
         if (r->type != 1)
             continue;
         uint64_t b = (r->base + 0xfff) & ~0xfffull, e = (r->base + r->size) & ~0xfffull;
-        for (uint64_t p = b; p + bitmap_bytes <= e && p + bitmap_bytes <= (1ull << 30); p += PAGE_SIZE)
+        for (uint64_t p = b; p + bitmap_bytes <= e && p + bitmap_bytes <= (4ull << 30); p += PAGE_SIZE)
             if (!overlaps(p, p + bitmap_bytes, keep, nkeep)) {
                 where = p;
                 break;

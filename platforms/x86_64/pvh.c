@@ -1,8 +1,7 @@
 /*
  * PVH start_info (xen/include/public/arch-x86/hvm/start_info.h).  All
  * pointers in it are physical; we read them through the direct map, which
- * covers every physical address the early page tables map (first 1 GiB) and,
- * after mm_init, all RAM.  The data is copied into struct boot_info so
+ * the early page tables provide for the first 4 GiB.  The data is copied into struct boot_info so
  * nothing later depends on the firmware's memory staying intact, except the
  * module contents (the initrd), whose frames mm_init reserves.
  */
