@@ -18,6 +18,7 @@ void shim_init_modules(void);
 
 #define O_RDONLY 0
 #define O_CLOEXEC 0x80000
+#define O_PATH 0x200000
 #define AT_FDCWD (-100)
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -393,6 +394,24 @@ static const char *absolute(const char *p)
     return keep(cwd);
 }
 
+/* What the kernel shows as /proc/self/exe: the canonical path (symlinks
+ * resolved), obtained from the kernel itself through an O_PATH descriptor.
+ * A path that does not exist (a chosen --exe-path) is only made absolute. */
+static const char *canonical(const char *p)
+{
+    long fd = host_syscall4(NR_openat, AT_FDCWD, p, O_PATH | O_CLOEXEC, 0);
+    if (fd < 0)
+        return absolute(p);
+    char link[40], buf[4096];
+    shim_snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
+    long n = host_syscall3(NR_readlink, link, buf, sizeof buf - 1);
+    host_syscall1(NR_close, fd);
+    if (n <= 0 || buf[0] != '/')
+        return absolute(p);
+    buf[n] = 0;
+    return keep(buf);
+}
+
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top);
 
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
@@ -439,7 +458,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         usage();
     const char *image = argv[i++];
     linuxu.exe_path = exe ? exe : keep(image);
-    linuxu.exe_abs = absolute(linuxu.exe_path);
+    linuxu.exe_abs = canonical(linuxu.exe_path);
     shim_set_trace(linuxu.trace);
 
     /* The app's argv: ARGV0 ARG... as given, or just the exe path. */

@@ -122,24 +122,72 @@ static const char *map_image(const char *path)
     return path;
 }
 
+/* "#!interp [arg]" of a script, like the kernel's binfmt_script: the first
+ * line, at most 255 bytes; returns 0 when `path` is not such a script. */
+static int read_shebang(const char *path, char *line, size_t size, const char **interp, const char **arg)
+{
+    long fd = host_syscall4(NR_openat, AT_FDCWD, path, 0x80000 /* O_RDONLY|O_CLOEXEC */, 0);
+    if (fd < 0)
+        return 0;
+    long n = host_syscall4(NR_pread64, fd, line, size - 1, 0);
+    host_syscall1(NR_close, fd);
+    if (n < 3 || line[0] != '#' || line[1] != '!')
+        return 0;
+    line[n] = 0;
+    char *nl = strchr(line, '\n');
+    if (!nl)
+        return 0;   /* longer than the kernel accepts */
+    *nl = 0;
+    char *p = line + 2;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p)
+        return 0;
+    *interp = p;
+    while (*p && *p != ' ' && *p != '\t')
+        p++;
+    *arg = NULL;
+    if (*p) {
+        *p++ = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *e = p + strlen(p);
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            *--e = 0;
+        if (*p)
+            *arg = p;   /* the rest of the line is ONE argument, as on Linux */
+    }
+    return 1;
+}
+
 /* The new program runs under a fresh copy of the loader (the host's
  * /proc/self/exe is the loader here: issued from the loader's text, this
  * lookup is the kernel's and is not intercepted), with the same options;
- * the target goes through --map. Targets the loader cannot run (scripts,
- * dynamically linked programs) are handed to the host unchanged, so shell
- * scripts and system tools still work, outside the shim. */
+ * the target goes through --map. A "#!" script whose interpreter the loader
+ * can run is started like the kernel would (interp [arg] script args...).
+ * Targets the loader cannot run (dynamically linked programs, scripts for
+ * them) are handed to the host unchanged, so system tools still work, but
+ * outside the shim. */
 static long do_execve(const char *path, char *const argv[], char *const envp[])
 {
     if (is_self_exe(path))
         path = linuxu.exe_abs;
     const char *image = map_image(path);
-    if (!loadable_elf(image))
-        return host_syscall3(NR_execve, path, argv, envp);
+    const char *exe = path, *interp = NULL, *iarg = NULL;
+    char line[256];
+    if (!loadable_elf(image)) {
+        if (!read_shebang(image, line, sizeof line, &interp, &iarg))
+            return host_syscall3(NR_execve, path, argv, envp);
+        exe = interp;
+        image = map_image(interp);
+        if (!loadable_elf(image))
+            return host_syscall3(NR_execve, path, argv, envp);
+    }
 
     long argc = 0;
     while (argv && argv[argc])
         argc++;
-    long max = argc + 2 * linuxu.nmaps + 8;
+    long max = argc + 2 * linuxu.nmaps + 12;
     long bytes = (long)PAGE_UP((unsigned long)max * sizeof(char *));
     long mem = host_syscall6(NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -155,13 +203,22 @@ static long do_execve(const char *path, char *const argv[], char *const envp[])
         nv[k++] = linuxu.maps[i].spec;
     }
     nv[k++] = "--exe-path";
-    nv[k++] = path;
+    nv[k++] = exe;
     nv[k++] = "--";
     nv[k++] = image;
-    if (argc == 0)
+    if (interp) {
+        nv[k++] = interp;
+        if (iarg)
+            nv[k++] = iarg;
         nv[k++] = path;
-    for (long i = 0; i < argc; i++)
-        nv[k++] = argv[i];
+        for (long i = 1; i < argc; i++)
+            nv[k++] = argv[i];
+    } else {
+        if (argc == 0)
+            nv[k++] = path;
+        for (long i = 0; i < argc; i++)
+            nv[k++] = argv[i];
+    }
     nv[k] = NULL;
     long r = host_syscall3(NR_execve, "/proc/self/exe", nv, envp);
     host_syscall2(NR_munmap, mem, bytes);

@@ -120,7 +120,7 @@ class LinuxuPlatformTest {
         return plus(List.of(BUSYBOX.toString()), List.of(args));
     }
 
-    static final String SCRIPT = "echo hello; ls /; /bin/busybox echo via-exec; exit 7";
+    static final String SCRIPT = "echo hello; ls /; readlink /proc/self/exe; /bin/busybox echo via-exec; exit 7";
 
     @Test
     void unrewrittenBusyboxShellMatchesNative() {
@@ -140,6 +140,22 @@ class LinuxuPlatformTest {
         Result pipe = assertSameAsNative(BUSYBOX, BUSYBOX, bb("sh", "-c", "seq 1 100 | wc -l"), "", Map.of(),
                 Map.of());
         assertEquals("100", pipe.out().strip());
+    }
+
+    /** execve of a "#!" script whose interpreter the loader can run: started
+     * under the loader like the kernel would (interp, its one argument, script). */
+    @Test
+    void shebangScriptsMatchNative() throws IOException {
+        Path s1 = tmp.resolve("s1.sh");
+        Files.writeString(s1, "#!/bin/busybox sh\necho from-script \"$0\" \"$@\"; readlink /proc/self/exe\n");
+        Path s2 = tmp.resolve("s2.sh");
+        Files.writeString(s2, "#! /bin/busybox   sh -x  \necho two\n");
+        s1.toFile().setExecutable(true);
+        s2.toFile().setExecutable(true);
+        String script = s1 + " a 'b c'; echo rc=$?; " + s2 + "; echo rc=$?";
+        Result r = assertSameAsNative(BUSYBOX, BUSYBOX, bb("sh", "-c", script), "", Map.of(), Map.of());
+        assertTrue(r.out().startsWith("from-script " + s1 + " a b c\n"), r.out());
+        assertTrue(r.out().endsWith("rc=127\n"), r.out());   // busybox has no applet "sh -x"
     }
 
     @Test
@@ -220,6 +236,21 @@ class LinuxuPlatformTest {
     @Test
     void muslStaticPieProbeMatchesNative() throws IOException {
         assertProbeMatchesNative(probe(), probe());
+    }
+
+    /** glibc creates threads with clone3 (musl with clone): both special paths. */
+    @Test
+    void glibcStaticProbeRewrittenAndNotMatchesNative() throws IOException {
+        Path src = repoRoot().resolve("port-app/src/test/resources/org/portapp/platform/linuxu/probe.c");
+        Path exe = tmp.resolve("probe-glibc");
+        Result cc = run(List.of("gcc", "-static", "-pthread", "-O2", "-Wall", "-Wextra", "-o", exe.toString(),
+                src.toString()), "", Map.of());
+        assertEquals(0, cc.code(), cc.err());
+        assertProbeMatchesNative(exe, exe);
+        RewriteResult rw = Analysis.of(exe, Decoder.load()).rewrite();
+        Path image = tmp.resolve("probe-glibc.rewritten");
+        OutputFile.write(image, rw.output(), true);
+        assertProbeMatchesNative(image, exe);
     }
 
     /** Threads through the special clone entry, signals through the special
