@@ -97,7 +97,12 @@ extern struct cpu_features cpu_features;
 void fpu_save(void *area);
 void fpu_restore(const void *area);
 /* Kernel per-CPU data is reached through GS base; FS base is the app's. */
-struct percpu { struct percpu *self; uint64_t irq_count; uint64_t timer_ticks; };
+struct percpu {
+    struct percpu *self;
+    uint64_t irq_count;         /* interrupts (vectors >= 32) taken */
+    uint64_t timer_ticks;       /* LAPIC timer interrupts taken */
+    uint64_t cr2;               /* CR2 as read on entry of the last #PF */
+};
 static inline struct percpu *this_cpu(void)
 {
     struct percpu *p;
@@ -132,6 +137,8 @@ bool vm_query(uint64_t va, uint64_t *pa, unsigned *prot);
 int vm_alloc_range(uint64_t va, size_t n, unsigned prot);
 /* Unmap n pages at va and free their frames. */
 void vm_free_range(uint64_t va, size_t n);
+/* If va is in the unmapped guard page below a kernel stack, that stack's name. */
+const char *mm_guard_page_owner(uint64_t va);
 /* Map a device region uncached; returns its virtual address. */
 void *mmio_map(uint64_t phys, size_t size);
 

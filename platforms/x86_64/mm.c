@@ -318,14 +318,24 @@ static void map_kernel_range(char *start, char *end, unsigned prot)
             panic("cannot map kernel page %#lx", va);
 }
 
-static bool is_guard_page(uint64_t va)
+const char *mm_guard_page_owner(uint64_t va)
 {
+    static const char *const ist_names[5] = {
+        "exception IST stack", "NMI IST stack", "double-fault IST stack",
+        "machine-check IST stack", "interrupt IST stack",
+    };
+    va &= ~0xfffull;
     if (va == (uint64_t)boot_stack_guard)
-        return true;
+        return "boot stack";
     for (int i = 0; i < 5; i++)
         if (va == (uint64_t)ist_stacks[i].guard)
-            return true;
-    return false;
+            return ist_names[i];
+    return NULL;
+}
+
+static bool is_guard_page(uint64_t va)
+{
+    return mm_guard_page_owner(va) != NULL;
 }
 
 static void map_direct(uint64_t base, uint64_t end)

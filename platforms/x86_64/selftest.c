@@ -6,6 +6,8 @@
  *   selftest=null    dereference NULL (fault report, panic exit)
  *   selftest=wxtext  write into kernel text (W^X: fault report)
  *   selftest=mm      exercise vm_map/vm_protect/vm_unmap and the frame allocator
+ *   selftest=overflow  overflow the boot stack into its guard page
+ *   selftest=int     int $0x80 with no handler: "unexpected interrupt" report
  *   selftest=fpu     AVX registers survive fpu_save/fpu_restore
  *   selftest=redzone an interrupt leaves the 128 bytes below rsp intact (IST)
  *   selftest=echo    read one line from the console and print it back
@@ -96,6 +98,17 @@ static void selftest_mm(void)
     static int rw;
     check(vm_query((uint64_t)&rw, NULL, &prot) && prot == (VM_READ | VM_WRITE), "data is RW+NX");
     kprintf("mm ok: %lu frames free (was %lu)\n", frames_free_count(), free0);
+}
+
+/* Unbounded recursion on the boot stack runs into its guard page. */
+static volatile uint64_t recursion_limit = ~0ull;
+static __attribute__((noinline)) uint64_t recurse(uint64_t n)
+{
+    volatile uint8_t frame[256];
+    frame[0] = (uint8_t)n;
+    if (n >= recursion_limit)
+        return n;
+    return recurse(n + 1) + frame[0];
 }
 
 /* AVX state survives fpu_save / clobber / fpu_restore.  The ymm registers
@@ -201,6 +214,12 @@ void kmain(const struct boot_info *bi)
     } else if (strcmp(what, "mm") == 0) {
         selftest_mm();
         power_off(0);
+    } else if (strcmp(what, "overflow") == 0) {
+        kprintf("recursing without bound\n");
+        kprintf("returned %lu\n", recurse(0));
+    } else if (strcmp(what, "int") == 0) {
+        kprintf("raising software interrupt 0x80\n");
+        __asm__ volatile("int $0x80");
     } else if (strcmp(what, "fpu") == 0) {
         selftest_fpu();
         power_off(0);

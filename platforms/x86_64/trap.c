@@ -145,8 +145,11 @@ static NORETURN void fatal(struct trap_frame *f)
     if (v == 14)
         print_pf_error(f->error);
     kprintf("\n");
-    if (v == 14)
-        kprintf("CR2 0x%016lx (faulting address)\n", read_cr2());
+    if (v == 14) {
+        const char *guard = mm_guard_page_owner(this_cpu()->cr2);
+        kprintf("CR2 0x%016lx (faulting address)%s%s\n", this_cpu()->cr2,
+                guard ? ": stack overflow into the guard page of the " : "", guard ? guard : "");
+    }
     kprintf("RIP ");
     print_addr(f->rip);
     kprintf("\nRSP 0x%016lx RFLAGS 0x%016lx CS 0x%lx SS 0x%lx\n", f->rsp, f->rflags, f->cs, f->ss);
@@ -165,6 +168,8 @@ void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
+    if (v == 14)
+        this_cpu()->cr2 = read_cr2();   /* before anything can fault again */
     if (v >= 32)
         this_cpu()->irq_count++;
     if (handlers[v] && handlers[v](f))

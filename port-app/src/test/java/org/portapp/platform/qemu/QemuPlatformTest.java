@@ -174,4 +174,21 @@ class QemuPlatformTest {
         assertTrue(r.console().contains("\necho: ping from the host\n"), () -> describe(r));
         assertEquals(new ExitStatus(ExitStatus.Kind.APP_EXIT, 0), r.exit(), () -> describe(r));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pc", "microvm"})
+    void stackOverflowHitsTheGuardPage(String machine) {
+        QemuBoot.Result r = boot(machine, "selftest=overflow");
+        assertEquals(0, r.status(), () -> describe(r));
+        assertTrue(r.console().contains("stack overflow into the guard page of the boot stack"), () -> describe(r));
+        assertTrue(r.console().matches("(?s).*\\n  #1 0x[0-9a-f]{16} <recurse\\+0x[0-9a-f]+>.*"), () -> describe(r));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pc", "microvm"})
+    void unhandledVectorIsReported(String machine) {
+        QemuBoot.Result r = boot(machine, "selftest=int");
+        assertEquals(0, r.status(), () -> describe(r));
+        assertTrue(r.console().contains("*** KERNEL FAULT: unexpected interrupt (vector 128)"), () -> describe(r));
+    }
 }
