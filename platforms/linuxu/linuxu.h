@@ -38,7 +38,7 @@ enum {
     NR_clone = 56, NR_fork = 57, NR_vfork = 58, NR_execve = 59, NR_exit = 60,
     NR_readlink = 89, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,
     NR_getegid = 108, NR_rt_sigsuspend = 130, NR_prctl = 157,
-    NR_gettid = 186, NR_exit_group = 231, NR_openat = 257, NR_readlinkat = 267,
+    NR_gettid = 186, NR_getpid = 39, NR_tgkill = 234, NR_exit_group = 231, NR_openat = 257, NR_readlinkat = 267,
     NR_getrandom = 318, NR_execveat = 322, NR_getcwd = 79, NR_clone3 = 435,
 };
 
@@ -82,6 +82,7 @@ void linuxu_fallback_reset(void);   /* in a forked child: count its own */
 
 /* Host passthrough with interceptions (passthrough.c). */
 void linuxu_brk_init(unsigned long start);
+void linuxu_foreign_sigsys(int sig, void *info, void *uc);   /* kill -SYS etc. */
 
 /* asm (start.S) */
 _Noreturn void linuxu_enter(unsigned long entry, unsigned long sp);

@@ -122,11 +122,24 @@ static void load_image(const char *path, struct image *im)
          * static PIE, aim at ELF_ET_DYN_BASE (2/3 of the address space):
          * mmap's own choice would sit just below other mappings and leave no
          * room for the program break after the image. */
-        long base = host_syscall6(NR_mmap, ELF_ET_DYN_BASE, (long)(hi - lo), 0,
+        unsigned long align = LINUXU_PAGE;
+        for (int i = 0; i < eh->phnum; i++)
+            if (im->ph[i].type == PT_LOAD && im->ph[i].align > align &&
+                (im->ph[i].align & (im->ph[i].align - 1)) == 0 && im->ph[i].align <= (1UL << 30))
+                align = im->ph[i].align;
+        /* Over-reserve by the segments' largest alignment so the bias can
+         * honour it (as the kernel does), then give back the slack. */
+        unsigned long span = hi - lo, want = span + align - LINUXU_PAGE;
+        long base = host_syscall6(NR_mmap, ELF_ET_DYN_BASE, (long)want, 0,
                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (SHIM_IS_ERR(base))
-            linuxu_die("%s: cannot reserve %lu bytes (error %ld)", path, hi - lo, -base);
-        im->bias = (unsigned long)base - lo;
+            linuxu_die("%s: cannot reserve %lu bytes (error %ld)", path, want, -base);
+        unsigned long start = ((unsigned long)base + align - 1) & ~(align - 1);
+        if (start > (unsigned long)base)
+            host_syscall2(NR_munmap, base, start - (unsigned long)base);
+        if ((unsigned long)base + want > start + span)
+            host_syscall2(NR_munmap, start + span, (unsigned long)base + want - (start + span));
+        im->bias = start - lo;
     } else {
         im->bias = 0;
         unsigned long ls = (unsigned long)__executable_start, le = PAGE_UP(_end);

@@ -254,6 +254,30 @@ static long do_rt_sigaction(long sig, const struct k_sigaction *act, struct k_si
     return host_syscall4(NR_rt_sigaction, sig, &a, old, sigsetsize);
 }
 
+/* A SIGSYS that did not come from Syscall User Dispatch (kill, tgkill,
+ * seccomp): what the app asked for with rt_sigaction(SIGSYS). Its handler is
+ * called from the SIGSYS handler with the real siginfo and context (the
+ * kernel saved the vector state in that frame); SIG_DFL re-raises the signal
+ * with the default action, so the process dies of SIGSYS as natively. */
+void linuxu_foreign_sigsys(int sig, void *info, void *uc)
+{
+    struct k_sigaction a = app_sigsys;
+    if (a.handler == 1 /* SIG_IGN */)
+        return;
+    if (a.handler == 0 /* SIG_DFL */) {
+        struct k_sigaction dfl = { 0, 0, 0, 0 };
+        host_syscall4(NR_rt_sigaction, SIGSYS_NR, &dfl, 0, 8);
+        host_syscall3(NR_tgkill, host_syscall0(NR_getpid), host_syscall0(NR_gettid), SIGSYS_NR);
+        return;
+    }
+    if (a.flags & 0x80000000UL /* SA_RESETHAND */)
+        app_sigsys.handler = 0;
+    if (a.flags & 4 /* SA_SIGINFO */)
+        ((void (*)(int, void *, void *))a.handler)(sig, info, uc);
+    else
+        ((void (*)(int))a.handler)(sig);
+}
+
 /* rt_sigprocmask(how, set, old, size) and rt_sigsuspend(set, size) with
  * SIGSYS taken out of the new mask. */
 static long sigmask_call(long nr, const long a[6])

@@ -117,12 +117,12 @@ static int sud_clone(struct k_mcontext *m, long nr)
 
 static void sigsys_handler(int sig, struct k_siginfo *si, void *ucv)
 {
-    (void)sig;
     struct k_ucontext *uc = ucv;
     struct k_mcontext *m = &uc->mc;
-    if (si->si_code != SYS_USER_DISPATCH)
-        linuxu_die("unexpected SIGSYS (si_code %d, syscall %d): not from Syscall User Dispatch",
-                   si->si_code, si->syscall);
+    if (si->si_code != SYS_USER_DISPATCH) {
+        linuxu_foreign_sigsys(sig, si, ucv);
+        return;
+    }
     __atomic_add_fetch(&fallback_count, 1, __ATOMIC_RELAXED);
     long nr = si->syscall;
     if (nr == NR_rt_sigreturn) {

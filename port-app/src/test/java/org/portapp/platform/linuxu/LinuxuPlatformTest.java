@@ -158,6 +158,18 @@ class LinuxuPlatformTest {
         assertTrue(r.out().endsWith("rc=127\n"), r.out());   // busybox has no applet "sh -x"
     }
 
+    /** SIGSYS is the fallback path's own signal; one sent by kill must still
+     * behave as the app set it up: default (dies), handler, ignored. */
+    @Test
+    void sigsysFromKillBehavesAsNative() {
+        for (String c : List.of("kill -SYS $$; echo not-here", "trap 'echo got-sys' SYS; kill -SYS $$; echo after",
+                "trap '' SYS; kill -SYS $$; echo ignored")) {
+            assertSameAsNative(BUSYBOX, BUSYBOX, bb("sh", "-c", c), "", Map.of(), Map.of());
+        }
+        assertEquals(128 + 31, run(platform.command(BUSYBOX, BUSYBOX, bb("sh", "-c", "kill -SYS $$"), false,
+                Map.of()), "", Map.of()).code());
+    }
+
     @Test
     void appSeesItsExePathNotTheLoader() {
         Path fake = Path.of("/opt/somewhere/busybox");
@@ -282,6 +294,10 @@ class LinuxuPlatformTest {
         assertEquals("100", pipe.out().strip());
         Result cat = assertSameAsNative(image, BUSYBOX, bb("cat"), "abc\n", map, Map.of());
         assertEquals("abc\n", cat.out());
+        Result sig = assertSameAsNative(image, BUSYBOX, bb("sh", "-c",
+                "trap 'echo usr1' USR1; trap 'echo sys' SYS; kill -USR1 $$; kill -SYS $$; echo after"), "", map,
+                Map.of());
+        assertEquals("usr1\nsys\nafter\n", sig.out());
 
         Result traced = run(platform.command(image, BUSYBOX, bb("echo", "x"), true, map), "", Map.of());
         assertTrue(traced.err().contains(rw.slots() + " slots"), traced.err());
