@@ -96,6 +96,12 @@ extern struct cpu_features cpu_features;
  * 64-byte aligned area of cpu_features.xsave_size bytes. */
 void fpu_save(void *area);
 void fpu_restore(const void *area);
+/* IST stacks (cpu.c): each preceded by a guard page that mm_init leaves
+ * unmapped, so overflowing one becomes a #PF (and overflowing the #PF
+ * stack a #DF). */
+#define IST_COUNT 5
+struct ist_stack { uint8_t guard[PAGE_SIZE]; uint8_t stack[IST_STACK_SIZE]; };
+extern struct ist_stack ist_stacks[IST_COUNT];
 /* Kernel per-CPU data is reached through GS base; FS base is the app's. */
 struct percpu {
     struct percpu *self;

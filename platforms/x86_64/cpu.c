@@ -10,7 +10,7 @@
 /* IST assignment.  Exceptions and IRQs use different stacks so an exception
  * raised inside an IRQ handler does not overwrite the IRQ's frame; NMI,
  * #DF and #MC get their own because they can arrive at any time. */
-enum { IST_EXC = 1, IST_NMI = 2, IST_DF = 3, IST_MC = 4, IST_IRQ = 5, IST_COUNT = 5 };
+enum { IST_EXC = 1, IST_NMI = 2, IST_DF = 3, IST_MC = 4, IST_IRQ = 5 };
 
 struct tss {
     uint32_t reserved0;
@@ -37,9 +37,6 @@ static struct idt_entry idt[256] ALIGNED(16);
 static struct percpu percpu0;
 struct cpu_features cpu_features;
 
-/* Each IST stack is preceded by a guard page that mm_init leaves unmapped,
- * so overflowing one becomes a #PF (and overflowing the #PF stack a #DF). */
-struct ist_stack { uint8_t guard[PAGE_SIZE]; uint8_t stack[IST_STACK_SIZE]; };
 struct ist_stack ist_stacks[IST_COUNT] ALIGNED(PAGE_SIZE);
 
 extern const uint64_t isr_stubs[256];   /* entry.S */

@@ -30,8 +30,6 @@ extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 extern char __ksyms_start[], __ksyms_end[];
 extern char boot_stack_guard[];
-struct ist_stack { uint8_t guard[PAGE_SIZE]; uint8_t stack[IST_STACK_SIZE]; };
-extern struct ist_stack ist_stacks[5];
 
 static uint8_t *frame_bitmap;
 static uint64_t nframes, free_frames, total_frames, next_hint;
@@ -320,14 +318,14 @@ static void map_kernel_range(char *start, char *end, unsigned prot)
 
 const char *mm_guard_page_owner(uint64_t va)
 {
-    static const char *const ist_names[5] = {
+    static const char *const ist_names[IST_COUNT] = {
         "exception IST stack", "NMI IST stack", "double-fault IST stack",
         "machine-check IST stack", "interrupt IST stack",
     };
     va &= ~0xfffull;
     if (va == (uint64_t)boot_stack_guard)
         return "boot stack";
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < IST_COUNT; i++)
         if (va == (uint64_t)ist_stacks[i].guard)
             return ist_names[i];
     return NULL;
