@@ -63,22 +63,71 @@ static long emulated_brk(unsigned long want)
     return (long)cur;
 }
 
+/* ---- the app's memory ------------------------------------------------------
+ * The intercepted calls read and write the app's pointers through the kernel
+ * (process_vm_readv/writev on this very process), so a bad pointer gives
+ * -EFAULT like the real syscall instead of a fault inside the loader. */
+
+struct iov {
+    const void *base;
+    size_t len;
+};
+
+static long app_copy(long nr, void *local, const void *remote, size_t n)
+{
+    struct iov l = { local, n }, r = { remote, n };
+    long got = host_syscall6(nr, host_syscall0(NR_getpid), (long)&l, 1, (long)&r, 1, 0);
+    return got == (long)n ? 0 : -EFAULT;
+}
+static long app_read(void *dst, const void *app_src, size_t n)
+{
+    return app_copy(NR_process_vm_readv, dst, app_src, n);
+}
+static long app_write(void *app_dst, const void *src, size_t n)
+{
+    return app_copy(NR_process_vm_writev, (void *)src, app_dst, n);
+}
+
+/* Copies a NUL-terminated string of the app (page by page, so a string that
+ * ends just before an unmapped page is fine). Returns its length, -EFAULT,
+ * or -ENAMETOOLONG if it does not fit in `size` bytes with its NUL. */
+static long app_str(char *dst, const char *app_src, size_t size)
+{
+    size_t off = 0;
+    while (off < size) {
+        size_t chunk = LINUXU_PAGE - (((unsigned long)app_src + off) & (LINUXU_PAGE - 1));
+        if (chunk > size - off)
+            chunk = size - off;
+        if (app_read(dst + off, app_src + off, chunk))
+            return -EFAULT;
+        size_t z = strnlen(dst + off, chunk);
+        if (z < chunk)
+            return (long)(off + z);
+        off += chunk;
+    }
+    return -ENAMETOOLONG;
+}
+
 /* ---- /proc/self/exe ----------------------------------------------------- */
 
 static int is_self_exe(const char *p)
 {
-    return p && (strcmp(p, "/proc/self/exe") == 0 || strcmp(p, "/proc/thread-self/exe") == 0);
+    return strcmp(p, "/proc/self/exe") == 0 || strcmp(p, "/proc/thread-self/exe") == 0;
 }
 
-static long readlink_exe(char *buf, long size)
+/* readlink(at) of the app: answers /proc/self/exe, else -1 (host's turn). */
+static long app_readlink(const char *app_path, char *app_buf, long size)
 {
+    char p[32];
+    if (app_str(p, app_path, sizeof p) < 0 || !is_self_exe(p))
+        return -1;
     if (size <= 0)
         return -EINVAL;
     size_t n = strlen(linuxu.exe_abs);
     if (n > (size_t)size)
         n = (size_t)size;
-    memcpy(buf, linuxu.exe_abs, n);   /* readlink does not NUL-terminate */
-    return (long)n;
+    /* readlink does not NUL-terminate */
+    return app_write(app_buf, linuxu.exe_abs, n) ? -EFAULT : (long)n;
 }
 
 /* ---- execve ------------------------------------------------------------- */
@@ -168,32 +217,47 @@ static int read_shebang(const char *path, char *line, size_t size, const char **
  * Targets the loader cannot run (dynamically linked programs, scripts for
  * them) are handed to the host unchanged, so system tools still work, but
  * outside the shim. */
-static long do_execve(const char *path, char *const argv[], char *const envp[])
+static long do_execve(const char *app_path, char *const argv[], char *const envp[])
 {
-    if (is_self_exe(path))
-        path = linuxu.exe_abs;
-    const char *image = map_image(path);
-    const char *exe = path, *interp = NULL, *iarg = NULL;
-    char line[256];
-    if (!loadable_elf(image)) {
-        if (!read_shebang(image, line, sizeof line, &interp, &iarg))
-            return host_syscall3(NR_execve, path, argv, envp);
-        exe = interp;
-        image = map_image(interp);
-        if (!loadable_elf(image))
-            return host_syscall3(NR_execve, path, argv, envp);
-    }
-
+    /* Runs on the app's stack, which can be tiny (musl's posix_spawn child
+     * has about 5 KiB, shared with the SIGSYS frame): the path, the "#!"
+     * line and the new argv live in a private mapping, not on the stack. */
     long argc = 0;
-    while (argv && argv[argc])
-        argc++;
+    for (char *arg = NULL; argv; argc++) {
+        if (app_read(&arg, &argv[argc], sizeof arg))
+            return host_syscall3(NR_execve, app_path, argv, envp);   /* -EFAULT, exactly */
+        if (!arg)
+            break;
+    }
+    enum { PATH_SZ = 4096, LINE_SZ = 256 };
     long max = argc + 2 * linuxu.nmaps + 12;
-    long bytes = (long)PAGE_UP((unsigned long)max * sizeof(char *));
+    long bytes = (long)PAGE_UP(PATH_SZ + LINE_SZ + (unsigned long)max * sizeof(char *));
     long mem = host_syscall6(NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (SHIM_IS_ERR(mem))
         return mem;
-    const char **nv = (const char **)mem;
+    char *pbuf = (char *)mem, *line = pbuf + PATH_SZ;
+    const char **nv = (const char **)(line + LINE_SZ);
+    long r;
+
+    if (app_str(pbuf, app_path, PATH_SZ) < 0) {
+        /* Unreadable or too long: the host's execve reports it exactly. */
+        r = host_syscall3(NR_execve, app_path, argv, envp);
+        goto out;
+    }
+    const char *path = is_self_exe(pbuf) ? linuxu.exe_abs : pbuf;
+    const char *image = map_image(path);
+    const char *exe = path, *interp = NULL, *iarg = NULL;
+    if (!loadable_elf(image)) {
+        if (!read_shebang(image, line, LINE_SZ, &interp, &iarg) ||
+            !loadable_elf(map_image(interp))) {
+            r = host_syscall3(NR_execve, path, argv, envp);
+            goto out;
+        }
+        exe = interp;
+        image = map_image(interp);
+    }
+
     long k = 0;
     nv[k++] = "portapp-linuxu";
     if (linuxu.trace)
@@ -220,7 +284,8 @@ static long do_execve(const char *path, char *const argv[], char *const envp[])
             nv[k++] = argv[i];
     }
     nv[k] = NULL;
-    long r = host_syscall3(NR_execve, "/proc/self/exe", nv, envp);
+    r = host_syscall3(NR_execve, "/proc/self/exe", nv, envp);
+out:
     host_syscall2(NR_munmap, mem, bytes);
     return r;
 }
@@ -237,19 +302,21 @@ static long do_rt_sigaction(long sig, const struct k_sigaction *act, struct k_si
 {
     if (sigsetsize != 8)
         return -EINVAL;
+    struct k_sigaction a;
+    if (act && app_read(&a, act, sizeof a))
+        return -EFAULT;
     if (sig == SIGSYS_NR) {
         /* The real handler is the fallback path's; keep the app's wish so
          * it reads back what it set (Go and others set every signal). */
         struct k_sigaction prev = app_sigsys;
+        if (old && app_write(old, &prev, sizeof prev))
+            return -EFAULT;
         if (act)
-            app_sigsys = *act;
-        if (old)
-            *old = prev;
+            app_sigsys = a;
         return 0;
     }
     if (!act)
         return host_syscall4(NR_rt_sigaction, sig, 0, old, sigsetsize);
-    struct k_sigaction a = *act;
     a.mask &= ~SIGSYS_BIT;
     return host_syscall4(NR_rt_sigaction, sig, &a, old, sigsetsize);
 }
@@ -287,7 +354,10 @@ static long sigmask_call(long nr, const long a[6])
     long size = susp ? a[1] : a[3];
     if (!set || size != 8 || (!susp && a[0] == 1 /* SIG_UNBLOCK */))
         return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    unsigned long s = *set & ~SIGSYS_BIT;
+    unsigned long s;
+    if (app_read(&s, set, sizeof s))
+        return -EFAULT;
+    s &= ~SIGSYS_BIT;
     if (susp)
         return host_syscall2(nr, &s, size);
     return host_syscall4(nr, a[0], &s, a[2], size);
@@ -334,20 +404,25 @@ long platform_unhandled_syscall(long nr, const long a[6])
     switch (nr) {
     case NR_brk:
         return emulated_brk((unsigned long)a[0]);
-    case NR_readlink:
-        if (is_self_exe((const char *)a[0]))
-            return readlink_exe((char *)a[1], a[2]);
+    case NR_readlink: {
+        long r = app_readlink((const char *)a[0], (char *)a[1], a[2]);
+        if (r != -1)
+            return r;
         break;
-    case NR_readlinkat:
-        if (is_self_exe((const char *)a[1]))
-            return readlink_exe((char *)a[2], a[3]);
+    }
+    case NR_readlinkat: {
+        long r = app_readlink((const char *)a[1], (char *)a[2], a[3]);
+        if (r != -1)
+            return r;
         break;
+    }
     case NR_execve:
         return do_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
     case NR_execveat: {
-        const char *p = (const char *)a[1];
-        if (p && p[0] && (p[0] == '/' || a[0] == AT_FDCWD) && a[4] == 0)
-            return do_execve(p, (char *const *)a[2], (char *const *)a[3]);
+        char c[2] = { 0, 0 };
+        if (a[1] && app_read(c, (const char *)a[1], 1) == 0 && c[0] && (c[0] == '/' || a[0] == AT_FDCWD) &&
+            a[4] == 0)
+            return do_execve((const char *)a[1], (char *const *)a[2], (char *const *)a[3]);
         break;   /* fexecve and friends: host */
     }
     case NR_rt_sigaction:

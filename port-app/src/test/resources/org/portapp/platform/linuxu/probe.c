@@ -1,9 +1,12 @@
-/* Test input for LinuxuPlatformTest: built with musl-gcc -static-pie, run
- * natively and under portapp-linuxu. Exercises what the loader and the
- * fallback path must get right: argv/envp/auxv, /proc/self/exe, brk,
- * threads (clone with a new stack), fork + wait, signal delivery and return
- * (rt_sigreturn), vfork + exec, posix_spawn. Exits 5 when argv[1] is "fail". Prints facts only (no pids or addresses). */
+/* Test input for LinuxuPlatformTest: built with musl-gcc -static-pie and
+ * with glibc -static, run natively and under portapp-linuxu (rewritten and
+ * not). Exercises what the loader and the fallback path must get right:
+ * argv/envp/auxv, /proc/self/exe, -EFAULT from the intercepted calls, brk,
+ * threads (clone/clone3 with a new stack), signal delivery and return
+ * (rt_sigreturn), fork + wait, vfork + exec, posix_spawn. Prints facts only
+ * (no pids or addresses). Exits 5 when argv[1] is "fail". */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <signal.h>
@@ -38,6 +41,20 @@ int main(int argc, char **argv)
     const char *execfn = (const char *)getauxval(AT_EXECFN);
     printf("exe=%s execfn=%s\n", exe, execfn ? execfn : "(none)");
     printf("pagesz=%lu random=%s\n", getauxval(AT_PAGESZ), getauxval(AT_RANDOM) ? "yes" : "no");
+
+    /* Bad pointers to the calls the loader intercepts: -EFAULT, as natively. */
+    char buf[16];
+    void *bad = (void *)16;
+    int efault = 0;
+    efault += syscall(SYS_readlink, bad, buf, sizeof buf) == -1 && errno == EFAULT;
+    efault += syscall(SYS_readlink, "/proc/self/exe", bad, sizeof buf) == -1 && errno == EFAULT;
+    efault += syscall(SYS_rt_sigaction, SIGUSR2, bad, NULL, 8) == -1 && errno == EFAULT;
+    efault += syscall(SYS_rt_sigaction, SIGSYS, NULL, bad, 8) == -1 && errno == EFAULT;
+    efault += syscall(SYS_rt_sigprocmask, SIG_BLOCK, bad, NULL, 8) == -1 && errno == EFAULT;
+    efault += syscall(SYS_execve, bad, NULL, NULL) == -1 && errno == EFAULT;
+    char *bad_argv[] = { "x", bad, NULL };
+    efault += syscall(SYS_execve, "/bin/busybox", bad_argv, NULL) == -1 && errno == EFAULT;
+    printf("efault=%d/7\n", efault);
 
     /* musl's sbrk refuses to move the break: use the raw syscall. */
     char *b0 = (char *)syscall(SYS_brk, 0);
