@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.portapp.elf.ElfException;
+import org.portapp.platform.linuxu.LinuxuException;
 import org.portapp.rewrite.RewriteException;
 import org.portapp.syscalls.SyscallTableException;
 import org.portapp.x86.DecoderException;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
             "Runs unmodified Linux x86_64 applications as specialized single-application systems.",
             "Each syscall instruction of the binary becomes a direct call into the POSIX shim.",
             ""},
-        subcommands = {AnalyzeCommand.class, RewriteCommand.class,
+        subcommands = {AnalyzeCommand.class, RewriteCommand.class, RunCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  port-app analyze /bin/busybox",
@@ -75,7 +76,8 @@ public final class Main implements Runnable {
 
     private static boolean isUserError(Exception ex) {
         return ex instanceof PortAppException || ex instanceof ElfException || ex instanceof RewriteException
-                || ex instanceof DecoderException || ex instanceof SyscallTableException;
+                || ex instanceof DecoderException || ex instanceof SyscallTableException
+                || ex instanceof LinuxuException;
     }
 
     /** The repository (or installation) root holding posix-shim/, platforms/ and test-apps/. */
