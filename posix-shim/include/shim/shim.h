@@ -70,6 +70,24 @@ void platform_write_err(const char *buf, size_t len);
 /* Terminate the whole application (message already printed). */
 _Noreturn void platform_abort(int code);
 
+/* ---- Platform hooks for the unikernel's modules (vfs, heap, ...) --------
+ * Console: the app's standard streams. On linuxu these pass through to the
+ * host's fds 0/1/2; in the kernel they are the serial console, where stdout
+ * and stderr are kept apart (platforms/qemu/README.md), so a module that
+ * binds fd 2 must write it with platform_console_write_err.
+ * Each returns the byte count or -errno; platform_console_read blocks until
+ * at least one byte is there unless nonblock (then -EAGAIN), and returns 0
+ * at end of input. */
+long platform_console_write(const void *buf, size_t len);       /* stdout */
+long platform_console_write_err(const void *buf, size_t len);   /* stderr */
+long platform_console_read(void *buf, size_t len, int nonblock);
+/* Whole zeroed 4 KiB pages for shim data structures (kernel: from the frame
+ * allocator, in the direct map); NULL when out of memory. */
+void *platform_alloc_pages(size_t n);
+void platform_free_pages(void *p, size_t n);
+/* Wait for something to happen (kernel: hlt until the next interrupt). */
+void platform_idle(void);
+
 /* ---- Freestanding string and memory functions (core/string.c) -------------
  * gcc may emit calls to memcpy/memset/memmove/memcmp even with -fno-builtin. */
 void *memcpy(void *restrict d, const void *restrict s, size_t n);
