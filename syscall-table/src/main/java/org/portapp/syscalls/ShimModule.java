@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One POSIX shim module, as declared by {@code posix-shim/<name>/module.conf}.
@@ -15,9 +16,14 @@ import java.util.Optional;
  * @param needs    names of the modules it depends on
  * @param init     its init function ({@code void f(void)}), if any
  * @param order    init order, ascending ({@value ShimModules#DEFAULT_ORDER} when not given)
+ * @param platforms the platforms its manifest names ({@code platforms} key); empty when the
+ *                 key is absent, see {@link #availableOn}
  */
 public record ShimModule(String name, Path dir, List<String> provides, List<String> stubs,
-                         List<String> needs, Optional<String> init, int order) {
+                         List<String> needs, Optional<String> init, int order, Set<String> platforms) {
+    /** The module every build links, on every platform, whatever its manifest says. */
+    public static final String CORE = "core";
+
     public ShimModule {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dir, "dir");
@@ -25,6 +31,20 @@ public record ShimModule(String name, Path dir, List<String> provides, List<Stri
         stubs = List.copyOf(stubs);
         needs = List.copyOf(needs);
         Objects.requireNonNull(init, "init");
+        platforms = Set.copyOf(platforms);
+    }
+
+    /**
+     * Whether builds for {@code platform} may select this module. A manifest with a
+     * {@code platforms} line is taken at its word; without one, {@code core} is on every
+     * platform and any other module is kernel-only ({@value ShimModules#PLATFORM_QEMU}):
+     * on linuxu the host kernel does everything but the core.
+     */
+    public boolean availableOn(String platform) {
+        if (!platforms.isEmpty()) {
+            return platforms.contains(platform);
+        }
+        return name.equals(CORE) || platform.equals(ShimModules.PLATFORM_QEMU);
     }
 
     /** The syscalls this module answers (provided first, then stubbed). */

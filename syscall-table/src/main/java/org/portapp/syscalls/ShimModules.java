@@ -28,7 +28,10 @@ import java.util.stream.Stream;
  * {@code #} starts a comment, and {@code provides}, {@code stubs}, {@code needs}
  * may repeat (their values accumulate). Keys: {@code module} (must equal the
  * folder name), {@code provides}, {@code stubs}, {@code needs}, {@code init}
- * (a C function {@code void f(void)}), {@code order} (integer, ascending).
+ * (a C function {@code void f(void)}), {@code order} (integer, ascending),
+ * {@code platforms} (the platforms a build may select the module for, from
+ * {@link #PLATFORMS}; without it, {@code core} is on all and any other module
+ * is kernel-only, see {@link ShimModule#availableOn}).
  *
  * <p>Init order: a module always comes after the modules it needs; otherwise
  * by {@code order}, then by name.
@@ -38,6 +41,12 @@ public final class ShimModules {
     public static final String MANIFEST = "module.conf";
     /** Init order of a module whose manifest has no {@code order} line. */
     public static final int DEFAULT_ORDER = 100;
+    /** Platform name of the Linux-process platform (platforms/linuxu). */
+    public static final String PLATFORM_LINUXU = "linuxu";
+    /** Platform name of the unikernel (platforms/x86_64 + platforms/qemu, every VMM). */
+    public static final String PLATFORM_QEMU = "qemu";
+    /** The values a {@code platforms} line may hold. */
+    public static final Set<String> PLATFORMS = Set.of(PLATFORM_LINUXU, PLATFORM_QEMU);
 
     private static final Pattern C_IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
@@ -114,6 +123,7 @@ public final class ShimModules {
         String name = null;
         String init = null;
         Integer order = null;
+        Set<String> platforms = null;
         List<String> provides = new ArrayList<>();
         List<String> stubs = new ArrayList<>();
         Map<String, Loc> handled = new LinkedHashMap<>();
@@ -180,15 +190,30 @@ public final class ShimModules {
                         throw new SyscallTableException(loc + ": order '" + values.get(0) + "' is not an integer");
                     }
                 }
+                case "platforms" -> {
+                    if (platforms != null) {
+                        throw new SyscallTableException(loc + ": 'platforms' given twice");
+                    }
+                    nonEmpty(loc, key, values);
+                    platforms = new LinkedHashSet<>();
+                    for (String v : values) {
+                        if (!PLATFORMS.contains(v)) {
+                            throw new SyscallTableException(loc + ": unknown platform '" + v + "' (expected one of "
+                                    + String.join(", ", new java.util.TreeSet<>(PLATFORMS)) + ")");
+                        }
+                        platforms.add(v);
+                    }
+                }
                 default -> throw new SyscallTableException(loc + ": unknown key '" + key
-                        + "' (expected module, provides, stubs, needs, init or order)");
+                        + "' (expected module, provides, stubs, needs, init, order or platforms)");
             }
         }
         if (name == null) {
             throw new SyscallTableException(manifest + ": no 'module " + folder + "' line");
         }
         ShimModule m = new ShimModule(name, dir, provides, stubs, new ArrayList<>(needs.keySet()),
-                Optional.ofNullable(init), order == null ? DEFAULT_ORDER : order);
+                Optional.ofNullable(init), order == null ? DEFAULT_ORDER : order,
+                platforms == null ? Set.of() : platforms);
         return new Parsed(m, handled, needs);
     }
 
@@ -291,6 +316,32 @@ public final class ShimModules {
             }
         }
         return out;
+    }
+
+    /**
+     * The modules a build for {@code platform} may select ({@link ShimModule#availableOn}),
+     * as a set of their own: {@link #resolve} on it never picks a module of another platform.
+     *
+     * @throws SyscallTableException if the platform is unknown, or an available module
+     *         needs one that is not available there
+     */
+    public ShimModules forPlatform(String platform) {
+        if (!PLATFORMS.contains(platform)) {
+            throw new SyscallTableException("unknown platform '" + platform + "' (expected one of "
+                    + String.join(", ", new java.util.TreeSet<>(PLATFORMS)) + ")");
+        }
+        List<ShimModule> kept = initOrder.stream().filter(m -> m.availableOn(platform)).toList();
+        Set<String> names = new HashSet<>();
+        kept.forEach(m -> names.add(m.name()));
+        for (ShimModule m : kept) {
+            for (String dep : m.needs()) {
+                if (!names.contains(dep)) {
+                    throw new SyscallTableException(m.manifest() + ": module '" + m.name() + "' is available on "
+                            + platform + " but needs '" + dep + "', which is not");
+                }
+            }
+        }
+        return new ShimModules(table, kept);
     }
 
     // ---- queries ----------------------------------------------------------------

@@ -137,7 +137,7 @@ class ShimModulesTest {
     @Test
     void unknownKey(@TempDir Path root) throws IOException {
         module(root, "a", "module a\nprovide read\n");
-        assertEquals(conf(root, "a", 2) + "unknown key 'provide' (expected module, provides, stubs, needs, init or order)",
+        assertEquals(conf(root, "a", 2) + "unknown key 'provide' (expected module, provides, stubs, needs, init, order or platforms)",
                 error(root));
     }
 
@@ -157,5 +157,37 @@ class ShimModulesTest {
         assertEquals(root.resolve("a").resolve("module.conf") + ": no 'module a' line", error(root));
         assertTrue(assertThrows(SyscallTableException.class,
                 () -> ShimModules.scan(root.resolve("missing"), table)).getMessage().contains("does not exist"));
+    }
+
+    @Test
+    void platformsKeySelectsModulesPerPlatform(@TempDir Path root) throws IOException {
+        module(root, "core", "module core\nprovides getpid\n");
+        module(root, "mm", "module mm\nprovides mmap\n");                        // no key: kernel-only
+        module(root, "host", "module host\nprovides getppid\nplatforms linuxu\n");
+        module(root, "both", "module both\nprovides gettid\nplatforms linuxu qemu\nneeds core\n");
+        ShimModules all = ShimModules.scan(root, table);
+        assertEquals(Set.of("linuxu"), all.module("host").orElseThrow().platforms());
+        assertEquals(Set.of(), all.module("mm").orElseThrow().platforms());
+        ShimModules linuxu = all.forPlatform(ShimModules.PLATFORM_LINUXU);
+        assertEquals(List.of("both", "core", "host"), names(linuxu.modules()).stream().sorted().toList());
+        assertEquals(List.of(), names(linuxu.resolve(Set.of("mmap"))));           // mm is not there
+        ShimModules qemu = all.forPlatform(ShimModules.PLATFORM_QEMU);
+        assertEquals(List.of("both", "core", "mm"), names(qemu.modules()).stream().sorted().toList());
+        assertEquals(List.of("mm"), names(qemu.resolve(Set.of("mmap"))));
+        assertEquals("unknown platform 'vax' (expected one of linuxu, qemu)",
+                assertThrows(SyscallTableException.class, () -> all.forPlatform("vax")).getMessage());
+    }
+
+    @Test
+    void platformsKeyErrors(@TempDir Path root) throws IOException {
+        module(root, "a", "module a\nplatforms linuxu vax\n");
+        assertEquals(conf(root, "a", 2) + "unknown platform 'vax' (expected one of linuxu, qemu)", error(root));
+        module(root, "a", "module a\nplatforms linuxu\nplatforms qemu\n");
+        assertEquals(conf(root, "a", 3) + "'platforms' given twice", error(root));
+        module(root, "a", "module a\nplatforms linuxu\nneeds b\n");
+        module(root, "b", "module b\nplatforms qemu\n");
+        ShimModules mods = ShimModules.scan(root, table);
+        assertTrue(assertThrows(SyscallTableException.class, () -> mods.forPlatform("linuxu")).getMessage()
+                .endsWith("module 'a' is available on linuxu but needs 'b', which is not"));
     }
 }

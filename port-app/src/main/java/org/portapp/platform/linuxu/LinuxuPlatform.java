@@ -66,7 +66,7 @@ public final class LinuxuPlatform {
     }
 
     /**
-     * Makes sure the loader for all modules under posix-shim is built under
+     * Makes sure the loader for the posix-shim modules meant for linuxu ({@code platforms} key) is built under
      * {@code buildDir} and returns its path. Prints one progress line on
      * stderr when it actually builds.
      *
@@ -78,7 +78,7 @@ public final class LinuxuPlatform {
         ShimGenerator gen;
         try {
             SyscallTable table = SyscallTable.load();
-            modules = ShimModules.scan(shimDir, table).modules();
+            modules = ShimModules.scan(shimDir, table).forPlatform(ShimModules.PLATFORM_LINUXU).modules();
             gen = new ShimGenerator(table, modules);
         } catch (SyscallTableException e) {
             throw new LinuxuException("linuxu: cannot generate the shim tables: " + e.getMessage(), "", e);
