@@ -12,6 +12,11 @@ public final class DocsGenerator {
     private DocsGenerator() {
     }
 
+    private static String platforms(ShimModule m) {
+        return " [" + ShimModules.PLATFORMS.stream().sorted().filter(m::availableOn)
+                .collect(Collectors.joining(", ")) + "]";
+    }
+
     public static String markdown(SyscallTable table, ShimModules modules) {
         Map<SyscallStatus, Integer> totals = new EnumMap<>(SyscallStatus.class);
         for (SyscallStatus st : SyscallStatus.values()) {
@@ -44,8 +49,10 @@ public final class DocsGenerator {
                 .append("unhandled-syscall path does: linuxu passes it to the host, the unikernel returns -ENOSYS).\n\n");
         b.append("Modules: ");
         b.append(modules.modules().isEmpty() ? "none yet"
-                : modules.modules().stream().map(m -> "`" + m.name() + "`").collect(Collectors.joining(", ")));
-        b.append(" (").append(modules.modules().size()).append(", in init order).\n\n");
+                : modules.modules().stream().map(m -> "`" + m.name() + "`" + platforms(m))
+                        .collect(Collectors.joining(", ")));
+        b.append(" (").append(modules.modules().size()).append(", in init order; in brackets the platforms a ")
+                .append("build may select the module for).\n\n");
         b.append("| status | syscalls |\n|---|---|\n");
         for (SyscallStatus st : SyscallStatus.values()) {
             b.append("| ").append(st.name().toLowerCase()).append(" | ").append(totals.get(st)).append(" |\n");

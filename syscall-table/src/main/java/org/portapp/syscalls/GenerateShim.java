@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * CLI: {@code GenerateShim --shim-dir DIR --out OUTDIR (--modules a,b,c | --all)}.
- * Writes shim_syscalls.h, shim_table.c and shim_entries.S for the given modules
- * (or syscalls: names in --modules may also be syscall names) plus everything
- * they need. Exits 0 on success, 2 with a one-line message on error.
+ * CLI: {@code GenerateShim --shim-dir DIR --out OUTDIR (--modules a,b,c | --all)
+ * [--platform linuxu|qemu]}. Writes shim_syscalls.h, shim_table.c and
+ * shim_entries.S for the given modules (or syscalls: names in --modules may
+ * also be syscall names) plus everything they need; with --platform, only
+ * modules available on that platform are considered. Exits 0 on success, 2
+ * with a one-line message on error.
  */
 public final class GenerateShim {
     private GenerateShim() {
@@ -28,7 +30,7 @@ public final class GenerateShim {
 
     /** Does the work; returns the success line. */
     static String run(String[] argv) {
-        Args a = Args.parse(argv, Set.of("--shim-dir", "--out", "--modules"), Set.of("--all"));
+        Args a = Args.parse(argv, Set.of("--shim-dir", "--out", "--modules", "--platform"), Set.of("--all"));
         Path shimDir = Path.of(a.required("--shim-dir"));
         Path out = Path.of(a.required("--out"));
         boolean all = a.flag("--all");
@@ -38,6 +40,10 @@ public final class GenerateShim {
         }
         SyscallTable table = SyscallTable.load();
         ShimModules modules = ShimModules.scan(shimDir, table);
+        String platform = a.value("--platform");
+        if (platform != null) {
+            modules = modules.forPlatform(platform);
+        }
         List<ShimModule> selected;
         if (all) {
             selected = modules.modules();

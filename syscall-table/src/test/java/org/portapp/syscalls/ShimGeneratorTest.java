@@ -164,6 +164,16 @@ class ShimGeneratorTest {
         assertTrue(table.contains("= sys_getppid,") && !table.contains("= sys_read,"));
         assertTrue(Files.isRegularFile(out.resolve("shim_entries.S")));
 
+        // fake-shim has no 'platforms' lines: on linuxu only core is available.
+        Result linuxu = java(out, "org.portapp.syscalls.GenerateShim", "--shim-dir", shim, "--out", out.toString(),
+                "--all", "--platform", "linuxu");
+        assertEquals(0, linuxu.exit(), linuxu.output());
+        assertTrue(linuxu.output().endsWith("for modules: core\n"), linuxu.output());
+        Result plat = java(out, "org.portapp.syscalls.GenerateShim", "--shim-dir", shim, "--out", out.toString(),
+                "--all", "--platform", "vax");
+        assertEquals(2, plat.exit());
+        assertEquals("GenerateShim: unknown platform 'vax' (expected one of linuxu, qemu)\n", plat.output());
+
         Result bad = java(out, "org.portapp.syscalls.GenerateShim", "--shim-dir", shim, "--out", out.toString(),
                 "--modules", "nosuch");
         assertEquals(2, bad.exit());
@@ -188,6 +198,7 @@ class ShimGeneratorTest {
         assertTrue(text.contains("| 334 | `rseq` | "));
         assertTrue(text.contains("| stubbed | core |\n"));
         assertTrue(text.contains("| 9 | `mmap` | "));
+        assertTrue(text.contains("Modules: `core` [linuxu, qemu], `proc` [qemu], "), text.substring(0, 1200));
         assertEquals(table.size(), text.lines().filter(l -> l.matches("\\| \\d+ \\| `.*")).count());
 
         Result bad = java(out, "org.portapp.syscalls.GenerateDocs", "--shim-dir", "/nonexistent", "--out",
