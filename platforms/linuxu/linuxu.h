@@ -82,12 +82,16 @@ void linuxu_fallback_reset(void);   /* in a forked child: count its own */
 
 /* Host passthrough with interceptions (passthrough.c). */
 void linuxu_brk_init(unsigned long start);
+/* The app's memory, through the kernel: 0 or -EFAULT. */
+long linuxu_app_read(void *dst, const void *app_src, size_t n);
+long linuxu_app_write(void *app_dst, const void *src, size_t n);
 void linuxu_foreign_sigsys(int sig, void *info, void *uc);   /* kill -SYS etc. */
 
 /* asm (start.S) */
 _Noreturn void linuxu_enter(unsigned long entry, unsigned long sp);
 void linuxu_sigreturn(void);    /* mov eax, 15; syscall */
 long linuxu_raw_clone(long nr, long a0, long a1, long a2, long a3, long a4);
+_Noreturn void linuxu_unmap_and_exit(unsigned long addr, unsigned long len, long code);
 
 _Noreturn void linuxu_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

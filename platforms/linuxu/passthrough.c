@@ -79,11 +79,11 @@ static long app_copy(long nr, void *local, const void *remote, size_t n)
     long got = host_syscall6(nr, host_syscall0(NR_getpid), (long)&l, 1, (long)&r, 1, 0);
     return got == (long)n ? 0 : -EFAULT;
 }
-static long app_read(void *dst, const void *app_src, size_t n)
+long linuxu_app_read(void *dst, const void *app_src, size_t n)
 {
     return app_copy(NR_process_vm_readv, dst, app_src, n);
 }
-static long app_write(void *app_dst, const void *src, size_t n)
+long linuxu_app_write(void *app_dst, const void *src, size_t n)
 {
     return app_copy(NR_process_vm_writev, (void *)src, app_dst, n);
 }
@@ -98,7 +98,7 @@ static long app_str(char *dst, const char *app_src, size_t size)
         size_t chunk = LINUXU_PAGE - (((unsigned long)app_src + off) & (LINUXU_PAGE - 1));
         if (chunk > size - off)
             chunk = size - off;
-        if (app_read(dst + off, app_src + off, chunk))
+        if (linuxu_app_read(dst + off, app_src + off, chunk))
             return -EFAULT;
         size_t z = strnlen(dst + off, chunk);
         if (z < chunk)
@@ -127,7 +127,7 @@ static long app_readlink(const char *app_path, char *app_buf, long size)
     if (n > (size_t)size)
         n = (size_t)size;
     /* readlink does not NUL-terminate */
-    return app_write(app_buf, linuxu.exe_abs, n) ? -EFAULT : (long)n;
+    return linuxu_app_write(app_buf, linuxu.exe_abs, n) ? -EFAULT : (long)n;
 }
 
 /* ---- execve ------------------------------------------------------------- */
@@ -224,7 +224,7 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
      * line and the new argv live in a private mapping, not on the stack. */
     long argc = 0;
     for (char *arg = NULL; argv; argc++) {
-        if (app_read(&arg, &argv[argc], sizeof arg))
+        if (linuxu_app_read(&arg, &argv[argc], sizeof arg))
             return host_syscall3(NR_execve, app_path, argv, envp);   /* -EFAULT, exactly */
         if (!arg)
             break;
@@ -303,13 +303,13 @@ static long do_rt_sigaction(long sig, const struct k_sigaction *act, struct k_si
     if (sigsetsize != 8)
         return -EINVAL;
     struct k_sigaction a;
-    if (act && app_read(&a, act, sizeof a))
+    if (act && linuxu_app_read(&a, act, sizeof a))
         return -EFAULT;
     if (sig == SIGSYS_NR) {
         /* The real handler is the fallback path's; keep the app's wish so
          * it reads back what it set (Go and others set every signal). */
         struct k_sigaction prev = app_sigsys;
-        if (old && app_write(old, &prev, sizeof prev))
+        if (old && linuxu_app_write(old, &prev, sizeof prev))
             return -EFAULT;
         if (act)
             app_sigsys = a;
@@ -355,7 +355,7 @@ static long sigmask_call(long nr, const long a[6])
     if (!set || size != 8 || (!susp && a[0] == 1 /* SIG_UNBLOCK */))
         return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     unsigned long s;
-    if (app_read(&s, set, sizeof s))
+    if (linuxu_app_read(&s, set, sizeof s))
         return -EFAULT;
     s &= ~SIGSYS_BIT;
     if (susp)
@@ -390,6 +390,48 @@ static long do_clone(unsigned long flags, const long args[6])
     return child_started(host_syscall6(NR_clone, (long)flags, 0, args[2], args[3], args[4], 0));
 }
 
+/* A thread that unmaps its own stack and then exits (musl's __unmapself
+ * for detached threads: munmap then exit, with no stack use in between).
+ * The shim runs on that stack, so the munmap cannot happen before exit: it
+ * is recorded here, reported done (0), and performed by the thread's exit
+ * from registers only (linuxu_unmap_and_exit). */
+#define MAX_PENDING_UNMAPS 64
+static struct {
+    unsigned long addr, len;
+} pending_unmaps[MAX_PENDING_UNMAPS];
+
+static int defer_own_stack_unmap(unsigned long addr, unsigned long len)
+{
+    unsigned long sp = (unsigned long)__builtin_frame_address(0);
+    if ((addr & (LINUXU_PAGE - 1)) || len == 0 || sp - addr >= len)
+        return 0;
+    for (int i = 0; i < MAX_PENDING_UNMAPS; i++) {
+        unsigned long free_slot = 0;
+        if (__atomic_compare_exchange_n(&pending_unmaps[i].addr, &free_slot, addr, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            __atomic_store_n(&pending_unmaps[i].len, len, __ATOMIC_RELEASE);
+            return 1;
+        }
+    }
+    return 0;   /* table full: unmap now, as asked */
+}
+
+static void exit_thread(long code)
+{
+    unsigned long sp = (unsigned long)__builtin_frame_address(0);
+    for (int i = 0; i < MAX_PENDING_UNMAPS; i++) {
+        unsigned long a = __atomic_load_n(&pending_unmaps[i].addr, __ATOMIC_ACQUIRE);
+        unsigned long l = __atomic_load_n(&pending_unmaps[i].len, __ATOMIC_ACQUIRE);
+        if (a && sp - a < l) {
+            pending_unmaps[i].len = 0;
+            __atomic_store_n(&pending_unmaps[i].addr, 0, __ATOMIC_RELEASE);
+            linuxu_unmap_and_exit(a, l, code);
+        }
+    }
+    host_syscall1(NR_exit, code);
+    __builtin_unreachable();
+}
+
 static _Noreturn void do_exit(long nr, long code)
 {
     if (linuxu.trace && nr == NR_exit_group)
@@ -420,7 +462,7 @@ long platform_unhandled_syscall(long nr, const long a[6])
         return do_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
     case NR_execveat: {
         char c[2] = { 0, 0 };
-        if (a[1] && app_read(c, (const char *)a[1], 1) == 0 && c[0] && (c[0] == '/' || a[0] == AT_FDCWD) &&
+        if (a[1] && linuxu_app_read(c, (const char *)a[1], 1) == 0 && c[0] && (c[0] == '/' || a[0] == AT_FDCWD) &&
             a[4] == 0)
             return do_execve((const char *)a[1], (char *const *)a[2], (char *const *)a[3]);
         break;   /* fexecve and friends: host */
@@ -448,6 +490,13 @@ long platform_unhandled_syscall(long nr, const long a[6])
         return child_started(host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
     case NR_exit_group:
         do_exit(nr, a[0]);
+    case NR_exit:
+        exit_thread(a[0]);
+        break;
+    case NR_munmap:
+        if (defer_own_stack_unmap((unsigned long)a[0], (unsigned long)a[1]))
+            return 0;
+        break;
     }
     return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

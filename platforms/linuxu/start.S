@@ -82,6 +82,20 @@ linuxu_sigreturn:
     ud2
     .size linuxu_sigreturn, . - linuxu_sigreturn
 
+/* linuxu_unmap_and_exit(addr, len, code): munmap then exit(code) using
+ * registers only, for a thread whose stack is the range (see passthrough.c). */
+    .globl linuxu_unmap_and_exit
+    .type linuxu_unmap_and_exit, @function
+linuxu_unmap_and_exit:
+    mov r8, rdx
+    mov eax, 11                 /* munmap */
+    syscall
+    mov rdi, r8
+    mov eax, 60                 /* exit (this thread) */
+    syscall
+    ud2
+    .size linuxu_unmap_and_exit, . - linuxu_unmap_and_exit
+
 /* long linuxu_raw_clone(nr, a0, a1, a2, a3, a4): clone/clone3 for the SIGSYS
  * path. The caller put a 16-word register frame at the child's stack pointer:
  * r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rdi rsi rdx rcx rflags rip. The

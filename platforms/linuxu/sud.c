@@ -115,6 +115,31 @@ static int sud_clone(struct k_mcontext *m, long nr)
     return 1;
 }
 
+/* rt_sigprocmask from a `syscall` instruction. The SIGSYS handler's return
+ * (rt_sigreturn) restores the mask saved in its frame, which would undo a
+ * change made by the host call here; so the change is made in that saved
+ * mask and takes effect when the handler returns, before the app resumes
+ * (newly unblocked pending signals are delivered right then, as natively). */
+static long sud_sigprocmask(struct k_ucontext *uc, long how, const unsigned long *set,
+                            unsigned long *oldset, long size)
+{
+    if (size != 8)
+        return -EINVAL;
+    unsigned long old = uc->uc_sigmask, s = 0;
+    if (set && linuxu_app_read(&s, set, sizeof s))
+        return -EFAULT;
+    if (set && how != 0 && how != 1 && how != 2)   /* SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK */
+        return -EINVAL;
+    if (oldset && linuxu_app_write(oldset, &old, sizeof old))
+        return -EFAULT;
+    if (set) {
+        unsigned long m = how == 0 ? old | s : how == 1 ? old & ~s : s;
+        /* SIGKILL and SIGSTOP cannot be blocked; SIGSYS is the fallback's. */
+        uc->uc_sigmask = m & ~(SIGSYS_BIT | (1UL << 8) | (1UL << 18));
+    }
+    return 0;
+}
+
 static void sigsys_handler(int sig, struct k_siginfo *si, void *ucv)
 {
     struct k_ucontext *uc = ucv;
@@ -133,6 +158,14 @@ static void sigsys_handler(int sig, struct k_siginfo *si, void *ucv)
     }
     if ((nr == NR_clone || nr == NR_clone3) && sud_clone(m, nr))
         return;
+    if (nr == NR_rt_sigprocmask) {
+        long r = sud_sigprocmask(uc, (long)m->rdi, (const unsigned long *)m->rsi, (unsigned long *)m->rdx,
+                                 (long)m->r10);
+        if (shim_trace_enabled())
+            shim_printk("rt_sigprocmask(%#lx, %#lx, %#lx, %#lx) = %ld\n", m->rdi, m->rsi, m->rdx, m->r10, r);
+        m->rax = (unsigned long)r;
+        return;
+    }
     m->rax = (unsigned long)shim_dispatch(nr, (long)m->rdi, (long)m->rsi, (long)m->rdx,
                                           (long)m->r10, (long)m->r8, (long)m->r9);
 }

@@ -2,7 +2,8 @@
  * with glibc -static, run natively and under portapp-linuxu (rewritten and
  * not). Exercises what the loader and the fallback path must get right:
  * argv/envp/auxv, /proc/self/exe, -EFAULT from the intercepted calls, brk,
- * threads (clone/clone3 with a new stack), signal delivery and return
+ * threads (clone/clone3 with a new stack; a detached one unmapping its own
+ * stack on exit), signal delivery and return
  * (rt_sigreturn), fork + wait, vfork + exec, posix_spawn. Prints facts only
  * (no pids or addresses). Exits 5 when argv[1] is "fail". */
 #define _GNU_SOURCE
@@ -26,6 +27,13 @@ static void *worker(void *arg)
     long *v = arg;
     *v *= 2;
     return v;
+}
+
+static volatile pid_t detached_tid;
+static void *detached(void *arg)
+{
+    detached_tid = (pid_t)syscall(SYS_gettid);
+    return arg;   /* musl: a detached thread unmaps its own stack, then exits */
 }
 
 int main(int argc, char **argv)
@@ -74,6 +82,19 @@ int main(int argc, char **argv)
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     printf("threads=%ld,%ld,%ld,%ld\n", vals[0], vals[1], vals[2], vals[3]);
+
+    pthread_t d;
+    pthread_attr_t da;
+    pthread_attr_init(&da);
+    pthread_attr_setdetachstate(&da, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&d, &da, detached, NULL) != 0)
+        return 3;
+    int gone = 0;
+    for (int i = 0; i < 5000 && !gone; i++) {   /* up to 5 s */
+        usleep(1000);
+        gone = detached_tid && syscall(SYS_tgkill, getpid(), detached_tid, 0) == -1 && errno == ESRCH;
+    }
+    printf("detached-thread-exited=%s\n", gone ? "yes" : "no");
 
     signal(SIGUSR1, on_usr1);
     raise(SIGUSR1);
