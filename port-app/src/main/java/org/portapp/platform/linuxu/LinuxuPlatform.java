@@ -3,7 +3,6 @@ package org.portapp.platform.linuxu;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -88,7 +87,9 @@ public final class LinuxuPlatform {
                 ShimGenerator.TABLE, gen.tableC(),
                 ShimGenerator.ENTRIES, gen.entriesS()));
         String names = modules.stream().map(ShimModule::name).collect(Collectors.joining(" "));
-        String hash = hash(generated, names);
+        List<Path> sources = new ArrayList<>(List.of(shimDir.resolve("include"), root.resolve("platforms/linuxu")));
+        modules.forEach(m -> sources.add(m.dir()));
+        String hash = hash(generated, names, sources);
         Path dir = buildDir.toAbsolutePath().normalize().resolve("linuxu-" + hash);
         Path bin = dir.resolve(LOADER);
         if (Files.isExecutable(bin)) {
@@ -193,8 +194,8 @@ public final class LinuxuPlatform {
         }
     }
 
-    /** Hash of the generated tables, the module list and every source file. */
-    private String hash(Map<String, String> generated, String modules) {
+    /** Hash of the generated tables, the module list and every file under {@code sources}. */
+    private String hash(Map<String, String> generated, String modules, List<Path> sources) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -206,8 +207,10 @@ public final class LinuxuPlatform {
             update(md, "gen:" + name);
             update(md, text);
         });
-        for (String d : List.of("posix-shim", "platforms/linuxu")) {
-            Path base = root.resolve(d);
+        for (Path base : sources) {
+            if (!Files.isDirectory(base)) {
+                continue;
+            }
             List<Path> files;
             try (Stream<Path> s = Files.walk(base)) {
                 files = s.filter(Files::isRegularFile)
@@ -222,7 +225,7 @@ public final class LinuxuPlatform {
                 try {
                     md.update(Files.readAllBytes(f));
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    throw new LinuxuException("linuxu: cannot read " + f + ": " + e.getMessage(), "", e);
                 }
             }
         }
