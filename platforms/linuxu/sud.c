@@ -166,6 +166,15 @@ static void sigsys_handler(int sig, struct k_siginfo *si, void *ucv)
         m->rax = (unsigned long)r;
         return;
     }
+    if (nr == NR_sigaltstack) {
+        /* rt_sigreturn also restores the alternate stack from its frame:
+         * make the change, then put the resulting setting in the frame. */
+        long r = shim_dispatch(nr, (long)m->rdi, (long)m->rsi, 0, 0, 0, 0);
+        if (r == 0 && m->rdi)
+            host_syscall2(NR_sigaltstack, 0, &uc->uc_stack);
+        m->rax = (unsigned long)r;
+        return;
+    }
     m->rax = (unsigned long)shim_dispatch(nr, (long)m->rdi, (long)m->rsi, (long)m->rdx,
                                           (long)m->r10, (long)m->r8, (long)m->r9);
 }

@@ -240,6 +240,7 @@ class LinuxuPlatformTest {
         assertTrue(ok.out().contains("detached-thread-exited=yes\n"), ok.out());
         assertTrue(ok.out().contains("brk-grew=yes shrink=yes\n"), ok.out());
         assertTrue(ok.out().contains("signal=delivered\n"), ok.out());
+        assertTrue(ok.out().contains("altstack=set handler-on-altstack=yes\n"), ok.out());
         assertTrue(ok.out().contains("fork-child-exit=42\n"), ok.out());
         assertTrue(ok.out().contains("exec-ok\nvfork-exec-exit=0\n"), ok.out());
         assertTrue(ok.out().contains("spawn-ok\nspawn-exit=0\n"), ok.out());

@@ -3,8 +3,8 @@
  * not). Exercises what the loader and the fallback path must get right:
  * argv/envp/auxv, /proc/self/exe, -EFAULT from the intercepted calls, brk,
  * threads (clone/clone3 with a new stack; a detached one unmapping its own
- * stack on exit), signal delivery and return
- * (rt_sigreturn), fork + wait, vfork + exec, posix_spawn. Prints facts only
+ * stack on exit), signal delivery and return (rt_sigreturn), sigaltstack,
+ * fork + wait, vfork + exec, posix_spawn. Prints facts only
  * (no pids or addresses). Exits 5 when argv[1] is "fail". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +21,14 @@
 
 static volatile int sig_seen;
 static void on_usr1(int s) { sig_seen = s; }
+
+static char altstack[64 * 1024];
+static volatile int on_alt;
+static void on_usr2(int s)
+{
+    char here;
+    on_alt = s == SIGUSR2 && &here >= altstack && &here < altstack + sizeof altstack;
+}
 
 static void *worker(void *arg)
 {
@@ -99,6 +107,16 @@ int main(int argc, char **argv)
     signal(SIGUSR1, on_usr1);
     raise(SIGUSR1);
     printf("signal=%s\n", sig_seen == SIGUSR1 ? "delivered" : "lost");
+
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 }, cur;
+    struct sigaction sa2;
+    memset(&sa2, 0, sizeof sa2);
+    sa2.sa_handler = on_usr2;
+    sa2.sa_flags = SA_ONSTACK;
+    if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR2, &sa2, NULL) != 0 || sigaltstack(NULL, &cur) != 0)
+        return 6;
+    raise(SIGUSR2);
+    printf("altstack=%s handler-on-altstack=%s\n", cur.ss_sp == altstack ? "set" : "lost", on_alt ? "yes" : "no");
 
     fflush(stdout);
     pid_t c = fork();
