@@ -480,12 +480,14 @@ long platform_unhandled_syscall(long nr, const long a[6])
         return do_clone((unsigned long)a[0], a);
     case NR_vfork:
         return child_started(host_syscall6(NR_clone, (long)(CLONE_VFORK | SIGCHLD_NR), 0, 0, 0, 0, 0));
-    case NR_clone3:
+    case NR_clone3: {
         /* With a stack it took the special entry; without one, a CLONE_VM
          * child would share our stack. */
-        if (a[0] && a[1] >= 8 && (*(const unsigned long *)a[0] & CLONE_VM))
+        unsigned long flags = 0;
+        if (a[1] >= 8 && linuxu_app_read(&flags, (const void *)a[0], sizeof flags) == 0 && (flags & CLONE_VM))
             return -EINVAL;
         return child_started(host_syscall6(nr, a[0], a[1], 0, 0, 0, 0));
+    }
     case NR_fork:
         return child_started(host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
     case NR_exit_group:

@@ -104,9 +104,9 @@ static int sud_clone(struct k_mcontext *m, long nr)
     /* clone3 */
     unsigned long size = m->rsi;
     unsigned long copy[16];
-    if (size < 64 || size > sizeof copy || !m->rdi)
+    /* Unusual sizes and unreadable structs: the host's clone3 answers. */
+    if (size < 64 || size > sizeof copy || linuxu_app_read(copy, (const void *)m->rdi, size))
         return 0;
-    memcpy(copy, (const void *)m->rdi, size);
     if (!copy[5])
         return 0;
     child_frame(copy[5] + copy[6], m);
