@@ -64,6 +64,7 @@ struct linuxu_map {
 struct linuxu_state {
     int trace;
     const char *exe_path;      /* what the app sees as its own path */
+    const char *execfn;        /* the path as given to execve: AT_EXECFN, comm */
     const char *exe_abs;       /* canonical absolute path: readlink("/proc/self/exe") */
     int nmaps;
     struct linuxu_map maps[LINUXU_MAX_MAPS];

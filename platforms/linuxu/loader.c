@@ -5,6 +5,11 @@
  *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]... [--]
  *                  IMAGE [ARGV0 ARG...]
  *
+ * --exe-path: the app's own path (/proc/self/exe shows it canonicalized);
+ * --execfn: the path as given to execve (AT_EXECFN, comm), set by re-exec
+ * when it differs (an exec of /proc/self/exe or of a "#!" script); default:
+ * the exe path.
+ *
  * The loader is static, non-PIE and linked at 0x200000000000 so it never
  * collides with the app (ET_EXEC binaries sit low, ET_DYN ones where mmap
  * puts them). Loader errors: one line "port-app: linuxu: <reason>", exit 127.
@@ -304,9 +309,9 @@ static unsigned long build_stack(char *top, char *floor, int argc, char **argv, 
 {
     char *s = top;
     /* execfn and platform strings, 16 random bytes */
-    size_t elen = strlen(linuxu.exe_path) + 1;
+    size_t elen = strlen(linuxu.execfn) + 1;
     s -= elen;
-    memcpy(s, linuxu.exe_path, elen);
+    memcpy(s, linuxu.execfn, elen);
     char *execfn = s;
     s -= 7;
     memcpy(s, "x86_64", 7);
@@ -385,7 +390,8 @@ static char *keep(const char *s)
 
 static void usage(void)
 {
-    linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]... [--] IMAGE [ARGV0 ARG...]");
+    linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... [--] "
+               "IMAGE [ARGV0 ARG...]");
 }
 
 static const char *absolute(const char *p)
@@ -425,6 +431,26 @@ static const char *canonical(const char *p)
     return keep(buf);
 }
 
+/* What ps and /proc show: the process name (comm) becomes the base name of
+ * the path given to exec (AT_EXECFN), as the kernel sets it; /proc/self/cmdline becomes the app's
+ * argv when the app's strings are the tail of ours (always, unless ARGV0 was
+ * defaulted) and the kernel lets us (PR_SET_MM needs CAP_SYS_RESOURCE: best
+ * effort, silently skipped otherwise). */
+static void present_as_app(char **app_argv, int app_argc, int given)
+{
+    const char *base = strrchr(linuxu.execfn, '/');
+    base = base ? base + 1 : linuxu.execfn;
+    char comm[16];
+    shim_strlcpy(comm, base, sizeof comm);
+    host_syscall2(NR_prctl, 15 /* PR_SET_NAME */, comm);
+    if (given > 0) {
+        const char *last = app_argv[app_argc - 1];
+        unsigned long start = (unsigned long)app_argv[0], end = (unsigned long)last + strlen(last) + 1;
+        host_syscall6(NR_prctl, 35 /* PR_SET_MM */, 8 /* PR_SET_MM_ARG_START */, (long)start, 0, 0, 0);
+        host_syscall6(NR_prctl, 35, 9 /* PR_SET_MM_ARG_END */, (long)end, 0, 0, 0);
+    }
+}
+
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top);
 
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
@@ -438,13 +464,15 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
     unsigned long *host_auxv = (unsigned long *)(e + 1);
 
     int i = 1;
-    const char *exe = NULL;
+    const char *exe = NULL, *execfn = NULL;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {
             linuxu.trace = 1;
         } else if (strcmp(a, "--exe-path") == 0 && i + 1 < argc) {
             exe = keep(argv[++i]);
+        } else if (strcmp(a, "--execfn") == 0 && i + 1 < argc) {
+            execfn = keep(argv[++i]);
         } else if (strcmp(a, "--map") == 0 && i + 1 < argc) {
             const char *spec = argv[++i];
             const char *eq = strchr(spec, '=');
@@ -472,6 +500,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
     const char *image = argv[i++];
     linuxu.exe_path = exe ? exe : keep(image);
     linuxu.exe_abs = canonical(linuxu.exe_path);
+    linuxu.execfn = execfn ? execfn : linuxu.exe_path;
     shim_set_trace(linuxu.trace);
 
     /* The app's argv: ARGV0 ARG... as given, or just the exe path. */
@@ -492,6 +521,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         shim_printk("port-app: linuxu: %s loaded at bias %#lx, %u slots%s\n", image, im.bias, slots,
                     slots ? "" : " (not rewritten: every syscall takes the SUD fallback path)");
     shim_init_modules();
+    present_as_app(app_argv, app_argc, argc - i);
 
     unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, envp,
                                    host_auxv, &im);

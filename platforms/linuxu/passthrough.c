@@ -230,7 +230,7 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
             break;
     }
     enum { PATH_SZ = 4096, LINE_SZ = 256 };
-    long max = argc + 2 * linuxu.nmaps + 12;
+    long max = argc + 2 * linuxu.nmaps + 14;
     long bytes = (long)PAGE_UP(PATH_SZ + LINE_SZ + (unsigned long)max * sizeof(char *));
     long mem = host_syscall6(NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -268,6 +268,8 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
     }
     nv[k++] = "--exe-path";
     nv[k++] = exe;
+    nv[k++] = "--execfn";
+    nv[k++] = pbuf;   /* as the app gave it, like the kernel's AT_EXECFN */
     nv[k++] = "--";
     nv[k++] = image;
     if (interp) {

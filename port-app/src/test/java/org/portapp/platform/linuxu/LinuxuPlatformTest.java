@@ -120,7 +120,8 @@ class LinuxuPlatformTest {
         return plus(List.of(BUSYBOX.toString()), List.of(args));
     }
 
-    static final String SCRIPT = "echo hello; ls /; readlink /proc/self/exe; /bin/busybox echo via-exec; exit 7";
+    static final String SCRIPT = "echo hello; ls /; readlink /proc/self/exe; cat /proc/self/comm; "
+            + "/bin/busybox cat /proc/self/comm; /bin/busybox echo via-exec; exit 7";
 
     @Test
     void unrewrittenBusyboxShellMatchesNative() {
