@@ -431,24 +431,17 @@ static const char *canonical(const char *p)
     return keep(buf);
 }
 
-/* What ps and /proc show: the process name (comm) becomes the base name of
- * the path given to exec (AT_EXECFN), as the kernel sets it; /proc/self/cmdline becomes the app's
- * argv when the app's strings are the tail of ours (always, unless ARGV0 was
- * defaulted) and the kernel lets us (PR_SET_MM needs CAP_SYS_RESOURCE: best
- * effort, silently skipped otherwise). */
-static void present_as_app(char **app_argv, int app_argc, int given)
+/* What ps and /proc/self/comm show: the base name of the path given to
+ * exec (AT_EXECFN, at most 15 bytes), as the kernel sets it.
+ * (/proc/self/cmdline still shows the loader's command line: changing it
+ * needs PR_SET_MM, which the kernel refuses here even to root.) */
+static void present_as_app(void)
 {
     const char *base = strrchr(linuxu.execfn, '/');
     base = base ? base + 1 : linuxu.execfn;
     char comm[16];
     shim_strlcpy(comm, base, sizeof comm);
     host_syscall2(NR_prctl, 15 /* PR_SET_NAME */, comm);
-    if (given > 0) {
-        const char *last = app_argv[app_argc - 1];
-        unsigned long start = (unsigned long)app_argv[0], end = (unsigned long)last + strlen(last) + 1;
-        host_syscall6(NR_prctl, 35 /* PR_SET_MM */, 8 /* PR_SET_MM_ARG_START */, (long)start, 0, 0, 0);
-        host_syscall6(NR_prctl, 35, 9 /* PR_SET_MM_ARG_END */, (long)end, 0, 0, 0);
-    }
 }
 
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top);
@@ -521,7 +514,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         shim_printk("port-app: linuxu: %s loaded at bias %#lx, %u slots%s\n", image, im.bias, slots,
                     slots ? "" : " (not rewritten: every syscall takes the SUD fallback path)");
     shim_init_modules();
-    present_as_app(app_argv, app_argc, argc - i);
+    present_as_app();
 
     unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, envp,
                                    host_auxv, &im);
