@@ -107,6 +107,9 @@ public final class LinuxuPlatform {
                     Files.writeString(genDir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
                 }
                 make(genDir, tmp, shimDir, names);
+                if (Files.isDirectory(dir) && !Files.isExecutable(bin)) {
+                    deleteTree(dir);   // left over from an interrupted build of the same sources
+                }
                 try {
                     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
