@@ -11,6 +11,10 @@
  *   rt_sigsuspend    User Dispatch kills the process)
  *   prctl            the app may not reconfigure Syscall User Dispatch
  *   clone/fork/vfork children re-enable Syscall User Dispatch (not inherited)
+ *   munmap, exit     a thread unmapping its own stack: done at its exit
+ *
+ * (sud.c also handles rt_sigprocmask and sigaltstack itself on the SUD path,
+ * and rt_sigreturn and clone with a new stack on both paths.)
  */
 #include "linuxu.h"
 
