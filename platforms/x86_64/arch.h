@@ -46,6 +46,18 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" :: "
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+/* Disable interrupts and return the previous RFLAGS for irq_restore. */
+static inline uint64_t irq_save(void)
+{
+    uint64_t flags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) :: "memory");
+    return flags;
+}
+static inline void irq_restore(uint64_t flags)
+{
+    if (flags & (1u << 9))
+        __asm__ volatile("sti" ::: "memory");
+}
 
 #define MSR_EFER        0xc0000080
 #define MSR_FS_BASE     0xc0000100
@@ -66,6 +78,15 @@ void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 int serial_getc_nonblock(void);              /* -1 when no byte is waiting */
+/* The three streams multiplexed on the serial line (serial.c, README.md). */
+#define CONSOLE_STDOUT 1
+#define CONSOLE_STDERR 2
+#define CONSOLE_LOG    3
+void console_write(int chan, const void *buf, size_t n);
+#define CONSOLE_EOF (-2)
+/* Next input byte, -1 when none is waiting, CONSOLE_EOF once the host
+ * signalled the end of its input. */
+int console_getc_nonblock(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -108,7 +129,16 @@ struct percpu {
     uint64_t irq_count;         /* interrupts (vectors >= 32) taken */
     uint64_t timer_ticks;       /* LAPIC timer interrupts taken */
     uint64_t cr2;               /* CR2 as read on entry of the last #PF */
+    /* The LSTAR entry (platforms/qemu/entry.S) switches to syscall_kstack
+     * (the running thread's kernel stack top; a scheduler swaps it) and
+     * parks the app's rsp in syscall_user_rsp meanwhile. */
+    uint64_t syscall_kstack;
+    uint64_t syscall_user_rsp;
+    uint64_t lstar_count;       /* syscalls that arrived through LSTAR */
 };
+_Static_assert(__builtin_offsetof(struct percpu, syscall_kstack) == PERCPU_SYSCALL_KSTACK, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, syscall_user_rsp) == PERCPU_SYSCALL_USER_RSP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, lstar_count) == PERCPU_LSTAR_COUNT, "percpu");
 static inline struct percpu *this_cpu(void)
 {
     struct percpu *p;
@@ -130,13 +160,17 @@ uint64_t frames_total_count(void);
 #define VM_WRITE  2u
 #define VM_EXEC   4u
 #define VM_UNCACHED 8u
-/* Map one 4 KiB page va -> pa.  Returns 0, or -1 if va is already mapped,
+/* prot 0 (no VM_READ/WRITE/EXEC) is PROT_NONE: the page is not present, but
+ * keeps its frame for a later vm_protect (and vm_unmap returns it).
+ * Map one 4 KiB page va -> pa.  Returns 0, or -1 if va is already mapped,
  * not page aligned, or a page table cannot be allocated. */
 int vm_map(uint64_t va, uint64_t pa, unsigned prot);
 /* Unmap; returns the physical address that was mapped, or 0 if none. */
 uint64_t vm_unmap(uint64_t va);
 /* Change the protection of a mapped 4 KiB page; -1 if not mapped. */
 int vm_protect(uint64_t va, unsigned prot);
+/* Whether va has a page, accessible or PROT_NONE (vm_query says false for those). */
+bool vm_page_exists(uint64_t va);
 /* Translate; returns false if unmapped.  *prot gets VM_* bits if non-NULL. */
 bool vm_query(uint64_t va, uint64_t *pa, unsigned *prot);
 /* Allocate and map n zeroed pages at va; -1 (nothing left mapped) on failure. */
@@ -165,6 +199,11 @@ NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void backtrace_print(uint64_t rip, uint64_t rbp);
 /* Symbolize a kernel address; returns false if unknown. */
 bool ksym_lookup(uint64_t addr, const char **name, uint64_t *offset);
+/* Symbolizer for app (lower-half) addresses in fault reports; set by the
+ * loader when the app has symbols.  A fault whose RIP is in the lower half
+ * is reported as an APP FAULT and exits with 128 + the signal Linux would
+ * have sent (README.md). */
+extern bool (*app_sym_lookup)(uint64_t addr, const char **name, uint64_t *offset);
 
 #define VEC_TIMER     0x40
 #define VEC_SPURIOUS  0xff

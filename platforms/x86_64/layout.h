@@ -20,4 +20,9 @@
 #define SEL_KDATA       0x10
 #define SEL_TSS         0x18
 
+/* struct percpu field offsets for assembly (checked in arch.h). */
+#define PERCPU_SYSCALL_KSTACK   32
+#define PERCPU_SYSCALL_USER_RSP 40
+#define PERCPU_LSTAR_COUNT      48
+
 #endif

@@ -24,6 +24,10 @@
 #define PTE_PS   (1ull << 7)
 #define PTE_G    (1ull << 8)
 #define PTE_NX   (1ull << 63)
+/* Software bit (ignored by the MMU): a PROT_NONE page.  Not present, so every
+ * access faults, but the entry keeps its frame so a later vm_protect can make
+ * it accessible again with its contents (mprotect semantics). */
+#define PTE_KEEP (1ull << 9)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
@@ -164,6 +168,8 @@ static void frames_init(const struct boot_info *bi)
 
 static uint64_t prot_to_pte(unsigned prot)
 {
+    if (!(prot & (VM_READ | VM_WRITE | VM_EXEC)))
+        return PTE_KEEP;
     uint64_t pte = PTE_P;
     if (prot & VM_WRITE)
         pte |= PTE_W;
@@ -225,7 +231,7 @@ int vm_map(uint64_t va, uint64_t pa, unsigned prot)
         return -1;
     bool large;
     uint64_t *pte = walk(pml4, va, true, &large);
-    if (!pte || large || (*pte & PTE_P))
+    if (!pte || large || (*pte & (PTE_P | PTE_KEEP)))
         return -1;
     *pte = (pa & PTE_ADDR) | prot_to_pte(prot);
     return 0;
@@ -235,7 +241,7 @@ uint64_t vm_unmap(uint64_t va)
 {
     bool large;
     uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
-    if (!pte || large || !(*pte & PTE_P))
+    if (!pte || large || !(*pte & (PTE_P | PTE_KEEP)))
         return 0;
     uint64_t pa = *pte & PTE_ADDR;
     *pte = 0;
@@ -247,11 +253,20 @@ int vm_protect(uint64_t va, unsigned prot)
 {
     bool large;
     uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
-    if (!pte || large || !(*pte & PTE_P))
+    if (!pte || large || !(*pte & (PTE_P | PTE_KEEP)))
         return -1;
     *pte = (*pte & PTE_ADDR) | prot_to_pte(prot);
     invlpg(va);
     return 0;
+}
+
+bool vm_page_exists(uint64_t va)
+{
+    if (!canonical(va))
+        return false;
+    bool large;
+    uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
+    return pte && (large || (*pte & (PTE_P | PTE_KEEP)));
 }
 
 bool vm_query(uint64_t va, uint64_t *pa, unsigned *prot)

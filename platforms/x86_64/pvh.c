@@ -25,7 +25,7 @@ struct hvm_start_info {
 struct hvm_modlist_entry { uint64_t paddr, size, cmdline_paddr, reserved; };
 struct hvm_memmap_table_entry { uint64_t addr, size; uint32_t type, reserved; };
 
-static char cmdline_copy[1024];
+static char cmdline_copy[16384];   /* the app's argv and environment travel here */
 static char module_cmdlines[BOOT_MAX_MODULES][128];
 
 static void copy_str(char *dst, size_t size, uint64_t phys)

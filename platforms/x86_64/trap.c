@@ -63,12 +63,23 @@ bool ksym_lookup(uint64_t addr, const char **name, uint64_t *offset)
     return true;
 }
 
+bool (*app_sym_lookup)(uint64_t addr, const char **name, uint64_t *offset);
+
+/* Kernel symbols first, then the app's (the loader installs app_sym_lookup
+ * when the app ELF has a symbol table). */
+static bool sym_lookup(uint64_t a, const char **name, uint64_t *off)
+{
+    if (ksym_lookup(a, name, off))
+        return true;
+    return a < USER_TOP && app_sym_lookup && app_sym_lookup(a, name, off);
+}
+
 static void print_addr(uint64_t a)
 {
     const char *name;
     uint64_t off;
     kprintf("0x%016lx", a);
-    if (ksym_lookup(a, &name, &off))
+    if (sym_lookup(a, &name, &off))
         kprintf(" <%s+0x%lx>", name, off);
 }
 
@@ -92,12 +103,12 @@ static void backtrace_from(uint64_t rip, uint64_t rbp, uint64_t rsp)
     int depth = 1;
     const char *name;
     uint64_t off;
-    if (rsp && readable(rsp) && ksym_lookup(rip, &name, &off) && vm_query(rip - off, NULL, NULL) &&
+    if (rsp && readable(rsp) && sym_lookup(rip, &name, &off) && vm_query(rip - off, NULL, NULL) &&
         (off == 0 || *(const uint8_t *)(rip - off) != 0x55 /* push %rbp */)) {
         uint64_t ret = *(const uint64_t *)rsp;
         const char *n2;
         uint64_t o2;
-        if (ksym_lookup(ret, &n2, &o2)) {
+        if (sym_lookup(ret, &n2, &o2)) {
             kprintf("  #%d ", depth++);
             print_addr(ret);
             kprintf(" (return address at [rsp])\n");
@@ -129,6 +140,19 @@ static void print_pf_error(uint64_t e)
             (e & 8) ? ", reserved bit" : "", (e & 4) ? ", user" : "");
 }
 
+/* The signal Linux would send for an exception in the app, for its exit
+ * status (128 + signal, as a shell reports a killed process). */
+static int exception_signal(uint64_t v)
+{
+    switch (v) {
+    case 0: case 16: case 19: return 8;     /* SIGFPE */
+    case 1: case 3: return 5;               /* SIGTRAP */
+    case 6: return 4;                       /* SIGILL */
+    case 17: return 7;                      /* SIGBUS */
+    default: return 11;                     /* SIGSEGV */
+    }
+}
+
 static NORETURN void fatal(struct trap_frame *f)
 {
     if (in_fatal++) {   /* faulted while reporting: keep it short */
@@ -136,7 +160,10 @@ static NORETURN void fatal(struct trap_frame *f)
         power_off_panic();
     }
     uint64_t v = f->vector;
-    kprintf("\n*** KERNEL FAULT: ");
+    /* The app runs in ring 0 too: it is the app's fault when the faulting
+     * instruction is in the lower half (its code), not in the kernel's. */
+    bool app = v < 32 && f->rip < USER_TOP;
+    kprintf(app ? "\n*** APP FAULT: " : "\n*** KERNEL FAULT: ");
     if (v < 32)
         kprintf("%s (%s, vector %lu)", exc_names[v], exc_mnemonics[v], v);
     else
@@ -161,6 +188,11 @@ static NORETURN void fatal(struct trap_frame *f)
     kprintf("FS_BASE 0x%016lx GS_BASE 0x%016lx CR3 0x%016lx\n",
             rdmsr(MSR_FS_BASE), rdmsr(MSR_GS_BASE), read_cr3());
     backtrace_from(f->rip, f->rbp, f->rsp);
+    if (app) {
+        int sig = exception_signal(v);
+        kprintf("[kernel] app killed by signal %d\n", sig);
+        power_off(128 + sig);
+    }
     power_off_panic();
 }
 

@@ -1,0 +1,105 @@
+/* Unikernel assembly: entering the app, the LSTAR entry for `syscall`
+ * instructions the rewriter left in place, and the special shim entries.
+ *
+ * The app runs in ring 0 with its own stack and its own red zone: nothing
+ * here may write below the app's rsp. Interrupts arrive on IST stacks
+ * (platforms/x86_64/cpu.c), so they never touch it either.
+ */
+#include "layout.h"
+
+    .intel_syntax noprefix
+    .text
+
+/* app_enter(entry, sp): switch to the app's initial stack and jump to its
+ * entry with the registers Linux leaves (rdx = 0: no atexit function) and
+ * interrupts enabled (sti takes effect after the next instruction). */
+    .globl app_enter
+    .type app_enter, @function
+app_enter:
+    mov rsp, rsi
+    mov rax, rdi
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8d, r8d
+    xor r9d, r9d
+    xor r10d, r10d
+    xor r11d, r11d
+    xor r12d, r12d
+    xor r13d, r13d
+    xor r14d, r14d
+    xor r15d, r15d
+    push 0x202                  /* IF | reserved bit 1: a clean RFLAGS */
+    popfq                       /* (the 8 bytes below the initial rsp are not the app's yet) */
+    jmp rax
+    .size app_enter, . - app_enter
+
+/* LSTAR entry. A `syscall` executed in ring 0 loads CS/SS from STAR (the
+ * kernel's selectors), RIP from LSTAR, puts the return RIP in rcx and RFLAGS
+ * in r11, and clears the SFMASK bits (IF, DF, TF, AC) from RFLAGS; it does
+ * not change rsp, which is still the app's, with its red zone below. So the
+ * first thing is to leave that stack without pushing: the app's rsp is
+ * parked in the per-CPU area (GS base is always the kernel's: the app's TLS
+ * is FS, and no swapgs is ever needed in ring 0) and rsp becomes the
+ * kernel stack of the running thread. The return cannot be sysret (it
+ * would drop to ring 3): RFLAGS is restored with popfq from the kernel
+ * stack, rsp is reloaded, and a jmp through rcx resumes the app with
+ * rcx = return RIP and r11 = RFLAGS, exactly what Linux leaves there.
+ *
+ * The shim is entered through shim_entry_c for every number: the special
+ * numbers (rt_sigreturn, clone, clone3, vfork) need stack work that no
+ * module needs yet; the threads and signals work will route them here. */
+    .globl syscall_lstar_entry
+    .type syscall_lstar_entry, @function
+    .p2align 4
+syscall_lstar_entry:
+    mov gs:[PERCPU_SYSCALL_USER_RSP], rsp
+    mov rsp, gs:[PERCPU_SYSCALL_KSTACK]
+    push qword ptr gs:[PERCPU_SYSCALL_USER_RSP]
+    push rcx                    /* return RIP */
+    push r11                    /* app RFLAGS */
+    inc qword ptr gs:[PERCPU_LSTAR_COUNT]
+    sti                         /* the shim runs with interrupts on, as from a rewritten site */
+    call shim_entry_c           /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9 */
+    pop r11
+    pop rcx
+    push r11
+    popfq                       /* the app's flags (may set IF: interrupts use IST) */
+    mov rsp, [rsp]              /* the app's rsp, untouched red zone */
+    jmp rcx
+    .size syscall_lstar_entry, . - syscall_lstar_entry
+
+/* Special shim entries (docs/architecture.md): they must change the app's
+ * stack for rt_sigreturn and for clone/clone3/vfork with a new stack. The
+ * unikernel has neither signal delivery nor threads yet, so each takes the
+ * plain C path (a module that provides the call answers it; otherwise
+ * platform_unhandled_syscall says -ENOSYS). The threads/signals work
+ * replaces these. */
+    .globl shim_entry_special_rt_sigreturn
+    .type shim_entry_special_rt_sigreturn, @function
+shim_entry_special_rt_sigreturn:
+    jmp shim_entry_c
+    .size shim_entry_special_rt_sigreturn, . - shim_entry_special_rt_sigreturn
+
+    .globl shim_entry_special_clone
+    .type shim_entry_special_clone, @function
+shim_entry_special_clone:
+    jmp shim_entry_c
+    .size shim_entry_special_clone, . - shim_entry_special_clone
+
+    .globl shim_entry_special_clone3
+    .type shim_entry_special_clone3, @function
+shim_entry_special_clone3:
+    jmp shim_entry_c
+    .size shim_entry_special_clone3, . - shim_entry_special_clone3
+
+    .globl shim_entry_special_vfork
+    .type shim_entry_special_vfork, @function
+shim_entry_special_vfork:
+    jmp shim_entry_c
+    .size shim_entry_special_vfork, . - shim_entry_special_vfork
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,58 @@
+/*
+ * The unikernel's boot sequence.  arch_start (platforms/x86_64/setup.c) has
+ * already brought up the console, the CPU tables (GDT, TSS with IST stacks,
+ * IDT), the boot information, physical and virtual memory, and the clock
+ * and timer; then it calls this kmain:
+ *
+ *   traps and syscalls -> shim modules -> initrd (vfs) -> load the app -> enter it
+ */
+#include "qemu.h"
+#include "shim/shim.h"
+
+void shim_init_modules(void);                                     /* generated */
+void vfs_mount_initrd(const void *cpio, size_t len) __attribute__((weak));   /* vfs module */
+
+uint64_t boot_epoch_ns;
+static struct app_cmdline cmdline;
+static char syscall_stack[32 * 1024] ALIGNED(16);
+
+/* STAR/LSTAR/SFMASK so that a `syscall` left in the app (ring 0) lands in
+ * syscall_lstar_entry with interrupts, DF, TF and AC cleared. */
+void syscall_init(void)
+{
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1);                        /* SCE */
+    wrmsr(0xc0000081, (uint64_t)SEL_KCODE << 32 | (uint64_t)SEL_KCODE << 48);   /* STAR */
+    wrmsr(0xc0000082, (uint64_t)syscall_lstar_entry);            /* LSTAR */
+    wrmsr(0xc0000084, (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18));   /* SFMASK: IF DF TF AC */
+    this_cpu()->syscall_kstack = (uint64_t)(syscall_stack + sizeof syscall_stack);
+}
+
+void kmain(const struct boot_info *bi)
+{
+    platform_traps_init();            /* page faults in the app's half go to mm */
+    syscall_init();
+
+    app_cmdline_parse(bi->cmdline, &cmdline);
+    shim_set_trace(cmdline.trace);
+    shim_init_modules();
+
+    if (bi->nmodules == 0)
+        panic("no initrd: boot with -initrd holding the app (port-app build writes one)");
+    const struct boot_module *initrd = &bi->modules[0];
+    if (vfs_mount_initrd)
+        vfs_mount_initrd(initrd->data, initrd->size);
+
+    const void *elf;
+    size_t elf_size;
+    if (!cmdline.exe)
+        panic("no app on the command line (portapp.exe=PATH)");
+    if (!cpio_find(initrd->data, initrd->size, cmdline.exe, &elf, &elf_size))
+        panic("app %s not found in the initrd (%lu bytes)", cmdline.exe, initrd->size);
+
+    struct app_image im;
+    app_load(elf, elf_size, cmdline.exe, &im);
+    uint64_t sp = app_stack(&im, &cmdline);
+    kprintf("[kernel] app %s: entry %#lx, %u slots, %u sites rewritten, %u left as syscall\n",
+            cmdline.exe, im.entry, im.slots, im.sites_rewritten, im.sites_left);
+    app_enter(im.entry, sp);
+}

@@ -1,0 +1,224 @@
+/* The shim's platform hooks on the unikernel (shim.h, shim/kernel.h,
+ * shim/mm.h), on top of the x86_64 base (platforms/x86_64/arch.h). */
+#include "arch.h"
+#include "shim/shim.h"
+#include "shim/kernel.h"
+#include "shim/mm.h"
+#include "qemu.h"
+
+/* ---- console: the serial line's stdout/stderr streams -------------------- */
+
+long platform_console_write(const void *buf, size_t len)
+{
+    console_write(CONSOLE_STDOUT, buf, len);
+    return (long)len;
+}
+
+long platform_console_write_err(const void *buf, size_t len)
+{
+    console_write(CONSOLE_STDERR, buf, len);
+    return (long)len;
+}
+
+long platform_console_read(void *buf, size_t len, int nonblock)
+{
+    unsigned char *p = buf;
+    size_t n = 0;
+    while (n < len) {
+        int c = console_getc_nonblock();
+        if (c >= 0) {
+            p[n++] = (unsigned char)c;
+            if (c == '\n')
+                break;              /* a line at a time, like a tty in canonical mode */
+            continue;
+        }
+        if (n || c == CONSOLE_EOF)
+            break;
+        if (nonblock)
+            return -EAGAIN;
+        platform_idle();
+    }
+    return (long)n;
+}
+
+/* Shim diagnostics (trace lines, "fork() is not available") are the app's
+ * stderr, as on linuxu; the kernel's own log is a stream of its own. */
+void platform_write_err(const char *buf, size_t len)
+{
+    console_write(CONSOLE_STDERR, buf, len);
+}
+
+_Noreturn void platform_abort(int code)
+{
+    power_off(code);
+}
+
+/* ---- syscalls no selected module provides -------------------------------- */
+
+static uint8_t unhandled_logged[512 / 8];
+
+/* Without the vfs module in the image, fds 0/1/2 are still the console, so
+ * an app whose footprint needs only write (echo) does not pull in the vfs. */
+static long console_fallback(long nr, const long a[6], bool *handled)
+{
+    *handled = true;
+    if (nr == 1 && (a[0] == 1 || a[0] == 2)) {             /* write */
+        return a[0] == 1 ? platform_console_write((const void *)a[1], (size_t)a[2])
+                         : platform_console_write_err((const void *)a[1], (size_t)a[2]);
+    }
+    if (nr == 20 && (a[0] == 1 || a[0] == 2)) {            /* writev */
+        const struct { const void *base; size_t len; } *iov = (const void *)a[1];
+        long total = 0;
+        for (long i = 0; i < a[2]; i++) {
+            if (a[0] == 1)
+                platform_console_write(iov[i].base, iov[i].len);
+            else
+                platform_console_write_err(iov[i].base, iov[i].len);
+            total += (long)iov[i].len;
+        }
+        return total;
+    }
+    if (nr == 0 && a[0] == 0)                               /* read */
+        return platform_console_read((void *)a[1], (size_t)a[2], 0);
+    *handled = false;
+    return 0;
+}
+
+long platform_unhandled_syscall(long nr, const long args[6])
+{
+    bool handled;
+    long r = console_fallback(nr, args, &handled);
+    if (handled)
+        return r;
+    if (nr < 0 || nr >= 512) {
+        kprintf("[kernel] syscall %ld: not a syscall number, -ENOSYS\n", nr);
+        return -ENOSYS;
+    }
+    if (!(unhandled_logged[nr / 8] & (1u << (nr % 8)))) {
+        unhandled_logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
+        kprintf("[kernel] unhandled syscall %s (%ld): -ENOSYS\n", shim_syscall_name(nr), nr);
+    }
+    return -ENOSYS;
+}
+
+/* ---- pages for shim data structures: a kernel heap window ------------------ */
+
+#define HEAP_BASE 0xffffa00000000000ull
+static uint64_t heap_next = HEAP_BASE;
+
+void *platform_alloc_pages(size_t n)
+{
+    uint64_t flags = irq_save();
+    uint64_t va = heap_next;
+    if (vm_alloc_range(va, n, VM_READ | VM_WRITE) < 0) {
+        irq_restore(flags);
+        return NULL;
+    }
+    heap_next += (n + 1) * PAGE_SIZE;      /* one unmapped guard page between blocks */
+    irq_restore(flags);
+    return (void *)va;
+}
+
+void platform_free_pages(void *p, size_t n)
+{
+    uint64_t flags = irq_save();
+    vm_free_range((uint64_t)p, n);         /* the window is not reused: 2^45 bytes of it */
+    irq_restore(flags);
+}
+
+void platform_idle(void)
+{
+    /* No device interrupts are enabled yet (the UART is polled), so wake up
+     * on the timer: 0.5 ms keeps console input responsive. */
+    sleep_ns(500000);
+}
+
+/* ---- kernel.h ---------------------------------------------------------------- */
+
+void platform_set_fs_base(uintptr_t base) { wrmsr(MSR_FS_BASE, base); }
+uintptr_t platform_get_fs_base(void) { return rdmsr(MSR_FS_BASE); }
+uint64_t platform_monotonic_ns(void) { return nanotime(); }
+uint64_t platform_realtime_ns(void) { return boot_epoch_ns + nanotime(); }
+void platform_sleep_ns(uint64_t ns) { sleep_ns(ns); }
+uint64_t platform_lstar_count(void) { return this_cpu()->lstar_count; }
+
+void platform_memory_info(uint64_t *total, uint64_t *avail)
+{
+    *total = frames_total_count() * PAGE_SIZE;
+    *avail = frames_free_count() * PAGE_SIZE;
+}
+
+/* ---- mm.h: the app's pages --------------------------------------------------- */
+
+static unsigned vm_prot(unsigned prot)
+{
+    return (prot & SHIM_PROT_READ ? VM_READ : 0) | (prot & SHIM_PROT_WRITE ? VM_WRITE : 0) |
+           (prot & SHIM_PROT_EXEC ? VM_EXEC : 0);
+}
+
+int platform_page_map(uintptr_t va, unsigned prot)
+{
+    if (va >= USER_TOP)
+        return -EINVAL;
+    uint64_t flags = irq_save();
+    uint64_t f = frame_alloc();
+    int r = 0;
+    if (!f)
+        r = -ENOMEM;
+    else if (vm_map(va, f, vm_prot(prot)) < 0) {
+        frame_free(f);
+        r = -EEXIST;
+    }
+    irq_restore(flags);
+    return r;
+}
+
+void platform_page_unmap(uintptr_t va)
+{
+    if (va >= USER_TOP)
+        return;
+    uint64_t flags = irq_save();
+    uint64_t pa = vm_unmap(va);
+    if (pa)
+        frame_free(pa);
+    irq_restore(flags);
+}
+
+int platform_page_protect(uintptr_t va, unsigned prot)
+{
+    if (va >= USER_TOP)
+        return -1;
+    return vm_protect(va, vm_prot(prot));
+}
+
+int platform_page_present(uintptr_t va)
+{
+    if (va >= USER_TOP)
+        return 0;
+    /* vm_protect to its own protection would do, but a PROT_NONE page must
+     * count too: vm_unmap/vm_map would disturb it, so ask the page tables. */
+    return vm_page_exists(va);
+}
+
+uintptr_t platform_user_top(void)
+{
+    return APP_STACK_TOP;
+}
+
+/* ---- page faults in the app's half: first touch of reserved memory -------- */
+
+int mm_handle_fault(uintptr_t addr, unsigned access) __attribute__((weak));
+
+static bool page_fault(struct trap_frame *f)
+{
+    uint64_t cr2 = this_cpu()->cr2;
+    if (cr2 >= USER_TOP || !mm_handle_fault || (f->error & 1))   /* bit 0: protection violation */
+        return false;
+    unsigned access = (f->error & 2) ? SHIM_PROT_WRITE : (f->error & 16) ? SHIM_PROT_EXEC : SHIM_PROT_READ;
+    return mm_handle_fault(cr2, access) == 1;
+}
+
+void platform_traps_init(void)
+{
+    trap_set_handler(14, page_fault);
+}

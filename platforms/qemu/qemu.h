@@ -1,0 +1,51 @@
+/* Internal interface of the unikernel glue (platforms/qemu): the boot
+ * sequence (kmain.c), the app loader (loader.c), the shim's platform hooks
+ * (platform.c) and the assembly entries (entry.S). */
+#ifndef QEMU_H
+#define QEMU_H
+
+#include "arch.h"
+
+/* The app's main-thread stack: 8 MiB below the top of the lower half (one
+ * guard page above it stays unmapped), the top 128 KiB mapped at load, the
+ * rest on first touch when the mm module is in the image. */
+#define APP_STACK_TOP   0x00007ffffffff000ull
+#define APP_STACK_SIZE  (8ull << 20)
+#define APP_STACK_EAGER (128ull << 10)
+/* Where a static-pie (ET_DYN) app is placed, as Linux does. */
+#define APP_DYN_BASE    0x0000555555554000ull
+
+/* Host time at launch (ns since the epoch; portapp.time= on the command
+ * line): CLOCK_REALTIME is this plus nanotime(). */
+extern uint64_t boot_epoch_ns;
+
+/* The app as described by the command line (README.md: encoding). */
+#define APP_MAX_ARGS 256
+struct app_cmdline {
+    const char *exe;                 /* path in the initrd, also argv[0]'s default */
+    int argc, envc;
+    const char *argv[APP_MAX_ARGS];
+    const char *envp[APP_MAX_ARGS];
+    bool trace;
+};
+void app_cmdline_parse(const char *cmdline, struct app_cmdline *out);
+
+/* cpio newc: the file at path (leading "/" or "./" ignored). */
+bool cpio_find(const void *cpio, size_t len, const char *path, const void **data, size_t *size);
+
+struct app_image {
+    uint64_t entry, phdr, phnum, bias, brk;
+    unsigned slots, sites_rewritten, sites_left;
+};
+/* Maps the ELF's segments (W^X) and fills its PortApp slots; panics with a
+ * clear message on a malformed or unsupported file. */
+void app_load(const void *elf, size_t size, const char *path, struct app_image *out);
+/* Maps the stack and writes argc/argv/envp/auxv; returns the initial rsp. */
+uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl);
+
+void platform_traps_init(void);
+void syscall_init(void);
+NORETURN void app_enter(uint64_t entry, uint64_t sp);
+void syscall_lstar_entry(void);
+
+#endif

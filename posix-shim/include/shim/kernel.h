@@ -1,0 +1,31 @@
+/* Platform hooks that only a platform owning the machine provides (the
+ * unikernel: platforms/qemu). The modules that use them (proc, time,
+ * sysinfo, mm) are kernel-only: on linuxu the host kernel answers those
+ * syscalls, so these hooks do not exist there. */
+#ifndef SHIM_KERNEL_H
+#define SHIM_KERNEL_H
+
+#pragma GCC visibility push(hidden)
+
+#include <stdint.h>
+
+/* The app's TLS base (FS base). GS base stays the kernel's. */
+void platform_set_fs_base(uintptr_t base);
+uintptr_t platform_get_fs_base(void);
+
+/* Nanoseconds since boot (TSC), and since the Unix epoch (the launcher
+ * passes the host's time at start; boot time plus the monotonic clock). */
+uint64_t platform_monotonic_ns(void);
+uint64_t platform_realtime_ns(void);
+/* Sleep with interrupts on, the CPU halted between timer interrupts. */
+void platform_sleep_ns(uint64_t ns);
+
+/* RAM in bytes: total usable and currently free page frames. */
+void platform_memory_info(uint64_t *total, uint64_t *free);
+
+/* Number of LSTAR (unrewritten `syscall`) entries so far. */
+uint64_t platform_lstar_count(void);
+
+#pragma GCC visibility pop
+
+#endif

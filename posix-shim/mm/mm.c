@@ -1,0 +1,412 @@
+/* posix-shim/mm (module.conf): the app's virtual memory areas.
+ *
+ * A sorted array of VMAs describes the lower half. Pages are mapped lazily:
+ * mmap only records the area, and the platform's page-fault path calls
+ * mm_handle_fault, which maps a zeroed page when the access is allowed.
+ * W^X: a protection with both PROT_WRITE and PROT_EXEC is refused (EACCES),
+ * so no page is ever both. File mappings are read into private pages through
+ * the vfs's pread64 when the vfs is linked (no shared file mappings). */
+#include "shim/shim.h"
+#include "shim/mm.h"
+#include "shim/kernel.h"
+
+#define MAX_VMAS 512
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_POPULATE 0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define PROT_MASK (SHIM_PROT_READ | SHIM_PROT_WRITE | SHIM_PROT_EXEC)
+
+/* The vfs's handler, when the vfs is in the image. */
+long sys_pread64(SHIM_SYSCALL_ARGS) __attribute__((weak));
+
+struct vma {
+    uintptr_t start, end;
+    unsigned prot, flags;
+    char name[24];
+};
+
+static struct vma vmas[MAX_VMAS];
+static int nvmas;
+static uintptr_t brk_start, brk_cur;
+static uintptr_t mmap_top;   /* areas without a hint go below this, top down */
+static int wx_warned;
+
+void shim_mm_init(void)
+{
+    /* Leave 1 GiB above for the stack area (8 MiB) and its growth. */
+    mmap_top = SHIM_PAGE_DOWN(platform_user_top()) - (1UL << 30);
+}
+
+static int wx_violation(unsigned prot)
+{
+    if ((prot & SHIM_PROT_WRITE) && (prot & SHIM_PROT_EXEC)) {
+        if (!wx_warned++)
+            shim_printk("port-app: refusing a writable and executable mapping (W^X)\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- the VMA array ---- */
+
+/* Remove [start, end) from the array (splitting areas that straddle it).
+ * Pages are not touched here. -ENOMEM if a split would overflow. */
+static int vma_cut(uintptr_t start, uintptr_t end)
+{
+    for (int i = 0; i < nvmas; i++) {
+        struct vma *v = &vmas[i];
+        if (v->end <= start || v->start >= end)
+            continue;
+        if (v->start < start && v->end > end) {          /* hole in the middle */
+            if (nvmas == MAX_VMAS)
+                return -ENOMEM;
+            memmove(&vmas[i + 2], &vmas[i + 1], (size_t)(nvmas - i - 1) * sizeof *v);
+            vmas[i + 1] = *v;
+            vmas[i + 1].start = end;
+            v->end = start;
+            nvmas++;
+            return 0;
+        }
+        if (v->start < start) {
+            v->end = start;
+        } else if (v->end > end) {
+            v->start = end;
+        } else {                                          /* fully covered */
+            memmove(v, v + 1, (size_t)(nvmas - i - 1) * sizeof *v);
+            nvmas--;
+            i--;
+        }
+    }
+    return 0;
+}
+
+static int vma_insert(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name)
+{
+    int r = vma_cut(start, end);
+    if (r)
+        return r;
+    if (nvmas == MAX_VMAS)
+        return -ENOMEM;
+    int i = 0;
+    while (i < nvmas && vmas[i].start < start)
+        i++;
+    memmove(&vmas[i + 1], &vmas[i], (size_t)(nvmas - i) * sizeof vmas[0]);
+    vmas[i] = (struct vma){ .start = start, .end = end, .prot = prot, .flags = flags };
+    shim_strlcpy(vmas[i].name, name ? name : "", sizeof vmas[i].name);
+    nvmas++;
+    return 0;
+}
+
+static struct vma *vma_find(uintptr_t addr)
+{
+    for (int i = 0; i < nvmas; i++)
+        if (addr >= vmas[i].start && addr < vmas[i].end)
+            return &vmas[i];
+    return NULL;
+}
+
+static int range_free(uintptr_t start, uintptr_t end)
+{
+    if (start < 0x10000 || end > platform_user_top() || end < start)
+        return 0;
+    for (int i = 0; i < nvmas; i++)
+        if (vmas[i].start < end && vmas[i].end > start)
+            return 0;
+    return 1;
+}
+
+/* Highest free range of len bytes ending at or below mmap_top. */
+static uintptr_t find_free(size_t len)
+{
+    uintptr_t top = mmap_top;
+    for (int i = nvmas - 1; i >= -1; i--) {
+        uintptr_t lo = i >= 0 ? vmas[i].end : 0x10000;
+        if (i >= 0 && vmas[i].start >= top)
+            continue;
+        if (top >= lo + len)
+            return top - len;
+        if (i >= 0 && vmas[i].start < top)
+            top = vmas[i].start;
+    }
+    return 0;
+}
+
+static void unmap_pages(uintptr_t start, uintptr_t end)
+{
+    /* Only where an area exists: huge PROT_NONE reservations stay cheap
+     * when nothing in them was ever touched... but a page may exist in any
+     * area, so every page of the overlapped areas is checked. */
+    for (int i = 0; i < nvmas; i++) {
+        uintptr_t s = vmas[i].start > start ? vmas[i].start : start;
+        uintptr_t e = vmas[i].end < end ? vmas[i].end : end;
+        for (uintptr_t p = s; p < e; p += SHIM_PAGE)
+            platform_page_unmap(p);
+    }
+}
+
+/* ---- exports for the platform ---- */
+
+int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name)
+{
+    return vma_insert(start, end, prot, flags, name);
+}
+
+void mm_brk_init(uintptr_t start)
+{
+    brk_start = brk_cur = SHIM_PAGE_UP(start);
+}
+
+int mm_handle_fault(uintptr_t addr, unsigned access)
+{
+    struct vma *v = vma_find(addr);
+    if (!v || !(v->prot & access) || platform_page_present(SHIM_PAGE_DOWN(addr)))
+        return 0;
+    return platform_page_map(SHIM_PAGE_DOWN(addr), v->prot) == 0;
+}
+
+size_t mm_format_maps(char *buf, size_t size)
+{
+    size_t n = 0;
+    for (int i = 0; i < nvmas; i++) {
+        const struct vma *v = &vmas[i];
+        char line[128];
+        int k = shim_snprintf(line, sizeof line, "%08lx-%08lx %c%c%cp 00000000 00:00 0 %s%s\n",
+                              (unsigned long)v->start, (unsigned long)v->end,
+                              (v->prot & SHIM_PROT_READ) ? 'r' : '-',
+                              (v->prot & SHIM_PROT_WRITE) ? 'w' : '-',
+                              (v->prot & SHIM_PROT_EXEC) ? 'x' : '-',
+                              v->name[0] ? "                          " : "", v->name);
+        for (int j = 0; j < k && (size_t)j < sizeof line - 1; j++, n++)
+            if (n + 1 < size)
+                buf[n] = line[j];
+    }
+    if (size)
+        buf[n < size ? n : size - 1] = 0;
+    return n;
+}
+
+/* ---- syscalls ---- */
+
+static long populate(uintptr_t start, uintptr_t end, unsigned prot)
+{
+    for (uintptr_t p = start; p < end; p += SHIM_PAGE)
+        if (!platform_page_present(p) && platform_page_map(p, prot) != 0)
+            return -ENOMEM;
+    return 0;
+}
+
+long sys_mmap(SHIM_SYSCALL_ARGS)
+{
+    uintptr_t addr = (uintptr_t)a0;
+    size_t len = SHIM_PAGE_UP((size_t)a1);
+    unsigned prot = (unsigned)a2 & PROT_MASK;
+    long flags = a3, fd = a4, off = a5;
+    if (!a1 || !len || (addr & (SHIM_PAGE - 1)) || (off & (long)(SHIM_PAGE - 1)))
+        return -EINVAL;
+    int type = (int)(flags & MAP_TYPE);
+    if (type != MAP_PRIVATE && type != MAP_SHARED && type != 3 /* SHARED_VALIDATE */)
+        return -EINVAL;
+    int anon = (flags & MAP_ANONYMOUS) != 0;
+    if (!anon && (type != MAP_PRIVATE || !sys_pread64))
+        return anon ? -EINVAL : -ENODEV;   /* only private file mappings, through the vfs */
+    if (wx_violation(prot))
+        return -EACCES;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr < 0x10000 || addr + len > platform_user_top() || addr + len < addr)
+            return (flags & MAP_FIXED) ? -EINVAL : -ENOMEM;
+        if ((flags & MAP_FIXED_NOREPLACE) && !range_free(addr, addr + len))
+            return -EEXIST;
+        unmap_pages(addr, addr + len);
+    } else if (!addr || !range_free(addr, addr + len)) {
+        addr = find_free(len);
+        if (!addr)
+            return -ENOMEM;
+    }
+    long r = vma_insert(addr, addr + len, prot, 0, anon ? "" : "[file]");
+    if (r)
+        return r;
+    if (!anon) {
+        /* Read the file into private pages (writable while filling). */
+        if (populate(addr, addr + len, SHIM_PROT_READ | SHIM_PROT_WRITE) < 0) {
+            unmap_pages(addr, addr + len);
+            vma_cut(addr, addr + len);
+            return -ENOMEM;
+        }
+        long got = sys_pread64(fd, (long)addr, (long)a1, off, 0, 0);
+        if (got < 0) {
+            unmap_pages(addr, addr + len);
+            vma_cut(addr, addr + len);
+            return got;
+        }
+        for (uintptr_t p = addr; p < addr + len; p += SHIM_PAGE)
+            platform_page_protect(p, prot);
+    } else if (flags & MAP_POPULATE) {
+        populate(addr, addr + len, prot);
+    }
+    return (long)addr;
+}
+
+long sys_munmap(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t addr = (uintptr_t)a0;
+    size_t len = SHIM_PAGE_UP((size_t)a1);
+    if ((addr & (SHIM_PAGE - 1)) || !len || addr + len > platform_user_top())
+        return -EINVAL;
+    unmap_pages(addr, addr + len);
+    return vma_cut(addr, addr + len);
+}
+
+long sys_mprotect(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t start = (uintptr_t)a0;
+    uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
+    unsigned prot = (unsigned)a2 & PROT_MASK;
+    if (start & (SHIM_PAGE - 1))
+        return -EINVAL;
+    if ((unsigned long)a2 & ~(unsigned long)(PROT_MASK | 0x03000000 /* GROWSDOWN/UP */))
+        return -EINVAL;
+    if (wx_violation(prot))
+        return -EACCES;
+    /* The whole range must be mapped. */
+    for (uintptr_t p = start; p < end;) {
+        struct vma *v = vma_find(p);
+        if (!v)
+            return -ENOMEM;
+        p = v->end;
+    }
+    /* Re-insert each covered piece with the new protection. */
+    for (uintptr_t p = start; p < end;) {
+        struct vma *v = vma_find(p);
+        uintptr_t e = v->end < end ? v->end : end;
+        unsigned flags = v->flags;
+        char name[24];
+        shim_strlcpy(name, v->name, sizeof name);
+        long r = vma_insert(p, e, prot, flags, name);
+        if (r)
+            return r;
+        for (uintptr_t q = p; q < e; q += SHIM_PAGE)
+            platform_page_protect(q, prot);
+        p = e;
+    }
+    return 0;
+}
+
+long sys_mremap(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t old = (uintptr_t)a0;
+    size_t old_len = SHIM_PAGE_UP((size_t)a1), new_len = SHIM_PAGE_UP((size_t)a2);
+    long flags = a3;
+    if ((old & (SHIM_PAGE - 1)) || !new_len || (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+        (flags & MREMAP_FIXED))
+        return -EINVAL;   /* MREMAP_FIXED: not supported */
+    struct vma *v = vma_find(old);
+    if (!v || old + old_len > v->end)
+        return -EFAULT;
+    if (new_len <= old_len) {
+        unmap_pages(old + new_len, old + old_len);
+        vma_cut(old + new_len, old + old_len);
+        return (long)old;
+    }
+    unsigned prot = v->prot, vflags = v->flags;
+    char name[24];
+    shim_strlcpy(name, v->name, sizeof name);
+    if (range_free(old + old_len, old + new_len)) {
+        long r = vma_insert(old + old_len, old + new_len, prot, vflags, name);
+        return r ? r : (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uintptr_t dst = find_free(new_len);
+    if (!dst)
+        return -ENOMEM;
+    long r = vma_insert(dst, dst + new_len, prot, vflags, name);
+    if (r)
+        return r;
+    /* Copy the pages that exist (readable ones; PROT_NONE pages stay zero). */
+    for (uintptr_t p = 0; p < old_len; p += SHIM_PAGE) {
+        if (!platform_page_present(old + p))
+            continue;
+        if (platform_page_map(dst + p, SHIM_PROT_READ | SHIM_PROT_WRITE) == 0) {
+            if (prot & SHIM_PROT_READ)
+                memcpy((void *)(dst + p), (const void *)(old + p), SHIM_PAGE);
+            platform_page_protect(dst + p, prot);
+        }
+    }
+    unmap_pages(old, old + old_len);
+    vma_cut(old, old + old_len);
+    return (long)dst;
+}
+
+long sys_brk(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t want = (uintptr_t)a0;
+    if (!brk_start || want < brk_start)
+        return (long)brk_cur;
+    uintptr_t old_end = SHIM_PAGE_UP(brk_cur), new_end = SHIM_PAGE_UP(want);
+    if (new_end > old_end) {
+        if (!range_free(old_end, new_end))
+            return (long)brk_cur;
+        if (vma_insert(brk_start, new_end, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_HEAP, "[heap]"))
+            return (long)brk_cur;
+    } else if (new_end < old_end) {
+        unmap_pages(new_end, old_end);
+        vma_cut(new_end, old_end);
+    }
+    brk_cur = want;
+    return (long)brk_cur;
+}
+
+long sys_madvise(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t start = (uintptr_t)a0;
+    if (start & (SHIM_PAGE - 1))
+        return -EINVAL;
+    uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
+    if (a2 == MADV_DONTNEED || a2 == MADV_FREE) {
+        /* Private anonymous memory reads back as zeroes: drop the pages,
+         * the next touch maps fresh ones. */
+        for (uintptr_t p = start; p < end; p += SHIM_PAGE) {
+            struct vma *v = vma_find(p);
+            if (v && !(v->flags & MM_VMA_IMAGE) && strcmp(v->name, "[file]") != 0)
+                platform_page_unmap(p);
+        }
+    }
+    return 0;   /* every other advice is only advice */
+}
+
+/* Nothing is ever paged out or written back. */
+long sys_msync(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_mlock(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_munlock(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_mlockall(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_munlockall(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+
+long sys_mincore(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t start = (uintptr_t)a0;
+    if (start & (SHIM_PAGE - 1))
+        return -EINVAL;
+    size_t n = SHIM_PAGE_UP((size_t)a1) / SHIM_PAGE;
+    unsigned char *vec = (unsigned char *)a2;
+    for (size_t i = 0; i < n; i++) {
+        if (!vma_find(start + i * SHIM_PAGE))
+            return -ENOMEM;
+        vec[i] = platform_page_present(start + i * SHIM_PAGE) ? 1 : 0;
+    }
+    return 0;
+}

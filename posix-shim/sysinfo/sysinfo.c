@@ -1,0 +1,180 @@
+/* posix-shim/sysinfo (module.conf): uname, sysinfo, rlimits, affinity, ids. */
+#include "shim/shim.h"
+#include "shim/kernel.h"
+
+struct utsname_k { char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65]; };
+
+static void setstr(char *d, const char *s)
+{
+    shim_strlcpy(d, s, 65);
+}
+
+long sys_uname(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    struct utsname_k *u = (struct utsname_k *)a0;
+    /* glibc checks the release against its minimum kernel version, so it
+     * must look like a recent Linux. */
+    setstr(u->sysname, "Linux");
+    setstr(u->nodename, "port-app");
+    setstr(u->release, "6.1.0-port-app");
+    setstr(u->version, "#1 SMP port-app unikernel");
+    setstr(u->machine, "x86_64");
+    setstr(u->domainname, "(none)");
+    return 0;
+}
+
+struct sysinfo_k {
+    long uptime;
+    unsigned long loads[3];
+    unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    unsigned short procs, pad;
+    unsigned long totalhigh, freehigh;
+    unsigned int mem_unit;
+    char f[20 - 2 * sizeof(long) - sizeof(int)];
+};
+
+long sys_sysinfo(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    struct sysinfo_k *si = (struct sysinfo_k *)a0;
+    uint64_t total, avail;
+    platform_memory_info(&total, &avail);
+    memset(si, 0, sizeof *si);
+    si->uptime = (long)(platform_monotonic_ns() / 1000000000ull);
+    si->totalram = total;
+    si->freeram = avail;
+    si->procs = 1;
+    si->mem_unit = 1;
+    return 0;
+}
+
+/* ---- resource limits ---- */
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0UL)
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+struct rlimit_k { unsigned long cur, max; };
+
+static struct rlimit_k limits[RLIM_NLIMITS];
+static int limits_ready;
+
+static void limits_init(void)
+{
+    if (limits_ready)
+        return;
+    for (int i = 0; i < RLIM_NLIMITS; i++)
+        limits[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+    limits[RLIMIT_STACK] = (struct rlimit_k){ 8UL << 20, RLIM_INFINITY };   /* the loader maps 8 MiB */
+    limits[RLIMIT_NOFILE] = (struct rlimit_k){ 1024, 4096 };
+    limits[8] = (struct rlimit_k){ 8UL << 20, 8UL << 20 };                 /* MEMLOCK */
+    limits[4] = (struct rlimit_k){ 0, RLIM_INFINITY };                     /* CORE */
+    limits_ready = 1;
+}
+
+long sys_prlimit64(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a0 != 0 && a0 != 1)
+        return -ESRCH;
+    if ((unsigned long)a1 >= RLIM_NLIMITS)
+        return -EINVAL;
+    limits_init();
+    struct rlimit_k *lim = &limits[a1];
+    struct rlimit_k old = *lim;
+    if (a2) {
+        const struct rlimit_k *n = (const struct rlimit_k *)a2;
+        if (n->cur > n->max)
+            return -EINVAL;
+        if (n->max > lim->max)
+            return -EPERM;   /* raising the hard limit: not even root may here */
+        *lim = *n;
+    }
+    if (a3)
+        *(struct rlimit_k *)a3 = old;
+    return 0;
+}
+
+long sys_getrlimit(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    return sys_prlimit64(0, a0, 0, a1, 0, 0);
+}
+
+long sys_setrlimit(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    return sys_prlimit64(0, a0, a1, 0, 0, 0);
+}
+
+/* ---- CPU affinity: one CPU ---- */
+long sys_sched_getaffinity(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a0 != 0 && a0 != 1)
+        return -ESRCH;
+    if ((unsigned long)a1 < sizeof(unsigned long) || (a1 & (sizeof(unsigned long) - 1)))
+        return -EINVAL;
+    memset((void *)a2, 0, (size_t)a1);
+    *(unsigned char *)a2 = 1;
+    return sizeof(unsigned long);   /* bytes the kernel's mask occupies */
+}
+
+long sys_sched_setaffinity(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a0 != 0 && a0 != 1)
+        return -ESRCH;
+    if (a1 < 1 || !(*(const unsigned char *)a2 & 1))
+        return -EINVAL;   /* a mask without CPU 0 names no CPU that exists */
+    return 0;
+}
+
+/* ---- users and groups: root ---- */
+long sys_getuid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_geteuid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_getgid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+long sys_getegid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+
+long sys_getresuid(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    *(unsigned *)a0 = *(unsigned *)a1 = *(unsigned *)a2 = 0;
+    return 0;
+}
+
+long sys_getresgid(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    *(unsigned *)a0 = *(unsigned *)a1 = *(unsigned *)a2 = 0;
+    return 0;
+}
+
+long sys_getgroups(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+
+/* Only root exists: becoming root again succeeds, anything else cannot. */
+long sys_setuid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return a0 == 0 ? 0 : -EINVAL; }
+long sys_setgid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return a0 == 0 ? 0 : -EINVAL; }
+static int root_or_keep(long id) { return id == 0 || id == -1; }
+long sys_setresuid(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    return root_or_keep((int)a0) && root_or_keep((int)a1) && root_or_keep((int)a2) ? 0 : -EINVAL;
+}
+long sys_setresgid(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    return root_or_keep((int)a0) && root_or_keep((int)a1) && root_or_keep((int)a2) ? 0 : -EINVAL;
+}
+long sys_setgroups(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return a0 == 0 ? 0 : -EINVAL; }
+
+static int nice_value;
+/* getpriority returns 20 - nice (the raw syscall's convention). */
+long sys_getpriority(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 20 - nice_value; }
+long sys_setpriority(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    long n = a2 < -20 ? -20 : a2 > 19 ? 19 : a2;
+    nice_value = (int)n;
+    return 0;
+}

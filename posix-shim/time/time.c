@@ -1,0 +1,147 @@
+/* posix-shim/time: clock_gettime & co. (module.conf). All clocks derive from
+ * the platform's monotonic nanoseconds; CLOCK_REALTIME adds the boot-time
+ * epoch the launcher passed in. CPU-time clocks equal the monotonic clock:
+ * the one app owns the CPU. */
+#include "shim/shim.h"
+#include "shim/kernel.h"
+
+struct kts { long sec, nsec; };
+struct ktv { long sec, usec; };
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define CLOCK_TAI 11
+#define TIMER_ABSTIME 1
+#define NS 1000000000L
+#define USER_HZ 100
+
+/* ns on clock `clk`, or -EINVAL. */
+static long long clock_ns(long clk)
+{
+    switch (clk) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_TAI:
+        return (long long)platform_realtime_ns();
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+    case CLOCK_BOOTTIME_ALARM:
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+        return (long long)platform_monotonic_ns();
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_clock_gettime(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    long long ns = clock_ns(a0);
+    if (ns < 0)
+        return (long)ns;
+    struct kts *ts = (struct kts *)a1;
+    ts->sec = (long)(ns / NS);
+    ts->nsec = (long)(ns % NS);
+    return 0;
+}
+
+long sys_clock_getres(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (clock_ns(a0) < 0)
+        return -EINVAL;
+    if (a1) {
+        struct kts *ts = (struct kts *)a1;
+        ts->sec = 0;
+        ts->nsec = 1;
+    }
+    return 0;
+}
+
+long sys_gettimeofday(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uint64_t ns = platform_realtime_ns();
+    if (a0) {
+        struct ktv *tv = (struct ktv *)a0;
+        tv->sec = (long)(ns / NS);
+        tv->usec = (long)(ns % NS / 1000);
+    }
+    if (a1) {   /* struct timezone: UTC */
+        ((int *)a1)[0] = 0;
+        ((int *)a1)[1] = 0;
+    }
+    return 0;
+}
+
+long sys_time(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    long t = (long)(platform_realtime_ns() / NS);
+    if (a0)
+        *(long *)a0 = t;
+    return t;
+}
+
+static int valid(const struct kts *ts)
+{
+    return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < NS;
+}
+
+long sys_nanosleep(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    const struct kts *req = (const struct kts *)a0;
+    if (!valid(req))
+        return -EINVAL;
+    platform_sleep_ns((uint64_t)req->sec * NS + (uint64_t)req->nsec);
+    if (a1) {
+        struct kts *rem = (struct kts *)a1;
+        rem->sec = 0;
+        rem->nsec = 0;
+    }
+    return 0;
+}
+
+long sys_clock_nanosleep(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    const struct kts *req = (const struct kts *)a2;
+    long long now = clock_ns(a0);
+    if (now < 0 || a0 == CLOCK_THREAD_CPUTIME_ID)
+        return -EINVAL;   /* clock_nanosleep returns the error, not -1/errno */
+    if (!valid(req))
+        return -EINVAL;
+    long long want = (long long)req->sec * NS + req->nsec;
+    if (a1 & TIMER_ABSTIME)
+        want -= now;
+    if (want > 0)
+        platform_sleep_ns((uint64_t)want);
+    return 0;
+}
+
+long sys_times(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    long ticks = (long)(platform_monotonic_ns() / (NS / USER_HZ));
+    if (a0) {
+        long *tms = (long *)a0;   /* utime, stime, cutime, cstime */
+        tms[0] = ticks;
+        tms[1] = 0;
+        tms[2] = 0;
+        tms[3] = 0;
+    }
+    return ticks;
+}
