@@ -33,7 +33,7 @@ static inline long host_syscall6(long n, long a, long b, long c, long d, long e,
 /* x86_64 syscall numbers the platform uses itself. */
 enum {
     NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_mmap = 9,
-    NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_rt_sigaction = 13,
+    NR_mprotect = 10, NR_munmap = 11, NR_mremap = 25, NR_madvise = 28, NR_brk = 12, NR_rt_sigaction = 13,
     NR_rt_sigprocmask = 14, NR_rt_sigreturn = 15, NR_pread64 = 17,
     NR_clone = 56, NR_fork = 57, NR_vfork = 58, NR_execve = 59, NR_exit = 60,
     NR_readlink = 89, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,

@@ -12,6 +12,8 @@
  *   prctl            the app may not reconfigure Syscall User Dispatch
  *   clone/fork/vfork children re-enable Syscall User Dispatch (not inherited)
  *   munmap, exit     a thread unmapping its own stack: done at its exit
+ *   mmap, munmap,    never touch the loader's own range
+ *   mprotect, madvise, mremap
  *
  * (sud.c also handles rt_sigprocmask and sigaltstack itself on the SUD path,
  * and rt_sigreturn and clone with a new stack on both paths.)
@@ -20,6 +22,21 @@
 
 #define AT_FDCWD (-100)
 #define PR_SET_SYSCALL_USER_DISPATCH 59
+
+/* ---- the loader's own memory -------------------------------------------------
+ * The loader (and the shim in it) sits in the app's address space where,
+ * natively, nothing is mapped. Calls that would change that range are
+ * answered as for an unmapped range and never reach it: munmap succeeds
+ * doing nothing, mprotect/madvise/mremap fail with ENOMEM/EFAULT. Only a
+ * MAP_FIXED mapping there differs from native (ENOMEM instead of success). */
+extern char __executable_start[], _end[];
+
+static int hits_loader(unsigned long addr, unsigned long len)
+{
+    unsigned long ls = (unsigned long)__executable_start, le = PAGE_UP((unsigned long)_end);
+    unsigned long end = addr + len < addr ? ~0UL : addr + len;
+    return len && addr < le && end > ls;
+}
 
 /* ---- brk ---------------------------------------------------------------- */
 
@@ -36,6 +53,7 @@ void linuxu_brk_init(unsigned long start)
 #define PROT_WRITE 2
 #define MAP_PRIVATE 0x02
 #define MAP_ANONYMOUS 0x20
+#define MAP_FIXED 0x10
 #define MAP_FIXED_NOREPLACE 0x100000
 
 /* Like Linux: the break moves in whole pages; a failed move (or an address
@@ -502,8 +520,25 @@ long platform_unhandled_syscall(long nr, const long a[6])
         exit_thread(a[0]);
         break;
     case NR_munmap:
+        if (hits_loader((unsigned long)a[0], (unsigned long)a[1]))
+            return 0;
         if (defer_own_stack_unmap((unsigned long)a[0], (unsigned long)a[1]))
             return 0;
+        break;
+    case NR_mmap:
+        if ((a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && hits_loader((unsigned long)a[0], (unsigned long)a[1]))
+            return -ENOMEM;
+        break;
+    case NR_mprotect:
+    case NR_madvise:
+        if (hits_loader((unsigned long)a[0], (unsigned long)a[1]))
+            return -ENOMEM;
+        break;
+    case NR_mremap:
+        if (hits_loader((unsigned long)a[0], (unsigned long)a[1]))
+            return -EFAULT;
+        if ((a[3] & 2 /* MREMAP_FIXED */) && hits_loader((unsigned long)a[4], (unsigned long)a[2]))
+            return -ENOMEM;
         break;
     }
     return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -238,6 +238,7 @@ class LinuxuPlatformTest {
         assertEquals(0, ok.code());
         assertTrue(ok.out().contains("threads=2,4,6,8\n"), ok.out());
         assertTrue(ok.out().contains("efault=7/7\n"), ok.out());
+        assertTrue(ok.out().contains("loader-range munmap=0 mprotect=ENOMEM madvise=ENOMEM\n"), ok.out());
         assertTrue(ok.out().contains("detached-thread-exited=yes\n"), ok.out());
         assertTrue(ok.out().contains("brk-grew=yes shrink=yes\n"), ok.out());
         assertTrue(ok.out().contains("signal=delivered\n"), ok.out());

@@ -1,7 +1,8 @@
 /* Test input for LinuxuPlatformTest: built with musl-gcc -static-pie and
  * with glibc -static, run natively and under portapp-linuxu (rewritten and
  * not). Exercises what the loader and the fallback path must get right:
- * argv/envp/auxv, /proc/self/exe, -EFAULT from the intercepted calls, brk,
+ * argv/envp/auxv, /proc/self/exe, -EFAULT from the intercepted calls, the
+ * loader's address range left alone, brk,
  * threads (clone/clone3 with a new stack; a detached one unmapping its own
  * stack on exit), signal delivery and return (rt_sigreturn), sigaltstack,
  * fork + wait, vfork + exec, posix_spawn. Prints facts only
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +73,17 @@ int main(int argc, char **argv)
     char *bad_argv[] = { "x", bad, NULL };
     efault += syscall(SYS_execve, "/bin/busybox", bad_argv, NULL) == -1 && errno == EFAULT;
     printf("efault=%d/7\n", efault);
+
+    /* Where the loader sits nothing is mapped natively: the app must get
+     * the same answers there, and must not be able to break the loader. */
+    void *lr = (void *)0x200000000000UL;
+    int mu = munmap(lr, 1 << 20);
+    int mp = mprotect(lr, 4096, PROT_READ);
+    int mp_errno = errno;
+    int ma = madvise(lr, 1 << 20, MADV_DONTNEED);
+    int ma_errno = errno;
+    printf("loader-range munmap=%d mprotect=%s madvise=%s\n", mu, mp == -1 && mp_errno == ENOMEM ? "ENOMEM" : "?",
+           ma == -1 && ma_errno == ENOMEM ? "ENOMEM" : "?");
 
     /* musl's sbrk refuses to move the break: use the raw syscall. */
     char *b0 = (char *)syscall(SYS_brk, 0);
