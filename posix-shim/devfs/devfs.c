@@ -1,0 +1,310 @@
+/* devfs: character devices under /dev, and the console streams bound to
+ * fds 0 (stdin), 1 (stdout) and 2 (stderr).
+ *
+ * The three streams are separate vnodes (stdout and stderr may go to
+ * different host streams, and each may or may not be a terminal), all
+ * character devices 5:1 like /dev/console. There is no line discipline: bytes
+ * pass unchanged both ways (the host terminal, or the pipe QEMU's serial is
+ * connected to, does echo and line editing). TCSETS is remembered and
+ * reported back by TCGETS but changes nothing. */
+#include "shim/shim.h"
+#include "shim/alloc.h"
+#include "shim/vfs.h"
+#include "shim/wait.h"
+#include "shim/random.h"
+#include "shim/devfs.h"
+
+/* ---- memory devices ----------------------------------------------------- */
+
+static long null_read(struct file *f, void *b, size_t n, uint64_t *pos)
+{
+    (void)f; (void)b; (void)n; (void)pos;
+    return 0;
+}
+
+static long sink_write(struct file *f, const void *b, size_t n, uint64_t *pos)
+{
+    (void)f; (void)b; (void)pos;
+    return (long)n;
+}
+
+static long zero_read(struct file *f, void *b, size_t n, uint64_t *pos)
+{
+    (void)f; (void)pos;
+    memset(b, 0, n);
+    return (long)n;
+}
+
+static long full_write(struct file *f, const void *b, size_t n, uint64_t *pos)
+{
+    (void)f; (void)b; (void)n; (void)pos;
+    return -ENOSPC;
+}
+
+static long random_read(struct file *f, void *b, size_t n, uint64_t *pos)
+{
+    (void)f; (void)pos;
+    random_fill(b, n);
+    return (long)n;
+}
+
+static long trunc_ok(struct vnode *vn, uint64_t size)
+{
+    (void)vn; (void)size;
+    return 0;       /* "> /dev/null" opens with O_TRUNC */
+}
+
+static const struct vnode_ops null_ops = { .read = null_read, .write = sink_write, .truncate = trunc_ok };
+static const struct vnode_ops zero_ops = { .read = zero_read, .write = sink_write, .truncate = trunc_ok };
+static const struct vnode_ops full_ops = { .read = zero_read, .write = full_write, .truncate = trunc_ok };
+static const struct vnode_ops random_ops = { .read = random_read, .write = sink_write, .truncate = trunc_ok };
+
+/* ---- console -------------------------------------------------------------- */
+
+enum { CON_IN, CON_OUT, CON_ERR, CON_TTY };
+
+static struct k_termios termios = {
+    .c_iflag = 0x500,        /* ICRNL | IXON */
+    .c_oflag = 0x5,          /* OPOST | ONLCR */
+    .c_cflag = 0x4bf,        /* B38400 | CS8 | CREAD | HUPCL */
+    .c_lflag = 0x8a3b,       /* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
+    .c_cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
+};
+static struct k_winsize winsize = { 24, 80, 0, 0 };
+static int is_tty[4] = { 1, 1, 1, 1 };
+static int32_t fg_pgrp = 1;
+
+/* Input read ahead by poll (to learn whether stdin is readable). */
+static unsigned char pending[256];
+static size_t npending;
+static int input_eof;
+
+static struct vnode *console_vn[4];
+
+static long con_stream(struct file *f) { return f->vn->priv; }
+
+static long fill_pending(void)
+{
+    if (npending || input_eof)
+        return 0;
+    long r = platform_console_read(pending, sizeof pending, 1);
+    if (r > 0)
+        npending = (size_t)r;
+    else if (r == 0)
+        input_eof = 1;
+    return r;
+}
+
+static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    for (;;) {
+        if (npending) {
+            size_t c = n < npending ? n : npending;
+            memcpy(buf, pending, c);
+            memmove(pending, pending + c, npending - c);
+            npending -= c;
+            return (long)c;
+        }
+        if (input_eof)
+            return 0;
+        long r = platform_console_read(buf, n, 1);
+        if (r > 0)
+            return r;
+        if (r == 0) {
+            input_eof = 1;
+            return 0;
+        }
+        if (r != -EAGAIN)
+            return r;
+        if (f->flags & K_O_NONBLOCK)
+            return -EAGAIN;
+        wait_queue_sleep(&shim_poll_wq, 0);
+    }
+}
+
+static long con_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    if (con_stream(f) == CON_ERR)
+        return platform_console_write_err(buf, n);
+    return platform_console_write(buf, n);
+}
+
+static unsigned con_poll(struct file *f)
+{
+    unsigned m = K_POLLOUT | K_POLLWRNORM;
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    if (acc != K_O_WRONLY && (con_stream(f) == CON_IN || con_stream(f) == CON_TTY)) {
+        fill_pending();
+        if (npending || input_eof)
+            m |= K_POLLIN | K_POLLRDNORM;
+        if (input_eof)
+            m |= K_POLLHUP;
+    }
+    return m;
+}
+
+static long con_ioctl(struct file *f, unsigned long cmd, long arg)
+{
+    if (!is_tty[con_stream(f)])
+        return -ENOTTY;
+    switch (cmd) {
+    case K_TCGETS:
+        if (!arg)
+            return -EFAULT;
+        memcpy((void *)arg, &termios, sizeof termios);
+        return 0;
+    case K_TCSETS:
+    case K_TCSETSW:
+    case K_TCSETSF:
+        if (!arg)
+            return -EFAULT;
+        memcpy(&termios, (const void *)arg, sizeof termios);
+        if (cmd == K_TCSETSF)
+            npending = 0;
+        return 0;
+    case K_TIOCGWINSZ:
+        if (!arg)
+            return -EFAULT;
+        memcpy((void *)arg, &winsize, sizeof winsize);
+        return 0;
+    case K_TIOCSWINSZ:
+        if (!arg)
+            return -EFAULT;
+        memcpy(&winsize, (const void *)arg, sizeof winsize);
+        return 0;
+    case K_TIOCGPGRP:
+        if (!arg)
+            return -EFAULT;
+        *(int32_t *)arg = fg_pgrp;
+        return 0;
+    case K_TIOCSPGRP:
+        if (!arg)
+            return -EFAULT;
+        fg_pgrp = *(const int32_t *)arg;
+        return 0;
+    case K_TIOCSCTTY:
+        return 0;
+    case K_FIONREAD:
+        if (!arg)
+            return -EFAULT;
+        fill_pending();
+        *(int *)arg = (int)npending;
+        return 0;
+    default:
+        return -ENOTTY;
+    }
+}
+
+static const struct vnode_ops console_ops = {
+    .read = con_read,
+    .write = con_write,
+    .poll = con_poll,
+    .ioctl = con_ioctl,
+    .truncate = trunc_ok,
+    .noseek = 1,
+};
+
+void devfs_console_set_tty(int in, int out, int err)
+{
+    is_tty[CON_IN] = in;
+    is_tty[CON_OUT] = out;
+    is_tty[CON_ERR] = err;
+    is_tty[CON_TTY] = in || out;
+}
+
+/* ---- the device table ------------------------------------------------------ */
+
+struct devdef {
+    const char *name;
+    uint32_t major, minor, perm;
+    const struct vnode_ops *ops;
+    long stream;
+};
+
+static const struct devdef devs[] = {
+    { "null", 1, 3, 0666, &null_ops, 0 },
+    { "zero", 1, 5, 0666, &zero_ops, 0 },
+    { "full", 1, 7, 0666, &full_ops, 0 },
+    { "random", 1, 8, 0666, &random_ops, 0 },
+    { "urandom", 1, 9, 0666, &random_ops, 0 },
+    { "tty", 5, 0, 0666, &console_ops, CON_TTY },
+    { "console", 5, 1, 0600, &console_ops, CON_TTY },
+};
+
+static struct vnode *dev_vn[sizeof devs / sizeof devs[0]];
+
+static struct vnode *make_dev(uint32_t major, uint32_t minor, uint32_t perm,
+                              const struct vnode_ops *ops, long stream)
+{
+    struct vnode *vn = vnode_new(K_S_IFCHR | perm, ops);
+    if (!vn)
+        return NULL;
+    vn->rdev = (uint64_t)major << 8 | minor;
+    vn->priv = stream;
+    vn->refs = 1;            /* devices live for ever */
+    return vn;
+}
+
+struct vnode *devfs_node_for(uint32_t major, uint32_t minor)
+{
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
+        if (devs[i].major == major && devs[i].minor == minor) {
+            if (!dev_vn[i])
+                dev_vn[i] = make_dev(devs[i].major, devs[i].minor, devs[i].perm, devs[i].ops, devs[i].stream);
+            return dev_vn[i];
+        }
+    return NULL;
+}
+
+static void symlink_at(const char *path, const char *target)
+{
+    extern const struct vnode_ops ramfs_link_ops __attribute__((weak));
+    static const struct vnode_ops plain_link_ops;
+    struct vnode *vn = vnode_new(K_S_IFLNK | 0777, &ramfs_link_ops ? &ramfs_link_ops : &plain_link_ops);
+    if (!vn)
+        return;
+    size_t len = strlen(target);
+    vn->data = (void *)(uintptr_t)target;   /* static string: cap 0, never freed */
+    vn->size = len;
+    vfs_install(path, vn);
+}
+
+static void bind_stdio(int fd, int stream, uint32_t flags)
+{
+    if (!console_vn[stream])
+        console_vn[stream] = make_dev(5, 1, 0600, &console_ops, stream);
+    struct file *f = console_vn[stream] ? file_new(console_vn[stream], flags) : NULL;
+    if (!f) {
+        shim_printk("devfs: out of memory binding fd %d\n", fd);
+        return;
+    }
+    fd_install_at(fd, f, 0);
+}
+
+void devfs_init(void)
+{
+    if (!vfs_mkdir_p("/dev")) {
+        shim_printk("devfs: cannot create /dev\n");
+        return;
+    }
+    char path[32];
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
+        struct vnode *vn = devfs_node_for(devs[i].major, devs[i].minor);
+        shim_snprintf(path, sizeof path, "/dev/%s", devs[i].name);
+        if (vn)
+            vfs_install(path, vn);
+    }
+    symlink_at("/dev/stdin", "/proc/self/fd/0");
+    symlink_at("/dev/stdout", "/proc/self/fd/1");
+    symlink_at("/dev/stderr", "/proc/self/fd/2");
+    symlink_at("/dev/fd", "/proc/self/fd");
+    vfs_mkdir_p("/dev/shm");
+    vfs_mkdir_p("/dev/pts");
+    /* fds 0/1/2 as a terminal's would be: stdin read-only is not enough
+     * for shells that write prompts to fd 0's tty, so all are O_RDWR. */
+    bind_stdio(0, CON_IN, K_O_RDWR);
+    bind_stdio(1, CON_OUT, K_O_RDWR);
+    bind_stdio(2, CON_ERR, K_O_RDWR);
+}

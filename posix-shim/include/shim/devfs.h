@@ -1,0 +1,28 @@
+/* devfs: /dev and the console behind fds 0, 1 and 2. */
+#ifndef SHIM_DEVFS_H
+#define SHIM_DEVFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#pragma GCC visibility push(hidden)
+
+/* The console goes through shim.h's platform_console_write (fd 1),
+ * platform_console_write_err (fd 2) and platform_console_read (fd 0).
+ * devfs always reads with nonblock = 1 and sleeps on shim_poll_wq itself
+ * (wait.h), so platform_idle must return when input may have arrived, or
+ * at least periodically. */
+
+/* Whether fd 0, 1, 2 behave as a terminal (isatty, TCGETS, TIOCGWINSZ).
+ * Default: all three. A launcher whose host streams are pipes can turn this
+ * off so that the app formats its output as it would natively (ls columns). */
+void devfs_console_set_tty(int stdin_tty, int stdout_tty, int stderr_tty);
+
+/* A device vnode for major:minor (for the initrd's device nodes), or NULL. */
+struct vnode *devfs_node_for(uint32_t major, uint32_t minor);
+
+void devfs_init(void);
+
+#pragma GCC visibility pop
+
+#endif

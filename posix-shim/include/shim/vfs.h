@@ -1,0 +1,147 @@
+/* The shim's virtual file system: one in-memory tree of vnodes (ramfs
+ * holds the data, devfs and procfs hang special vnodes into it), open file
+ * descriptions, and the per-process fd table.
+ *
+ * Entry points for the platform's boot sequence:
+ *   vfs_mount_initrd(cpio, len)  fill / from a cpio "newc" archive. The
+ *                                archive's memory must stay mapped and
+ *                                unchanged: regular files point into it
+ *                                until they are first written.
+ *   vfs_set_exe_path(path)       the app's path, for /proc/self/exe.
+ *
+ * Single-threaded today: the thread engineer will put one lock around the
+ * syscall bodies (none of them sleeps except through wait.h). */
+#ifndef SHIM_VFS_H
+#define SHIM_VFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "shim/kabi.h"
+
+#pragma GCC visibility push(hidden)
+
+void vfs_mount_initrd(const void *cpio, size_t len);
+void vfs_set_exe_path(const char *path);
+const char *vfs_exe_path(void);           /* "" until set */
+
+struct vnode;
+struct file;
+
+/* What getdents64 reports for one entry. */
+struct vfs_dirent {
+    uint64_t ino;
+    uint8_t type;        /* K_DT_* */
+    char name[256];
+};
+
+/* Operations of a vnode. Any may be NULL: vfs then applies the default
+ * noted (or fails with the errno noted). */
+struct vnode_ops {
+    /* Files */
+    long (*open)(struct vnode *, struct file *);            /* NULL: ok */
+    void (*release)(struct file *);                         /* last close */
+    long (*read)(struct file *, void *, size_t, uint64_t *pos);   /* -EINVAL */
+    long (*write)(struct file *, const void *, size_t, uint64_t *pos); /* -EINVAL */
+    long (*truncate)(struct vnode *, uint64_t size);        /* -EINVAL */
+    unsigned (*poll)(struct file *);                        /* IN|OUT */
+    long (*ioctl)(struct file *, unsigned long, long);      /* -ENOTTY */
+    /* Symlinks whose target is computed (procfs); NULL: vn->data. */
+    long (*readlink)(struct vnode *, char *, size_t);
+    /* "Magic" symlinks (/proc/self/fd/N): the vnode a walk through the link
+     * reaches directly (referenced), instead of resolving its text. */
+    long (*follow)(struct vnode *, struct vnode **out);
+    /* Directories with computed entries (procfs), consulted after the static
+     * children: lookup returns a referenced vnode or -ENOENT; readdir fills
+     * entry idx (0-based) and returns 1, or 0 past the end. */
+    long (*lookup)(struct vnode *dir, const char *name, size_t len, struct vnode **out);
+    long (*readdir)(struct vnode *dir, long idx, struct vfs_dirent *out);
+    /* Directories that accept new entries (ramfs): a fresh, unlinked vnode of
+     * the given mode; vfs links it. NULL: -EACCES. */
+    long (*mknode)(struct vnode *dir, uint32_t mode, struct vnode **out);
+    /* Frees fs-private data when the vnode dies. */
+    void (*destroy)(struct vnode *);
+    int noseek;      /* lseek/pread/pwrite: -ESPIPE (pipes, ttys) */
+};
+
+/* A named entry of a directory vnode. */
+struct dentry {
+    struct dentry *next;
+    struct vnode *vn;
+    size_t len;
+    char name[];
+};
+
+struct vnode {
+    uint32_t mode;           /* K_S_IF* | permission bits */
+    uint32_t nlink;          /* names pointing here (dirs: 1 while linked) */
+    uint32_t uid, gid;
+    uint64_t ino;
+    uint64_t rdev;
+    uint64_t size;
+    struct k_timespec atime, mtime, ctime;
+    const struct vnode_ops *ops;
+    struct vnode *parent;    /* directory holding it (for "..", getcwd, paths) */
+    struct dentry *children; /* directories: static entries */
+    uint32_t refs;           /* open files, cwd, walks in progress */
+    /* fs-private */
+    void *data;              /* ramfs: contents / symlink target */
+    size_t cap;              /* ramfs: bytes allocated at data (0: borrowed) */
+    long priv;
+};
+
+/* An open file description (shared by dup'ed fds). */
+struct file {
+    uint32_t refs;
+    uint32_t flags;          /* K_O_* status flags and access mode */
+    uint64_t pos;
+    struct vnode *vn;
+    uint64_t id;             /* unique per description (epoll checks it) */
+    void *priv;              /* per-open state (pipe end, generated text ...) */
+    size_t priv_len;
+};
+
+/* ---- vnodes ---------------------------------------------------------------- */
+struct vnode *vfs_root(void);
+struct vnode *vfs_cwd_vnode(void);        /* not referenced */
+/* A fresh vnode (refs 0, nlink 0) with a new inode number and times "now". */
+struct vnode *vnode_new(uint32_t mode, const struct vnode_ops *ops);
+void vnode_get(struct vnode *);
+void vnode_put(struct vnode *);          /* frees at refs == 0 && nlink == 0 */
+/* Static directory entries. vfs_link takes a new name for vn in dir
+ * (nlink++, parent set for dirs); vfs_unlink_name drops one. */
+struct vnode *vfs_dir_find(struct vnode *dir, const char *name, size_t len);
+long vfs_link(struct vnode *dir, const char *name, size_t len, struct vnode *vn);
+long vfs_unlink_name(struct vnode *dir, const char *name, size_t len);
+/* Creates missing directories along an absolute path (like mkdir -p) and
+ * returns the last one (not referenced), or NULL. */
+struct vnode *vfs_mkdir_p(const char *path);
+/* Puts vn at the absolute path (replacing an existing non-directory entry). */
+long vfs_install(const char *path, struct vnode *vn);
+/* Absolute path of a vnode (best effort: its first name in its parent). */
+size_t vfs_path_of(struct vnode *vn, char *buf, size_t size);
+void vfs_now(struct k_timespec *ts);
+
+/* Resolves a path like the *at syscalls: returns a referenced vnode. */
+long vfs_resolve(int dirfd, const char *path, int follow, struct vnode **out);
+
+/* ---- open files and the fd table --------------------------------------- */
+#define VFS_MAX_FDS 1024
+struct file *file_new(struct vnode *vn, uint32_t flags);   /* refs 1, vn ref'd */
+void file_get(struct file *);
+void file_put(struct file *);
+/* Lowest free fd >= min holding f (takes over the caller's reference). */
+long fd_install(struct file *f, int min, int cloexec);
+struct file *fd_file(long fd);           /* borrowed; NULL if not open */
+/* Binds fd to f (replacing what it held); used for fds 0/1/2. */
+void fd_install_at(int fd, struct file *f, int cloexec);
+int fd_max_open(void);                   /* highest open fd, or -1 */
+long fd_close(long fd);
+int fd_get_cloexec(long fd);
+void fd_set_cloexec(long fd, int on);
+
+/* Readiness of an open file (K_POLL* mask), through its ops. */
+unsigned vfs_poll_file(struct file *f);
+
+#pragma GCC visibility pop
+
+#endif

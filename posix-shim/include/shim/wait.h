@@ -1,0 +1,67 @@
+/* Blocking in the shim: wait queues.
+ *
+ * Today the unikernel is single-threaded, so "sleeping" means idling the CPU
+ * until the next interrupt (platform_idle: hlt) and re-checking the
+ * condition: a blocked pipe read or poll with a timeout still wakes for
+ * console input, timer ticks and device interrupts. When the scheduler
+ * arrives it replaces the bodies of wait_queue_sleep/wake_all below with a
+ * real sleep on the queue; callers already use the queue-and-condition form
+ * (wait_event), so nothing else changes.
+ *
+ * Conventions for callers: re-check the condition after every wake-up
+ * (wake-ups may be spurious); call wake_all on every state change another
+ * waiter could be waiting for; also wake shim_poll_wq (poll/select/epoll wait
+ * on that single queue for any fd becoming ready). */
+#ifndef SHIM_WAIT_H
+#define SHIM_WAIT_H
+
+#include <stdint.h>
+#include "shim/shim.h"     /* platform_idle: hlt until the next interrupt */
+#include "shim/kernel.h"   /* platform_monotonic_ns */
+
+#pragma GCC visibility push(hidden)
+
+struct wait_queue {
+    /* Bumped by wake_all: lets a real sleeper detect a wake-up it raced with. */
+    volatile uint64_t seq;
+};
+
+/* All waiters on fds of every kind (poll, select, epoll) sleep here; every
+ * module that makes an fd readable or writable wakes it. Defined by vfs. */
+extern struct wait_queue shim_poll_wq;
+
+static inline void wake_all(struct wait_queue *wq)
+{
+    __atomic_add_fetch(&wq->seq, 1, __ATOMIC_RELEASE);
+}
+
+/* One wait step: returns after a possible state change, or by the deadline
+ * (absolute platform_monotonic_ns; 0 = none). Single-threaded fallback. */
+static inline void wait_queue_sleep(struct wait_queue *wq, uint64_t deadline_ns)
+{
+    (void)wq;
+    (void)deadline_ns;
+    platform_idle();
+}
+
+/* Sleeps until cond is true. */
+#define wait_event(wq, cond)                      \
+    do {                                          \
+        while (!(cond))                           \
+            wait_queue_sleep((wq), 0);            \
+    } while (0)
+
+/* Sleeps until cond is true (evaluates to 1) or the absolute deadline passes
+ * (evaluates to 0). deadline_ns == 0 means no deadline. */
+#define wait_event_deadline(wq, cond, deadline_ns) ({                       \
+        int ok_ = 1;                                                        \
+        uint64_t dl_ = (deadline_ns);                                       \
+        while (!(cond)) {                                                   \
+            if (dl_ && platform_monotonic_ns() >= dl_) { ok_ = (cond) ? 1 : 0; break; } \
+            wait_queue_sleep((wq), dl_);                                    \
+        }                                                                   \
+        ok_; })
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,230 @@
+/* Pipes: pipe, pipe2. A 64 KiB ring per pipe (Linux's default capacity),
+ * reader and writer counts, and the usual semantics: read blocks while the
+ * pipe is empty and has writers (EOF without), write blocks while full and
+ * fails with EPIPE when there are no readers; writes of at most PIPE_BUF
+ * bytes are atomic; O_NONBLOCK gives EAGAIN instead of blocking.
+ *
+ * Single-threaded today: a blocking read on an empty pipe whose only writer
+ * is the app itself sleeps for ever, as it would on Linux. */
+#include "shim/shim.h"
+#include "shim/alloc.h"
+#include "shim/vfs.h"
+#include "shim/wait.h"
+
+#define PIPE_SIZE 65536u
+
+struct pipe {
+    unsigned char *buf;
+    size_t head, count;      /* bytes at buf[head .. head+count) mod PIPE_SIZE */
+    uint32_t readers, writers;
+    struct wait_queue wq;
+};
+
+/* The signals module may deliver SIGPIPE on a write without readers (weak). */
+void shim_raise_sigpipe(void) __attribute__((weak));
+
+static struct pipe *pipe_of(struct file *f) { return f->vn->data; }
+
+static void wake(struct pipe *p)
+{
+    wake_all(&p->wq);
+    wake_all(&shim_poll_wq);
+}
+
+static long pipe_open(struct vnode *vn, struct file *f)
+{
+    struct pipe *p = vn->data;
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    if (acc == K_O_RDONLY || acc == K_O_RDWR)
+        p->readers++;
+    if (acc == K_O_WRONLY || acc == K_O_RDWR)
+        p->writers++;
+    wake(p);
+    return 0;
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    if ((acc == K_O_RDONLY || acc == K_O_RDWR) && p->readers)
+        p->readers--;
+    if ((acc == K_O_WRONLY || acc == K_O_RDWR) && p->writers)
+        p->writers--;
+    wake(p);
+}
+
+static void pipe_destroy(struct vnode *vn)
+{
+    struct pipe *p = vn->data;
+    if (p) {
+        shim_free(p->buf);
+        shim_free(p);
+    }
+    vn->data = NULL;
+}
+
+static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    struct pipe *p = pipe_of(f);
+    if (p->count == 0) {
+        if (p->writers == 0)
+            return 0;
+        if (f->flags & K_O_NONBLOCK)
+            return -EAGAIN;
+        wait_event(&p->wq, p->count > 0 || p->writers == 0);
+        if (p->count == 0)
+            return 0;
+    }
+    size_t c = n < p->count ? n : p->count;
+    unsigned char *out = buf;
+    for (size_t done = 0; done < c;) {
+        size_t run = PIPE_SIZE - p->head;
+        if (run > c - done)
+            run = c - done;
+        memcpy(out + done, p->buf + p->head, run);
+        p->head = (p->head + run) % PIPE_SIZE;
+        done += run;
+    }
+    p->count -= c;
+    if (p->count == 0)
+        p->head = 0;
+    wake(p);
+    return (long)c;
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    struct pipe *p = pipe_of(f);
+    const unsigned char *in = buf;
+    size_t done = 0;
+    while (done < n) {
+        if (p->readers == 0) {
+            if (shim_raise_sigpipe)
+                shim_raise_sigpipe();
+            return done ? (long)done : -EPIPE;
+        }
+        size_t space = PIPE_SIZE - p->count;
+        /* Atomic small writes: wait until the whole write fits. */
+        size_t need = (n - done <= K_PIPE_BUF && done == 0) ? n : 1;
+        if (space < need) {
+            if (f->flags & K_O_NONBLOCK)
+                return done ? (long)done : -EAGAIN;
+            wait_event(&p->wq, PIPE_SIZE - p->count >= need || p->readers == 0);
+            continue;
+        }
+        size_t c = n - done < space ? n - done : space;
+        size_t tail = (p->head + p->count) % PIPE_SIZE;
+        for (size_t k = 0; k < c;) {
+            size_t run = PIPE_SIZE - tail;
+            if (run > c - k)
+                run = c - k;
+            memcpy(p->buf + tail, in + done + k, run);
+            tail = (tail + run) % PIPE_SIZE;
+            k += run;
+        }
+        p->count += c;
+        done += c;
+        wake(p);
+    }
+    return (long)done;
+}
+
+static unsigned pipe_poll(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    unsigned m = 0;
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    if (acc == K_O_RDONLY || acc == K_O_RDWR) {
+        if (p->count)
+            m |= K_POLLIN | K_POLLRDNORM;
+        if (p->writers == 0)
+            m |= K_POLLHUP;
+    }
+    if (acc == K_O_WRONLY || acc == K_O_RDWR) {
+        if (PIPE_SIZE - p->count >= K_PIPE_BUF)
+            m |= K_POLLOUT | K_POLLWRNORM;
+        if (p->readers == 0)
+            m |= K_POLLERR;
+    }
+    return m;
+}
+
+static long pipe_ioctl(struct file *f, unsigned long cmd, long arg)
+{
+    if (cmd == K_FIONREAD) {
+        if (!arg)
+            return -EFAULT;
+        *(int *)arg = (int)pipe_of(f)->count;
+        return 0;
+    }
+    return -ENOTTY;
+}
+
+static const struct vnode_ops pipe_ops = {
+    .open = pipe_open,
+    .release = pipe_release,
+    .read = pipe_read,
+    .write = pipe_write,
+    .poll = pipe_poll,
+    .ioctl = pipe_ioctl,
+    .destroy = pipe_destroy,
+    .noseek = 1,
+};
+
+static long open_end(struct vnode *vn, uint32_t flags, int cloexec)
+{
+    struct file *f = file_new(vn, flags);
+    if (!f)
+        return -ENOMEM;
+    pipe_open(vn, f);
+    return fd_install(f, 0, cloexec);
+}
+
+long sys_pipe2(SHIM_SYSCALL_ARGS)
+{
+    (void)a2; (void)a3; (void)a4; (void)a5;
+    int *fds = (int *)a0;
+    uint32_t flags = (uint32_t)a1;
+    if (flags & ~(uint32_t)(K_O_CLOEXEC | K_O_NONBLOCK | 040000 /* O_DIRECT */))
+        return -EINVAL;
+    if (!fds)
+        return -EFAULT;
+    struct pipe *p = shim_alloc(sizeof *p);
+    unsigned char *buf = shim_alloc(PIPE_SIZE);
+    struct vnode *vn = vnode_new(K_S_IFIFO | 0600, &pipe_ops);
+    if (!p || !buf || !vn) {
+        shim_free(p);
+        shim_free(buf);
+        shim_free(vn);
+        return -ENFILE;
+    }
+    p->buf = buf;
+    vn->data = p;
+    vn->refs = 1;            /* held until both ends exist */
+    int cloexec = (flags & K_O_CLOEXEC) != 0;
+    uint32_t nb = flags & K_O_NONBLOCK;
+    long rfd = open_end(vn, K_O_RDONLY | nb, cloexec);
+    if (rfd < 0) {
+        vnode_put(vn);
+        return rfd;
+    }
+    long wfd = open_end(vn, K_O_WRONLY | nb, cloexec);
+    if (wfd < 0) {
+        fd_close(rfd);
+        vnode_put(vn);
+        return wfd;
+    }
+    vnode_put(vn);
+    fds[0] = (int)rfd;
+    fds[1] = (int)wfd;
+    return 0;
+}
+
+long sys_pipe(SHIM_SYSCALL_ARGS)
+{
+    (void)a1;
+    return sys_pipe2(a0, 0, a2, a3, a4, a5);
+}

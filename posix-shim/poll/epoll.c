@@ -1,0 +1,248 @@
+/* epoll: an interest list per epoll fd, level-triggered by default, with
+ * EPOLLET (an event is reported again only after the fd was seen not ready
+ * or its ready set grew) and EPOLLONESHOT. Readiness comes from
+ * vfs_poll_file, like poll.
+ *
+ * Like Linux, an item goes away when its file is closed: an item remembers
+ * the open file description's id and is dropped once its fd no longer holds
+ * that description. */
+#include "shim/shim.h"
+#include "shim/alloc.h"
+#include "shim/vfs.h"
+#include "shim/wait.h"
+
+#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
+
+struct epitem {
+    struct epitem *next;
+    int fd;
+    uint64_t file_id;
+    uint32_t events;
+    uint64_t data;
+    unsigned last;           /* EPOLLET: ready set last reported */
+    int disabled;            /* EPOLLONESHOT fired */
+};
+
+struct epoll {
+    struct epitem *items;
+};
+
+static struct epoll *ep_of(struct file *f) { return f->vn->data; }
+
+static int alive(const struct epitem *it)
+{
+    struct file *f = fd_file(it->fd);
+    return f && f->id == it->file_id;
+}
+
+static void prune(struct epoll *ep)
+{
+    for (struct epitem **pp = &ep->items; *pp;) {
+        if (!alive(*pp)) {
+            struct epitem *dead = *pp;
+            *pp = dead->next;
+            shim_free(dead);
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+}
+
+static unsigned item_ready(struct epitem *it)
+{
+    if (it->disabled)
+        return 0;
+    unsigned m = vfs_poll_file(fd_file(it->fd));
+    return m & (it->events | K_POLLERR | K_POLLHUP);
+}
+
+static unsigned ep_poll(struct file *f)
+{
+    struct epoll *ep = ep_of(f);
+    for (struct epitem *it = ep->items; it; it = it->next)
+        if (alive(it) && item_ready(it))
+            return K_POLLIN | K_POLLRDNORM;
+    return 0;
+}
+
+static void ep_destroy(struct vnode *vn)
+{
+    struct epoll *ep = vn->data;
+    if (!ep)
+        return;
+    for (struct epitem *it = ep->items, *n; it; it = n) {
+        n = it->next;
+        shim_free(it);
+    }
+    shim_free(ep);
+    vn->data = NULL;
+}
+
+static const struct vnode_ops epoll_ops = {
+    .poll = ep_poll,
+    .destroy = ep_destroy,
+    .noseek = 1,
+};
+
+static int is_epoll(struct file *f) { return f->vn->ops == &epoll_ops; }
+
+SYS(epoll_create1)
+{
+    (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
+    if (a0 & ~(long)K_O_CLOEXEC)
+        return -EINVAL;
+    struct epoll *ep = shim_alloc(sizeof *ep);
+    struct vnode *vn = vnode_new(0600, &epoll_ops);   /* anon inode: no type bits */
+    if (!ep || !vn) {
+        shim_free(ep);
+        shim_free(vn);
+        return -ENOMEM;
+    }
+    vn->data = ep;
+    vn->priv = (long)(uintptr_t)"eventpoll";
+    struct file *f = file_new(vn, K_O_RDWR);
+    if (!f) {
+        vn->refs = 1;
+        vnode_put(vn);
+        return -ENOMEM;
+    }
+    return fd_install(f, 0, (a0 & K_O_CLOEXEC) != 0);
+}
+
+SYS(epoll_create)
+{
+    if ((int)a0 <= 0)
+        return -EINVAL;
+    return sys_epoll_create1(0, a1, a2, a3, a4, a5);
+}
+
+SYS(epoll_ctl)
+{
+    (void)a4; (void)a5;
+    struct file *epf = fd_file(a0);
+    struct file *tf = fd_file(a2);
+    if (!epf || !tf)
+        return -EBADF;
+    if (!is_epoll(epf) || a0 == a2)
+        return -EINVAL;
+    if (K_S_ISREG(tf->vn->mode) || K_S_ISDIR(tf->vn->mode))
+        return -EPERM;       /* Linux: regular files and directories are not pollable */
+    struct epoll *ep = ep_of(epf);
+    prune(ep);
+    const struct k_epoll_event *ev = (const struct k_epoll_event *)a3;
+    struct epitem *it = ep->items;
+    while (it && it->fd != (int)a2)
+        it = it->next;
+    switch (a1) {
+    case K_EPOLL_CTL_ADD: {
+        if (!ev)
+            return -EFAULT;
+        if (it)
+            return -EEXIST;
+        struct epitem *n = shim_alloc(sizeof *n);
+        if (!n)
+            return -ENOMEM;
+        n->fd = (int)a2;
+        n->file_id = tf->id;
+        n->events = ev->events;
+        n->data = ev->data;
+        n->next = ep->items;
+        ep->items = n;
+        wake_all(&shim_poll_wq);
+        return 0;
+    }
+    case K_EPOLL_CTL_MOD:
+        if (!ev)
+            return -EFAULT;
+        if (!it)
+            return -ENOENT;
+        it->events = ev->events;
+        it->data = ev->data;
+        it->disabled = 0;
+        it->last = 0;
+        return 0;
+    case K_EPOLL_CTL_DEL:
+        if (!it)
+            return -ENOENT;
+        for (struct epitem **pp = &ep->items; *pp; pp = &(*pp)->next)
+            if (*pp == it) {
+                *pp = it->next;
+                break;
+            }
+        shim_free(it);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+static long collect(struct epoll *ep, struct k_epoll_event *out, int max)
+{
+    int n = 0;
+    prune(ep);
+    for (struct epitem *it = ep->items; it && n < max; it = it->next) {
+        unsigned m = item_ready(it);
+        if (it->events & K_EPOLLET) {
+            unsigned fresh = m & ~it->last;
+            it->last = m;
+            if (!fresh)
+                continue;
+        }
+        if (!m)
+            continue;
+        out[n].events = m;
+        out[n].data = it->data;
+        n++;
+        if (it->events & K_EPOLLONESHOT)
+            it->disabled = 1;
+    }
+    return n;
+}
+
+static long do_wait(long epfd, struct k_epoll_event *out, long max, int64_t timeout_ns)
+{
+    struct file *f = fd_file(epfd);
+    if (!f)
+        return -EBADF;
+    if (!is_epoll(f) || max <= 0 || max > 1 << 24)
+        return -EINVAL;
+    if (!out)
+        return -EFAULT;
+    struct epoll *ep = ep_of(f);
+    uint64_t dl = timeout_ns < 0 ? 0 : platform_monotonic_ns() + (uint64_t)timeout_ns;
+    for (;;) {
+        long n = collect(ep, out, (int)max);
+        if (n || timeout_ns == 0)
+            return n;
+        if (dl && platform_monotonic_ns() >= dl)
+            return 0;
+        wait_queue_sleep(&shim_poll_wq, dl);
+    }
+}
+
+SYS(epoll_wait)
+{
+    (void)a4; (void)a5;
+    int64_t ms = (int)a3;
+    return do_wait(a0, (struct k_epoll_event *)a1, a2, ms < 0 ? -1 : ms * 1000000);
+}
+
+SYS(epoll_pwait)
+{
+    (void)a4; (void)a5;       /* sigmask: no signals module yet */
+    int64_t ms = (int)a3;
+    return do_wait(a0, (struct k_epoll_event *)a1, a2, ms < 0 ? -1 : ms * 1000000);
+}
+
+SYS(epoll_pwait2)
+{
+    (void)a4; (void)a5;
+    const struct k_timespec *ts = (const struct k_timespec *)a3;
+    int64_t ns = -1;
+    if (ts) {
+        if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+            return -EINVAL;
+        ns = ts->tv_sec * 1000000000 + ts->tv_nsec;
+    }
+    return do_wait(a0, (struct k_epoll_event *)a1, a2, ns);
+}

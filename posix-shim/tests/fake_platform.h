@@ -1,0 +1,14 @@
+/* The fake platform's controls (fake_platform.c). */
+#ifndef FAKE_PLATFORM_H
+#define FAKE_PLATFORM_H
+#include <stddef.h>
+extern char fake_out[1 << 16];
+extern size_t fake_out_len;
+extern char fake_err[1 << 16];
+extern size_t fake_err_len;
+extern void (*fake_idle_hook)(void);
+extern unsigned long fake_idle_calls;
+extern long fake_pages_out;
+void fake_console_input(const char *data, size_t len, int eof_after);
+void fake_out_reset(void);
+#endif

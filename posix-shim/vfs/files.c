@@ -1,0 +1,749 @@
+/* File syscalls on the fd table: open/close/read/write and friends, seek,
+ * dup, fcntl, ioctl, stat family, getdents64, sendfile. */
+#include "shim/shim.h"
+#include "shim/alloc.h"
+#include "shim/vfs.h"
+#include "shim/wait.h"
+#include "vfs_impl.h"
+
+#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
+#define UNUSED3 (void)a3; (void)a4; (void)a5
+
+static uint32_t cur_umask = 022;
+
+uint32_t vfs_umask(void) { return cur_umask; }
+
+static int can_read(const struct file *f)
+{
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    return !(f->flags & K_O_PATH) && (acc == K_O_RDONLY || acc == K_O_RDWR);
+}
+
+static int can_write(const struct file *f)
+{
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    return !(f->flags & K_O_PATH) && (acc == K_O_WRONLY || acc == K_O_RDWR);
+}
+
+/* ---- open ------------------------------------------------------------------ */
+
+long vfs_open_vnode(struct vnode *vn, uint32_t flags)
+{
+    if (K_S_ISDIR(vn->mode) && (flags & K_O_ACCMODE) != K_O_RDONLY && !(flags & K_O_PATH))
+        return -EISDIR;
+    if ((flags & K_O_DIRECTORY) && !K_S_ISDIR(vn->mode))
+        return -ENOTDIR;
+    struct file *f = file_new(vn, flags & ~(uint32_t)(K_O_CREAT | K_O_EXCL | K_O_NOCTTY | K_O_TRUNC | K_O_CLOEXEC));
+    if (!f)
+        return -ENOMEM;
+    if (!(flags & K_O_PATH)) {
+        if ((flags & K_O_TRUNC) && K_S_ISREG(vn->mode) && (flags & K_O_ACCMODE) != K_O_RDONLY) {
+            if (!vn->ops || !vn->ops->truncate) {
+                file_put(f);
+                return -EINVAL;
+            }
+            long r = vn->ops->truncate(vn, 0);
+            if (r < 0) {
+                file_put(f);
+                return r;
+            }
+        }
+        if (vn->ops && vn->ops->open) {
+            long r = vn->ops->open(vn, f);
+            if (r < 0) {
+                /* Failed open: no release (the fs never saw it opened). */
+                struct vnode *v = f->vn;
+                shim_free(f);
+                vnode_put(v);
+                return r;
+            }
+        }
+    }
+    return fd_install(f, 0, (flags & K_O_CLOEXEC) != 0);
+}
+
+static long do_openat(int dirfd, const char *path, uint32_t flags, uint32_t mode)
+{
+    if (!path)
+        return -EFAULT;
+    if ((flags & K_O_TMPFILE) == K_O_TMPFILE)
+        return -EOPNOTSUPP;
+    struct vnode *vn;
+    long r;
+    if (flags & K_O_CREAT) {
+        struct parent_ref pr;
+        r = vfs_resolve_parent(dirfd, path, &pr);
+        if (r < 0)
+            return r;
+        struct vnode *dir = pr.dir;
+        if (pr.len == 0 || pr.trailing_slash) {
+            vnode_put(dir);
+            return -EISDIR;
+        }
+        r = vfs_lookup_one(dir, pr.name, pr.len, &vn);
+        if (r == 0) {
+            if (flags & K_O_EXCL) {
+                vnode_put(vn);
+                vnode_put(dir);
+                return -EEXIST;
+            }
+            if (K_S_ISLNK(vn->mode)) {
+                if (flags & K_O_NOFOLLOW) {
+                    vnode_put(vn);
+                    vnode_put(dir);
+                    return -ELOOP;
+                }
+                vnode_put(vn);
+                vnode_put(dir);
+                /* Follow it; a dangling link creates its target, like Linux. */
+                r = vfs_resolve(dirfd, path, 1, &vn);
+                if (r == -ENOENT) {
+                    char target[256];
+                    struct vnode *lnk;
+                    if (vfs_resolve(dirfd, path, 0, &lnk) < 0)
+                        return -ENOENT;
+                    long n = vfs_readlink_vn(lnk, target, sizeof target - 1);
+                    struct vnode *ldir = lnk->parent;
+                    vnode_put(lnk);
+                    if (n <= 0)
+                        return -ENOENT;
+                    target[n] = 0;
+                    /* Relative targets are relative to the link's directory. */
+                    if (target[0] != '/') {
+                        char full[512];
+                        size_t pl = vfs_path_of(ldir, full, sizeof full);
+                        shim_snprintf(full + pl, sizeof full - pl, "/%s", target);
+                        return do_openat(K_AT_FDCWD, full, flags & ~(uint32_t)K_O_EXCL, mode);
+                    }
+                    return do_openat(K_AT_FDCWD, target, flags & ~(uint32_t)K_O_EXCL, mode);
+                }
+                if (r < 0)
+                    return r;
+            } else {
+                vnode_put(dir);
+            }
+        } else if (r == -ENOENT) {
+            if (!dir->ops || !dir->ops->mknode) {
+                vnode_put(dir);
+                return -EACCES;
+            }
+            r = dir->ops->mknode(dir, K_S_IFREG | (mode & 07777 & ~cur_umask), &vn);
+            if (r == 0)
+                r = vfs_link(dir, pr.name, pr.len, vn);
+            if (r < 0) {
+                vnode_put(dir);
+                return r;
+            }
+            vnode_get(vn);
+            vnode_put(dir);
+        } else {
+            vnode_put(dir);
+            return r;
+        }
+    } else {
+        r = vfs_resolve(dirfd, path, !(flags & K_O_NOFOLLOW), &vn);
+        if (r < 0)
+            return r;
+        if (K_S_ISLNK(vn->mode) && !(flags & K_O_PATH)) {
+            vnode_put(vn);
+            return -ELOOP;
+        }
+    }
+    r = vfs_open_vnode(vn, flags);
+    vnode_put(vn);
+    return r;
+}
+
+SYS(openat) { UNUSED3; return do_openat((int)a0, (const char *)a1, (uint32_t)a2, (uint32_t)a3); }
+SYS(open) { UNUSED3; (void)a3; return do_openat(K_AT_FDCWD, (const char *)a0, (uint32_t)a1, (uint32_t)a2); }
+SYS(creat)
+{
+    (void)a2; UNUSED3;
+    return do_openat(K_AT_FDCWD, (const char *)a0, K_O_CREAT | K_O_WRONLY | K_O_TRUNC, (uint32_t)a1);
+}
+
+SYS(close) { (void)a1; (void)a2; UNUSED3; return fd_close(a0); }
+
+/* ---- read / write ------------------------------------------------------------ */
+
+static long file_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    if (!can_read(f))
+        return -EBADF;
+    if (K_S_ISDIR(f->vn->mode))
+        return -EISDIR;
+    if (!f->vn->ops || !f->vn->ops->read)
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    if (!buf)
+        return -EFAULT;
+    long r = f->vn->ops->read(f, buf, n, pos);
+    if (r > 0)
+        vfs_now(&f->vn->atime);
+    return r;
+}
+
+static long file_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    if (!can_write(f))
+        return -EBADF;
+    if (!f->vn->ops || !f->vn->ops->write)
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    if (!buf)
+        return -EFAULT;
+    long r = f->vn->ops->write(f, buf, n, pos);
+    if (r > 0 && K_S_ISREG(f->vn->mode)) {
+        vfs_now(&f->vn->mtime);
+        f->vn->ctime = f->vn->mtime;
+    }
+    return r;
+}
+
+SYS(read)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    return file_read(f, (void *)a1, (size_t)a2, &f->pos);
+}
+
+SYS(write)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if ((f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode))
+        f->pos = f->vn->size;
+    return file_write(f, (const void *)a1, (size_t)a2, &f->pos);
+}
+
+static int seekable(struct file *f)
+{
+    return !(f->vn->ops && f->vn->ops->noseek);
+}
+
+SYS(pread64)
+{
+    (void)a4; (void)a5;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    if (a3 < 0)
+        return -EINVAL;
+    uint64_t pos = (uint64_t)a3;
+    return file_read(f, (void *)a1, (size_t)a2, &pos);
+}
+
+SYS(pwrite64)
+{
+    (void)a4; (void)a5;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    if (a3 < 0)
+        return -EINVAL;
+    uint64_t pos = (uint64_t)a3;
+    return file_write(f, (const void *)a1, (size_t)a2, &pos);
+}
+
+static long do_iov(long fd, const struct k_iovec *iov, long cnt, int wr, uint64_t *posp)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (cnt < 0 || cnt > 1024)
+        return -EINVAL;
+    if (cnt && !iov)
+        return -EFAULT;
+    uint64_t *pos = posp ? posp : &f->pos;
+    if (posp && !seekable(f))
+        return -ESPIPE;
+    if (wr && !posp && (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode))
+        f->pos = f->vn->size;
+    long total = 0;
+    for (long i = 0; i < cnt; i++) {
+        if (iov[i].len == 0)
+            continue;
+        long r = wr ? file_write(f, iov[i].base, iov[i].len, pos)
+                    : file_read(f, iov[i].base, iov[i].len, pos);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+        if ((uint64_t)r < iov[i].len)
+            break;
+        /* Don't block for later buffers once something was transferred. */
+        if (!wr && i + 1 < cnt && (vfs_poll_file(f) & K_POLLIN) == 0)
+            break;
+    }
+    return total;
+}
+
+SYS(readv) { UNUSED3; return do_iov(a0, (const struct k_iovec *)a1, a2, 0, NULL); }
+SYS(writev) { UNUSED3; return do_iov(a0, (const struct k_iovec *)a1, a2, 1, NULL); }
+SYS(preadv)
+{
+    (void)a4; (void)a5;
+    if (a3 < 0)
+        return -EINVAL;
+    uint64_t pos = (uint64_t)a3;
+    return do_iov(a0, (const struct k_iovec *)a1, a2, 0, &pos);
+}
+SYS(pwritev)
+{
+    (void)a4; (void)a5;
+    if (a3 < 0)
+        return -EINVAL;
+    uint64_t pos = (uint64_t)a3;
+    return do_iov(a0, (const struct k_iovec *)a1, a2, 1, &pos);
+}
+
+SYS(lseek)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    int64_t base;
+    switch (a2) {
+    case K_SEEK_SET: base = 0; break;
+    case K_SEEK_CUR: base = (int64_t)f->pos; break;
+    case K_SEEK_END: base = (int64_t)f->vn->size; break;
+    case 3: /* SEEK_DATA: no holes, data everywhere before the end */
+        if ((uint64_t)a1 >= f->vn->size || a1 < 0)
+            return -ENXIO;
+        return f->pos = (uint64_t)a1, a1;
+    case 4: /* SEEK_HOLE: the one hole is at the end */
+        if ((uint64_t)a1 > f->vn->size || a1 < 0)
+            return -ENXIO;
+        return f->pos = f->vn->size, (long)f->vn->size;
+    default: return -EINVAL;
+    }
+    int64_t np = base + a1;
+    if (np < 0)
+        return -EINVAL;
+    f->pos = (uint64_t)np;
+    return np;
+}
+
+SYS(sendfile)
+{
+    (void)a4; (void)a5;
+    struct file *out = fd_file(a0), *in = fd_file(a1);
+    if (!out || !in)
+        return -EBADF;
+    if (!can_read(in) || !can_write(out))
+        return -EBADF;
+    int64_t *offp = (int64_t *)a2;
+    uint64_t pos = offp ? (uint64_t)*offp : in->pos;
+    size_t count = (size_t)a3;
+    char *buf = shim_alloc(16384);
+    if (!buf)
+        return -ENOMEM;
+    long total = 0;
+    while (count) {
+        size_t chunk = count < 16384 ? count : 16384;
+        long r = file_read(in, buf, chunk, &pos);
+        if (r <= 0) {
+            if (r < 0 && total == 0)
+                total = r;
+            break;
+        }
+        uint64_t *op = &out->pos;
+        if ((out->flags & K_O_APPEND) && K_S_ISREG(out->vn->mode))
+            out->pos = out->vn->size;
+        long w = file_write(out, buf, (size_t)r, op);
+        if (w < 0) {
+            if (total == 0)
+                total = w;
+            pos -= (uint64_t)r;
+            break;
+        }
+        total += w;
+        count -= (size_t)w;
+        if (w < r) {
+            pos -= (uint64_t)(r - w);
+            break;
+        }
+        if ((size_t)r < chunk)
+            break;
+    }
+    shim_free(buf);
+    if (offp)
+        *offp = (int64_t)pos;
+    else
+        in->pos = pos;
+    return total;
+}
+
+/* ---- dup / fcntl / ioctl ---------------------------------------------------- */
+
+SYS(dup)
+{
+    (void)a1; (void)a2; UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    file_get(f);
+    return fd_install(f, 0, 0);
+}
+
+static long do_dup3(long oldfd, long newfd, long flags)
+{
+    struct file *f = fd_file(oldfd);
+    if (!f)
+        return -EBADF;
+    if (flags & ~(long)K_O_CLOEXEC)
+        return -EINVAL;
+    if (newfd < 0 || newfd >= VFS_MAX_FDS)
+        return -EBADF;
+    file_get(f);
+    fd_install_at((int)newfd, f, (flags & K_O_CLOEXEC) != 0);
+    return newfd;
+}
+
+SYS(dup2)
+{
+    (void)a2; UNUSED3;
+    if (a0 == a1)
+        return fd_file(a0) ? a1 : -EBADF;
+    return do_dup3(a0, a1, 0);
+}
+
+SYS(dup3)
+{
+    UNUSED3;
+    if (a0 == a1)
+        return -EINVAL;
+    return do_dup3(a0, a1, a2);
+}
+
+SYS(fcntl)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    switch (a1) {
+    case K_F_DUPFD:
+    case K_F_DUPFD_CLOEXEC:
+        if (a2 < 0 || a2 >= VFS_MAX_FDS)
+            return -EINVAL;
+        file_get(f);
+        return fd_install(f, (int)a2, a1 == K_F_DUPFD_CLOEXEC);
+    case K_F_GETFD:
+        return fd_get_cloexec(a0) ? K_FD_CLOEXEC : 0;
+    case K_F_SETFD:
+        fd_set_cloexec(a0, (a2 & K_FD_CLOEXEC) != 0);
+        return 0;
+    case K_F_GETFL:
+        return (long)(f->flags | K_O_LARGEFILE);
+    case K_F_SETFL: {
+        /* Only these status flags can change (as on Linux). */
+        uint32_t chg = K_O_APPEND | K_O_NONBLOCK;
+        f->flags = (f->flags & ~chg) | ((uint32_t)a2 & chg);
+        return 0;
+    }
+    case K_F_GETLK: {
+        /* One process: no lock can conflict with ours. */
+        int16_t *fl = (int16_t *)a2;
+        if (!fl)
+            return -EFAULT;
+        fl[0] = K_F_UNLCK;
+        return 0;
+    }
+    case K_F_SETLK:
+    case K_F_SETLKW:
+        return a2 ? 0 : -EFAULT;
+    case 1033: /* F_GETPIPE_SZ */
+    case 1031: /* F_SETPIPE_SZ */
+        return K_S_ISREG(f->vn->mode) ? -EBADF : 65536;
+    default:
+        return -EINVAL;
+    }
+}
+
+SYS(ioctl)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    switch ((unsigned long)a1) {
+    case K_FIOCLEX:
+        fd_set_cloexec(a0, 1);
+        return 0;
+    case K_FIONCLEX:
+        fd_set_cloexec(a0, 0);
+        return 0;
+    case K_FIONBIO: {
+        const int *on = (const int *)a2;
+        if (!on)
+            return -EFAULT;
+        if (*on)
+            f->flags |= K_O_NONBLOCK;
+        else
+            f->flags &= ~(uint32_t)K_O_NONBLOCK;
+        return 0;
+    }
+    default:
+        break;
+    }
+    if (f->vn->ops && f->vn->ops->ioctl)
+        return f->vn->ops->ioctl(f, (unsigned long)a1, a2);
+    if ((unsigned long)a1 == K_FIONREAD && K_S_ISREG(f->vn->mode)) {
+        int *n = (int *)a2;
+        *n = f->pos < f->vn->size ? (int)(f->vn->size - f->pos) : 0;
+        return 0;
+    }
+    return -ENOTTY;
+}
+
+SYS(flock) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
+SYS(fsync) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
+SYS(fdatasync) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
+SYS(syncfs) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
+SYS(sync) { (void)a0; (void)a1; (void)a2; UNUSED3; return 0; }
+SYS(fadvise64) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
+
+/* ---- stat family ------------------------------------------------------------ */
+
+static uint32_t nlink_of(const struct vnode *vn)
+{
+    /* A directory's own "." counts too. */
+    return K_S_ISDIR(vn->mode) ? vn->nlink + 1 : vn->nlink;
+}
+
+void vfs_fill_stat(const struct vnode *vn, struct k_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = 0x10;
+    st->st_ino = vn->ino;
+    st->st_nlink = nlink_of(vn);
+    st->st_mode = vn->mode;
+    st->st_uid = vn->uid;
+    st->st_gid = vn->gid;
+    st->st_rdev = vn->rdev;
+    st->st_size = (int64_t)vn->size;
+    st->st_blksize = 4096;
+    st->st_blocks = (int64_t)((vn->size + 511) / 512);
+    st->st_atim = vn->atime;
+    st->st_mtim = vn->mtime;
+    st->st_ctim = vn->ctime;
+}
+
+static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
+{
+    if (!st)
+        return -EFAULT;
+    if (flags & ~(long)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT))
+        return -EINVAL;
+    struct vnode *vn;
+    if ((flags & K_AT_EMPTY_PATH) && path && !*path) {
+        if (dirfd == K_AT_FDCWD) {
+            vn = vfs_cwd();
+        } else {
+            struct file *f = fd_file(dirfd);
+            if (!f)
+                return -EBADF;
+            vn = f->vn;
+        }
+        vfs_fill_stat(vn, st);
+        return 0;
+    }
+    long r = vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), &vn);
+    if (r < 0)
+        return r;
+    vfs_fill_stat(vn, st);
+    vnode_put(vn);
+    return 0;
+}
+
+SYS(stat) { (void)a2; UNUSED3; return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, 0); }
+SYS(lstat)
+{
+    (void)a2; UNUSED3;
+    return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, K_AT_SYMLINK_NOFOLLOW);
+}
+SYS(newfstatat) { (void)a4; (void)a5; return stat_at((int)a0, (const char *)a1, (struct k_stat *)a2, a3); }
+
+SYS(fstat)
+{
+    (void)a2; UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (!a1)
+        return -EFAULT;
+    vfs_fill_stat(f->vn, (struct k_stat *)a1);
+    return 0;
+}
+
+SYS(statx)
+{
+    (void)a5;
+    struct k_statx *sx = (struct k_statx *)a4;
+    if (!sx)
+        return -EFAULT;
+    /* statx accepts sync flags (0x6000) on top of newfstatat's. */
+    long flags = a2 & ~0x6000L;
+    struct k_stat st;
+    long r = stat_at((int)a0, (const char *)a1, &st, flags);
+    if (r < 0)
+        return r;
+    memset(sx, 0, sizeof *sx);
+    sx->stx_mask = K_STATX_BASIC_STATS;
+    sx->stx_blksize = (uint32_t)st.st_blksize;
+    sx->stx_nlink = (uint32_t)st.st_nlink;
+    sx->stx_uid = st.st_uid;
+    sx->stx_gid = st.st_gid;
+    sx->stx_mode = (uint16_t)st.st_mode;
+    sx->stx_ino = st.st_ino;
+    sx->stx_size = (uint64_t)st.st_size;
+    sx->stx_blocks = (uint64_t)st.st_blocks;
+    sx->stx_atime.tv_sec = st.st_atim.tv_sec;
+    sx->stx_atime.tv_nsec = (uint32_t)st.st_atim.tv_nsec;
+    sx->stx_mtime.tv_sec = st.st_mtim.tv_sec;
+    sx->stx_mtime.tv_nsec = (uint32_t)st.st_mtim.tv_nsec;
+    sx->stx_ctime.tv_sec = st.st_ctim.tv_sec;
+    sx->stx_ctime.tv_nsec = (uint32_t)st.st_ctim.tv_nsec;
+    sx->stx_rdev_major = (uint32_t)(st.st_rdev >> 8) & 0xfff;
+    sx->stx_rdev_minor = (uint32_t)(st.st_rdev & 0xff);
+    sx->stx_dev_major = 0;
+    sx->stx_dev_minor = 0x10;
+    (void)a3;
+    return 0;
+}
+
+static void fill_statfs(struct k_statfs *sf)
+{
+    memset(sf, 0, sizeof *sf);
+    sf->f_type = K_TMPFS_MAGIC;
+    sf->f_bsize = 4096;
+    sf->f_frsize = 4096;
+    sf->f_blocks = 65536;
+    sf->f_bfree = 32768;
+    sf->f_bavail = 32768;
+    sf->f_files = 65536;
+    sf->f_ffree = 32768;
+    sf->f_namelen = 255;
+}
+
+SYS(statfs)
+{
+    (void)a2; UNUSED3;
+    struct vnode *vn;
+    long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
+    if (r < 0)
+        return r;
+    vnode_put(vn);
+    if (!a1)
+        return -EFAULT;
+    fill_statfs((struct k_statfs *)a1);
+    return 0;
+}
+
+SYS(fstatfs)
+{
+    (void)a2; UNUSED3;
+    if (!fd_file(a0))
+        return -EBADF;
+    if (!a1)
+        return -EFAULT;
+    fill_statfs((struct k_statfs *)a1);
+    return 0;
+}
+
+/* ---- directories ------------------------------------------------------------ */
+
+static uint8_t dtype_of(uint32_t mode)
+{
+    switch (mode & K_S_IFMT) {
+    case K_S_IFDIR: return K_DT_DIR;
+    case K_S_IFREG: return K_DT_REG;
+    case K_S_IFLNK: return K_DT_LNK;
+    case K_S_IFCHR: return K_DT_CHR;
+    case K_S_IFBLK: return K_DT_BLK;
+    case K_S_IFIFO: return K_DT_FIFO;
+    case K_S_IFSOCK: return K_DT_SOCK;
+    default: return K_DT_UNKNOWN;
+    }
+}
+
+/* Entry idx of a directory: 0 ".", 1 "..", then the static children, then
+ * the computed ones. Returns 0 past the end. */
+static int dir_entry(struct vnode *dir, long idx, struct vfs_dirent *de)
+{
+    if (idx == 0 || idx == 1) {
+        struct vnode *vn = idx == 0 ? dir : (dir->parent ? dir->parent : dir);
+        de->ino = vn->ino;
+        de->type = K_DT_DIR;
+        de->name[0] = '.';
+        de->name[1] = idx == 1 ? '.' : 0;
+        de->name[2] = 0;
+        return 1;
+    }
+    long i = idx - 2;
+    for (struct dentry *d = dir->children; d; d = d->next, i--) {
+        if (i == 0) {
+            de->ino = d->vn->ino;
+            de->type = dtype_of(d->vn->mode);
+            memcpy(de->name, d->name, d->len);
+            de->name[d->len] = 0;
+            return 1;
+        }
+    }
+    if (dir->ops && dir->ops->readdir)
+        return dir->ops->readdir(dir, i, de) > 0;
+    return 0;
+}
+
+SYS(getdents64)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (!K_S_ISDIR(f->vn->mode))
+        return -ENOTDIR;
+    char *buf = (char *)a1;
+    size_t count = (size_t)a2, used = 0;
+    struct vfs_dirent de;
+    while (dir_entry(f->vn, (long)f->pos, &de)) {
+        size_t nl = strlen(de.name);
+        size_t reclen = (sizeof(struct k_dirent64) + nl + 1 + 7) & ~(size_t)7;
+        if (used + reclen > count) {
+            if (used == 0)
+                return -EINVAL;
+            break;
+        }
+        struct k_dirent64 *d = (struct k_dirent64 *)(void *)(buf + used);
+        d->d_ino = de.ino;
+        d->d_off = (int64_t)f->pos + 1;
+        d->d_reclen = (uint16_t)reclen;
+        d->d_type = de.type;
+        memcpy(d->d_name, de.name, nl + 1);
+        memset(d->d_name + nl + 1, 0, reclen - sizeof *d - nl - 1);
+        used += reclen;
+        f->pos++;
+    }
+    return (long)used;
+}
+
+SYS(umask)
+{
+    (void)a1; (void)a2; UNUSED3;
+    uint32_t old = cur_umask;
+    cur_umask = (uint32_t)a0 & 0777;
+    return old;
+}

@@ -1,0 +1,503 @@
+/* Name-space syscalls: mkdir, rmdir, unlink, rename, link, symlink,
+ * readlink, chdir, getcwd, access, truncate, chmod/chown, utimensat. */
+#include "shim/shim.h"
+#include "shim/alloc.h"
+#include "shim/vfs.h"
+#include "vfs_impl.h"
+
+#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
+#define UNUSED3 (void)a3; (void)a4; (void)a5
+
+static int is_dot(const struct parent_ref *pr)
+{
+    return (pr->len == 1 && pr->name[0] == '.') ||
+           (pr->len == 2 && pr->name[0] == '.' && pr->name[1] == '.');
+}
+
+/* Creates a new entry of the given mode (directory, symlink) at path. */
+static long make_node(int dirfd, const char *path, uint32_t mode, const char *target)
+{
+    struct parent_ref pr;
+    long r = vfs_resolve_parent(dirfd, path, &pr);
+    if (r < 0)
+        return r;
+    struct vnode *dir = pr.dir, *vn;
+    if (pr.len == 0 || is_dot(&pr)) {
+        r = -EEXIST;
+    } else if (pr.trailing_slash && !K_S_ISDIR(mode)) {
+        r = vfs_lookup_one(dir, pr.name, pr.len, &vn) == 0 ? (vnode_put(vn), -EEXIST) : -ENOENT;
+    } else if (vfs_lookup_one(dir, pr.name, pr.len, &vn) == 0) {
+        vnode_put(vn);
+        r = -EEXIST;
+    } else if (!dir->ops || !dir->ops->mknode) {
+        r = -EACCES;
+    } else if ((r = dir->ops->mknode(dir, mode, &vn)) == 0) {
+        if (target) {
+            size_t tl = strlen(target);
+            vn->data = shim_strndup(target, tl);
+            if (!vn->data) {
+                vn->refs++;
+                vnode_put(vn);
+                vnode_put(dir);
+                return -ENOMEM;
+            }
+            vn->cap = tl + 1;
+            vn->size = tl;
+        }
+        r = vfs_link(dir, pr.name, pr.len, vn);
+        if (r < 0) {
+            vn->refs++;
+            vnode_put(vn);
+        }
+    }
+    vnode_put(dir);
+    return r;
+}
+
+SYS(mkdirat)
+{
+    UNUSED3;
+    return make_node((int)a0, (const char *)a1, K_S_IFDIR | ((uint32_t)a2 & 07777 & ~vfs_umask()), NULL);
+}
+SYS(mkdir) { (void)a2; UNUSED3; return sys_mkdirat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
+
+SYS(symlinkat)
+{
+    UNUSED3;
+    const char *target = (const char *)a0;
+    if (!target || !a2)
+        return -EFAULT;
+    if (!*target)
+        return -ENOENT;
+    if (strnlen(target, 4096) >= 4096)
+        return -ENAMETOOLONG;
+    return make_node((int)a1, (const char *)a2, K_S_IFLNK | 0777, target);
+}
+SYS(symlink) { (void)a2; UNUSED3; return sys_symlinkat(a0, K_AT_FDCWD, a1, 0, 0, 0); }
+
+static long remove_at(int dirfd, const char *path, int dir_wanted)
+{
+    struct parent_ref pr;
+    long r = vfs_resolve_parent(dirfd, path, &pr);
+    if (r < 0)
+        return r;
+    struct vnode *dir = pr.dir, *vn;
+    if (pr.len == 0) {
+        r = -EBUSY;
+    } else if (is_dot(&pr)) {
+        r = dir_wanted ? (pr.len == 1 ? -EINVAL : -ENOTEMPTY) : -EISDIR;
+    } else if ((r = vfs_lookup_one(dir, pr.name, pr.len, &vn)) == 0) {
+        if (!vfs_dir_find(dir, pr.name, pr.len))
+            r = -EACCES;                    /* computed entries (procfs) */
+        else if (dir_wanted && !K_S_ISDIR(vn->mode))
+            r = -ENOTDIR;
+        else if (!dir_wanted && K_S_ISDIR(vn->mode))
+            r = -EISDIR;
+        else if (!dir_wanted && pr.trailing_slash)
+            r = -ENOTDIR;
+        else if (dir_wanted && vn->children)
+            r = -ENOTEMPTY;
+        else if (dir_wanted && vn == vfs_root())
+            r = -EBUSY;
+        else if (!dir->ops || !dir->ops->mknode)
+            r = -EACCES;                    /* read-only directory */
+        vnode_put(vn);
+        if (r == 0)
+            r = vfs_unlink_name(dir, pr.name, pr.len);
+    }
+    vnode_put(dir);
+    return r;
+}
+
+SYS(unlinkat)
+{
+    UNUSED3;
+    if (a2 & ~(long)K_AT_REMOVEDIR)
+        return -EINVAL;
+    return remove_at((int)a0, (const char *)a1, (a2 & K_AT_REMOVEDIR) != 0);
+}
+SYS(unlink) { (void)a1; (void)a2; UNUSED3; return remove_at(K_AT_FDCWD, (const char *)a0, 0); }
+SYS(rmdir) { (void)a1; (void)a2; UNUSED3; return remove_at(K_AT_FDCWD, (const char *)a0, 1); }
+
+static int is_ancestor(struct vnode *a, struct vnode *d)
+{
+    /* Is a equal to d or one of its ancestors? */
+    for (struct vnode *p = d;; p = p->parent) {
+        if (p == a)
+            return 1;
+        if (!p->parent || p->parent == p)
+            return 0;
+    }
+}
+
+static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, long flags)
+{
+    if (flags & ~(long)(K_RENAME_NOREPLACE | K_RENAME_EXCHANGE))
+        return -EINVAL;
+    if ((flags & K_RENAME_NOREPLACE) && (flags & K_RENAME_EXCHANGE))
+        return -EINVAL;
+    struct parent_ref op, np;
+    long r = vfs_resolve_parent(odfd, opath, &op);
+    if (r < 0)
+        return r;
+    r = vfs_resolve_parent(ndfd, npath, &np);
+    if (r < 0) {
+        vnode_put(op.dir);
+        return r;
+    }
+    struct vnode *src = NULL, *dst = NULL;
+    if (op.len == 0 || np.len == 0 || is_dot(&op) || is_dot(&np)) {
+        r = -EBUSY;
+        goto out;
+    }
+    src = vfs_dir_find(op.dir, op.name, op.len);
+    if (!src) {
+        r = -ENOENT;
+        goto out;
+    }
+    if (!op.dir->ops || !op.dir->ops->mknode || !np.dir->ops || !np.dir->ops->mknode) {
+        r = -EACCES;
+        goto out;
+    }
+    if ((op.trailing_slash || np.trailing_slash) && !K_S_ISDIR(src->mode)) {
+        r = -ENOTDIR;
+        goto out;
+    }
+    dst = vfs_dir_find(np.dir, np.name, np.len);
+    if (dst == src) {
+        r = 0;
+        goto out;
+    }
+    if (K_S_ISDIR(src->mode) && is_ancestor(src, np.dir)) {
+        r = -EINVAL;
+        goto out;
+    }
+    if (flags & K_RENAME_EXCHANGE) {
+        if (!dst) {
+            r = -ENOENT;
+            goto out;
+        }
+        /* Swap the two dentries' targets; fix parents and dir link counts. */
+        for (struct dentry *d = op.dir->children; d; d = d->next)
+            if (d->vn == src && d->len == op.len && memcmp(d->name, op.name, op.len) == 0)
+                d->vn = dst;
+        for (struct dentry *d = np.dir->children; d; d = d->next)
+            if (d->vn == dst && d->len == np.len && memcmp(d->name, np.name, np.len) == 0)
+                d->vn = src;
+        if (K_S_ISDIR(src->mode)) { op.dir->nlink--; np.dir->nlink++; }
+        if (K_S_ISDIR(dst->mode)) { np.dir->nlink--; op.dir->nlink++; }
+        src->parent = np.dir;
+        dst->parent = op.dir;
+        r = 0;
+        goto out;
+    }
+    if (dst) {
+        if (flags & K_RENAME_NOREPLACE) {
+            r = -EEXIST;
+            goto out;
+        }
+        if (K_S_ISDIR(src->mode) && !K_S_ISDIR(dst->mode)) {
+            r = -ENOTDIR;
+            goto out;
+        }
+        if (!K_S_ISDIR(src->mode) && K_S_ISDIR(dst->mode)) {
+            r = -EISDIR;
+            goto out;
+        }
+        if (K_S_ISDIR(dst->mode) && dst->children) {
+            r = -ENOTEMPTY;
+            goto out;
+        }
+        vfs_unlink_name(np.dir, np.name, np.len);
+    }
+    /* Hold src across the unlink of its old name so it is not freed. */
+    vnode_get(src);
+    r = vfs_link(np.dir, np.name, np.len, src);
+    if (r == 0)
+        vfs_unlink_name(op.dir, op.name, op.len);
+    src->parent = np.dir;
+    vnode_put(src);
+out:
+    vnode_put(op.dir);
+    vnode_put(np.dir);
+    return r;
+}
+
+SYS(rename) { (void)a2; UNUSED3; return do_rename(K_AT_FDCWD, (const char *)a0, K_AT_FDCWD, (const char *)a1, 0); }
+SYS(renameat) { (void)a4; (void)a5; return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0); }
+SYS(renameat2) { (void)a5; return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, a4); }
+
+SYS(linkat)
+{
+    (void)a5;
+    if (a4 & ~(long)(K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct vnode *vn;
+    long r = vfs_resolve((int)a0, (const char *)a1, (a4 & K_AT_SYMLINK_FOLLOW) != 0, &vn);
+    if (r < 0)
+        return r;
+    if (K_S_ISDIR(vn->mode)) {
+        vnode_put(vn);
+        return -EPERM;
+    }
+    struct parent_ref pr;
+    r = vfs_resolve_parent((int)a2, (const char *)a3, &pr);
+    if (r < 0) {
+        vnode_put(vn);
+        return r;
+    }
+    struct vnode *old;
+    if (pr.len == 0 || is_dot(&pr))
+        r = -EEXIST;
+    else if (vfs_lookup_one(pr.dir, pr.name, pr.len, &old) == 0)
+        r = (vnode_put(old), -EEXIST);
+    else if (!pr.dir->ops || !pr.dir->ops->mknode)
+        r = -EACCES;
+    else {
+        struct vnode *keep_parent = vn->parent;
+        r = vfs_link(pr.dir, pr.name, pr.len, vn);
+        vn->parent = keep_parent;   /* paths keep naming the first link */
+    }
+    vnode_put(pr.dir);
+    vnode_put(vn);
+    return r;
+}
+SYS(link) { (void)a2; UNUSED3; return sys_linkat(K_AT_FDCWD, a0, K_AT_FDCWD, a1, 0, 0); }
+
+SYS(readlinkat)
+{
+    (void)a4; (void)a5;
+    char *buf = (char *)a2;
+    if ((long)a3 <= 0)
+        return -EINVAL;
+    struct vnode *vn;
+    long r;
+    if (a1 && !*(const char *)a1) {
+        struct file *f = fd_file(a0);
+        if (!f)
+            return -EBADF;
+        vn = f->vn;
+        vnode_get(vn);
+    } else if ((r = vfs_resolve((int)a0, (const char *)a1, 0, &vn)) < 0) {
+        return r;
+    }
+    if (!buf) {
+        vnode_put(vn);
+        return -EFAULT;
+    }
+    r = vfs_readlink_vn(vn, buf, (size_t)a3);
+    vnode_put(vn);
+    return r;
+}
+SYS(readlink) { UNUSED3; return sys_readlinkat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+
+SYS(chdir)
+{
+    (void)a1; (void)a2; UNUSED3;
+    struct vnode *vn;
+    long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
+    if (r < 0)
+        return r;
+    if (!K_S_ISDIR(vn->mode))
+        r = -ENOTDIR;
+    else
+        vfs_set_cwd(vn);
+    vnode_put(vn);
+    return r;
+}
+
+SYS(fchdir)
+{
+    (void)a1; (void)a2; UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (!K_S_ISDIR(f->vn->mode))
+        return -ENOTDIR;
+    vfs_set_cwd(f->vn);
+    return 0;
+}
+
+SYS(getcwd)
+{
+    (void)a2; UNUSED3;
+    char path[512];
+    size_t len = vfs_path_of(vfs_cwd(), path, sizeof path);
+    if (len >= sizeof path)
+        return -ENAMETOOLONG;
+    if (memcmp(path + (len >= 10 ? len - 10 : 0), " (deleted)", len >= 10 ? 10 : 0) == 0 && len >= 10)
+        return -ENOENT;                      /* cwd was removed */
+    if ((size_t)a1 < len + 1)
+        return -ERANGE;
+    if (!a0)
+        return -EFAULT;
+    memcpy((char *)a0, path, len + 1);
+    return (long)(len + 1);
+}
+
+static long access_at(int dirfd, const char *path, long mode, long flags)
+{
+    if (mode & ~7L)
+        return -EINVAL;
+    if (flags & ~(long)(K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct vnode *vn;
+    long r = vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), &vn);
+    if (r < 0)
+        return r;
+    /* The app runs as root: only execute needs a mode bit (like Linux). */
+    if ((mode & K_X_OK) && !K_S_ISDIR(vn->mode) && !(vn->mode & 0111))
+        r = -EACCES;
+    else if ((mode & K_W_OK) && vn->parent && vn->parent->ops && !vn->parent->ops->mknode &&
+             !(vn->ops && vn->ops->write))
+        r = -EROFS;
+    vnode_put(vn);
+    return r;
+}
+
+SYS(access) { (void)a2; UNUSED3; return access_at(K_AT_FDCWD, (const char *)a0, a1, 0); }
+SYS(faccessat) { UNUSED3; return access_at((int)a0, (const char *)a1, a2, 0); }
+SYS(faccessat2) { (void)a4; (void)a5; return access_at((int)a0, (const char *)a1, a2, a3); }
+
+static long truncate_vn(struct vnode *vn, long len)
+{
+    if (len < 0)
+        return -EINVAL;
+    if (K_S_ISDIR(vn->mode))
+        return -EISDIR;
+    if (!K_S_ISREG(vn->mode) || !vn->ops || !vn->ops->truncate)
+        return -EINVAL;
+    long r = vn->ops->truncate(vn, (uint64_t)len);
+    if (r == 0) {
+        vfs_now(&vn->mtime);
+        vn->ctime = vn->mtime;
+    }
+    return r;
+}
+
+SYS(truncate)
+{
+    (void)a2; UNUSED3;
+    struct vnode *vn;
+    long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
+    if (r < 0)
+        return r;
+    r = truncate_vn(vn, a1);
+    vnode_put(vn);
+    return r;
+}
+
+SYS(ftruncate)
+{
+    (void)a2; UNUSED3;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    uint32_t acc = f->flags & K_O_ACCMODE;
+    if (acc == K_O_RDONLY)
+        return K_S_ISREG(f->vn->mode) ? -EINVAL : -EINVAL;
+    return truncate_vn(f->vn, a1);
+}
+
+/* Resolves (dirfd, path, flags) or an fd for the attribute calls. */
+static long attr_target(int dirfd, const char *path, long flags, struct vnode **out)
+{
+    if ((flags & K_AT_EMPTY_PATH) && path && !*path) {
+        struct file *f = dirfd == K_AT_FDCWD ? NULL : fd_file(dirfd);
+        if (dirfd != K_AT_FDCWD && !f)
+            return -EBADF;
+        *out = f ? f->vn : vfs_cwd();
+        vnode_get(*out);
+        return 0;
+    }
+    return vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), out);
+}
+
+static long set_mode(struct vnode *vn, long mode)
+{
+    vn->mode = (vn->mode & K_S_IFMT) | ((uint32_t)mode & 07777);
+    vfs_now(&vn->ctime);
+    return 0;
+}
+
+SYS(fchmodat)
+{
+    UNUSED3;
+    struct vnode *vn;
+    long r = attr_target((int)a0, (const char *)a1, 0, &vn);
+    if (r < 0)
+        return r;
+    r = set_mode(vn, a2);
+    vnode_put(vn);
+    return r;
+}
+SYS(chmod) { (void)a2; UNUSED3; return sys_fchmodat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
+SYS(fchmod)
+{
+    (void)a2; UNUSED3;
+    struct file *f = fd_file(a0);
+    return f ? set_mode(f->vn, a1) : -EBADF;
+}
+
+static long set_owner(struct vnode *vn, long uid, long gid)
+{
+    if ((int)uid != -1)
+        vn->uid = (uint32_t)uid;
+    if ((int)gid != -1)
+        vn->gid = (uint32_t)gid;
+    vfs_now(&vn->ctime);
+    return 0;
+}
+
+SYS(fchownat)
+{
+    (void)a5;
+    struct vnode *vn;
+    long r = attr_target((int)a0, (const char *)a1, a4, &vn);
+    if (r < 0)
+        return r;
+    r = set_owner(vn, a2, a3);
+    vnode_put(vn);
+    return r;
+}
+SYS(chown) { UNUSED3; return sys_fchownat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+SYS(lchown) { UNUSED3; return sys_fchownat(K_AT_FDCWD, a0, a1, a2, K_AT_SYMLINK_NOFOLLOW, 0); }
+SYS(fchown)
+{
+    UNUSED3;
+    struct file *f = fd_file(a0);
+    return f ? set_owner(f->vn, a1, a2) : -EBADF;
+}
+
+#define UTIME_NOW  ((1L << 30) - 1)
+#define UTIME_OMIT ((1L << 30) - 2)
+
+SYS(utimensat)
+{
+    (void)a4; (void)a5;
+    struct vnode *vn;
+    long r;
+    if (!a1) {
+        /* utimensat(fd, NULL, ...) is futimens */
+        struct file *f = fd_file(a0);
+        if (!f)
+            return -EBADF;
+        vn = f->vn;
+        vnode_get(vn);
+    } else if ((r = attr_target((int)a0, (const char *)a1, a3, &vn)) < 0) {
+        return r;
+    }
+    const struct k_timespec *ts = (const struct k_timespec *)a2;
+    struct k_timespec now;
+    vfs_now(&now);
+    struct k_timespec *dst[2] = { &vn->atime, &vn->mtime };
+    for (int i = 0; i < 2; i++) {
+        if (!ts || ts[i].tv_nsec == UTIME_NOW)
+            *dst[i] = now;
+        else if (ts[i].tv_nsec != UTIME_OMIT)
+            *dst[i] = ts[i];
+    }
+    vn->ctime = now;
+    vnode_put(vn);
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* Internal interfaces of the vfs module (not for other modules). */
+#ifndef VFS_IMPL_H
+#define VFS_IMPL_H
+
+#include "shim/vfs.h"
+
+struct vnode *vfs_cwd(void);             /* not referenced */
+void vfs_set_cwd(struct vnode *dir);
+long vfs_lookup_one(struct vnode *dir, const char *name, size_t len, struct vnode **out);
+long vfs_readlink_vn(struct vnode *vn, char *buf, size_t size);
+
+/* The directory holding a path's last component, and that component. */
+struct parent_ref {
+    struct vnode *dir;       /* referenced */
+    size_t len;              /* 0: the path names "/" */
+    int trailing_slash;
+    char name[256];
+};
+long vfs_resolve_parent(int dirfd, const char *path, struct parent_ref *pr);
+
+long vfs_open_vnode(struct vnode *vn, uint32_t flags);  /* -> fd */
+uint32_t vfs_umask(void);
+void vfs_fill_stat(const struct vnode *vn, struct k_stat *st);
+
+#endif

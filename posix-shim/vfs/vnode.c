@@ -1,0 +1,327 @@
+/* vnodes, the directory tree, open files and the fd table. */
+#include "shim/shim.h"
+#include "shim/alloc.h"
+#include "shim/vfs.h"
+#include "shim/wait.h"
+#include "shim/kernel.h"
+
+struct wait_queue shim_poll_wq;
+
+static uint64_t next_ino = 2;     /* 1 is reserved, as on Linux's tmpfs root */
+static struct vnode *root;
+static char exe_path[256];
+
+void vfs_now(struct k_timespec *ts)
+{
+    int64_t ns = (int64_t)platform_realtime_ns();
+    ts->tv_sec = ns / 1000000000;
+    ts->tv_nsec = ns % 1000000000;
+}
+
+void vfs_set_exe_path(const char *path)
+{
+    shim_strlcpy(exe_path, path, sizeof exe_path);
+}
+
+const char *vfs_exe_path(void) { return exe_path; }
+
+/* ramfs supplies the operations of ordinary directories (weak: vfs alone
+ * still links, with a read-only root). */
+extern const struct vnode_ops ramfs_dir_ops __attribute__((weak));
+static const struct vnode_ops ro_dir_ops;
+
+struct vnode *vnode_new(uint32_t mode, const struct vnode_ops *ops)
+{
+    struct vnode *vn = shim_alloc(sizeof *vn);
+    if (!vn)
+        return NULL;
+    vn->mode = mode;
+    vn->ino = next_ino++;
+    vn->ops = ops;
+    vfs_now(&vn->mtime);
+    vn->atime = vn->ctime = vn->mtime;
+    return vn;
+}
+
+struct vnode *vfs_root(void)
+{
+    if (!root) {
+        root = vnode_new(K_S_IFDIR | 0755, &ramfs_dir_ops ? &ramfs_dir_ops : &ro_dir_ops);
+        if (!root) {
+            shim_printk("vfs: out of memory for the root directory\n");
+            platform_abort(127);
+        }
+        root->nlink = 1;
+        root->refs = 1;           /* never freed */
+        root->parent = root;
+    }
+    return root;
+}
+
+void vnode_get(struct vnode *vn) { vn->refs++; }
+
+void vnode_put(struct vnode *vn)
+{
+    if (!vn)
+        return;
+    if (vn->refs)
+        vn->refs--;
+    if (vn->refs == 0 && vn->nlink == 0 && vn != root) {
+        if (vn->ops && vn->ops->destroy)
+            vn->ops->destroy(vn);
+        shim_free(vn);
+    }
+}
+
+struct vnode *vfs_dir_find(struct vnode *dir, const char *name, size_t len)
+{
+    for (struct dentry *d = dir->children; d; d = d->next)
+        if (d->len == len && memcmp(d->name, name, len) == 0)
+            return d->vn;
+    return NULL;
+}
+
+long vfs_link(struct vnode *dir, const char *name, size_t len, struct vnode *vn)
+{
+    if (len == 0 || len > 255)
+        return len ? -ENAMETOOLONG : -ENOENT;
+    struct dentry *d = shim_alloc(sizeof *d + len + 1);
+    if (!d)
+        return -ENOMEM;
+    memcpy(d->name, name, len);
+    d->len = len;
+    d->vn = vn;
+    /* Append: getdents then lists entries in creation order, like the archive. */
+    struct dentry **pp = &dir->children;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = d;
+    vn->nlink++;
+    vn->parent = dir;          /* hard links: the newest name wins for paths */
+    if (K_S_ISDIR(vn->mode))
+        dir->nlink++;         /* its ".." */
+    vfs_now(&dir->mtime);
+    dir->ctime = dir->mtime;
+    return 0;
+}
+
+long vfs_unlink_name(struct vnode *dir, const char *name, size_t len)
+{
+    for (struct dentry **pp = &dir->children; *pp; pp = &(*pp)->next) {
+        struct dentry *d = *pp;
+        if (d->len == len && memcmp(d->name, name, len) == 0) {
+            struct vnode *vn = d->vn;
+            *pp = d->next;
+            shim_free(d);
+            if (K_S_ISDIR(vn->mode))
+                dir->nlink--;    /* its ".." */
+            if (vn->nlink)
+                vn->nlink--;
+            vfs_now(&dir->mtime);
+            dir->ctime = dir->mtime;
+            vn->ctime = dir->mtime;
+            vn->refs++;
+            vnode_put(vn);       /* frees it if nothing else holds it */
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+struct vnode *vfs_mkdir_p(const char *path)
+{
+    struct vnode *dir = vfs_root();
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - p);
+        struct vnode *next = vfs_dir_find(dir, p, len);
+        if (!next) {
+            if (!dir->ops || !dir->ops->mknode || dir->ops->mknode(dir, K_S_IFDIR | 0755, &next) < 0)
+                return NULL;
+            if (vfs_link(dir, p, len, next) < 0)
+                return NULL;
+        }
+        if (!K_S_ISDIR(next->mode))
+            return NULL;
+        dir = next;
+        p = e;
+    }
+    return dir;
+}
+
+long vfs_install(const char *path, struct vnode *vn)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return -EINVAL;
+    char parent[256];
+    size_t plen = (size_t)(slash - path);
+    if (plen >= sizeof parent)
+        return -ENAMETOOLONG;
+    memcpy(parent, path, plen);
+    parent[plen] = 0;
+    struct vnode *dir = vfs_mkdir_p(parent);
+    if (!dir)
+        return -ENOENT;
+    const char *name = slash + 1;
+    size_t len = strlen(name);
+    struct vnode *old = vfs_dir_find(dir, name, len);
+    if (old) {
+        if (K_S_ISDIR(old->mode))
+            return -EISDIR;
+        vfs_unlink_name(dir, name, len);
+    }
+    return vfs_link(dir, name, len, vn);
+}
+
+/* Name of vn inside dir, or NULL. */
+static const struct dentry *name_in(struct vnode *dir, struct vnode *vn)
+{
+    for (struct dentry *d = dir->children; d; d = d->next)
+        if (d->vn == vn)
+            return d;
+    return NULL;
+}
+
+size_t vfs_path_of(struct vnode *vn, char *buf, size_t size)
+{
+    /* Collect names leaf-first, then reverse into buf. */
+    const struct dentry *names[64];
+    int n = 0;
+    struct vnode *cur = vn;
+    int deleted = 0;
+    while (cur != vfs_root() && n < 64) {
+        struct vnode *dir = cur->parent;
+        const struct dentry *d = dir ? name_in(dir, cur) : NULL;
+        if (!d) {
+            deleted = 1;
+            break;
+        }
+        names[n++] = d;
+        cur = dir;
+    }
+    size_t len = 0;
+    char tmp[512];
+    if (n == 0)
+        tmp[len++] = '/';
+    for (int i = n - 1; i >= 0; i--) {
+        if (len + 1 + names[i]->len >= sizeof tmp)
+            break;
+        tmp[len++] = '/';
+        memcpy(tmp + len, names[i]->name, names[i]->len);
+        len += names[i]->len;
+    }
+    if (deleted && len + 10 < sizeof tmp) {
+        memcpy(tmp + len, " (deleted)", 10);
+        len += 10;
+    }
+    if (size) {
+        size_t c = len < size - 1 ? len : size - 1;
+        memcpy(buf, tmp, c);
+        buf[c] = 0;
+    }
+    return len;
+}
+
+/* ---- open files ---------------------------------------------------------- */
+
+struct file *file_new(struct vnode *vn, uint32_t flags)
+{
+    struct file *f = shim_alloc(sizeof *f);
+    if (!f)
+        return NULL;
+    static uint64_t next_id = 1;
+    f->refs = 1;
+    f->id = next_id++;
+    f->flags = flags;
+    f->vn = vn;
+    vnode_get(vn);
+    return f;
+}
+
+void file_get(struct file *f) { f->refs++; }
+
+void file_put(struct file *f)
+{
+    if (!f || --f->refs)
+        return;
+    if (f->vn->ops && f->vn->ops->release)
+        f->vn->ops->release(f);
+    vnode_put(f->vn);
+    shim_free(f);
+}
+
+unsigned vfs_poll_file(struct file *f)
+{
+    if (f->vn->ops && f->vn->ops->poll)
+        return f->vn->ops->poll(f);
+    return K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
+}
+
+/* ---- fd table -------------------------------------------------------------- */
+
+static struct {
+    struct file *f;
+    int cloexec;
+} fds[VFS_MAX_FDS];
+
+long fd_install(struct file *f, int min, int cloexec)
+{
+    if (min < 0)
+        min = 0;
+    for (int fd = min; fd < VFS_MAX_FDS; fd++) {
+        if (!fds[fd].f) {
+            fds[fd].f = f;
+            fds[fd].cloexec = cloexec;
+            return fd;
+        }
+    }
+    file_put(f);
+    return -EMFILE;
+}
+
+struct file *fd_file(long fd)
+{
+    if (fd < 0 || fd >= VFS_MAX_FDS)
+        return NULL;
+    return fds[fd].f;
+}
+
+void fd_install_at(int fd, struct file *f, int cloexec)
+{
+    struct file *old = fds[fd].f;
+    fds[fd].f = f;
+    fds[fd].cloexec = cloexec;
+    if (old)
+        file_put(old);
+}
+
+int fd_max_open(void)
+{
+    for (int fd = VFS_MAX_FDS - 1; fd >= 0; fd--)
+        if (fds[fd].f)
+            return fd;
+    return -1;
+}
+
+int fd_get_cloexec(long fd) { return fds[fd].cloexec; }
+void fd_set_cloexec(long fd, int on) { fds[fd].cloexec = on; }
+
+long fd_close(long fd)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    fds[fd].f = NULL;
+    fds[fd].cloexec = 0;
+    file_put(f);
+    wake_all(&shim_poll_wq);    /* a closed pipe end changes its peer's state */
+    return 0;
+}
