@@ -16,7 +16,7 @@
  */
 #include "linuxu.h"
 
-struct linuxu_state linuxu;
+struct linuxu_state linuxu = { .err_fd = 2 };
 
 extern char __executable_start[], _end[];
 void shim_init_modules(void);
@@ -462,6 +462,14 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {
             linuxu.trace = 1;
+        } else if (strcmp(a, "--trace-fd") == 0 && i + 1 < argc) {
+            const char *n = argv[++i];
+            long fd = 0;
+            for (; *n >= '0' && *n <= '9' && fd < 100000; n++)
+                fd = fd * 10 + (*n - '0');
+            if (*n || host_syscall2(NR_fcntl, fd, 1 /* F_GETFD */) < 0)
+                fd = 2;   /* gone (the app closed it): the current stderr */
+            linuxu.err_fd = (int)fd;
         } else if (strcmp(a, "--exe-path") == 0 && i + 1 < argc) {
             exe = keep(argv[++i]);
         } else if (strcmp(a, "--execfn") == 0 && i + 1 < argc) {
@@ -495,6 +503,14 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
     linuxu.exe_abs = canonical(linuxu.exe_path);
     linuxu.execfn = execfn ? execfn : linuxu.exe_path;
     shim_set_trace(linuxu.trace);
+    if (linuxu.trace && linuxu.err_fd == 2) {
+        /* Trace lines go to the stderr the loader was started with, not to
+         * whatever the app later puts on its fd 2 (2>file in a shell):
+         * keep a copy on a high descriptor, handed on by re-exec. */
+        long fd = host_syscall3(NR_fcntl, 2, 0 /* F_DUPFD */, 1000);
+        if (fd >= 0)
+            linuxu.err_fd = (int)fd;
+    }
 
     /* The app's argv: ARGV0 ARG... as given, or just the exe path. */
     char **app_argv = argv + i;

@@ -252,7 +252,7 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
             break;
     }
     enum { PATH_SZ = 4096, LINE_SZ = 256 };
-    long max = argc + 2 * linuxu.nmaps + 14;
+    long max = argc + 2 * linuxu.nmaps + 16;
     long bytes = (long)PAGE_UP(PATH_SZ + LINE_SZ + (unsigned long)max * sizeof(char *));
     long mem = host_syscall6(NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -282,8 +282,13 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
 
     long k = 0;
     nv[k++] = "portapp-linuxu";
-    if (linuxu.trace)
+    char fdbuf[16];
+    if (linuxu.trace) {
         nv[k++] = "--trace";
+        shim_snprintf(fdbuf, sizeof fdbuf, "%d", linuxu.err_fd);
+        nv[k++] = "--trace-fd";
+        nv[k++] = fdbuf;
+    }
     for (int i = 0; i < linuxu.nmaps; i++) {
         nv[k++] = "--map";
         nv[k++] = linuxu.maps[i].spec;
@@ -547,7 +552,7 @@ long platform_unhandled_syscall(long nr, const long a[6])
 void platform_write_err(const char *buf, size_t len)
 {
     while (len) {
-        long r = host_syscall3(NR_write, 2, buf, len);
+        long r = host_syscall3(NR_write, linuxu.err_fd, buf, len);
         if (r == -EINTR)
             continue;
         if (r <= 0)
