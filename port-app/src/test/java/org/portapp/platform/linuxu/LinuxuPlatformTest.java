@@ -188,6 +188,16 @@ class LinuxuPlatformTest {
         assertTrue(r.err().contains("write(0x1, "), r.err());
         assertTrue(r.err().matches("(?s).*exit_group\\(0\\); [1-9][0-9]* syscalls took the SUD fallback path.*"),
                 r.err());
+
+        // The trace stays on the loader's stderr when the app redirects its own.
+        Path errFile = tmp.resolve("child-stderr.txt");
+        Result redirected = run(platform.command(BUSYBOX, BUSYBOX,
+                bb("sh", "-c", "/bin/busybox echo child 2>" + errFile + "; cat " + errFile), true, Map.of()), "",
+                Map.of());
+        assertEquals(0, redirected.code(), redirected.err());
+        assertEquals("child\n", redirected.out());
+        assertEquals(3, redirected.err().lines().filter(l -> l.contains(" loaded at bias ")).count(),
+                redirected.err());
     }
 
     @Test
