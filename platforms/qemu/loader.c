@@ -18,7 +18,7 @@ void mm_brk_init(uintptr_t start) __attribute__((weak));
  * Words separated by spaces; the app's strings are percent-encoded (every
  * byte outside [A-Za-z0-9._/,:@+=-] as %XX), so they may hold anything:
  *   portapp.exe=PATH  portapp.arg=ARGV0 portapp.arg=ARG1 ...  portapp.env=K=V ...
- *   portapp.trace=1   portapp.time=NS_SINCE_EPOCH
+ *   portapp.trace=1   portapp.time=NS_SINCE_EPOCH   portapp.console=plain
  * Other words are the kernel's (selftest=...) and ignored here. */
 
 static char strbuf[16384];
@@ -85,6 +85,8 @@ void app_cmdline_parse(const char *s, struct app_cmdline *cl)
             cl->envp[cl->envc++] = decode(v, vlen);
         } else if (word_is(w, wlen, "portapp.trace", &v, &vlen)) {
             cl->trace = v[0] == '1';
+        } else if (word_is(w, wlen, "portapp.console", &v, &vlen)) {
+            console_set_plain(vlen == 5 && strncmp(v, "plain", 5) == 0);
         } else if (word_is(w, wlen, "portapp.time", &v, &vlen)) {
             uint64_t t = 0;
             for (size_t i = 0; i < vlen && v[i] >= '0' && v[i] <= '9'; i++)

@@ -83,6 +83,8 @@ int serial_getc_nonblock(void);              /* -1 when no byte is waiting */
 #define CONSOLE_STDERR 2
 #define CONSOLE_LOG    3
 void console_write(int chan, const void *buf, size_t n);
+/* Plain console: no stream markers or escapes, for a person reading it. */
+void console_set_plain(bool on);
 #define CONSOLE_EOF (-2)
 /* Next input byte, -1 when none is waiting, CONSOLE_EOF once the host
  * signalled the end of its input. */

@@ -12,6 +12,9 @@
  * The line starts in the kernel-log stream, so a kernel that never runs an
  * app prints plain text.  Input (host to guest) uses the same escape:
  *   0xff 0xff a literal 0xff, 0xff 0x04 end of input (the host's stdin closed).
+ * console_set_plain turns all of this off: the three streams go out as plain
+ * text, interleaved, and input is taken as it comes (for a person at the
+ * console, e.g. the launch scripts of port-app build).
  */
 #include "arch.h"
 
@@ -19,6 +22,7 @@
 #define ESC 0xff
 
 static int cur_chan = CONSOLE_LOG;
+static bool plain;
 static bool input_eof;
 static bool input_esc;
 
@@ -50,6 +54,15 @@ void console_write(int chan, const void *buf, size_t n)
     /* Interrupts off while a write is in flight: a report from an interrupt
      * handler must not split an escape pair or switch streams mid-write. */
     uint64_t flags = irq_save();
+    if (plain) {
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '\n' && chan == CONSOLE_LOG)
+                uart_putc('\r');
+            uart_putc(s[i]);
+        }
+        irq_restore(flags);
+        return;
+    }
     if (n && chan != cur_chan) {
         uart_putc(ESC);
         uart_putc((uint8_t)chan);
@@ -75,6 +88,11 @@ void serial_write(const char *s, size_t n)
     console_write(CONSOLE_LOG, s, n);
 }
 
+void console_set_plain(bool on)
+{
+    plain = on;
+}
+
 static int uart_getc(void)
 {
     uint8_t lsr = inb(COM1 + 5);
@@ -91,6 +109,8 @@ int console_getc_nonblock(void)
         int c = uart_getc();
         if (c < 0)
             return -1;
+        if (plain)
+            return c;
         if (input_esc) {
             input_esc = false;
             if (c == 0x04) {

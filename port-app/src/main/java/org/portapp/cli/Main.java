@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
             "Runs unmodified Linux x86_64 applications as specialized single-application systems.",
             "Each syscall instruction of the binary becomes a direct call into the POSIX shim.",
             ""},
-        subcommands = {AnalyzeCommand.class, RewriteCommand.class, RunCommand.class,
+        subcommands = {AnalyzeCommand.class, RewriteCommand.class, RunCommand.class, BuildCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  port-app analyze /bin/busybox",

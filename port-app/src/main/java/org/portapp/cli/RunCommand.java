@@ -1,30 +1,54 @@
 package org.portapp.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.portapp.platform.linuxu.LinuxuPlatform;
+import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.QemuLaunch;
+import org.portapp.platform.qemu.QemuPlatform;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code port-app run}: rewrite (cached) and run a binary on a platform. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Rewrites BIN (cached by content hash) and runs it on the chosen platform.",
+        description = {"Rewrites BIN (cached by content hash) and runs it on the chosen platform: booted as its own",
+            "unikernel under QEMU (qemu-pc, qemu-microvm) or as a Linux process (linuxu).",
             "The app's stdout, stderr and stdin are the command's own, unchanged, and the exit code is",
-            "the app's (128+N if it was killed by signal N). port-app's own messages go to stderr."})
+            "the app's (128+N if it was killed by signal N or faulted; 125 if the unikernel panicked).",
+            "port-app's own messages go to stderr."})
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--platform", defaultValue = "linuxu", paramLabel = "PLATFORM",
-            description = "Where to run: linuxu (a Linux process). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
+            description = "Where to run: qemu-pc, qemu-microvm (the unikernel under QEMU) or linuxu "
+                    + "(a Linux process). Default: ${DEFAULT-VALUE}.")
     String platform;
+
+    @Option(names = "-m", defaultValue = "128", paramLabel = "MEM",
+            description = "Guest memory in MiB (unikernel). Default: ${DEFAULT-VALUE}.")
+    int memory;
+
+    @Option(names = "--env", paramLabel = "K=V",
+            description = "Set an environment variable for the app (unikernel; repeatable). The app starts with "
+                    + "PATH and HOME set, nothing else.")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--file", paramLabel = "HOST:GUEST",
+            description = "Put a host file or directory into the guest's file system at GUEST (unikernel; repeatable).")
+    List<String> files = new ArrayList<>();
 
     @Option(names = "--trace-syscalls", description = "Print one strace-like line per syscall to stderr.")
     boolean trace;
 
+    @Option(names = "--kernel-log", description = "Show the unikernel's own log on stderr.")
+    boolean kernelLog;
+
     @Option(names = "--no-rewrite", description = "Run the binary unrewritten: every syscall then goes through "
-            + "the fallback path (Syscall User Dispatch on linuxu). For comparison and debugging.")
+            + "the fallback path (the LSTAR entry on the unikernel, Syscall User Dispatch on linuxu).")
     boolean noRewrite;
 
     @Parameters(index = "0", paramLabel = "BIN", description = "The program to run.")
@@ -35,12 +59,43 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!platform.equals("linuxu")) {
-            throw new PortAppException("unknown platform '" + platform + "' (available: linuxu)");
+        try {
+            return execute();
+        } catch (org.portapp.platform.qemu.QemuException e) {
+            throw new PortAppException(e.getMessage());
         }
-        List<String> cmd = linuxuCommand(binary, args, trace, noRewrite);
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        return p.waitFor();
+    }
+
+    private Integer execute() throws Exception {
+        if (platform.equals("linuxu")) {
+            List<String> cmd = linuxuCommand(binary, args, trace, noRewrite);
+            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            return p.waitFor();
+        }
+        Machine machine = Machine.byCliName(platform);
+        if (!machine.isQemu()) {
+            throw new PortAppException("'run' boots under QEMU (qemu-pc, qemu-microvm) or runs on linuxu; for "
+                    + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
+        }
+        if (memory < 8) {
+            throw new PortAppException("-m " + memory + ": at least 8 MiB");
+        }
+        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, trace, noRewrite);
+        Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
+        try {
+            Files.write(initrd, im.initrd());
+            List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd, im.cmdline().encode(),
+                    memory);
+            System.out.flush();
+            QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
+            return r.exitCode();
+        } finally {
+            try {
+                Files.deleteIfExists(initrd);
+            } catch (IOException ignored) {
+                // a temporary file
+            }
+        }
     }
 
     /**

@@ -6,22 +6,27 @@ import java.util.regex.Pattern;
 /**
  * QEMU's exit status decoded per the convention in platforms/x86_64/README.md:
  * odd status s = ((E << 1) | 1) & 0xff from isa-debug-exit gives the app's
- * exit code E modulo 128, made exact by the kernel's "[kernel] exit E" console
+ * exit code E modulo 128, made exact by the kernel's "[kernel] exit E" log
  * line; status 0 (with -no-reboot) is a kernel panic or crash.
+ *
+ * @param kind        what ended the VM
+ * @param appExitCode the app's exit code for {@link Kind#APP_EXIT}, else -1
  */
-record ExitStatus(Kind kind, int appExitCode) {
-    enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR }
+public record ExitStatus(Kind kind, int appExitCode) {
+    /** What ended the VM. */
+    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR }
 
-    private static final Pattern EXIT_LINE = Pattern.compile("(?m)^\\[kernel\\] exit (\\d+)$");
+    private static final Pattern EXIT_LINE = Pattern.compile("(?m)^\\[kernel\\] exit (\\d+)\\r?$");
 
-    static ExitStatus decode(int qemuStatus, String console) {
+    /** Decodes QEMU's status with the kernel log (or the whole console of a kernel without an app). */
+    public static ExitStatus decode(int qemuStatus, String kernelLog) {
         if (qemuStatus == 0) {
             return new ExitStatus(Kind.KERNEL_PANIC, -1);
         }
         if ((qemuStatus & 1) == 0) {
             return new ExitStatus(Kind.QEMU_ERROR, -1);
         }
-        Matcher m = EXIT_LINE.matcher(console);
+        Matcher m = EXIT_LINE.matcher(kernelLog);
         Integer logged = null;
         while (m.find()) {
             logged = Integer.parseInt(m.group(1));

@@ -1,0 +1,122 @@
+package org.portapp.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.QemuPlatform;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code port-app build}: a unikernel image specialized for one app, ready to boot. */
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = {"Rewrites BIN, selects the POSIX shim modules its syscall footprint needs (plus their",
+            "dependencies), links them with the kernel (LTO, --gc-sections) and writes to DIR:",
+            "kernel.elf (PVH: QEMU pc/microvm, Firecracker), initrd.cpio (the app at its path), cmdline.txt,",
+            "and run.sh (QEMU) or firecracker.json + run.sh (Firecracker). Prints the chosen modules and",
+            "the kernel's size. run.sh prints the console as plain text (stdout, stderr and the kernel",
+            "log in one stream) and exits with the app's exit code (exact up to 127)."})
+final class BuildCommand implements Callable<Integer> {
+    @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
+            description = "qemu-pc, qemu-microvm or firecracker. Default: ${DEFAULT-VALUE}.")
+    String platform;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "-m", defaultValue = "128", paramLabel = "MEM", description = "Guest memory in MiB for the "
+            + "launch script. Default: ${DEFAULT-VALUE}.")
+    int memory;
+
+    @Option(names = "--env", paramLabel = "K=V", description = "Environment variable for the app (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--file", paramLabel = "HOST:GUEST", description = "Host file or directory to put into the "
+            + "guest's file system (repeatable).")
+    List<String> files = new ArrayList<>();
+
+    @Parameters(index = "0", paramLabel = "BIN", description = "The program.")
+    Path binary;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (after --).")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        try {
+            return execute();
+        } catch (org.portapp.platform.qemu.QemuException e) {
+            throw new PortAppException(e.getMessage());
+        }
+    }
+
+    private Integer execute() throws IOException {
+        Machine machine = Machine.byCliName(platform);
+        if (memory < 8) {
+            throw new PortAppException("-m " + memory + ": at least 8 MiB");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new PortAppException(out + ": exists and is not a directory");
+        }
+        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, false, false);
+        Files.createDirectories(out);
+        Path kernel = out.resolve(QemuPlatform.KERNEL);
+        Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
+        Files.write(out.resolve("initrd.cpio"), im.initrd());
+        // The launch scripts ask for plain console output: a person reads it directly.
+        String append = im.cmdline().encode() + " portapp.console=plain";
+        Files.writeString(out.resolve("cmdline.txt"), append + "\n", StandardCharsets.UTF_8);
+        Path script = out.resolve("run.sh");
+        if (machine.isQemu()) {
+            List<String> q = QemuPlatform.qemuCommand(machine, Path.of("$DIR/kernel.elf"), Path.of("$DIR/initrd.cpio"),
+                    "$(cat \"$DIR/cmdline.txt\")", memory);
+            StringBuilder cmd = new StringBuilder();
+            for (String w : q) {
+                cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : w);
+            }
+            Files.writeString(script, "#!/bin/sh\n"
+                    + "# Boots " + binary + " as a unikernel on QEMU " + machine.qemuMachine()
+                    + " (written by port-app build).\n"
+                    + "# Exit status: the app's (QEMU's isa-debug-exit gives ((code << 1) | 1) & 0xff);\n"
+                    + "# 125 when the kernel panicked (QEMU status 0).\n"
+                    + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+                    + cmd + "\n"
+                    + "s=$?\n"
+                    + "if [ $s -eq 0 ]; then exit 125; fi\n"
+                    + "exit $((s >> 1))\n", StandardCharsets.UTF_8);
+        } else {
+            Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(append), StandardCharsets.UTF_8);
+            Files.writeString(script, "#!/bin/sh\n"
+                    + "# Boots " + binary + " as a unikernel on Firecracker (written by port-app build).\n"
+                    + "# Firecracker has no isa-debug-exit: the app's exit code is the last\n"
+                    + "# \"[kernel] exit N\" line of the console.\n"
+                    + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+                    + "cd \"$DIR\" && exec firecracker --no-api --config-file firecracker.json\n",
+                    StandardCharsets.UTF_8);
+        }
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Unikernel.describe(im, System.out);
+        System.out.println("wrote " + out.resolve(QemuPlatform.KERNEL) + ", initrd.cpio, cmdline.txt, run.sh"
+                + (machine.isQemu() ? "" : ", firecracker.json"));
+        return 0;
+    }
+
+    private String firecrackerConfig(String append) {
+        return "{\n"
+                + "  \"boot-source\": {\n"
+                + "    \"kernel_image_path\": \"kernel.elf\",\n"
+                + "    \"initrd_path\": \"initrd.cpio\",\n"
+                + "    \"boot_args\": " + Json.render(append) + "\n"
+                + "  },\n"
+                + "  \"drives\": [],\n"
+                + "  \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": " + memory + "}\n"
+                + "}\n";
+    }
+}

@@ -1,0 +1,125 @@
+package org.portapp.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.portapp.platform.qemu.AppFootprint;
+import org.portapp.platform.qemu.Cpio;
+import org.portapp.platform.qemu.KernelCommandLine;
+import org.portapp.platform.qemu.QemuPlatform;
+import org.portapp.syscalls.ShimModule;
+
+/**
+ * What {@code build} and {@code run} share for the unikernel: rewrite the app (cached),
+ * read its footprint, build the kernel specialized for it (cached), and put the app
+ * (plus {@code --file}s) into an initrd.
+ */
+final class Unikernel {
+    /** Environment the app gets unless --env overrides a name. */
+    static final Map<String, String> DEFAULT_ENV = Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/");
+
+    private Unikernel() {
+    }
+
+    /** A prepared image: kernel, initrd bytes, command line, and what was selected. */
+    record Image(QemuPlatform.Kernel kernel, byte[] initrd, KernelCommandLine cmdline, AppFootprint footprint,
+                 String guestExe) {
+    }
+
+    static Image prepare(Path binary, List<String> args, List<String> envOpts, List<String> files, boolean trace,
+                         boolean noRewrite) {
+        Inputs.existingFile(binary);
+        Path exe = binary.toAbsolutePath().normalize();
+        Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
+        AppFootprint fp = AppFootprint.read(image);
+        QemuPlatform platform = QemuPlatform.at(Main.root());
+        List<ShimModule> modules = platform.selectModules(fp.numbers(), fp.complete() ? 0 : 1);
+        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, Main.cacheDir().resolve("platforms"));
+
+        String guestExe = exe.toString();
+        Cpio cpio = new Cpio();
+        try {
+            cpio.file(guestExe, Files.readAllBytes(image), 0755);
+            for (String spec : files) {
+                int colon = spec.indexOf(':');
+                if (colon <= 0 || colon == spec.length() - 1) {
+                    throw new PortAppException("--file " + spec + ": expected HOSTPATH:GUESTPATH");
+                }
+                Path host = Path.of(spec.substring(0, colon));
+                String guest = spec.substring(colon + 1);
+                if (!guest.startsWith("/")) {
+                    throw new PortAppException("--file " + spec + ": the guest path must be absolute");
+                }
+                if (Files.isDirectory(host)) {
+                    addTree(cpio, host, guest);
+                } else {
+                    Inputs.existingFile(host);
+                    cpio.file(guest, Files.readAllBytes(host), permissions(host));
+                }
+            }
+        } catch (IOException e) {
+            throw new PortAppException("cannot read a file for the initrd: " + e.getMessage());
+        }
+        Map<String, String> env = new LinkedHashMap<>(new java.util.TreeMap<>(DEFAULT_ENV));
+        for (String e : envOpts) {
+            int eq = e.indexOf('=');
+            if (eq <= 0) {
+                throw new PortAppException("--env " + e + ": expected NAME=VALUE");
+            }
+            env.put(e.substring(0, eq), e.substring(eq + 1));
+        }
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        List<String> argv = new ArrayList<>();
+        argv.add(binary.toString());
+        argv.addAll(args);
+        KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, trace,
+                System.currentTimeMillis() * 1_000_000L);
+        return new Image(kernel, cpio.toBytes(), cl, fp, guestExe);
+    }
+
+    private static void addTree(Cpio cpio, Path host, String guest) throws IOException {
+        try (var s = Files.walk(host)) {
+            for (Path p : s.sorted().toList()) {
+                String rel = host.relativize(p).toString();
+                String g = rel.isEmpty() ? guest : guest.replaceAll("/+$", "") + "/" + rel;
+                if (Files.isDirectory(p)) {
+                    cpio.directory(g);
+                } else if (Files.isRegularFile(p)) {
+                    cpio.file(g, Files.readAllBytes(p), permissions(p));
+                }
+            }
+        }
+    }
+
+    private static int permissions(Path p) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+            int mode = 0;
+            for (PosixFilePermission x : perms) {
+                mode |= 1 << (8 - x.ordinal());
+            }
+            return mode;
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0644;
+        }
+    }
+
+    /** One line per fact: the modules chosen and the kernel's size. */
+    static void describe(Image im, java.io.PrintStream out) {
+        AppFootprint fp = im.footprint();
+        out.printf("footprint: %d distinct syscalls%s%n", fp.numbers().size(),
+                fp.complete() ? "" : fp.rewritten()
+                        ? " + sites whose number is known only at run time: every unikernel module kept"
+                        : " (not rewritten: every unikernel module kept)");
+        out.println("modules: " + String.join(" ", im.kernel().modules()));
+        out.printf("kernel: %s, %d bytes (%d KiB loaded in memory)%n", im.kernel().path(),
+                im.kernel().fileBytes(), (im.kernel().loadedBytes() + 1023) / 1024);
+    }
+}

@@ -1,0 +1,153 @@
+package org.portapp.platform.qemu;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a unikernel under QEMU: the serial line is split into the app's stdout and
+ * stderr ({@link ConsoleDemux}), the host's input is passed to the app (ending with
+ * the end-of-input mark), and QEMU's exit status becomes the app's exit code.
+ */
+public final class QemuLaunch {
+    /** Exit code of {@code port-app run} when the kernel panicked (no app exit code exists). */
+    public static final int KERNEL_PANIC_EXIT = 125;
+
+    private static final Pattern KILLED = Pattern.compile("(?m)^\\[kernel\\] app killed by signal (\\d+)$");
+
+    private QemuLaunch() {
+    }
+
+    /**
+     * What a run produced.
+     *
+     * @param exitCode  the app's exit code (128 + signal after an app fault, {@link #KERNEL_PANIC_EXIT}
+     *                  after a kernel panic)
+     * @param status    QEMU's exit status, decoded
+     * @param kernelLog the kernel's own log
+     */
+    public record Result(int exitCode, ExitStatus status, String kernelLog, int qemuStatus) {
+        /** The signal the app was killed by (its fault), or 0. */
+        public int killedBy() {
+            Matcher m = KILLED.matcher(kernelLog);
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        }
+    }
+
+    /**
+     * Runs {@code command} (from {@link QemuPlatform#qemuCommand}) to its end.
+     *
+     * @param in        the app's stdin (null: none, the app sees end of input at once)
+     * @param out       the app's stdout
+     * @param err       the app's stderr; also where port-app reports a fault or panic
+     * @param kernelLog whether the kernel's log is echoed to {@code err} as it comes
+     */
+    public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
+                             boolean kernelLog) {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        } catch (IOException e) {
+            throw new QemuException("cannot start " + command.get(0) + ": " + e.getMessage()
+                    + " (install QEMU: apt-get install qemu-system-x86)");
+        }
+        Thread killer = new Thread(p::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(killer);
+        ByteArrayOutputStream qemuErr = new ByteArrayOutputStream();
+        Thread errPump = pump(p.getErrorStream(), qemuErr);
+        Thread inPump = inputPump(in, p.getOutputStream());
+        ConsoleDemux demux = new ConsoleDemux(out, err, kernelLog ? err : null);
+        byte[] buf = new byte[8192];
+        try (InputStream serial = p.getInputStream()) {
+            int n;
+            while ((n = serial.read(buf)) > 0) {
+                demux.feed(buf, 0, n);
+            }
+            int status = p.waitFor();
+            errPump.join();
+            inPump.interrupt();
+            String log = demux.kernelLog();
+            ExitStatus st = ExitStatus.decode(status, log);
+            int code = switch (st.kind()) {
+                case APP_EXIT -> st.appExitCode();
+                case KERNEL_PANIC -> {
+                    report(err, log, "*** KERNEL", kernelLog);
+                    err.println("port-app: the unikernel panicked (QEMU exit status 0); the kernel log is above");
+                    yield KERNEL_PANIC_EXIT;
+                }
+                case QEMU_ERROR -> throw new QemuException("QEMU failed (exit status " + status + "): "
+                        + qemuErr.toString(StandardCharsets.UTF_8).strip());
+            };
+            Result r = new Result(code, st, log, status);
+            if (st.kind() == ExitStatus.Kind.APP_EXIT && r.killedBy() != 0) {
+                report(err, log, "*** APP FAULT", kernelLog);
+            }
+            return r;
+        } catch (IOException e) {
+            throw new QemuException("reading QEMU's output failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new QemuException("interrupted while waiting for QEMU");
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(killer);
+            } catch (IllegalStateException ignored) {
+                // shutting down already
+            }
+        }
+    }
+
+    /** Prints the kernel log from the report's first line on, unless it was echoed already. */
+    private static void report(PrintStream err, String log, String marker, boolean echoed) {
+        if (echoed) {
+            return;
+        }
+        int at = log.indexOf(marker);
+        err.print(at >= 0 ? log.substring(at) : log);
+        err.flush();
+    }
+
+    private static Thread pump(InputStream from, ByteArrayOutputStream to) {
+        Thread t = new Thread(() -> {
+            try (from) {
+                from.transferTo(to);
+            } catch (IOException ignored) {
+                // QEMU went away
+            }
+        }, "qemu-stderr");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Host input to the serial line, 0xff escaped, then the end-of-input mark. */
+    private static Thread inputPump(InputStream in, OutputStream toQemu) {
+        Thread t = new Thread(() -> {
+            // QEMU's stdin stays open: the end of input is the mark, not a closed pipe.
+            try {
+                if (in != null) {
+                    byte[] buf = new byte[4096];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        toQemu.write(ConsoleDemux.escapeInput(buf, 0, n));
+                        toQemu.flush();
+                    }
+                }
+                toQemu.write(new byte[] {(byte) ConsoleDemux.ESC, ConsoleDemux.EOF_MARK});
+                toQemu.flush();
+            } catch (IOException ignored) {
+                // QEMU exited before reading everything: the app did not want more
+            }
+        }, "qemu-stdin");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}

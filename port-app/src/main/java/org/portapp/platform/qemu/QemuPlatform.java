@@ -1,0 +1,278 @@
+package org.portapp.platform.qemu;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.portapp.syscalls.ShimGenerator;
+import org.portapp.syscalls.ShimModule;
+import org.portapp.syscalls.ShimModules;
+import org.portapp.syscalls.SyscallTable;
+import org.portapp.syscalls.SyscallTableException;
+
+/**
+ * The unikernel platform: builds a kernel image specialized for an app's syscall
+ * footprint (platforms/x86_64 + platforms/qemu + the posix-shim modules that
+ * provide the footprint, with LTO and --gc-sections), and says how to boot it.
+ *
+ * <p>Kernel builds are cached by content like linuxu's: the directory is named after
+ * a hash of the generated tables, the module list and every source file involved.
+ */
+public final class QemuPlatform {
+    /** Kernel file name inside a build directory. */
+    public static final String KERNEL = "kernel.elf";
+
+    private final Path root;
+
+    private QemuPlatform(Path root) {
+        this.root = root;
+    }
+
+    /** The platform of the repository (or installation) at {@code repoRoot}. */
+    public static QemuPlatform at(Path repoRoot) {
+        Path root = repoRoot.toAbsolutePath().normalize();
+        for (String d : List.of("posix-shim", "platforms/x86_64", "platforms/qemu")) {
+            if (!Files.isDirectory(root.resolve(d))) {
+                throw new QemuException("qemu: " + root.resolve(d) + " not found (is " + root
+                        + " the port-app root?)");
+            }
+        }
+        return new QemuPlatform(root);
+    }
+
+    /**
+     * The modules an image for an app needs.
+     *
+     * @param footprint   syscall numbers the app's sites use (statically known)
+     * @param unknownSites sites whose number is known only at run time: any syscall may
+     *                    come through them, so every module available on the unikernel is kept
+     */
+    public List<ShimModule> selectModules(Collection<Integer> footprint, int unknownSites) {
+        ShimModules all = modules();
+        if (unknownSites > 0) {
+            return all.modules();
+        }
+        Set<String> wanted = new LinkedHashSet<>();
+        wanted.add(ShimModule.CORE);
+        all.resolveNumbers(footprint).forEach(m -> wanted.add(m.name()));
+        return all.resolve(wanted);
+    }
+
+    /** Every module available on the unikernel. */
+    public ShimModules modules() {
+        try {
+            return ShimModules.scan(root.resolve("posix-shim"), SyscallTable.load())
+                    .forPlatform(ShimModules.PLATFORM_QEMU);
+        } catch (SyscallTableException e) {
+            throw new QemuException("qemu: cannot read the shim modules: " + e.getMessage(), "", e);
+        }
+    }
+
+    /** A built kernel. */
+    public record Kernel(Path path, List<String> modules, long fileBytes, long loadedBytes) {
+    }
+
+    /**
+     * Makes sure the kernel for these modules is built under {@code buildDir} (cached)
+     * and returns it. Prints one progress line on stderr when it actually builds.
+     */
+    public Kernel ensureBuilt(List<ShimModule> selected, Path buildDir) {
+        SyscallTable table = SyscallTable.load();
+        ShimGenerator gen = new ShimGenerator(table, selected);
+        Map<String, String> generated = new TreeMap<>(Map.of(
+                ShimGenerator.HEADER, gen.header(),
+                ShimGenerator.TABLE, gen.tableC(),
+                ShimGenerator.ENTRIES, gen.entriesS()));
+        List<String> names = selected.stream().map(ShimModule::name).toList();
+        String hash = hash(generated, selected);
+        Path dir = buildDir.toAbsolutePath().normalize().resolve("qemu-" + hash);
+        Path kernel = dir.resolve(KERNEL);
+        if (!Files.isRegularFile(kernel)) {
+            System.err.println("port-app: building the unikernel (modules: " + String.join(" ", names) + ") ...");
+            build(generated, names, buildDir, hash, dir, kernel);
+        }
+        try {
+            return new Kernel(kernel, names, Files.size(kernel), loadedSize(kernel));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void build(Map<String, String> generated, List<String> names, Path buildDir, String hash, Path dir,
+                       Path kernel) {
+        try {
+            Files.createDirectories(buildDir);
+            Path tmp = Files.createTempDirectory(buildDir, "qemu-" + hash + ".tmp");
+            try {
+                Path genDir = tmp.resolve("gen");
+                Files.createDirectories(genDir);
+                for (Map.Entry<String, String> e : generated.entrySet()) {
+                    Files.writeString(genDir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+                }
+                run(List.of("make", "-C", root.resolve("platforms/qemu").toString(), "GEN=" + genDir,
+                        "OUT=" + tmp, "SHIM=" + root.resolve("posix-shim"), "MODULES=" + String.join(" ", names),
+                        "LTO=1"), "building the unikernel");
+                Path out = tmp.resolve("image");
+                Files.createDirectories(out);
+                Files.copy(tmp.resolve(KERNEL), out.resolve(KERNEL));
+                try {
+                    Files.move(out, dir, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                    if (!Files.isRegularFile(kernel)) {
+                        throw e;
+                    }
+                } catch (IOException e) {
+                    if (!Files.isRegularFile(kernel)) {
+                        throw e;
+                    }
+                }
+            } finally {
+                deleteTree(tmp);
+            }
+        } catch (IOException e) {
+            throw new QemuException("qemu: cannot build in " + buildDir + ": " + e.getMessage(), "", e);
+        }
+    }
+
+    /** Bytes the image occupies in memory: the sum of its PT_LOAD segments' sizes (text, data, bss). */
+    static long loadedSize(Path elf) throws IOException {
+        byte[] b = Files.readAllBytes(elf);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long phoff = bb.getLong(32);
+        int phentsize = bb.getShort(54) & 0xffff;
+        int phnum = bb.getShort(56) & 0xffff;
+        long total = 0;
+        for (int i = 0; i < phnum; i++) {
+            int at = (int) phoff + i * phentsize;
+            if (bb.getInt(at) == 1) {
+                total += bb.getLong(at + 40);   // p_memsz
+            }
+        }
+        return total;
+    }
+
+    private static String run(List<String> cmd, String what) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            in.transferTo(buf);
+            out = buf.toString(StandardCharsets.UTF_8);
+        }
+        int rc;
+        try {
+            rc = p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new QemuException("qemu: interrupted while " + what, out, e);
+        }
+        if (rc != 0) {
+            throw new QemuException("qemu: " + what + " failed (exit " + rc + ")", out, null);
+        }
+        return out;
+    }
+
+    /** Hash of the generated tables, the modules and every source file that goes into the image. */
+    private String hash(Map<String, String> generated, List<ShimModule> selected) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        update(md, "modules:" + selected.stream().map(ShimModule::name).collect(Collectors.joining(" ")));
+        generated.forEach((name, text) -> {
+            update(md, "gen:" + name);
+            update(md, text);
+        });
+        List<Path> dirs = new ArrayList<>(List.of(root.resolve("platforms/x86_64"), root.resolve("platforms/qemu"),
+                root.resolve("posix-shim/include")));
+        selected.forEach(m -> dirs.add(m.dir()));
+        for (Path base : dirs) {
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(base)) {
+                files = s.filter(Files::isRegularFile)
+                        .filter(f -> !base.relativize(f).toString().startsWith("."))
+                        .filter(f -> !base.relativize(f).toString().startsWith("build"))
+                        .sorted()
+                        .toList();
+            } catch (IOException e) {
+                throw new QemuException("qemu: cannot read " + base + ": " + e.getMessage(), "", e);
+            }
+            for (Path f : files) {
+                update(md, "file:" + root.relativize(f));
+                try {
+                    md.update(Files.readAllBytes(f));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+    }
+
+    private static void update(MessageDigest md, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        md.update(Integer.toString(b.length).getBytes(StandardCharsets.US_ASCII));
+        md.update((byte) ':');
+        md.update(b);
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A leftover temporary directory is harmless.
+        }
+    }
+
+    /**
+     * The QEMU command line that boots {@code kernel} (README: -nodefaults, the serial line on
+     * stdio, -no-reboot so a panic ends QEMU with status 0, isa-debug-exit for the exit code).
+     */
+    public static List<String> qemuCommand(Machine machine, Path kernel, Path initrd, String append, int memoryMiB) {
+        if (!machine.isQemu()) {
+            throw new QemuException(machine.cliName() + " is not run through QEMU");
+        }
+        List<String> cmd = new ArrayList<>(List.of(
+                "qemu-system-x86_64", "-M", machine.qemuMachine(), "-cpu", "max", "-m", Integer.toString(memoryMiB),
+                "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
+                "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-kernel", kernel.toString()));
+        if (initrd != null) {
+            cmd.add("-initrd");
+            cmd.add(initrd.toString());
+        }
+        if (append != null && !append.isEmpty()) {
+            cmd.add("-append");
+            cmd.add(append);
+        }
+        return cmd;
+    }
+}
