@@ -4,6 +4,10 @@
  *   function_call  a plain call to a non-inlined C function
  *   syscall_500    syscall(500): port-app's no-op system call (natively
  *                  the kernel answers -1/ENOSYS, which is fine)
+ *   syscall_500_direct  the same through an inline `mov eax, 500; syscall`,
+ *                  so the rewriter proves the number and the site calls the
+ *                  handler directly (libc's syscall() takes the number in a
+ *                  register, which only the run-time dispatcher can route)
  *   getpid         syscall(SYS_getpid), bypassing any libc pid cache
  * and prints "name ns_per_call" lines.
  */
@@ -55,6 +59,15 @@ int main(int argc, char **argv)
         sink = syscall(500);
     t1 = now_ns();
     report("syscall_500", t1 - t0, n);
+
+    t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        long r;
+        __asm__ volatile("mov $500, %%eax\n\tsyscall" : "=a"(r) : : "rcx", "r11", "memory");
+        sink = r;
+    }
+    t1 = now_ns();
+    report("syscall_500_direct", t1 - t0, n);
 
     t0 = now_ns();
     for (long i = 0; i < n; i++)
