@@ -50,6 +50,7 @@ void platform_write_err(const char *buf, size_t len)
 
 _Noreturn void platform_abort(int code)
 {
+    kprintf("[kernel] syscalls through LSTAR: %lu\n", this_cpu()->lstar_count);
     power_off(code);
 }
 

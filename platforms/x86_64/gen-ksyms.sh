@@ -11,7 +11,8 @@ nm -n -S --defined-only "$1" | awk '
     # with -S: addr size type name; without a size: addr type name
     NF == 4 { addr = $1; size = $2; type = $3; name = $4 }
     NF == 3 { addr = $1; size = "0"; type = $2; name = $3 }
-    type ~ /^[tTwW]$/ && name !~ /^\./ && name !~ /^isr_[0-9]+$/ {
+    # Only the kernel image (LTO emits debug-only "W" symbols at small addresses).
+    type ~ /^[tTwW]$/ && addr ~ /^ffffffff8/ && name !~ /^\./ && name !~ /^isr_[0-9]+$/ {
         n++; a[n] = addr; s[n] = size; nm[n] = name
     }
     END {

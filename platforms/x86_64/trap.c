@@ -45,6 +45,8 @@ extern const char ksyms_names[];
 
 bool ksym_lookup(uint64_t addr, const char **name, uint64_t *offset)
 {
+    if (addr < KERNEL_VMA)
+        return false;   /* the app's half: app_sym_lookup's business */
     uint64_t lo = 0, hi = ksyms_count;
     while (lo < hi) {   /* last symbol with addr <= target */
         uint64_t mid = (lo + hi) / 2;
@@ -83,6 +85,17 @@ static void print_addr(uint64_t a)
         kprintf(" <%s+0x%lx>", name, off);
 }
 
+/* A return address is one past its call, which may be the last instruction
+ * of the caller (a call to a noreturn function): symbolize the byte before. */
+static void print_ret(uint64_t a)
+{
+    const char *name;
+    uint64_t off;
+    kprintf("0x%016lx", a);
+    if (a && sym_lookup(a - 1, &name, &off))
+        kprintf(" <%s+0x%lx>", name, off + 1);
+}
+
 /* A frame pointer is followed only while it points into mapped memory,
  * so a corrupt chain ends the walk instead of faulting again. */
 static bool readable(uint64_t va)
@@ -108,9 +121,9 @@ static void backtrace_from(uint64_t rip, uint64_t rbp, uint64_t rsp)
         uint64_t ret = *(const uint64_t *)rsp;
         const char *n2;
         uint64_t o2;
-        if (sym_lookup(ret, &n2, &o2)) {
+        if (sym_lookup(ret - 1, &n2, &o2)) {
             kprintf("  #%d ", depth++);
-            print_addr(ret);
+            print_ret(ret);
             kprintf(" (return address at [rsp])\n");
         }
     }
@@ -120,7 +133,7 @@ static void backtrace_from(uint64_t rip, uint64_t rbp, uint64_t rsp)
         if (!ret)
             break;
         kprintf("  #%d ", depth);
-        print_addr(ret);
+        print_ret(ret);
         kprintf("\n");
         if (fp[0] <= rbp)      /* frames grow towards higher addresses */
             break;
