@@ -195,4 +195,12 @@ void vfs_mount_initrd(const void *cpio, size_t len)
     long r = ramfs_load_cpio(cpio, len);
     if (r < 0)
         shim_printk("initrd: load failed (error %ld); / may be incomplete\n", -r);
+    /* Programs take a writable /tmp for granted (mkstemp, shells' here-
+     * documents); give one when the archive has none. */
+    struct vnode *root = vfs_root();
+    if (!vfs_dir_find(root, "tmp", 3)) {
+        struct vnode *tmp = vfs_mkdir_p("/tmp");
+        if (tmp)
+            tmp->mode = K_S_IFDIR | 01777;
+    }
 }

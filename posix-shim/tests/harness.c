@@ -274,10 +274,12 @@ static void t_files(void)
     section = "files";
     char buf[256];
     struct k_stat st;
-    long fd = xopen("/tmp/x", K_O_RDWR | K_O_CREAT, 0666);
-    EXPECT(fd, -ENOENT);                            /* no /tmp yet */
-    EXPECT(C2(mkdir, "/tmp", 01777), 0);
     EXPECT(C2(stat, "/tmp", &st), 0);
+    CHECK(st.st_mode == (K_S_IFDIR | 01777), "/tmp made at mount: %o", st.st_mode);
+    long fd = xopen("/nodir/x", K_O_RDWR | K_O_CREAT, 0666);
+    EXPECT(fd, -ENOENT);
+    EXPECT(C2(mkdir, "/w", 01777), 0);
+    EXPECT(C2(stat, "/w", &st), 0);
     CHECK(st.st_mode == (K_S_IFDIR | 01755), "umask 022 applied: %o", st.st_mode);
     CHECK(st.st_mtim.tv_sec > 1700000000 && st.st_mtim.tv_sec == st.st_ctim.tv_sec,
           "new entries get the realtime clock: %ld", (long)st.st_mtim.tv_sec);
