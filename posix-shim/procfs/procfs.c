@@ -142,8 +142,10 @@ static void gen_maps(struct textbuf *tb)
 
 static void gen_mounts(struct textbuf *tb)
 {
-    tb_printf(tb, "rootfs / rootfs rw 0 0\nproc /proc proc rw 0 0\nsysfs /sys sysfs ro 0 0\n"
-                  "devfs /dev devtmpfs rw 0 0\n");
+    /* One tree, one device number (st_dev): listing /proc, /sys and /dev as
+     * mounts of their own would make tools that match st_dev (df) pick one
+     * of them for every path. */
+    tb_printf(tb, "rootfs / rootfs rw 0 0\n");
 }
 
 static void gen_uptime(struct textbuf *tb)

@@ -331,6 +331,8 @@ static void t_files(void)
     EXPECT(xopen("/tmp/x/", K_O_RDONLY, 0), -ENOTDIR);
     EXPECT(xopen("/tmp/x/y", K_O_RDONLY, 0), -ENOTDIR);
     EXPECT(xopen("/tmp", K_O_WRONLY, 0), -EISDIR);
+    EXPECT(xopen("/tmp", K_O_RDONLY | K_O_CREAT, 0644), -EISDIR);
+    EXPECT(xopen("/tmp/", K_O_RDONLY | K_O_CREAT, 0644), -EISDIR);
     EXPECT(xopen("/etc/passwd", K_O_RDONLY | K_O_DIRECTORY, 0), -ENOTDIR);
     EXPECT(xopen("", K_O_RDONLY, 0), -ENOENT);
     /* creat, truncate, stat family */
@@ -362,7 +364,7 @@ static void t_files(void)
     CHECK(st.st_atim.tv_sec == 5 && st.st_mtim.tv_sec == 7, "utimensat");
     struct k_statfs sf;
     EXPECT(C2(statfs, "/tmp", &sf), 0);
-    CHECK(sf.f_type == K_TMPFS_MAGIC, "statfs");
+    CHECK(sf.f_type == K_TMPFS_MAGIC && sf.f_blocks == 16384 && sf.f_bavail == 12288, "statfs from the RAM size");
     EXPECT(C1(umask, 077), 022);
     EXPECT(C1(umask, 022), 077);
     /* sendfile: file -> file */

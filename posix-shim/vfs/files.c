@@ -4,6 +4,7 @@
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
+#include "shim/kernel.h"
 #include "vfs_impl.h"
 
 #define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
@@ -86,6 +87,11 @@ static long do_openat(int dirfd, const char *path, uint32_t flags, uint32_t mode
                 vnode_put(vn);
                 vnode_put(dir);
                 return -EEXIST;
+            }
+            if (K_S_ISDIR(vn->mode)) {        /* O_CREAT never opens a directory */
+                vnode_put(vn);
+                vnode_put(dir);
+                return -EISDIR;
             }
             if (K_S_ISLNK(vn->mode)) {
                 if (flags & K_O_NOFOLLOW) {
@@ -625,17 +631,20 @@ SYS(statx)
     return 0;
 }
 
+/* The tree lives in RAM: its size and free space are the machine's. */
 static void fill_statfs(struct k_statfs *sf)
 {
+    uint64_t total = 0, avail = 0;
+    platform_memory_info(&total, &avail);
     memset(sf, 0, sizeof *sf);
     sf->f_type = K_TMPFS_MAGIC;
     sf->f_bsize = 4096;
     sf->f_frsize = 4096;
-    sf->f_blocks = 65536;
-    sf->f_bfree = 32768;
-    sf->f_bavail = 32768;
-    sf->f_files = 65536;
-    sf->f_ffree = 32768;
+    sf->f_blocks = total / 4096;
+    sf->f_bfree = avail / 4096;
+    sf->f_bavail = avail / 4096;
+    sf->f_files = total / 4096;
+    sf->f_ffree = avail / 4096;
     sf->f_namelen = 255;
 }
 
