@@ -157,20 +157,14 @@ public final class EhFrame {
         }
 
         private long uleb() {
-            long result = 0;
-            int shift = 0;
-            int b;
-            do {
-                b = u8();
-                if (shift < 64) {
-                    result |= (long) (b & 0x7f) << shift;
-                }
-                shift += 7;
-            } while ((b & 0x80) != 0);
-            return result;
+            return leb128(false);
         }
 
         private long sleb() {
+            return leb128(true);
+        }
+
+        private long leb128(boolean signed) {
             long result = 0;
             int shift = 0;
             int b;
@@ -181,7 +175,7 @@ public final class EhFrame {
                 }
                 shift += 7;
             } while ((b & 0x80) != 0);
-            if (shift < 64 && (b & 0x40) != 0) {
+            if (signed && shift < 64 && (b & 0x40) != 0) {
                 result |= -1L << shift;
             }
             return result;
