@@ -85,12 +85,38 @@ static long console_fallback(long nr, const long a[6], bool *handled)
     return 0;
 }
 
+/* glibc's fork() and posix_spawn's vfork are clone/clone3 calls: without
+ * CLONE_VM a new process is asked for, which one address space cannot give.
+ * (Threads, clone with CLONE_VM, are the threads module's when it exists.) */
+#define CLONE_VM 0x100ul
+#define CLONE_VFORK 0x4000ul
+
+static const char *process_clone(long nr, const long a[6])
+{
+    unsigned long flags;
+    if (nr == 56)
+        flags = (unsigned long)a[0];
+    else if (nr == 435 && a[0] && a[1] >= 8)
+        flags = *(const unsigned long *)a[0];     /* struct clone_args: flags first */
+    else
+        return NULL;
+    if (flags & CLONE_VFORK)
+        return "vfork";
+    return (flags & CLONE_VM) ? NULL : "fork";
+}
+
 long platform_unhandled_syscall(long nr, const long args[6])
 {
     bool handled;
     long r = console_fallback(nr, args, &handled);
     if (handled)
         return r;
+    const char *call = process_clone(nr, args);
+    if (call) {
+        shim_printk("port-app: %s() is not available in the unikernel (single address space); "
+                    "run that program as its own app\n", call);
+        return -ENOSYS;
+    }
     if (nr < 0 || nr >= 512) {
         kprintf("[kernel] syscall %ld: not a syscall number, -ENOSYS\n", nr);
         return -ENOSYS;

@@ -1,0 +1,202 @@
+package org.portapp.platform.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.portapp.cli.Main;
+
+/**
+ * {@code port-app run} and {@code build} on the unikernel, booted for real under QEMU TCG:
+ * Debian's static busybox and a small glibc program compiled here. The first test pays for
+ * rewriting busybox and building the kernel (both cached); each boot then takes about a second.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class UnikernelRunTest {
+    private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static Path crashApp;
+
+    record Run(int code, String out, String err) {
+        String describe() {
+            return "exit " + code + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
+        }
+    }
+
+    /** A static glibc program with symbols: NULL dereference in crash(), or fork() on request. */
+    @BeforeAll
+    static void compileTestApp(@TempDir Path dir) throws Exception {
+        Path src = dir.resolve("crash.c");
+        Files.writeString(src, """
+                #include <errno.h>
+                #include <stdio.h>
+                #include <string.h>
+                #include <unistd.h>
+                __attribute__((noinline)) static int crash(volatile int *p) { return *p; }
+                __attribute__((noinline)) int deref_null(void) { return crash(0) + 1; }
+                int main(int argc, char **argv) {
+                    if (argc > 1 && strcmp(argv[1], "fork") == 0) {
+                        pid_t p = fork();
+                        printf("fork: %d %s\\n", (int)p, p < 0 ? strerror(errno) : "child?");
+                        return 0;
+                    }
+                    printf("about to crash\\n");
+                    fflush(stdout);
+                    return deref_null();
+                }
+                """);
+        crashApp = dir.resolve("crash");
+        Process cc = new ProcessBuilder("gcc", "-static", "-O2", "-g", "-fno-omit-frame-pointer", "-o",
+                crashApp.toString(), src.toString()).redirectErrorStream(true).start();
+        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cc.waitFor(), () -> "gcc failed:\n" + out);
+    }
+
+    /** Runs the CLI in-process with the given stdin and captures stdout and stderr. */
+    static synchronized Run cli(String stdin, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        InputStream oldIn = System.in;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            int code = Main.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+            System.setIn(oldIn);
+        }
+    }
+
+    static Run run(String platform, String... rest) {
+        List<String> args = new ArrayList<>(List.of("run", "--platform", platform));
+        args.addAll(List.of(rest));
+        return cli("", args.toArray(String[]::new));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qemu-pc", "qemu-microvm"})
+    void busyboxEchoesAndExitsWithItsCode(String platform) {
+        Run r = run(platform, BUSYBOX.toString(), "--", "sh", "-c", "echo hello; exit 3");
+        assertEquals("hello\n", r.out(), r::describe);
+        assertEquals(3, r.code(), r::describe);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qemu-pc", "qemu-microvm"})
+    void lsListsTheGuestRoot(String platform) {
+        Run r = run(platform, BUSYBOX.toString(), "--", "ls", "/");
+        assertEquals(0, r.code(), r::describe);
+        List<String> names = List.of(r.out().trim().split("\\s+"));
+        assertTrue(names.contains("bin") && names.contains("dev") && names.contains("proc"), r::describe);
+    }
+
+    @Test
+    void stdoutAndStderrStaySeparateAndExitCodesAbove127Survive() {
+        Run r = run("qemu-pc", BUSYBOX.toString(), "--", "sh", "-c", "echo out; echo err >&2; echo out2; exit 200");
+        assertEquals("out\nout2\n", r.out(), r::describe);
+        assertTrue(r.err().contains("err\n"), r::describe);
+        assertTrue(!r.err().contains("[kernel]"), () -> "the kernel log must stay hidden\n" + r.describe());
+        assertEquals(200, r.code(), r::describe);
+    }
+
+    @Test
+    void stdinReachesTheApp() {
+        Run r = cli("line one\n", "run", BUSYBOX.toString(), "--", "sh", "-c", "read x; echo \"got [$x]\"");
+        assertEquals("got [line one]\n", r.out(), r::describe);
+        assertEquals(0, r.code(), r::describe);
+    }
+
+    @Test
+    void nullDereferenceGivesAFaultReportNamingTheFunction() {
+        Run r = run("qemu-pc", crashApp.toString());
+        assertEquals("about to crash\n", r.out(), r::describe);
+        assertEquals(128 + 11, r.code(), () -> "SIGSEGV's status expected\n" + r.describe());
+        String e = r.err();
+        assertTrue(e.contains("*** APP FAULT: page fault (#PF, vector 14)"), r::describe);
+        assertTrue(e.contains("CR2 0x0000000000000000"), r::describe);
+        assertTrue(e.matches("(?s).*\\nRIP 0x[0-9a-f]{16} <crash[.a-z0-9]*\\+0x0>\\n.*"), r::describe);
+        assertTrue(e.matches("(?s).*  #\\d 0x[0-9a-f]{16} <deref_null\\+0x[0-9a-f]+>.*"), r::describe);
+        assertTrue(e.matches("(?s).*  #\\d 0x[0-9a-f]{16} <main\\+0x[0-9a-f]+>.*"), r::describe);
+        assertTrue(e.contains("RAX 0x") && e.contains("R15 0x"), r::describe);
+    }
+
+    @Test
+    void forkFailsWithAOneLineMessageNamingIt() {
+        Run r = run("qemu-microvm", crashApp.toString(), "--", "fork");
+        assertEquals("fork: -1 Function not implemented\n", r.out(), r::describe);
+        assertTrue(r.err().matches("(?s)(.*\\n)?port-app: fork\\(\\) is not available in the unikernel[^\\n]*\\n.*"),
+                r::describe);
+        assertEquals(0, r.code(), r::describe);
+    }
+
+    @Test
+    void traceSyscallsPrintsOneLinePerSyscallOnStderr() {
+        Run r = run("qemu-pc", "--trace-syscalls", BUSYBOX.toString(), "--", "true");
+        assertEquals(0, r.code(), r::describe);
+        assertEquals("", r.out(), r::describe);
+        assertTrue(r.err().matches("(?s).*\\nbrk\\(0, [^\\n]*\\) = 0x[0-9a-f]+\\n.*"), r::describe);
+        assertTrue(r.err().contains("\nexit_group(0, "), r::describe);
+    }
+
+    @Test
+    void unrewrittenAppRunsThroughTheLstarEntry() {
+        Run r = run("qemu-pc", "--no-rewrite", "--kernel-log", BUSYBOX.toString(), "--", "echo", "via", "lstar");
+        assertEquals("via lstar\n", r.out(), r::describe);
+        assertEquals(0, r.code(), r::describe);
+        assertTrue(r.err().matches("(?s).*\\[kernel\\] syscalls through LSTAR: [1-9]\\d*\\n.*"), r::describe);
+    }
+
+    @Test
+    void buildWritesABootableImageAndLaunchScript(@TempDir Path out) throws Exception {
+        Run b = cli("", "build", BUSYBOX.toString(), "-o", out.toString(), "--", "sh", "-c", "echo built; exit 5");
+        assertEquals(0, b.code(), b::describe);
+        assertTrue(b.out().matches("(?s).*\\nmodules: core .*proc.*\\n.*"), b::describe);
+        assertTrue(b.out().matches("(?s).*\\nkernel: .*, \\d+ bytes \\(\\d+ KiB loaded in memory\\)\\n.*"), b::describe);
+        for (String f : List.of("kernel.elf", "initrd.cpio", "cmdline.txt", "run.sh")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing\n" + b.describe());
+        }
+        Process p = new ProcessBuilder("sh", out.resolve("run.sh").toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).start();
+        String console = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(5, p.exitValue(), console);
+        assertTrue(console.contains("built\n"), console);
+    }
+
+    @Test
+    void firecrackerBuildWritesAVmConfig(@TempDir Path out) throws Exception {
+        Run b = cli("", "build", "--platform", "firecracker", BUSYBOX.toString(), "-o", out.toString());
+        assertEquals(0, b.code(), b::describe);
+        String json = Files.readString(out.resolve("firecracker.json"));
+        assertTrue(json.contains("\"kernel_image_path\": \"kernel.elf\""), json);
+        assertTrue(json.contains("\"initrd_path\": \"initrd.cpio\""), json);
+        assertTrue(json.contains("portapp.exe=/bin/busybox"), json);
+    }
+
+    @Test
+    void badPlatformIsAUserError() {
+        Run r = run("vax", BUSYBOX.toString());
+        assertEquals(1, r.code(), r::describe);
+        assertTrue(r.err().contains("unknown platform 'vax'"), r::describe);
+    }
+}
