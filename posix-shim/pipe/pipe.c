@@ -1,4 +1,4 @@
-/* Pipes: pipe, pipe2. A 64 KiB ring per pipe (Linux's default capacity),
+/* Pipes: pipe, pipe2, and named FIFOs (mknod, through vfs). A 64 KiB ring per pipe (Linux's default capacity),
  * reader and writer counts, and the usual semantics: read blocks while the
  * pipe is empty and has writers (EOF without), write blocks while full and
  * fails with EPIPE when there are no readers; writes of at most PIPE_BUF
@@ -31,15 +31,29 @@ static void wake(struct pipe *p)
     wake_all(&shim_poll_wq);
 }
 
+#define FIFO_MARK 1            /* vn->priv of a named FIFO (mknod) */
+
 static long pipe_open(struct vnode *vn, struct file *f)
 {
     struct pipe *p = vn->data;
     uint32_t acc = f->flags & K_O_ACCMODE;
+    int nonblock = (f->flags & K_O_NONBLOCK) != 0;
+    if (vn->priv == FIFO_MARK && acc == K_O_WRONLY && nonblock && p->readers == 0)
+        return -ENXIO;            /* as Linux: no reader to write to */
     if (acc == K_O_RDONLY || acc == K_O_RDWR)
         p->readers++;
     if (acc == K_O_WRONLY || acc == K_O_RDWR)
         p->writers++;
     wake(p);
+    /* A named FIFO's open waits for the other side (not O_RDWR, not
+     * O_NONBLOCK), like Linux; single-threaded, that other side must be an
+     * interrupt-driven peer, or the wait is for ever, as it would be. */
+    if (vn->priv == FIFO_MARK && !nonblock) {
+        if (acc == K_O_RDONLY)
+            wait_event(&p->wq, p->writers > 0);
+        else if (acc == K_O_WRONLY)
+            wait_event(&p->wq, p->readers > 0);
+    }
     return 0;
 }
 
@@ -174,6 +188,33 @@ static const struct vnode_ops pipe_ops = {
     .noseek = 1,
 };
 
+static struct vnode *new_pipe_vnode(void)
+{
+    struct pipe *p = shim_alloc(sizeof *p);
+    unsigned char *buf = shim_alloc(PIPE_SIZE);
+    struct vnode *vn = vnode_new(K_S_IFIFO | 0600, &pipe_ops);
+    if (!p || !buf || !vn) {
+        shim_free(p);
+        shim_free(buf);
+        shim_free(vn);
+        return NULL;
+    }
+    p->buf = buf;
+    vn->data = p;
+    return vn;
+}
+
+/* A named FIFO for mknod (vfs): unlinked, unreferenced. */
+long pipe_new_fifo(struct vnode **out)
+{
+    struct vnode *vn = new_pipe_vnode();
+    if (!vn)
+        return -ENOSPC;
+    vn->priv = FIFO_MARK;
+    *out = vn;
+    return 0;
+}
+
 static long open_end(struct vnode *vn, uint32_t flags, int cloexec)
 {
     struct file *f = file_new(vn, flags);
@@ -192,17 +233,9 @@ long sys_pipe2(SHIM_SYSCALL_ARGS)
         return -EINVAL;
     if (!fds)
         return -EFAULT;
-    struct pipe *p = shim_alloc(sizeof *p);
-    unsigned char *buf = shim_alloc(PIPE_SIZE);
-    struct vnode *vn = vnode_new(K_S_IFIFO | 0600, &pipe_ops);
-    if (!p || !buf || !vn) {
-        shim_free(p);
-        shim_free(buf);
-        shim_free(vn);
+    struct vnode *vn = new_pipe_vnode();
+    if (!vn)
         return -ENFILE;
-    }
-    p->buf = buf;
-    vn->data = p;
     vn->refs = 1;            /* held until both ends exist */
     int cloexec = (flags & K_O_CLOEXEC) != 0;
     uint32_t nb = flags & K_O_NONBLOCK;

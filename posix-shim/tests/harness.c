@@ -38,7 +38,8 @@ DECL(getcwd) DECL(chdir) DECL(fchdir) DECL(rename) DECL(renameat2) DECL(mkdir) D
 DECL(rmdir) DECL(link) DECL(unlink) DECL(unlinkat) DECL(symlink) DECL(readlink) DECL(readlinkat)
 DECL(chmod) DECL(umask) DECL(newfstatat) DECL(statx) DECL(faccessat) DECL(sendfile)
 DECL(utimensat) DECL(fsync) DECL(statfs) DECL(creat)
-DECL(pipe) DECL(pipe2) DECL(poll) DECL(ppoll) DECL(select) DECL(pselect6)
+DECL(copy_file_range) DECL(fallocate) DECL(close_range) DECL(memfd_create) DECL(mknod)
+DECL(eventfd) DECL(eventfd2) DECL(pipe) DECL(pipe2) DECL(poll) DECL(ppoll) DECL(select) DECL(pselect6)
 DECL(epoll_create1) DECL(epoll_ctl) DECL(epoll_wait) DECL(epoll_pwait) DECL(getrandom)
 void devfs_init(void);
 void procfs_init(void);
@@ -853,6 +854,96 @@ static void t_epoll(void)
     C1(close, ep);
 }
 
+static void t_extra(void)
+{
+    section = "extra";
+    char buf[64];
+    struct k_stat st;
+    /* memfd */
+    long m = C2(memfd_create, "buf", 1);
+    CHECK(m >= 0, "memfd_create");
+    EXPECT(C2(fcntl, m, K_F_GETFD), K_FD_CLOEXEC);
+    EXPECT(C3(write, m, "memfd!", 6), 6);
+    EXPECT(C4(pread64, m, buf, 6, 0), 6);
+    CHECK(memcmp(buf, "memfd!", 6) == 0, "memfd contents");
+    EXPECT(C2(fstat, m, &st), 0);
+    CHECK(K_S_ISREG(st.st_mode) && st.st_nlink == 0 && st.st_size == 6, "memfd is an unlinked file");
+    EXPECT(C2(memfd_create, "x", 8), -EINVAL);
+    /* fallocate, copy_file_range */
+    EXPECT(C4(fallocate, m, 0, 0, 100), 0);
+    EXPECT(C2(fstat, m, &st), 0);
+    CHECK(st.st_size == 100, "fallocate extends: %ld", (long)st.st_size);
+    EXPECT(C4(fallocate, m, 1, 0, 1000), 0);
+    EXPECT(C2(fstat, m, &st), 0);
+    CHECK(st.st_size == 100, "KEEP_SIZE keeps it");
+    EXPECT(C4(fallocate, m, 8, 0, 10), -EOPNOTSUPP);
+    long dst = xopen("/tmp/cfr", K_O_RDWR | K_O_CREAT | K_O_TRUNC, 0644);
+    int64_t oin = 2, oout = 0;
+    EXPECT(sys_copy_file_range(m, (long)&oin, dst, (long)&oout, 4, 0), 4);
+    CHECK(oin == 6 && oout == 4, "copy_file_range offsets");
+    EXPECT(C4(pread64, dst, buf, 10, 0), 4);
+    CHECK(memcmp(buf, "mfd!", 4) == 0, "copy_file_range data");
+    C1(close, dst);
+    /* close_range */
+    long a = xopen("/etc/passwd", K_O_RDONLY, 0), b = xopen("/etc/passwd", K_O_RDONLY, 0);
+    EXPECT(C3(close_range, a, b, 4), 0);                 /* CLOEXEC */
+    EXPECT(C2(fcntl, b, K_F_GETFD), K_FD_CLOEXEC);
+    EXPECT(C3(close_range, a, ~0u, 0), 0);
+    EXPECT(C2(fcntl, a, K_F_GETFD), -EBADF);
+    EXPECT(C2(fcntl, m, K_F_GETFD), K_FD_CLOEXEC);       /* below the range */
+    EXPECT(C3(close_range, 5, 4, 0), -EINVAL);
+    C1(close, m);
+    /* mknod: regular, device, FIFO */
+    EXPECT(C3(mknod, "/tmp/reg", K_S_IFREG | 0600, 0), 0);
+    EXPECT(C3(mknod, "/tmp/null2", K_S_IFCHR | 0666, (1 << 8) | 3), 0);
+    long n = xopen("/tmp/null2", K_O_RDWR, 0);
+    EXPECT(C3(write, n, "gone", 4), 4);
+    EXPECT(C3(read, n, buf, 4), 0);
+    C1(close, n);
+    EXPECT(C3(mknod, "/tmp/nodev", K_S_IFCHR | 0666, (99 << 8) | 1), -EPERM);
+    EXPECT(C3(mknod, "/tmp/fifo", K_S_IFIFO | 0644, 0), 0);
+    EXPECT(C3(mknod, "/tmp/fifo", K_S_IFIFO | 0644, 0), -EEXIST);
+    EXPECT(C2(stat, "/tmp/fifo", &st), 0);
+    CHECK((st.st_mode & K_S_IFMT) == K_S_IFIFO && (st.st_mode & 0777) == 0644, "FIFO mode %o", st.st_mode);
+    EXPECT(xopen("/tmp/fifo", K_O_WRONLY | K_O_NONBLOCK, 0), -ENXIO);
+    long r = xopen("/tmp/fifo", K_O_RDONLY | K_O_NONBLOCK, 0);
+    CHECK(r >= 0, "FIFO read end opens without a writer");
+    long w = xopen("/tmp/fifo", K_O_WRONLY, 0);          /* a reader exists: no wait */
+    CHECK(w >= 0, "FIFO write end");
+    EXPECT(C3(write, w, "fifo", 4), 4);
+    EXPECT(C3(read, r, buf, sizeof buf), 4);
+    C1(close, w);
+    EXPECT(C3(read, r, buf, sizeof buf), 0);
+    C1(close, r);
+    /* eventfd */
+    long e = C2(eventfd2, 3, K_O_NONBLOCK);
+    CHECK(e >= 0, "eventfd2");
+    uint64_t v = 0;
+    EXPECT(C3(read, e, &v, 8), 8);
+    CHECK(v == 3, "eventfd counter %llu", (unsigned long long)v);
+    EXPECT(C3(read, e, &v, 8), -EAGAIN);
+    struct k_pollfd p = { (int)e, K_POLLIN | K_POLLOUT, 0 };
+    EXPECT(C3(poll, &p, 1, 0), 1);
+    CHECK(p.revents == K_POLLOUT, "eventfd writable, not readable");
+    v = 5;
+    EXPECT(C3(write, e, &v, 8), 8);
+    EXPECT(C3(write, e, &v, 4), -EINVAL);
+    v = ~0ull;
+    EXPECT(C3(write, e, &v, 8), -EINVAL);
+    EXPECT(C3(poll, &p, 1, 0), 1);
+    CHECK(p.revents == (K_POLLIN | K_POLLOUT), "eventfd readable");
+    C1(close, e);
+    e = C2(eventfd2, 2, 1 /* EFD_SEMAPHORE */);
+    EXPECT(C3(read, e, &v, 8), 8);
+    CHECK(v == 1, "semaphore reads 1");
+    EXPECT(C3(read, e, &v, 8), 8);
+    snprintf(buf, sizeof buf, "/proc/self/fd/%ld", e);
+    n = C3(readlink, buf, buf, sizeof buf);
+    CHECK(n == 20 && memcmp(buf, "anon_inode:[eventfd]", 20) == 0, "eventfd link %.*s", (int)(n > 0 ? n : 0), buf);
+    C1(close, e);
+    EXPECT(C2(eventfd2, 0, 0x40), -EINVAL);
+}
+
 static void t_random(void)
 {
     section = "random";
@@ -970,6 +1061,7 @@ int main(int argc, char **argv)
     t_pipes();
     t_poll();
     t_epoll();
+    t_extra();
     t_random();
     if (argc == 3)
         t_cpio_tool(argv[1], argv[2]);

@@ -756,3 +756,122 @@ SYS(umask)
     cur_umask = (uint32_t)a0 & 0777;
     return old;
 }
+
+/* ---- less common file calls ---------------------------------------------- */
+
+SYS(copy_file_range)
+{
+    struct file *in = fd_file(a0), *out = fd_file(a2);
+    if (!in || !out)
+        return -EBADF;
+    if (a5)
+        return -EINVAL;
+    if (!can_read(in) || !can_write(out) || (out->flags & K_O_APPEND))
+        return -EBADF;
+    if (!K_S_ISREG(in->vn->mode) || !K_S_ISREG(out->vn->mode))
+        return K_S_ISDIR(in->vn->mode) || K_S_ISDIR(out->vn->mode) ? -EISDIR : -EINVAL;
+    int64_t *offin = (int64_t *)a1, *offout = (int64_t *)a3;
+    uint64_t pin = offin ? (uint64_t)*offin : in->pos;
+    uint64_t pout = offout ? (uint64_t)*offout : out->pos;
+    size_t count = (size_t)a4;
+    char *buf = shim_alloc(16384);
+    if (!buf)
+        return -ENOMEM;
+    long total = 0;
+    while (count) {
+        size_t chunk = count < 16384 ? count : 16384;
+        long r = file_read(in, buf, chunk, &pin);
+        if (r <= 0) {
+            if (r < 0 && total == 0)
+                total = r;
+            break;
+        }
+        long w = file_write(out, buf, (size_t)r, &pout);
+        if (w < 0) {
+            if (total == 0)
+                total = w;
+            pin -= (uint64_t)r;
+            break;
+        }
+        total += w;
+        count -= (size_t)w;
+    }
+    shim_free(buf);
+    if (total > 0) {
+        if (offin)
+            *offin = (int64_t)pin;
+        else
+            in->pos = pin;
+        if (offout)
+            *offout = (int64_t)pout;
+        else
+            out->pos = pout;
+    }
+    return total;
+}
+
+SYS(fallocate)
+{
+    (void)a4; (void)a5;
+    struct file *f = fd_file(a0);
+    if (!f)
+        return -EBADF;
+    if (a2 < 0 || a3 <= 0)
+        return -EINVAL;
+    if (!can_write(f))
+        return -EBADF;
+    if (!K_S_ISREG(f->vn->mode))
+        return K_S_ISDIR(f->vn->mode) ? -EISDIR : -ENODEV;
+    if (a1 == 1)                 /* FALLOC_FL_KEEP_SIZE: memory is never reserved ahead */
+        return 0;
+    if (a1 != 0)
+        return -EOPNOTSUPP;
+    uint64_t end = (uint64_t)a2 + (uint64_t)a3;
+    if (end <= f->vn->size)
+        return 0;
+    return f->vn->ops->truncate(f->vn, end);
+}
+
+SYS(close_range)
+{
+    (void)a3; (void)a4; (void)a5;
+    unsigned long first = (unsigned long)(unsigned)a0, last = (unsigned long)(unsigned)a1;
+    /* CLOSE_RANGE_UNSHARE (2) means nothing with one fd table. */
+    if (a2 & ~(long)(2 | 4) || first > last)
+        return -EINVAL;
+    if (last >= VFS_MAX_FDS)
+        last = VFS_MAX_FDS - 1;
+    for (unsigned long fd = first; fd <= last && first < VFS_MAX_FDS; fd++) {
+        if (!fd_file((long)fd))
+            continue;
+        if (a2 & 4)              /* CLOSE_RANGE_CLOEXEC */
+            fd_set_cloexec((long)fd, 1);
+        else
+            fd_close((long)fd);
+    }
+    return 0;
+}
+
+SYS(memfd_create)
+{
+    (void)a2; (void)a3; (void)a4; (void)a5;
+    const char *name = (const char *)a0;
+    if (!name)
+        return -EFAULT;
+    if (strnlen(name, 250) >= 250)
+        return -EINVAL;
+    /* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2 (seals are never enforced),
+     * MFD_HUGETLB 4 is not supported. */
+    if (a1 & ~3L)
+        return -EINVAL;
+    struct vnode *root = vfs_root(), *vn;
+    if (!root->ops || !root->ops->mknode)
+        return -ENOSYS;
+    long r = root->ops->mknode(root, K_S_IFREG | 0777, &vn);
+    if (r < 0)
+        return r;
+    vnode_get(vn);                /* an unlinked file: lives while open */
+    r = vfs_open_vnode(vn, K_O_RDWR | ((a1 & 1) ? K_O_CLOEXEC : 0));
+    vnode_put(vn);
+    return r;
+}

@@ -54,6 +54,60 @@ static long make_node(int dirfd, const char *path, uint32_t mode, const char *ta
     return r;
 }
 
+/* Pipes' FIFOs and devfs's devices, when those modules are linked. */
+long pipe_new_fifo(struct vnode **out) __attribute__((weak));
+struct vnode *devfs_node_for(uint32_t major, uint32_t minor) __attribute__((weak));
+
+SYS(mknodat)
+{
+    (void)a4; (void)a5;
+    uint32_t mode = (uint32_t)a2, type = mode & K_S_IFMT;
+    uint32_t perm = mode & 07777 & ~vfs_umask();
+    if (type == 0 || type == K_S_IFREG)
+        return make_node((int)a0, (const char *)a1, K_S_IFREG | perm, NULL);
+    struct vnode *vn = NULL;
+    if (type == K_S_IFIFO) {
+        if (!pipe_new_fifo)
+            return -EPERM;
+        long r = pipe_new_fifo(&vn);
+        if (r < 0)
+            return r;
+        vn->mode = K_S_IFIFO | perm;
+    } else if (type == K_S_IFCHR || type == K_S_IFBLK) {
+        /* new_encode_dev: minor low 8 bits | major << 8 | minor high bits << 12 */
+        uint32_t dev = (uint32_t)a3, major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+        vn = devfs_node_for && type == K_S_IFCHR ? devfs_node_for(major, minor) : NULL;
+        if (!vn)
+            return -EPERM;       /* no such device in this kernel */
+    } else if (type == K_S_IFSOCK) {
+        return -EPERM;
+    } else {
+        return -EINVAL;
+    }
+    struct parent_ref pr;
+    long r = vfs_resolve_parent((int)a0, (const char *)a1, &pr);
+    if (r == 0) {
+        struct vnode *old;
+        if (pr.len == 0 || is_dot(&pr)) {
+            r = -EEXIST;
+        } else if (vfs_lookup_one(pr.dir, pr.name, pr.len, &old) == 0) {
+            vnode_put(old);
+            r = -EEXIST;
+        } else if (!pr.dir->ops || !pr.dir->ops->mknode) {
+            r = -EACCES;
+        } else {
+            r = vfs_link(pr.dir, pr.name, pr.len, vn);
+        }
+        vnode_put(pr.dir);
+    }
+    if (r < 0 && type == K_S_IFIFO) {
+        vn->refs++;
+        vnode_put(vn);            /* frees the unused FIFO */
+    }
+    return r;
+}
+SYS(mknod) { (void)a3; (void)a4; (void)a5; return sys_mknodat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+
 SYS(mkdirat)
 {
     UNUSED3;
