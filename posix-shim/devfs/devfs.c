@@ -71,7 +71,15 @@ static struct k_termios termios = {
     .c_cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
 };
 static struct k_winsize winsize = { 24, 80, 0, 0 };
-static int is_tty[4] = { 1, 1, 1, 1 };
+
+static int is_tty(long stream)
+{
+    if (!platform_console_isatty)
+        return 1;
+    if (stream == CON_TTY)       /* /dev/tty, /dev/console: the terminal, if any */
+        return platform_console_isatty(0) || platform_console_isatty(1);
+    return platform_console_isatty((int)stream);
+}
 static int32_t fg_pgrp = 1;
 
 /* Input read ahead by poll (to learn whether stdin is readable). */
@@ -147,7 +155,7 @@ static unsigned con_poll(struct file *f)
 
 static long con_ioctl(struct file *f, unsigned long cmd, long arg)
 {
-    if (!is_tty[con_stream(f)])
+    if (!is_tty(con_stream(f)))
         return -ENOTTY;
     switch (cmd) {
     case K_TCGETS:
@@ -205,14 +213,6 @@ static const struct vnode_ops console_ops = {
     .truncate = trunc_ok,
     .noseek = 1,
 };
-
-void devfs_console_set_tty(int in, int out, int err)
-{
-    is_tty[CON_IN] = in;
-    is_tty[CON_OUT] = out;
-    is_tty[CON_ERR] = err;
-    is_tty[CON_TTY] = in || out;
-}
 
 /* ---- the device table ------------------------------------------------------ */
 

@@ -552,10 +552,16 @@ static void t_devfs(void)
     CHECK(ws.ws_row == 24 && ws.ws_col == 80, "TIOCGWINSZ 24x80");
     EXPECT(C3(ioctl, 1, 0x12345, 0), -ENOTTY);
     EXPECT(C3(lseek, 1, 0, K_SEEK_CUR), -ESPIPE);
-    devfs_console_set_tty(1, 0, 1);
+    fake_tty[1] = 0;               /* the host's stdout is a pipe */
     EXPECT(C3(ioctl, 1, K_TCGETS, &tio), -ENOTTY);
+    EXPECT(C3(ioctl, 1, K_TIOCGWINSZ, &ws), -ENOTTY);
     EXPECT(C3(ioctl, 2, K_TCGETS, &tio), 0);
-    devfs_console_set_tty(1, 1, 1);
+    long tty = xopen("/dev/tty", K_O_RDWR, 0);
+    EXPECT(C3(ioctl, tty, K_TCGETS, &tio), 0);   /* stdin still is a terminal */
+    fake_tty[0] = 0;
+    EXPECT(C3(ioctl, tty, K_TCGETS, &tio), -ENOTTY);
+    C1(close, tty);
+    fake_tty[0] = fake_tty[1] = 1;
     /* stdin */
     fake_console_input("typed\n", 6, 0);
     struct k_pollfd p = { 0, K_POLLIN, 0 };

@@ -13,10 +13,11 @@
  * (wait.h), so platform_idle must return when input may have arrived, or
  * at least periodically. */
 
-/* Whether fd 0, 1, 2 behave as a terminal (isatty, TCGETS, TIOCGWINSZ).
- * Default: all three. A launcher whose host streams are pipes can turn this
- * off so that the app formats its output as it would natively (ls columns). */
-void devfs_console_set_tty(int stdin_tty, int stdout_tty, int stderr_tty);
+/* Platform hook (weak: without it all three streams are terminals): whether
+ * the console stream behind fd 0, 1 or 2 is a terminal on the host, so
+ * that isatty/TCGETS/TIOCGWINSZ answer as they would natively (busybox ls
+ * prints columns only on a terminal). Asked at every such ioctl. */
+int platform_console_isatty(int fd) __attribute__((weak));
 
 /* A device vnode for major:minor (for the initrd's device nodes), or NULL. */
 struct vnode *devfs_node_for(uint32_t major, uint32_t minor);
