@@ -1,12 +1,14 @@
 /* procfs: the few /proc and /sys files that libcs and small tools read.
  *
+ *   /proc/self          symlink to "1", the one process (as getpid says)
  *   /proc/self/exe      symlink to the app's path (vfs_set_exe_path)
  *   /proc/self/cwd      symlink to the current directory
  *   /proc/self/fd/N     "magic" links: following one reaches the open file
  *                       itself (so /dev/stdin works on a pipe), readlink
  *                       gives its path ("pipe:[ino]" for pipes)
  *   /proc/self/maps     from the mm module's mm_format_maps (empty without)
- *   /proc/cpuinfo       from CPUID; /proc/meminfo; /proc/mounts; /proc/uptime
+ *   /proc/self/{stat,statm,status}  the machine's RAM in use as the RSS
+ *   /proc/cpuinfo       from CPUID; /proc/{meminfo,mounts,uptime,loadavg}
  *   /sys/devices/system/cpu/{online,possible,present}  "0\n" (one CPU)
  *
  * Text files are generated when opened and read from that snapshot. */
@@ -157,12 +159,53 @@ static void gen_uptime(struct textbuf *tb)
 
 static void gen_cpu0(struct textbuf *tb) { tb_printf(tb, "0\n"); }
 
+static void comm(char out[16]);
+static unsigned long rss_pages(void);
+
 static void gen_status(struct textbuf *tb)
 {
+    char c[16];
+    comm(c);
     tb_printf(tb, "Name:\t%s\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
-                  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n",
-              strrchr(vfs_exe_path(), '/') ? strrchr(vfs_exe_path(), '/') + 1 : vfs_exe_path());
+                  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmRSS:\t%lu kB\nThreads:\t1\n",
+              c, rss_pages() * 4);
 }
+
+static void comm(char out[16])
+{
+    const char *p = vfs_exe_path(), *slash = strrchr(p, '/');
+    shim_strlcpy(out, slash ? slash + 1 : p, 16);    /* TASK_COMM_LEN */
+    if (!out[0])
+        shim_strlcpy(out, "app", 16);
+}
+
+/* The whole machine is the process: its resident set is the RAM in use. */
+static unsigned long rss_pages(void)
+{
+    uint64_t total = 0, freeb = 0;
+    platform_memory_info(&total, &freeb);
+    return (unsigned long)((total - freeb) / 4096);
+}
+
+static void gen_stat(struct textbuf *tb)
+{
+    char c[16];
+    comm(c);
+    unsigned long ticks = (unsigned long)(platform_monotonic_ns() / 10000000);   /* USER_HZ 100 */
+    unsigned long rss = rss_pages();
+    /* Fields 1..52 of proc(5); what does not exist here is 0. */
+    tb_printf(tb, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 0 %lu %lu "
+                  "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+              c, ticks, rss * 4096, rss);
+}
+
+static void gen_statm(struct textbuf *tb)
+{
+    unsigned long rss = rss_pages();
+    tb_printf(tb, "%lu %lu 0 0 0 %lu 0\n", rss, rss, rss);
+}
+
+static void gen_loadavg(struct textbuf *tb) { tb_printf(tb, "0.00 0.00 0.00 1/1 1\n"); }
 
 typedef void (*gen_fn)(struct textbuf *);
 
@@ -220,7 +263,17 @@ static long cwd_readlink(struct vnode *vn, char *buf, size_t n)
     return (long)c;
 }
 
+static long self_readlink(struct vnode *vn, char *buf, size_t n)
+{
+    (void)vn;
+    if (n == 0)
+        return 0;
+    buf[0] = '1';
+    return 1;
+}
+
 static const struct vnode_ops exe_ops = { .readlink = exe_readlink };
+static const struct vnode_ops self_ops = { .readlink = self_readlink };
 static const struct vnode_ops cwd_ops = { .readlink = cwd_readlink };
 
 /* /proc/self/fd/N: priv = N. The vnode lives while looked-up or opened. */
@@ -328,21 +381,29 @@ static void make_readonly(const char *path)
 
 void procfs_init(void)
 {
-    add("/proc/self/exe", K_S_IFLNK | 0777, &exe_ops, 0);
-    add("/proc/self/cwd", K_S_IFLNK | 0777, &cwd_ops, 0);
-    add("/proc/self/fd", K_S_IFDIR | 0500, &fddir_ops, 0);
-    add_text("/proc/self/maps", gen_maps);
-    add_text("/proc/self/status", gen_status);
-    add_text("/proc/self/mounts", gen_mounts);
+    /* The one process is pid 1 (the proc module's getpid); /proc/self links
+     * to it, as on Linux. */
+    add("/proc/1/exe", K_S_IFLNK | 0777, &exe_ops, 0);
+    add("/proc/1/cwd", K_S_IFLNK | 0777, &cwd_ops, 0);
+    add("/proc/1/fd", K_S_IFDIR | 0500, &fddir_ops, 0);
+    add_text("/proc/1/maps", gen_maps);
+    add_text("/proc/1/status", gen_status);
+    add_text("/proc/1/stat", gen_stat);
+    add_text("/proc/1/statm", gen_statm);
+    add_text("/proc/1/mounts", gen_mounts);
+    add("/proc/self", K_S_IFLNK | 0777, &self_ops, 0);
     add_text("/proc/cpuinfo", gen_cpuinfo);
     add_text("/proc/meminfo", gen_meminfo);
     add_text("/proc/mounts", gen_mounts);
     add_text("/proc/uptime", gen_uptime);
+    add_text("/proc/loadavg", gen_loadavg);
     add_text("/sys/devices/system/cpu/online", gen_cpu0);
     add_text("/sys/devices/system/cpu/possible", gen_cpu0);
     add_text("/sys/devices/system/cpu/present", gen_cpu0);
-    make_readonly("/proc/self");
+    vfs_mkdir_p("/sys/devices/system/cpu/cpu0");     /* glibc's get_nprocs_conf counts these */
+    make_readonly("/proc/1");
     make_readonly("/proc");
+    make_readonly("/sys/devices/system/cpu/cpu0");
     make_readonly("/sys/devices/system/cpu");
     make_readonly("/sys/devices/system");
     make_readonly("/sys/devices");

@@ -637,6 +637,20 @@ static void t_procfs(void)
     EXPECT(xopen("/proc/newfile", K_O_WRONLY | K_O_CREAT, 0644), -EACCES);
     EXPECT(C2(mkdir, "/sys/x", 0755), -EACCES);
     EXPECT(C1(unlink, "/proc/cpuinfo"), -EACCES);
+    EXPECT(C3(readlink, "/proc/self", buf, sizeof buf), 1);
+    CHECK(buf[0] == '1', "/proc/self -> 1");
+    CHECK(read_all("/proc/self/stat", buf, sizeof buf) > 0 && strncmp(buf, "1 (app) R 0 1 1 ", 16) == 0,
+          "stat: %.40s", buf);
+    int fields = 0;
+    for (char *q = buf; *q; q++)
+        fields += *q == ' ';
+    CHECK(fields == 51, "stat has 52 fields (%d spaces)", fields);
+    CHECK(read_all("/proc/self/statm", buf, sizeof buf) > 0 && strcmp(buf, "4096 4096 0 0 0 4096 0\n") == 0,
+          "statm: RAM in use as RSS: %s", buf);
+    CHECK(list_dir("/proc", list, sizeof list) > 0 && has_line(list, "1") && has_line(list, "self") &&
+          has_line(list, "cpuinfo"), "/proc: %s", list);
+    EXPECT(C2(stat, "/sys/devices/system/cpu/cpu0", &st), 0);
+    CHECK(K_S_ISDIR(st.st_mode), "cpu0 directory");
     C1(chdir, "/etc");
     n = C3(readlink, "/proc/self/cwd", buf, sizeof buf);
     CHECK(n == 4 && memcmp(buf, "/etc", 4) == 0, "/proc/self/cwd");

@@ -526,7 +526,10 @@ SYS(fadvise64) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
 
 static uint32_t nlink_of(const struct vnode *vn)
 {
-    /* A directory's own "." counts too. */
+    /* A directory's own "." counts too; computed links (procfs) have no
+     * name in the tree but one in their directory's listing. */
+    if (vn->nlink == 0 && vn->ops && vn->ops->follow)
+        return 1;
     return K_S_ISDIR(vn->mode) ? vn->nlink + 1 : vn->nlink;
 }
 
