@@ -71,7 +71,7 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
                     long slotsVaddr = bb.getLong(desc);
                     int nslots = bb.getInt(desc + 8);
                     int left = bb.getInt(desc + 16);
-                    long slotsOff = fileOffset(bb, phoff, phentsize, phnum, slotsVaddr);
+                    long slotsOff = nslots == 0 ? 0 : fileOffset(bb, phoff, phentsize, phnum, slotsVaddr);
                     Set<Integer> nrs = new TreeSet<>();
                     boolean runtime = false;
                     for (int k = 0; k < nslots; k++) {

@@ -30,6 +30,8 @@ import org.portapp.cli.Main;
 class UnikernelRunTest {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static Path crashApp;
+    private static Path probeGlibc;
+    private static Path probeMusl;
 
     record Run(int code, String out, String err) {
         String describe() {
@@ -64,6 +66,40 @@ class UnikernelRunTest {
                 crashApp.toString(), src.toString()).redirectErrorStream(true).start();
         String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), () -> "gcc failed:\n" + out);
+    }
+
+    /** The module probe (resources/.../sysprobe.c) as a static glibc binary and a musl static-pie. */
+    @BeforeAll
+    static void compileProbe(@TempDir Path dir) throws Exception {
+        Path src = dir.resolve("sysprobe.c");
+        try (InputStream in = UnikernelRunTest.class.getResourceAsStream("sysprobe.c")) {
+            Files.write(src, in.readAllBytes());
+        }
+        probeGlibc = dir.resolve("sysprobe-glibc");
+        compile(List.of("gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", probeGlibc.toString(),
+                src.toString()));
+        // Debian's musl-gcc specs do not do -static-pie: name rcrt1.o and force static libraries.
+        probeMusl = dir.resolve("sysprobe-musl");
+        String m = "/usr/lib/x86_64-linux-musl/";
+        compile(List.of("musl-gcc", "-fPIE", "-static-pie", "-nostartfiles", "-Wl,-Bstatic",
+                "-Wl,--no-dynamic-linker", "-O2", "-Wall", "-Wextra", "-Werror", "-o", probeMusl.toString(),
+                m + "rcrt1.o", m + "crti.o", src.toString(), m + "crtn.o"));
+        assertEquals(3, Files.readAllBytes(probeMusl)[16], "expected ET_DYN (static-pie)");
+    }
+
+    private static void compile(List<String> cmd) throws Exception {
+        Process cc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cc.waitFor(), () -> String.join(" ", cmd) + " failed:\n" + out);
+    }
+
+    private static String nativeOutput(Path exe, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(exe.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), () -> "native run failed:\n" + out);
+        return out;
     }
 
     /** Runs the CLI in-process with the given stdin and captures stdout and stderr. */
@@ -146,6 +182,29 @@ class UnikernelRunTest {
         assertTrue(r.err().matches("(?s)(.*\\n)?port-app: fork\\(\\) is not available in the unikernel[^\\n]*\\n.*"),
                 r::describe);
         assertEquals(0, r.code(), r::describe);
+    }
+
+    /** mm, time, sysinfo and proc answer like Linux: static glibc on pc, musl static-pie on microvm. */
+    @Test
+    void moduleProbeMatchesNativeGlibc() throws Exception {
+        Run r = run("qemu-pc", probeGlibc.toString());
+        assertEquals(0, r.code(), r::describe);
+        assertEquals(nativeOutput(probeGlibc), r.out(), r::describe);
+        assertTrue(r.out().contains("mremap grow: ok, kept 7 7, tail 0\n"), r::describe);
+    }
+
+    @Test
+    void moduleProbeMatchesNativeMuslStaticPie() throws Exception {
+        Run r = run("qemu-microvm", probeMusl.toString());
+        assertEquals(0, r.code(), r::describe);
+        assertEquals(nativeOutput(probeMusl), r.out(), r::describe);
+    }
+
+    @Test
+    void writableAndExecutableMemoryIsRefused() {
+        Run r = run("qemu-pc", probeGlibc.toString(), "--", "wx");
+        assertEquals("mprotect rwx: EACCES\nmmap rwx: EACCES\n", r.out(), r::describe);
+        assertTrue(r.err().contains("port-app: refusing a writable and executable mapping (W^X)\n"), r::describe);
     }
 
     @Test
