@@ -205,6 +205,18 @@ static void gen_statm(struct textbuf *tb)
     tb_printf(tb, "%lu %lu 0 0 0 %lu 0\n", rss, rss, rss);
 }
 
+static void gen_cmdline(struct textbuf *tb)
+{
+    size_t len;
+    const char *p = vfs_cmdline(&len);
+    tb->p = shim_alloc(len + 1);
+    if (!tb->p)
+        return;
+    memcpy(tb->p, p, len);
+    tb->len = len;
+    tb->cap = len + 1;
+}
+
 static void gen_loadavg(struct textbuf *tb) { tb_printf(tb, "0.00 0.00 0.00 1/1 1\n"); }
 
 typedef void (*gen_fn)(struct textbuf *);
@@ -389,6 +401,7 @@ void procfs_init(void)
     add_text("/proc/1/maps", gen_maps);
     add_text("/proc/1/status", gen_status);
     add_text("/proc/1/stat", gen_stat);
+    add_text("/proc/1/cmdline", gen_cmdline);
     add_text("/proc/1/statm", gen_statm);
     add_text("/proc/1/mounts", gen_mounts);
     add("/proc/self", K_S_IFLNK | 0777, &self_ops, 0);

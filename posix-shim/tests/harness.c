@@ -606,6 +606,10 @@ static void t_procfs(void)
     section = "procfs";
     char buf[4096], list[1024];
     vfs_set_exe_path("/bin/app");
+    const char *argv[] = { "app", "-x", "" };
+    vfs_set_cmdline(3, argv);
+    EXPECT(read_all("/proc/self/cmdline", buf, sizeof buf), 8);
+    CHECK(memcmp(buf, "app\0-x\0\0", 8) == 0, "cmdline NUL-separated");
     EXPECT(C3(readlink, "/proc/self/exe", buf, sizeof buf), 8);
     CHECK(memcmp(buf, "/bin/app", 8) == 0, "/proc/self/exe");
     struct k_stat st;

@@ -25,6 +25,27 @@ void vfs_set_exe_path(const char *path)
 
 const char *vfs_exe_path(void) { return exe_path; }
 
+static char cmdline[4096];
+static size_t cmdline_len;
+
+void vfs_set_cmdline(int argc, const char *const *argv)
+{
+    cmdline_len = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t l = strlen(argv[i]) + 1;
+        if (cmdline_len + l > sizeof cmdline)
+            break;
+        memcpy(cmdline + cmdline_len, argv[i], l);
+        cmdline_len += l;
+    }
+}
+
+const char *vfs_cmdline(size_t *len)
+{
+    *len = cmdline_len;
+    return cmdline;
+}
+
 /* ramfs supplies the operations of ordinary directories (weak: vfs alone
  * still links, with a read-only root). */
 extern const struct vnode_ops ramfs_dir_ops __attribute__((weak));

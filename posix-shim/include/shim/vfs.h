@@ -8,6 +8,7 @@
  *                                unchanged: regular files point into it
  *                                until they are first written.
  *   vfs_set_exe_path(path)       the app's path, for /proc/self/exe.
+ *   vfs_set_cmdline(argc, argv)  its arguments, for /proc/self/cmdline.
  *
  * Single-threaded today: the thread engineer will put one lock around the
  * syscall bodies (none of them sleeps except through wait.h). */
@@ -23,6 +24,10 @@
 void vfs_mount_initrd(const void *cpio, size_t len);
 void vfs_set_exe_path(const char *path);
 const char *vfs_exe_path(void);           /* "" until set */
+/* The app's argv, for /proc/self/cmdline and ps (copied; up to 4 KiB). */
+void vfs_set_cmdline(int argc, const char *const *argv);
+/* NUL-separated argv as set (len 0 until set). */
+const char *vfs_cmdline(size_t *len);
 
 struct vnode;
 struct file;
