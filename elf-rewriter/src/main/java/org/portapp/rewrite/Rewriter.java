@@ -259,8 +259,22 @@ public final class Rewriter {
             this.elf = elf;
             this.nslots = nslots;
             this.phnum = elf.header().e_phnum() + 3;
-            this.xOffset = alignUp(elf.length(), PAGE);
-            this.xVaddr = alignUp(elf.loadEnd(), PAGE) + PAGE; // a guard page after the original image
+            // The relocated program headers must sit where e_phoff says counting from the ELF
+            // header's address in memory: ld.so finds its own as &__ehdr_start + e_phoff, not
+            // through PT_PHDR. So segment X keeps the first PT_LOAD's vaddr - offset; the file is
+            // padded (or the vaddr moved up) to make that so.
+            long offset = alignUp(elf.length(), PAGE);
+            long vaddr = alignUp(elf.loadEnd(), PAGE) + PAGE; // a guard page after the original image
+            long base = elf.loadSegments().isEmpty() ? 0
+                    : elf.loadSegments().get(0).p_vaddr() - elf.loadSegments().get(0).p_offset();
+            long gap = vaddr - base - offset;
+            if (gap > 0) {
+                offset += alignUp(gap, PAGE);
+            } else if (gap < 0) {
+                vaddr += alignUp(-gap, PAGE);
+            }
+            this.xOffset = offset;
+            this.xVaddr = vaddr;
             this.noteOffsetInX = alignUp((long) phnum * ProgramHeader.SIZE, 8);
             this.trampolinesVaddr = xVaddr + alignUp(noteOffsetInX + noteSize(), 16);
         }

@@ -62,4 +62,27 @@ class RewriteRealBinariesTest {
         assertTrue(parsed.programHeaders().stream().anyMatch(p -> p.p_type() == ProgramHeader.PT_NOTE
                 && new String(parsed.bytesAt(p.p_offset() + 12, 7), StandardCharsets.ISO_8859_1).equals("PortApp")));
     }
+
+    /**
+     * ld.so finds its own program headers as {@code &__ehdr_start + e_phoff}, not through
+     * PT_PHDR: the relocated table must lie at the same distance from the loaded ELF header as
+     * in the file (the first PT_LOAD's vaddr - offset), whatever the .bss of the last segment.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/bin/busybox", "/lib/x86_64-linux-gnu/libc.so.6",
+        "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "/bin/ls"})
+    void programHeadersLieAtEPhoffFromTheLoadedHeader(String path) throws Exception {
+        ElfFile in = ElfFile.read(Path.of(path));
+        ElfFile out = ElfFile.parse(path + ".rw", Analysis.of(in, Decoder.load()).rewrite().output());
+        ProgramHeader first = out.loadSegments().get(0);
+        long base = first.p_vaddr() - first.p_offset();
+        long phoff = out.header().e_phoff();
+        out.programHeaders().stream().filter(p -> p.p_type() == ProgramHeader.PT_PHDR).forEach(phdr -> {
+            assertEquals(phoff, phdr.p_offset(), "PT_PHDR offset");
+            assertEquals(base + phoff, phdr.p_vaddr(), "PT_PHDR vaddr = base + e_phoff");
+        });
+        ProgramHeader holder = out.loadSegments().stream()
+                .filter(p -> p.p_offset() <= phoff && phoff < p.p_offset() + p.p_filesz()).findFirst().orElseThrow();
+        assertEquals(holder.p_vaddr() - holder.p_offset(), base, "the segment holding the table keeps the base");
+    }
 }
