@@ -188,6 +188,10 @@ static void build_and_mount(void)
     cp_entry(&c, "hl/a", 0100644, 2, 7, "", 0, 0, 0);
     cp_entry(&c, "hl/b", 0100644, 2, 7, "shared\n", 7, 0, 0);
     cp_entry(&c, "dev/null", 020666, 1, 0, "", 0, 1, 3);
+    /* merged /usr: files stored under a symlinked directory's path */
+    cp_entry(&c, "usr/lib", 040755, 2, 0, "", 0, 0, 0);
+    cp_entry(&c, "lib", 0120777, 1, 0, "usr/lib", 7, 0, 0);
+    cp_entry(&c, "lib/libc.so.6", 0100755, 1, 0, "libc", 4, 0, 0);
     cp_entry(&c, "loop1", 0120777, 1, 0, "loop2", 5, 0, 0);
     cp_entry(&c, "loop2", 0120777, 1, 0, "loop1", 5, 0, 0);
     cp_entry(&c, "TRAILER!!!", 0, 1, 0, "", 0, 0, 0);
@@ -255,6 +259,10 @@ static void t_initrd(void)
     EXPECT(C2(stat, "/dev/null", &st), 0);
     CHECK((st.st_mode & K_S_IFMT) == K_S_IFCHR && st.st_rdev == 0x103, "initrd /dev/null is devfs's 1:3");
     EXPECT(xopen("/loop1", K_O_RDONLY, 0), -ELOOP);
+    EXPECT(C2(stat, "/usr/lib/libc.so.6", &st), 0);
+    CHECK(st.st_size == 4, "a file under a symlinked directory lands in its target");
+    EXPECT(C2(lstat, "/lib", &st), 0);
+    CHECK(K_S_ISLNK(st.st_mode), "/lib stays a symlink");
     char list[4096];
     CHECK(list_dir("/", list, sizeof list) > 0, "getdents64 /");
     CHECK(has_line(list, ".") && has_line(list, "..") && has_line(list, "etc") && has_line(list, "bin") &&

@@ -169,6 +169,21 @@ struct vnode *vfs_mkdir_p(const char *path)
             if (vfs_link(dir, p, len, next) < 0)
                 return NULL;
         }
+        if (K_S_ISLNK(next->mode)) {
+            /* A symlinked directory on the way (Debian's /lib -> usr/lib):
+             * follow it, as a path walk would. */
+            char prefix[512];
+            size_t plen = (size_t)(e - path);
+            if (plen >= sizeof prefix)
+                return NULL;
+            memcpy(prefix, path, plen);
+            prefix[plen] = 0;
+            struct vnode *to;
+            if (vfs_resolve(K_AT_FDCWD, prefix, 1, &to) < 0)
+                return NULL;
+            next = to;
+            vnode_put(to);        /* still linked in the tree */
+        }
         if (!K_S_ISDIR(next->mode))
             return NULL;
         dir = next;
