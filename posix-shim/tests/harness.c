@@ -470,6 +470,13 @@ static void t_namespace(void)
     EXPECT(xopen("/a/lx", K_O_RDONLY | K_O_NOFOLLOW, 0), -ELOOP);
     EXPECT(C2(symlink, "nowhere/file", "/a/dangling"), 0);
     EXPECT(xopen("/a/dangling", K_O_RDONLY, 0), -ENOENT);
+    EXPECT(C2(symlink, "made-by-open", "/a/dangling2"), 0);
+    fd = xopen("/a/dangling2", K_O_WRONLY | K_O_CREAT, 0644);
+    CHECK(fd >= 0, "O_CREAT through a dangling link creates its target");
+    C1(close, fd);
+    EXPECT(C2(stat, "/a/made-by-open", &st), 0);
+    EXPECT(C2(symlink, "/a/selfloop", "/a/selfloop"), 0);
+    EXPECT(xopen("/a/selfloop", K_O_WRONLY | K_O_CREAT, 0644), -ELOOP);
     EXPECT(C2(link, "/a/x", "/a/x2"), 0);
     EXPECT(C2(stat, "/a/x2", &st), 0);
     CHECK(st.st_nlink == 2, "link count 2");

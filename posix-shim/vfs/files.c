@@ -63,7 +63,15 @@ long vfs_open_vnode(struct vnode *vn, uint32_t flags)
     return fd_install(f, 0, (flags & K_O_CLOEXEC) != 0);
 }
 
+static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_t mode, int depth);
+
 static long do_openat(int dirfd, const char *path, uint32_t flags, uint32_t mode)
+{
+    return do_openat_depth(dirfd, path, flags, mode, 0);
+}
+
+/* depth: dangling symlinks followed so far to create their target. */
+static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_t mode, int depth)
 {
     if (!path)
         return -EFAULT;
@@ -104,24 +112,33 @@ static long do_openat(int dirfd, const char *path, uint32_t flags, uint32_t mode
                 /* Follow it; a dangling link creates its target, like Linux. */
                 r = vfs_resolve(dirfd, path, 1, &vn);
                 if (r == -ENOENT) {
-                    char target[256];
+                    /* Create the target: path := the link's text, relative
+                     * to the link's directory. */
+                    if (depth >= 40)
+                        return -ELOOP;
                     struct vnode *lnk;
                     if (vfs_resolve(dirfd, path, 0, &lnk) < 0)
                         return -ENOENT;
-                    long n = vfs_readlink_vn(lnk, target, sizeof target - 1);
-                    struct vnode *ldir = lnk->parent;
-                    vnode_put(lnk);
-                    if (n <= 0)
-                        return -ENOENT;
-                    target[n] = 0;
-                    /* Relative targets are relative to the link's directory. */
-                    if (target[0] != '/') {
-                        char full[512];
-                        size_t pl = vfs_path_of(ldir, full, sizeof full);
-                        shim_snprintf(full + pl, sizeof full - pl, "/%s", target);
-                        return do_openat(K_AT_FDCWD, full, flags & ~(uint32_t)K_O_EXCL, mode);
+                    char *full = shim_alloc(4096 + 512);
+                    if (!full) {
+                        vnode_put(lnk);
+                        return -ENOMEM;
                     }
-                    return do_openat(K_AT_FDCWD, target, flags & ~(uint32_t)K_O_EXCL, mode);
+                    size_t pl = vfs_path_of(lnk->parent, full, 512);
+                    if (pl > 511)
+                        pl = 511;
+                    full[pl++] = '/';
+                    long n = vfs_readlink_vn(lnk, full + pl, 4095);
+                    vnode_put(lnk);
+                    if (n <= 0) {
+                        shim_free(full);
+                        return -ENOENT;
+                    }
+                    full[pl + (size_t)n] = 0;
+                    const char *next = full[pl] == '/' ? full + pl : full;
+                    r = do_openat_depth(K_AT_FDCWD, next, flags & ~(uint32_t)K_O_EXCL, mode, depth + 1);
+                    shim_free(full);
+                    return r;
                 }
                 if (r < 0)
                     return r;
