@@ -20,6 +20,7 @@
 #include <time.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include "fake_platform.h"
 #include "shim/kabi.h"
 #include "shim/vfs.h"
@@ -1015,6 +1016,231 @@ static void t_random(void)
     printf("random source: %s\n", src);
 }
 
+/* ---- differential: random name-space operations, shim vs. the host kernel --- */
+
+static char host_base[64];
+static const char *const fz_names[] = { "a", "b", "c", "a/b", "a/c", "b/a", "c/c", "a/b/c", "l", "a/l", "b/", "a/." };
+#define NFZ (int)(sizeof fz_names / sizeof fz_names[0])
+
+static long host_r(long r) { return r < 0 ? -errno : r; }
+
+static void fz_paths(int i, char *sp, char *hp)
+{
+    sprintf(sp, "/fz/%s", fz_names[i]);
+    sprintf(hp, "%s/%s", host_base, fz_names[i]);
+}
+
+/* Walks both trees and compares names, types, sizes and link targets. */
+static void fz_compare_trees(const char *sdir, const char *hdir, int *diffs)
+{
+    char list[4096];
+    if (list_dir(sdir, list, sizeof list) < 0) {
+        (*diffs)++;
+        return;
+    }
+    DIR *d = opendir(hdir);
+    struct dirent *e;
+    int hcount = 0;
+    while (d && (e = readdir(d))) {
+        hcount++;
+        char sp[512], hp[512];
+        snprintf(sp, sizeof sp, "%s/%s", sdir, e->d_name);
+        snprintf(hp, sizeof hp, "%s/%s", hdir, e->d_name);
+        if (!has_line(list, e->d_name)) {
+            check(0, __LINE__, "tree: %s missing in the shim", sp);
+            (*diffs)++;
+            continue;
+        }
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        struct stat hs;
+        struct k_stat ss;
+        lstat(hp, &hs);
+        C2(lstat, sp, &ss);
+        if (hs.st_mode != ss.st_mode || (S_ISREG(hs.st_mode) && hs.st_size != ss.st_size) ||
+            (!S_ISDIR(hs.st_mode) && hs.st_nlink != ss.st_nlink)) {
+            check(0, __LINE__, "tree: %s mode %o/%o size %ld/%ld nlink %lu/%lu", sp, ss.st_mode, hs.st_mode,
+                  (long)ss.st_size, (long)hs.st_size, (unsigned long)ss.st_nlink, (unsigned long)hs.st_nlink);
+            (*diffs)++;
+        }
+        if (S_ISDIR(hs.st_mode))
+            fz_compare_trees(sp, hp, diffs);
+    }
+    if (d)
+        closedir(d);
+    int scount = 0;
+    for (char *q = list; *q; q++)
+        scount += *q == '\n';
+    if (scount != hcount) {
+        check(0, __LINE__, "tree: %s has %d entries in the shim, %d on the host", sdir, scount, hcount);
+        (*diffs)++;
+    }
+}
+
+/* rm -r through the shim. */
+static void fz_clear(const char *path)
+{
+    struct k_stat st;
+    if (C2(lstat, path, &st) < 0)
+        return;
+    if (K_S_ISDIR(st.st_mode)) {
+        char list[4096];
+        list_dir(path, list, sizeof list);
+        for (char *q = list; *q;) {
+            char *e = strchr(q, '\n');
+            *e = 0;
+            if (strcmp(q, ".") && strcmp(q, "..")) {
+                char sub[512];
+                if (snprintf(sub, sizeof sub, "%.200s/%.200s", path, q) < (int)sizeof sub)
+                    fz_clear(sub);
+            }
+            q = e + 1;
+        }
+        C1(rmdir, path);
+    } else {
+        C1(unlink, path);
+    }
+}
+
+static void t_differential(unsigned seed, int steps)
+{
+    section = "differential";
+    strcpy(host_base, "/tmp/shimfz-XXXXXX");
+    if (!mkdtemp(host_base)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    fz_clear("/fz");                  /* a fresh /fz for every round */
+    EXPECT(C2(mkdir, "/fz", 0755), 0);
+    umask(022);
+    srand(seed);
+    int mismatches = 0;
+    for (int step = 0; step < steps && mismatches < 10; step++) {
+        int i = rand() % NFZ, j = rand() % NFZ, op = rand() % 14;
+        char sp[256], hp[256], sq[256], hq[256];
+        fz_paths(i, sp, hp);
+        fz_paths(j, sq, hq);
+        long rs = 0, rh = 0;
+        const char *what = "";
+        char sbuf[256], hbuf[256];
+        switch (op) {
+        case 0: what = "mkdir"; rs = C2(mkdir, sp, 0755); rh = host_r(mkdir(hp, 0755)); break;
+        case 1: what = "rmdir"; rs = C1(rmdir, sp); rh = host_r(rmdir(hp)); break;
+        case 2: what = "unlink"; rs = C1(unlink, sp); rh = host_r(unlink(hp)); break;
+        case 3: what = "rename"; rs = C2(rename, sp, sq); rh = host_r(rename(hp, hq)); break;
+        case 4: what = "link"; rs = C2(link, sp, sq); rh = host_r(link(hp, hq)); break;
+        case 5: {
+            /* relative targets mean the same in both trees */
+            static const char *const targets[] = { "a", "a/../b", "b/a", "nowhere", "l" };
+            const char *t = targets[rand() % 5];
+            what = "symlink";
+            rs = C2(symlink, t, sp);
+            rh = host_r(symlink(t, hp));
+            break;
+        }
+        case 6: {
+            what = "creat+write";
+            int len = rand() % 100;
+            static char junk[100];
+            long fs = C4(openat, K_AT_FDCWD, sp, K_O_WRONLY | K_O_CREAT | K_O_TRUNC, 0644);
+            int fh = open(hp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            rs = fs < 0 ? fs : C3(write, fs, junk, len);
+            rh = fh < 0 ? -errno : host_r(write(fh, junk, (size_t)len));
+            if (fs >= 0) C1(close, fs);
+            if (fh >= 0) close(fh);
+            break;
+        }
+        case 7: {
+            what = "open O_EXCL";
+            long fs = C4(openat, K_AT_FDCWD, sp, K_O_WRONLY | K_O_CREAT | K_O_EXCL, 0600);
+            int fh = open(hp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+            rs = fs < 0 ? fs : 0;
+            rh = fh < 0 ? -errno : 0;
+            if (fs >= 0) C1(close, fs);
+            if (fh >= 0) close(fh);
+            break;
+        }
+        case 8: {
+            what = "stat";
+            struct k_stat ss;
+            struct stat hs;
+            rs = C2(stat, sp, &ss);
+            rh = host_r(stat(hp, &hs));
+            if (rs == 0 && rh == 0 && (ss.st_mode != hs.st_mode || (S_ISREG(hs.st_mode) && ss.st_size != hs.st_size)))
+                rs = 1000;        /* report as a mismatch */
+            break;
+        }
+        case 9: {
+            what = "readlink";
+            rs = C3(readlink, sp, sbuf, sizeof sbuf);
+            rh = host_r(readlink(hp, hbuf, sizeof hbuf));
+            if (rs > 0 && rs == rh && memcmp(sbuf, hbuf, (size_t)rs) != 0)
+                rs = 1000;
+            break;
+        }
+        case 11: {
+            what = "renameat2";
+            long fl = rand() % 2 ? K_RENAME_EXCHANGE : K_RENAME_NOREPLACE;
+            rs = C5(renameat2, K_AT_FDCWD, sp, K_AT_FDCWD, sq, fl);
+            rh = host_r(syscall(SYS_renameat2, AT_FDCWD, hp, AT_FDCWD, hq, (unsigned)fl));
+            break;
+        }
+        case 12: {
+            what = "open O_DIRECTORY";
+            long fs = C4(openat, K_AT_FDCWD, sp, K_O_RDONLY | K_O_DIRECTORY, 0);
+            int fh = open(hp, O_RDONLY | O_DIRECTORY);
+            rs = fs < 0 ? fs : 0;
+            rh = fh < 0 ? -errno : 0;
+            if (fs >= 0) C1(close, fs);
+            if (fh >= 0) close(fh);
+            break;
+        }
+        case 13: {
+            what = "open O_NOFOLLOW";
+            long fs = C4(openat, K_AT_FDCWD, sp, K_O_RDONLY | K_O_NOFOLLOW, 0);
+            int fh = open(hp, O_RDONLY | O_NOFOLLOW);
+            rs = fs < 0 ? fs : 0;
+            rh = fh < 0 ? -errno : 0;
+            if (fs >= 0) C1(close, fs);
+            if (fh >= 0) close(fh);
+            break;
+        }
+        case 10: {
+            what = "truncate";
+            long len = rand() % 50;
+            rs = C2(truncate, sp, len);
+            rh = host_r(truncate(hp, len));
+            break;
+        }
+        }
+        int tdiffs = 0;
+        if (rs == rh) {
+            /* same result: the trees must still be the same too */
+            fz_compare_trees("/fz", host_base, &tdiffs);
+            if (tdiffs) {
+                printf("FAIL [differential] step %d: %s %s %s (both %ld) left the trees different\n", step, what,
+                       fz_names[i], op == 3 || op == 4 ? fz_names[j] : "", rs);
+                break;
+            }
+        }
+        checks++;
+        if (rs != rh) {
+            failures++;
+            mismatches++;
+            printf("FAIL [differential] step %d: %s %s %s: shim %ld, host %ld\n", step, what, fz_names[i],
+                   op == 3 || op == 4 || op == 11 ? fz_names[j] : "", rs, rh);
+        }
+    }
+    int diffs = 0;
+    fz_compare_trees("/fz", host_base, &diffs);
+    printf("differential: %d random operations (seed %u) compared with the host kernel, %d mismatches, tree %s\n",
+           steps, seed, mismatches, diffs ? "differs" : "identical");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", host_base);
+    if (system(cmd) != 0)
+        printf("note: could not remove %s\n", host_base);
+}
+
 static int entries_compared;
 
 /* Compare every file of a host tree with the mounted copy under /cpiotree. */
@@ -1102,6 +1328,12 @@ int main(int argc, char **argv)
     t_epoll();
     t_extra();
     t_random();
+    /* SHIM_FZ_SEEDS=N explores N more seeds (not part of the regular run). */
+    t_differential(12345, 4000);
+    t_differential(777, 4000);
+    const char *more = getenv("SHIM_FZ_SEEDS");
+    for (int k = 0; more && k < atoi(more); k++)
+        t_differential(1000u + (unsigned)k, 4000);
     if (argc == 3)
         t_cpio_tool(argv[1], argv[2]);
     printf("%d checks, %d failed\n", checks, failures);

@@ -107,39 +107,35 @@ static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_
                     vnode_put(dir);
                     return -ELOOP;
                 }
-                vnode_put(vn);
-                vnode_put(dir);
+                struct vnode *lnk = vn;
                 /* Follow it; a dangling link creates its target, like Linux. */
                 r = vfs_resolve(dirfd, path, 1, &vn);
                 if (r == -ENOENT) {
-                    /* Create the target: path := the link's text, relative
-                     * to the link's directory. */
-                    if (depth >= 40)
-                        return -ELOOP;
-                    struct vnode *lnk;
-                    if (vfs_resolve(dirfd, path, 0, &lnk) < 0)
-                        return -ENOENT;
-                    char *full = shim_alloc(4096 + 512);
-                    if (!full) {
-                        vnode_put(lnk);
-                        return -ENOMEM;
-                    }
-                    size_t pl = vfs_path_of(lnk->parent, full, 512);
-                    if (pl > 511)
-                        pl = 511;
-                    full[pl++] = '/';
-                    long n = vfs_readlink_vn(lnk, full + pl, 4095);
-                    vnode_put(lnk);
-                    if (n <= 0) {
+                    /* Create the target: the link's text, relative to the
+                     * directory the link was found in. */
+                    char *full = depth < 40 ? shim_alloc(4096 + 512) : NULL;
+                    long n = depth >= 40 ? -ELOOP : -ENOMEM;
+                    if (full) {
+                        size_t pl = vfs_path_of(dir, full, 512);
+                        if (pl > 511)
+                            pl = 511;
+                        full[pl++] = '/';
+                        n = vfs_readlink_vn(lnk, full + pl, 4095);
+                        if (n > 0) {
+                            full[pl + (size_t)n] = 0;
+                            const char *next = full[pl] == '/' ? full + pl : full;
+                            n = do_openat_depth(K_AT_FDCWD, next, flags & ~(uint32_t)K_O_EXCL, mode, depth + 1);
+                        } else {
+                            n = -ENOENT;
+                        }
                         shim_free(full);
-                        return -ENOENT;
                     }
-                    full[pl + (size_t)n] = 0;
-                    const char *next = full[pl] == '/' ? full + pl : full;
-                    r = do_openat_depth(K_AT_FDCWD, next, flags & ~(uint32_t)K_O_EXCL, mode, depth + 1);
-                    shim_free(full);
-                    return r;
+                    vnode_put(lnk);
+                    vnode_put(dir);
+                    return n;
                 }
+                vnode_put(lnk);
+                vnode_put(dir);
                 if (r < 0)
                     return r;
             } else {

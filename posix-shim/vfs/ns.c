@@ -199,9 +199,16 @@ static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, 
         vnode_put(op.dir);
         return r;
     }
+    /* The checks in the order of Linux's do_renameat2, so that the first
+     * failing one gives the same errno. */
     struct vnode *src = NULL, *dst = NULL;
-    if (op.len == 0 || np.len == 0 || is_dot(&op) || is_dot(&np)) {
+    int exchange = (flags & K_RENAME_EXCHANGE) != 0;
+    if (op.len == 0 || is_dot(&op)) {
         r = -EBUSY;
+        goto out;
+    }
+    if (np.len == 0 || is_dot(&np)) {
+        r = (flags & K_RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
         goto out;
     }
     src = vfs_dir_find(op.dir, op.name, op.len);
@@ -209,21 +216,39 @@ static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, 
         r = -ENOENT;
         goto out;
     }
+    dst = vfs_dir_find(np.dir, np.name, np.len);
+    if ((flags & K_RENAME_NOREPLACE) && dst) {
+        r = -EEXIST;
+        goto out;
+    }
+    if (exchange) {
+        if (!dst) {
+            r = -ENOENT;
+            goto out;
+        }
+        if (!K_S_ISDIR(dst->mode) && np.trailing_slash) {
+            r = -ENOTDIR;
+            goto out;
+        }
+    }
+    if (!K_S_ISDIR(src->mode) && (op.trailing_slash || (!exchange && np.trailing_slash))) {
+        r = -ENOTDIR;
+        goto out;
+    }
+    if (K_S_ISDIR(src->mode) && src != dst && is_ancestor(src, np.dir)) {
+        r = -EINVAL;              /* a directory into itself */
+        goto out;
+    }
+    if (dst && K_S_ISDIR(dst->mode) && src != dst && is_ancestor(dst, op.dir)) {
+        r = exchange ? -EINVAL : -ENOTEMPTY;   /* over a directory holding the source */
+        goto out;
+    }
     if (!op.dir->ops || !op.dir->ops->mknode || !np.dir->ops || !np.dir->ops->mknode) {
         r = -EACCES;
         goto out;
     }
-    if ((op.trailing_slash || np.trailing_slash) && !K_S_ISDIR(src->mode)) {
-        r = -ENOTDIR;
-        goto out;
-    }
-    dst = vfs_dir_find(np.dir, np.name, np.len);
     if (dst == src) {
         r = 0;
-        goto out;
-    }
-    if (K_S_ISDIR(src->mode) && is_ancestor(src, np.dir)) {
-        r = -EINVAL;
         goto out;
     }
     if (flags & K_RENAME_EXCHANGE) {
@@ -246,10 +271,6 @@ static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, 
         goto out;
     }
     if (dst) {
-        if (flags & K_RENAME_NOREPLACE) {
-            r = -EEXIST;
-            goto out;
-        }
         if (K_S_ISDIR(src->mode) && !K_S_ISDIR(dst->mode)) {
             r = -ENOTDIR;
             goto out;
@@ -290,10 +311,6 @@ SYS(linkat)
     long r = vfs_resolve((int)a0, (const char *)a1, (a4 & K_AT_SYMLINK_FOLLOW) != 0, &vn);
     if (r < 0)
         return r;
-    if (K_S_ISDIR(vn->mode)) {
-        vnode_put(vn);
-        return -EPERM;
-    }
     struct parent_ref pr;
     r = vfs_resolve_parent((int)a2, (const char *)a3, &pr);
     if (r < 0) {
@@ -301,12 +318,17 @@ SYS(linkat)
         return r;
     }
     struct vnode *old;
+    /* Linux's order: the new name first, then what may be linked. */
     if (pr.len == 0 || is_dot(&pr))
         r = -EEXIST;
     else if (vfs_lookup_one(pr.dir, pr.name, pr.len, &old) == 0)
         r = (vnode_put(old), -EEXIST);
+    else if (pr.trailing_slash)
+        r = -ENOENT;
     else if (!pr.dir->ops || !pr.dir->ops->mknode)
         r = -EACCES;
+    else if (K_S_ISDIR(vn->mode))
+        r = -EPERM;
     else {
         struct vnode *keep_parent = vn->parent;
         r = vfs_link(pr.dir, pr.name, pr.len, vn);
