@@ -70,8 +70,28 @@ struct linuxu_state {
     int nmaps;
     struct linuxu_map maps[LINUXU_MAX_MAPS];
     unsigned long brk_start;   /* emulated program break */
+    const char *root;          /* --root: the image's root directory, or NULL */
+    int root_strict;           /* --root-strict: no fallback to the host's files */
 };
 extern struct linuxu_state linuxu;
+
+#define LINUXU_PATH_MAX 4096
+#define LINUXU_ROOT_MAX 1024
+
+/* The image root (root.c). */
+/* 1 and out = the image's file for absolute `path` when the image serves it
+ * (overlay: a non-directory there; strict: anything outside /proc /sys /dev). */
+int linuxu_root_lookup(const char *path, char *out, size_t size);
+/* The path to hand the host for the app's pointer `app_path`: the image's
+ * copy (in *buf, to give back with linuxu_path_buf_free) or app_path. */
+const char *linuxu_root_app_path(const char *app_path, char **buf);
+char *linuxu_path_buf(void);            /* LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8 bytes, or NULL */
+void linuxu_path_buf_free(char *buf);   /* NULL is fine */
+
+/* Slot tables of objects the app maps itself (slots.c): after a successful
+ * mmap, fills the table when the mapping is its segment's. */
+void linuxu_slots_after_mmap(unsigned long addr, unsigned long len, long prot, long flags, long fd,
+                             unsigned long off);
 
 /* Syscall User Dispatch (sud.c). */
 extern unsigned long linuxu_sud_start, linuxu_sud_len;
@@ -87,6 +107,8 @@ void linuxu_brk_init(unsigned long start);
 /* The app's memory, through the kernel: 0 or -EFAULT. */
 long linuxu_app_read(void *dst, const void *app_src, size_t n);
 long linuxu_app_write(void *app_dst, const void *src, size_t n);
+/* The app's NUL-terminated string: its length, -EFAULT or -ENAMETOOLONG. */
+long linuxu_app_str(char *dst, const char *app_src, size_t size);
 void linuxu_foreign_sigsys(int sig, void *info, void *uc);   /* kill -SYS etc. */
 
 /* asm (start.S) */

@@ -2,13 +2,18 @@
  * process, wires its slot table to the shim, builds the initial stack the
  * kernel would have built, turns on Syscall User Dispatch and jumps to it.
  *
- *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]... [--]
- *                  IMAGE [ARGV0 ARG...]
+ *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]...
+ *                  [--root DIR [--root-strict]] [--] IMAGE [ARGV0 ARG...]
  *
  * --exe-path: the app's own path (/proc/self/exe shows it canonicalized);
  * --execfn: the path as given to execve (AT_EXECFN, comm), set by re-exec
  * when it differs (an exec of /proc/self/exe or of a "#!" script); default:
  * the exe path.
+ *
+ * A dynamically linked IMAGE: its PT_INTERP (looked up in the --root image
+ * first, then on the host) is loaded too, both slot tables are filled, and
+ * the app starts at the interpreter's entry with AT_BASE set, as the kernel
+ * does; ld.so then maps the libraries, whose slots passthrough/slots.c fill.
  *
  * The loader is static, non-PIE and linked at 0x200000000000 so it never
  * collides with the app (ET_EXEC binaries sit low, ET_DYN ones where mmap
@@ -72,6 +77,7 @@ struct image {
     Ehdr eh;
     Phdr ph[MAX_PHDRS];
     unsigned long bias, lo, hi;
+    char interp[LINUXU_PATH_MAX];   /* PT_INTERP, "" if none */
 };
 
 static void pread_all(long fd, void *buf, unsigned long n, unsigned long off, const char *what,
@@ -87,7 +93,9 @@ static int prot_of(uint32_t f)
     return ((f & PF_R) ? PROT_READ : 0) | ((f & PF_W) ? PROT_WRITE : 0) | ((f & PF_X) ? PROT_EXEC : 0);
 }
 
-static void load_image(const char *path, struct image *im)
+/* Maps `path`; an ET_DYN goes at `dyn_base` (0: where mmap chooses, as the
+ * kernel places an interpreter). */
+static void load_image(const char *path, struct image *im, unsigned long dyn_base)
 {
     long fd = host_syscall4(NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
@@ -108,8 +116,12 @@ static void load_image(const char *path, struct image *im)
     unsigned long lo = ~0UL, hi = 0;
     for (int i = 0; i < eh->phnum; i++) {
         Phdr *p = &im->ph[i];
-        if (p->type == PT_INTERP)
-            linuxu_die("%s: dynamically linked binaries are not supported on linuxu yet", path);
+        if (p->type == PT_INTERP) {
+            if (p->filesz < 2 || p->filesz > sizeof im->interp)
+                linuxu_die("%s: malformed PT_INTERP (%lu bytes)", path, (unsigned long)p->filesz);
+            pread_all(fd, im->interp, p->filesz, p->offset, "PT_INTERP", path);
+            im->interp[p->filesz - 1] = 0;
+        }
         if (p->type != PT_LOAD || p->memsz == 0)
             continue;
         if (p->filesz > p->memsz || (p->vaddr - p->offset) % LINUXU_PAGE)
@@ -135,7 +147,7 @@ static void load_image(const char *path, struct image *im)
         /* Over-reserve by the segments' largest alignment so the bias can
          * honour it (as the kernel does), then give back the slack. */
         unsigned long span = hi - lo, want = span + align - LINUXU_PAGE;
-        long base = host_syscall6(NR_mmap, ELF_ET_DYN_BASE, (long)want, 0,
+        long base = host_syscall6(NR_mmap, (long)dyn_base, (long)want, 0,
                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (SHIM_IS_ERR(base))
             linuxu_die("%s: cannot reserve %lu bytes (error %ld)", path, want, -base);
@@ -305,7 +317,8 @@ static unsigned long cpuid_edx1(void)
 /* Builds argc/argv/envp/auxv below `top` (strings copied there too where the
  * app needs its own copy) and returns the 16-byte aligned stack pointer. */
 static unsigned long build_stack(char *top, char *floor, int argc, char **argv, char **envp,
-                                 unsigned long *host_auxv, const struct image *im)
+                                 unsigned long *host_auxv, const struct image *im,
+                                 const struct image *interp)
 {
     char *s = top;
     /* execfn and platform strings, 16 random bytes */
@@ -333,7 +346,7 @@ static unsigned long build_stack(char *top, char *floor, int argc, char **argv, 
         { AT_PHENT, sizeof(Phdr) },
         { AT_PHNUM, im->eh.phnum },
         { AT_PAGESZ, LINUXU_PAGE },
-        { AT_BASE, 0 },
+        { AT_BASE, interp ? interp->bias : 0 },
         { AT_FLAGS, 0 },
         { AT_ENTRY, im->eh.entry + im->bias },
         { AT_UID, (unsigned long)host_syscall0(NR_getuid) },
@@ -390,8 +403,8 @@ static char *keep(const char *s)
 
 static void usage(void)
 {
-    linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... [--] "
-               "IMAGE [ARGV0 ARG...]");
+    linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... "
+               "[--root DIR [--root-strict]] [--] IMAGE [ARGV0 ARG...]");
 }
 
 static const char *absolute(const char *p)
@@ -487,6 +500,17 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
             o[eq - spec] = 0;
             m->orig = o;
             m->image = o + (eq - spec) + 1;
+        } else if (strcmp(a, "--root") == 0 && i + 1 < argc) {
+            char *r = keep(argv[++i]);
+            size_t n = strlen(r);
+            while (n > 1 && r[n - 1] == '/')
+                r[--n] = 0;
+            if (r[0] != '/' || n >= LINUXU_ROOT_MAX)
+                linuxu_die("--root wants an absolute directory path shorter than %d bytes, got \"%s\"",
+                           LINUXU_ROOT_MAX, r);
+            linuxu.root = r;
+        } else if (strcmp(a, "--root-strict") == 0) {
+            linuxu.root_strict = 1;
         } else if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -522,19 +546,38 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         app_argc = 1;
     }
 
-    static struct image im;
-    load_image(image, &im);
+    if (linuxu.root_strict && !linuxu.root)
+        linuxu_die("--root-strict needs --root");
+    static struct image im, interp;
+    load_image(image, &im, ELF_ET_DYN_BASE);
     linuxu_brk_init(im.hi);
     unsigned slots = fill_slots(&im, image);
     if (linuxu.trace)
         shim_printk("port-app: linuxu: %s loaded at bias %#lx, %u slots%s\n", image, im.bias, slots,
                     slots ? "" : " (not rewritten: every syscall takes the SUD fallback path)");
+    const struct image *ld = NULL;
+    unsigned long entry = im.eh.entry + im.bias;
+    if (im.interp[0]) {
+        static char ipath[LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8];
+        const char *ip = im.interp;
+        if (linuxu_root_lookup(ip, ipath, sizeof ipath))
+            ip = ipath;
+        load_image(ip, &interp, 0);
+        if (interp.interp[0])
+            linuxu_die("%s: the interpreter %s has an interpreter itself", image, ip);
+        unsigned islots = fill_slots(&interp, ip);
+        if (linuxu.trace)
+            shim_printk("port-app: linuxu: interpreter %s loaded at bias %#lx, %u slots\n", ip, interp.bias,
+                        islots);
+        ld = &interp;
+        entry = interp.eh.entry + interp.bias;
+    }
     shim_init_modules();
     present_as_app();
 
     unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, envp,
-                                   host_auxv, &im);
+                                   host_auxv, &im, ld);
     linuxu_install_sigsys();
     linuxu_sud_enable();
-    linuxu_enter(im.eh.entry + im.bias, sp);
+    linuxu_enter(entry, sp);
 }

@@ -14,6 +14,8 @@
  *   munmap, exit     a thread unmapping its own stack: done at its exit
  *   mmap, munmap,    never touch the loader's own range
  *   mprotect, madvise, mremap
+ *   mmap             a rewritten library's slot segment: fill the slots
+ *   open, stat, ...  with --root, absolute paths are looked up in the image
  *
  * (sud.c also handles rt_sigprocmask and sigaltstack itself on the SUD path,
  * and rt_sigreturn and clone with a new stack on both paths.)
@@ -113,7 +115,7 @@ long linuxu_app_write(void *app_dst, const void *src, size_t n)
 /* Copies a NUL-terminated string of the app (page by page, so a string that
  * ends just before an unmapped page is fine). Returns its length, -EFAULT,
  * or -ENAMETOOLONG if it does not fit in `size` bytes with its NUL. */
-static long app_str(char *dst, const char *app_src, size_t size)
+long linuxu_app_str(char *dst, const char *app_src, size_t size)
 {
     size_t off = 0;
     while (off < size) {
@@ -141,7 +143,7 @@ static int is_self_exe(const char *p)
 static long app_readlink(const char *app_path, char *app_buf, long size)
 {
     char p[32];
-    if (app_str(p, app_path, sizeof p) < 0 || !is_self_exe(p))
+    if (linuxu_app_str(p, app_path, sizeof p) < 0 || !is_self_exe(p))
         return -1;
     if (size <= 0)
         return -EINVAL;
@@ -163,33 +165,30 @@ struct elf_probe_hdr {
     uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
 };
 
-/* 1 if `path` is an ELF the loader can run (x86_64, no PT_INTERP). */
+/* 1 if `path` is an ELF the loader can run: x86_64, executable or shared
+ * object (dynamically linked ones too: the loader loads their PT_INTERP). */
 static int loadable_elf(const char *path)
 {
     long fd = host_syscall4(NR_openat, AT_FDCWD, path, 0 /* O_RDONLY */ | 0x80000 /* O_CLOEXEC */, 0);
     if (fd < 0)
         return 0;
     struct elf_probe_hdr h;
-    int ok = 0;
-    if (host_syscall4(NR_pread64, fd, &h, sizeof h, 0) == (long)sizeof h &&
-        memcmp(h.ident, "\177ELF", 4) == 0 && h.ident[4] == 2 && h.machine == 62 &&
-        h.phentsize == 56 && h.phnum > 0 && h.phnum < 256) {
-        ok = 1;
-        for (unsigned i = 0; i < h.phnum && ok; i++) {
-            uint32_t type;
-            if (host_syscall4(NR_pread64, fd, &type, 4, (long)(h.phoff + 56UL * i)) != 4 || type == 3)
-                ok = 0;   /* PT_INTERP: dynamically linked */
-        }
-    }
+    int ok = host_syscall4(NR_pread64, fd, &h, sizeof h, 0) == (long)sizeof h &&
+             memcmp(h.ident, "\177ELF", 4) == 0 && h.ident[4] == 2 && h.machine == 62 &&
+             (h.type == 2 || h.type == 3) && h.phentsize == 56 && h.phnum > 0 && h.phnum < 256;
     host_syscall1(NR_close, fd);
     return ok;
 }
 
-static const char *map_image(const char *path)
+/* The file to load for `path`: its --map image, else the image root's
+ * copy (written to buf), else the path itself. */
+static const char *map_image(const char *path, char *buf, size_t size)
 {
     for (int i = 0; i < linuxu.nmaps; i++)
         if (strcmp(linuxu.maps[i].orig, path) == 0)
             return linuxu.maps[i].image;
+    if (linuxu_root_lookup(path, buf, size))
+        return buf;
     return path;
 }
 
@@ -236,9 +235,10 @@ static int read_shebang(const char *path, char *line, size_t size, const char **
  * lookup is the kernel's and is not intercepted), with the same options;
  * the target goes through --map. A "#!" script whose interpreter the loader
  * can run is started like the kernel would (interp [arg] script args...).
- * Targets the loader cannot run (dynamically linked programs, scripts for
- * them) are handed to the host unchanged, so system tools still work, but
- * outside the shim. */
+ * Dynamically linked targets run under the loader too (it loads their
+ * PT_INTERP); with --root the target and its interpreter are looked up in
+ * the image first. Targets the loader cannot run (not an x86_64 ELF nor a
+ * script for one) are handed to the host unchanged. */
 static long do_execve(const char *app_path, char *const argv[], char *const envp[])
 {
     /* Runs on the app's stack, which can be tiny (musl's posix_spawn child
@@ -251,33 +251,33 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
         if (!arg)
             break;
     }
-    enum { PATH_SZ = 4096, LINE_SZ = 256 };
-    long max = argc + 2 * linuxu.nmaps + 16;
-    long bytes = (long)PAGE_UP(PATH_SZ + LINE_SZ + (unsigned long)max * sizeof(char *));
+    enum { PATH_SZ = 4096, LINE_SZ = 256, ROOT_SZ = LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8 };
+    long max = argc + 2 * linuxu.nmaps + 20;
+    long bytes = (long)PAGE_UP(PATH_SZ + LINE_SZ + 2 * ROOT_SZ + (unsigned long)max * sizeof(char *));
     long mem = host_syscall6(NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (SHIM_IS_ERR(mem))
         return mem;
-    char *pbuf = (char *)mem, *line = pbuf + PATH_SZ;
-    const char **nv = (const char **)(line + LINE_SZ);
+    char *pbuf = (char *)mem, *line = pbuf + PATH_SZ, *img1 = line + LINE_SZ, *img2 = img1 + ROOT_SZ;
+    const char **nv = (const char **)(img2 + ROOT_SZ);
     long r;
 
-    if (app_str(pbuf, app_path, PATH_SZ) < 0) {
+    if (linuxu_app_str(pbuf, app_path, PATH_SZ) < 0) {
         /* Unreadable or too long: the host's execve reports it exactly. */
         r = host_syscall3(NR_execve, app_path, argv, envp);
         goto out;
     }
     const char *path = is_self_exe(pbuf) ? linuxu.exe_abs : pbuf;
-    const char *image = map_image(path);
+    const char *image = map_image(path, img1, ROOT_SZ);
     const char *exe = path, *interp = NULL, *iarg = NULL;
     if (!loadable_elf(image)) {
         if (!read_shebang(image, line, LINE_SZ, &interp, &iarg) ||
-            !loadable_elf(map_image(interp))) {
-            r = host_syscall3(NR_execve, path, argv, envp);
+            !loadable_elf(map_image(interp, img2, ROOT_SZ))) {
+            r = host_syscall3(NR_execve, image, argv, envp);
             goto out;
         }
         exe = interp;
-        image = map_image(interp);
+        image = map_image(interp, img2, ROOT_SZ);
     }
 
     long k = 0;
@@ -292,6 +292,12 @@ static long do_execve(const char *app_path, char *const argv[], char *const envp
     for (int i = 0; i < linuxu.nmaps; i++) {
         nv[k++] = "--map";
         nv[k++] = linuxu.maps[i].spec;
+    }
+    if (linuxu.root) {
+        nv[k++] = "--root";
+        nv[k++] = linuxu.root;
+        if (linuxu.root_strict)
+            nv[k++] = "--root-strict";
     }
     nv[k++] = "--exe-path";
     nv[k++] = exe;
@@ -470,6 +476,45 @@ static _Noreturn void do_exit(long nr, long code)
     __builtin_unreachable();
 }
 
+/* Index of the path argument the image root applies to, or -1. Calls that
+ * create names (mkdir, rename, creat ...) are the host's: the image is the
+ * app's read-only layer. */
+static int path_arg(long nr)
+{
+    switch (nr) {
+    case 2:     /* open */
+    case 4:     /* stat */
+    case 6:     /* lstat */
+    case 21:    /* access */
+    case 89:    /* readlink */
+    case 137:   /* statfs */
+    case 191:   /* getxattr */
+    case 192:   /* lgetxattr */
+    case 194:   /* listxattr */
+    case 195:   /* llistxattr */
+        return 0;
+    case 257:   /* openat */
+    case 262:   /* newfstatat */
+    case 267:   /* readlinkat */
+    case 269:   /* faccessat */
+    case 332:   /* statx */
+    case 437:   /* openat2 */
+    case 439:   /* faccessat2 */
+        return 1;
+    }
+    return -1;
+}
+
+static long with_root_path(long nr, int pi, const long a[6])
+{
+    long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+    char *buf;
+    b[pi] = (long)linuxu_root_app_path((const char *)a[pi], &buf);
+    long r = host_syscall6(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+    linuxu_path_buf_free(buf);
+    return r;
+}
+
 long platform_unhandled_syscall(long nr, const long a[6])
 {
     switch (nr) {
@@ -530,10 +575,14 @@ long platform_unhandled_syscall(long nr, const long a[6])
         if (defer_own_stack_unmap((unsigned long)a[0], (unsigned long)a[1]))
             return 0;
         break;
-    case NR_mmap:
+    case NR_mmap: {
         if ((a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && hits_loader((unsigned long)a[0], (unsigned long)a[1]))
             return -ENOMEM;
-        break;
+        long r = host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        if (!SHIM_IS_ERR(r))
+            linuxu_slots_after_mmap((unsigned long)r, (unsigned long)a[1], a[2], a[3], a[4], (unsigned long)a[5]);
+        return r;
+    }
     case NR_mprotect:
     case NR_madvise:
         if (hits_loader((unsigned long)a[0], (unsigned long)a[1]))
@@ -545,6 +594,11 @@ long platform_unhandled_syscall(long nr, const long a[6])
         if ((a[3] & 2 /* MREMAP_FIXED */) && hits_loader((unsigned long)a[4], (unsigned long)a[2]))
             return -ENOMEM;
         break;
+    }
+    if (linuxu.root) {
+        int pi = path_arg(nr);
+        if (pi >= 0)
+            return with_root_path(nr, pi, a);
     }
     return host_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
