@@ -173,6 +173,55 @@ public final class LinuxuPlatform {
         return List.copyOf(cmd);
     }
 
+    /**
+     * How the app sees the image's root directory (the loader's {@code --root}).
+     * OVERLAY: absolute paths that name a file (not a directory) in the image are served from
+     * it, everything else is the host's, so {@code ls -la /} lists the host's / as natively.
+     * STRICT: every absolute path outside /proc, /sys and /dev is the image's, as on the
+     * unikernel.
+     */
+    public enum RootMode { OVERLAY, STRICT }
+
+    /**
+     * The command line that runs an {@link org.portapp.image.Image} on linuxu: the loader loads
+     * the image's executable (and its ld.so) and resolves the app's absolute paths in the
+     * image's root first, so ld.so opens the image's (rewritten) libraries by their usual
+     * paths and an exec of a program in the image runs the image's copy.
+     *
+     * @param image   the image (see {@link org.portapp.image.Image#build})
+     * @param appArgs the app's argv, argv[0] first (empty: argv[0] = the executable's guest path)
+     * @param trace   one strace-like line per syscall on stderr
+     * @param mode    how the image's root combines with the host's files
+     * @throws IllegalStateException if {@link #ensureBuilt} was not called
+     */
+    public List<String> command(org.portapp.image.Image image, List<String> appArgs, boolean trace, RootMode mode) {
+        Path bin = loader;
+        if (bin == null) {
+            throw new IllegalStateException("LinuxuPlatform.ensureBuilt must be called before command");
+        }
+        String root = image.root().toAbsolutePath().normalize().toString();
+        if (root.length() >= 1024) {
+            throw new LinuxuException("linuxu: the image root path is too long (" + root.length()
+                    + " bytes, at most 1023): " + root);
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(bin.toString());
+        if (trace) {
+            cmd.add("--trace");
+        }
+        cmd.add("--root");
+        cmd.add(root);
+        if (mode == RootMode.STRICT) {
+            cmd.add("--root-strict");
+        }
+        cmd.add("--exe-path");
+        cmd.add(image.executable());
+        cmd.add("--");
+        cmd.add(image.executableFile().toString());
+        cmd.addAll(appArgs);
+        return List.copyOf(cmd);
+    }
+
     private void make(Path genDir, Path outDir, Path shimDir, String modules) throws IOException {
         List<String> cmd = List.of("make", "-C", root.resolve("platforms/linuxu").toString(),
                 "GEN=" + genDir, "OUT=" + outDir, "SHIM=" + shimDir, "MODULES=" + modules);
