@@ -1241,6 +1241,94 @@ static void t_differential(unsigned seed, int steps)
         printf("note: could not remove %s\n", host_base);
 }
 
+/* Random data operations on a few descriptors, shim vs. host: results and
+ * the bytes read must agree. */
+static void t_data_differential(unsigned seed, int steps)
+{
+    section = "data-differential";
+    char hdir[] = "/tmp/shimfzd-XXXXXX";
+    if (!mkdtemp(hdir)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    fz_clear("/fzd");
+    C2(mkdir, "/fzd", 0755);
+    static const uint32_t modes[] = { K_O_RDWR, K_O_RDWR | K_O_APPEND, K_O_RDONLY, K_O_WRONLY };
+    long sfd[4];
+    int hfd[4];
+    for (int k = 0; k < 4; k++) {
+        char sp[64], hp[64];
+        snprintf(sp, sizeof sp, "/fzd/f%d", k % 2);
+        snprintf(hp, sizeof hp, "%s/f%d", hdir, k % 2);
+        sfd[k] = C4(openat, K_AT_FDCWD, sp, modes[k] | K_O_CREAT, 0644);
+        hfd[k] = open(hp, (int)modes[k] | O_CREAT, 0644);
+        CHECK(sfd[k] >= 0 && hfd[k] >= 0, "open %d", k);
+    }
+    srand(seed);
+    int mismatches = 0;
+    static unsigned char data[300], sb[300], hb[300];
+    for (int step = 0; step < steps && mismatches < 10; step++) {
+        int k = rand() % 4, op = rand() % 7;
+        size_t len = (size_t)(rand() % 300);
+        long off = rand() % 400 - 50;
+        for (size_t b = 0; b < len; b++)
+            data[b] = (unsigned char)rand();
+        long rs = 0, rh = 0;
+        const char *what = "";
+        memset(sb, 0, sizeof sb);
+        memset(hb, 0, sizeof hb);
+        switch (op) {
+        case 0: what = "write"; rs = C3(write, sfd[k], data, len); rh = host_r(write(hfd[k], data, len)); break;
+        case 1: what = "read"; rs = C3(read, sfd[k], sb, len); rh = host_r(read(hfd[k], hb, len)); break;
+        case 2: what = "pwrite"; rs = C4(pwrite64, sfd[k], data, len, off); rh = host_r(pwrite(hfd[k], data, len, off)); break;
+        case 3: what = "pread"; rs = C4(pread64, sfd[k], sb, len, off); rh = host_r(pread(hfd[k], hb, len, off)); break;
+        case 4: {
+            int wh = rand() % 3;
+            what = "lseek";
+            rs = C3(lseek, sfd[k], off, wh);
+            rh = host_r(lseek(hfd[k], off, wh));
+            break;
+        }
+        case 5: what = "ftruncate"; rs = C2(ftruncate, sfd[k], off); rh = host_r(ftruncate(hfd[k], off)); break;
+        case 6: {
+            what = "fstat size";
+            struct k_stat ss;
+            struct stat hs;
+            C2(fstat, sfd[k], &ss);
+            fstat(hfd[k], &hs);
+            rs = ss.st_size;
+            rh = hs.st_size;
+            break;
+        }
+        }
+        checks++;
+        int is_read = op == 1 || op == 3;
+        if (getenv("SHIM_FZ_TRACE")) {
+            struct k_stat s0;
+            struct stat h0;
+            C2(fstat, sfd[1], &s0);
+            fstat(hfd[1], &h0);
+            printf("step %d %s fd%d len %zu off %ld -> %ld/%ld  f1 size %ld/%ld pos1 %ld/%ld\n", step, what, k, len, off, rs, rh,
+                   (long)s0.st_size, (long)h0.st_size, (long)C3(lseek, sfd[1], 0, 1), (long)lseek(hfd[1], 0, SEEK_CUR));
+        }
+        if (rs != rh || (is_read && rs > 0 && memcmp(sb, hb, (size_t)rs) != 0)) {
+            failures++;
+            mismatches++;
+            printf("FAIL [data-differential] step %d: %s fd%d len %zu off %ld: shim %ld, host %ld%s\n", step, what, k,
+                   len, off, rs, rh, rs == rh ? " (data differs)" : "");
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        C1(close, sfd[k]);
+        close(hfd[k]);
+    }
+    printf("data-differential: %d random operations (seed %u), %d mismatches\n", steps, seed, mismatches);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", hdir);
+    if (system(cmd) != 0)
+        printf("note: could not remove %s\n", hdir);
+}
+
 static int entries_compared;
 
 /* Compare every file of a host tree with the mounted copy under /cpiotree. */
@@ -1331,9 +1419,10 @@ int main(int argc, char **argv)
     /* SHIM_FZ_SEEDS=N explores N more seeds (not part of the regular run). */
     t_differential(12345, 4000);
     t_differential(777, 4000);
+    t_data_differential(4242, 4000);
     const char *more = getenv("SHIM_FZ_SEEDS");
     for (int k = 0; more && k < atoi(more); k++)
-        t_differential(1000u + (unsigned)k, 4000);
+        t_differential(1000u + (unsigned)k, 4000), t_data_differential(2000u + (unsigned)k, 4000);
     if (argc == 3)
         t_cpio_tool(argv[1], argv[2]);
     printf("%d checks, %d failed\n", checks, failures);

@@ -236,7 +236,8 @@ SYS(write)
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
-    if ((f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode))
+    /* An empty write moves nothing, even with O_APPEND (as Linux). */
+    if ((f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && a2 > 0)
         f->pos = f->vn->size;
     return file_write(f, (const void *)a1, (size_t)a2, &f->pos);
 }
@@ -270,7 +271,9 @@ SYS(pwrite64)
         return -ESPIPE;
     if (a3 < 0)
         return -EINVAL;
-    uint64_t pos = (uint64_t)a3;
+    /* Linux quirk kept on purpose: on an O_APPEND file pwrite appends,
+     * whatever the offset (pwrite(2), BUGS). */
+    uint64_t pos = (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && a2 > 0 ? f->vn->size : (uint64_t)a3;
     return file_write(f, (const void *)a1, (size_t)a2, &pos);
 }
 
@@ -286,8 +289,11 @@ static long do_iov(long fd, const struct k_iovec *iov, long cnt, int wr, uint64_
     uint64_t *pos = posp ? posp : &f->pos;
     if (posp && !seekable(f))
         return -ESPIPE;
-    if (wr && !posp && (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode))
-        f->pos = f->vn->size;
+    uint64_t want = 0;
+    for (long i = 0; i < cnt; i++)
+        want += iov[i].len;
+    if (wr && want && (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode))
+        *pos = f->vn->size;       /* pwritev too appends (as pwrite) */
     long total = 0;
     for (long i = 0; i < cnt; i++) {
         if (iov[i].len == 0)
