@@ -38,7 +38,7 @@ DECL(dup2) DECL(dup3) DECL(fcntl) DECL(ioctl) DECL(ftruncate) DECL(truncate) DEC
 DECL(getcwd) DECL(chdir) DECL(fchdir) DECL(rename) DECL(renameat2) DECL(mkdir) DECL(mkdirat)
 DECL(rmdir) DECL(link) DECL(unlink) DECL(unlinkat) DECL(symlink) DECL(readlink) DECL(readlinkat)
 DECL(chmod) DECL(umask) DECL(newfstatat) DECL(statx) DECL(faccessat) DECL(sendfile)
-DECL(utimensat) DECL(fsync) DECL(statfs) DECL(creat)
+DECL(utimensat) DECL(fsync) DECL(getxattr) DECL(flistxattr) DECL(statfs) DECL(creat)
 DECL(copy_file_range) DECL(fallocate) DECL(close_range) DECL(memfd_create) DECL(mknod)
 DECL(eventfd) DECL(eventfd2) DECL(pipe) DECL(pipe2) DECL(poll) DECL(ppoll) DECL(select) DECL(pselect6)
 DECL(epoll_create1) DECL(epoll_ctl) DECL(epoll_wait) DECL(epoll_pwait) DECL(getrandom)
@@ -375,6 +375,9 @@ static void t_files(void)
     struct k_statfs sf;
     EXPECT(C2(statfs, "/tmp", &sf), 0);
     CHECK(sf.f_type == K_TMPFS_MAGIC && sf.f_blocks == 16384 && sf.f_bavail == 12288, "statfs from the RAM size");
+    EXPECT(C4(getxattr, "/tmp/c", "user.x", buf, sizeof buf), -EOPNOTSUPP);
+    EXPECT(C4(getxattr, "/tmp/none", "user.x", buf, sizeof buf), -ENOENT);
+    EXPECT(C3(flistxattr, 999, buf, sizeof buf), -EBADF);
     EXPECT(C1(umask, 077), 022);
     EXPECT(C1(umask, 022), 077);
     /* sendfile: file -> file */

@@ -577,7 +577,8 @@ static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
     if (flags & ~(long)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT))
         return -EINVAL;
     struct vnode *vn;
-    if ((flags & K_AT_EMPTY_PATH) && path && !*path) {
+    /* AT_EMPTY_PATH with a NULL path is fstat too (Linux 6.11). */
+    if ((flags & K_AT_EMPTY_PATH) && (!path || !*path)) {
         if (dirfd == K_AT_FDCWD) {
             vn = vfs_cwd();
         } else {
