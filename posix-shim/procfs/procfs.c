@@ -297,8 +297,10 @@ static long fdlink_readlink(struct vnode *vn, char *buf, size_t n)
     char path[512];
     size_t len;
     uint32_t type = f->vn->mode & K_S_IFMT;
-    if (type == K_S_IFIFO)
+    if (type == K_S_IFIFO && !f->vn->parent)
         len = (size_t)shim_snprintf(path, sizeof path, "pipe:[%lu]", (unsigned long)f->vn->ino);
+    else if (type == K_S_IFSOCK)
+        len = (size_t)shim_snprintf(path, sizeof path, "socket:[%lu]", (unsigned long)f->vn->ino);
     else if (type == 0)
         len = (size_t)shim_snprintf(path, sizeof path, "anon_inode:[%s]",
                                     f->vn->priv ? (const char *)f->vn->priv : "unknown");
