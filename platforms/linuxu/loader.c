@@ -562,6 +562,10 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         const char *ip = im.interp;
         if (linuxu_root_lookup(ip, ipath, sizeof ipath))
             ip = ipath;
+        long ifd = host_syscall4(NR_openat, AT_FDCWD, ip, O_RDONLY | O_CLOEXEC, 0);
+        if (ifd < 0)
+            linuxu_die("%s: cannot open its interpreter %s (error %ld)", image, ip, -ifd);
+        host_syscall1(NR_close, ifd);
         load_image(ip, &interp, 0);
         if (interp.interp[0])
             linuxu_die("%s: the interpreter %s has an interpreter itself", image, ip);
