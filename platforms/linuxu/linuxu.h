@@ -83,8 +83,9 @@ extern struct linuxu_state linuxu;
  * (overlay: a non-directory there; strict: anything outside /proc /sys /dev). */
 int linuxu_root_lookup(const char *path, char *out, size_t size);
 /* The path to hand the host for the app's pointer `app_path`: the image's
- * copy (in *buf, to give back with linuxu_path_buf_free) or app_path. */
-const char *linuxu_root_app_path(const char *app_path, char **buf);
+ * copy (in *buf, to give back with linuxu_path_buf_free) or app_path.
+ * nofollow: the call does not follow a final symlink (lstat, readlink ...). */
+const char *linuxu_root_app_path(const char *app_path, int nofollow, char **buf);
 char *linuxu_path_buf(void);            /* LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8 bytes, or NULL */
 void linuxu_path_buf_free(char *buf);   /* NULL is fine */
 

@@ -505,11 +505,29 @@ static int path_arg(long nr)
     return -1;
 }
 
+/* 1 if the call does not follow a final symlink in its path. */
+static int no_follow(long nr, const long a[6])
+{
+    switch (nr) {
+    case 6: case 89: case 192: case 195: case 267:   /* lstat readlink lgetxattr llistxattr readlinkat */
+        return 1;
+    case 262:   /* newfstatat(dirfd, path, buf, flags) */
+        return (a[3] & 0x100 /* AT_SYMLINK_NOFOLLOW */) != 0;
+    case 332:   /* statx(dirfd, path, flags, ...) */
+        return (a[2] & 0x100) != 0;
+    case 257:   /* openat(dirfd, path, flags): O_NOFOLLOW, O_PATH|O_NOFOLLOW */
+        return (a[2] & 0x20000 /* O_NOFOLLOW */) != 0;
+    case 2:
+        return (a[1] & 0x20000) != 0;
+    }
+    return 0;
+}
+
 static long with_root_path(long nr, int pi, const long a[6])
 {
     long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
     char *buf;
-    b[pi] = (long)linuxu_root_app_path((const char *)a[pi], &buf);
+    b[pi] = (long)linuxu_root_app_path((const char *)a[pi], no_follow(nr, a), &buf);
     long r = host_syscall6(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
     linuxu_path_buf_free(buf);
     return r;

@@ -24,6 +24,7 @@
 #define NR_newfstatat 262
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
+#define S_IFLNK 0120000
 
 /* Path buffers: the syscall paths run on the app's stack, which may be a
  * few KiB, so the two paths (the app's and the image's) live in a pool.
@@ -97,6 +98,12 @@ static int join(char *out, size_t size, const char *p)
     return 0;
 }
 
+struct kstat_mode {
+    unsigned long dev, ino, nlink;
+    unsigned mode, uid, gid, pad;
+    unsigned long rest[13];
+};
+
 int linuxu_root_lookup(const char *path, char *out, size_t size)
 {
     if (!linuxu.root || path[0] != '/')
@@ -107,17 +114,23 @@ int linuxu_root_lookup(const char *path, char *out, size_t size)
         return 0;
     if (linuxu.root_strict)
         return 1;
-    struct {
-        unsigned long dev, ino, nlink;
-        unsigned mode, uid, gid, pad;
-        unsigned long rest[13];
-    } st;
+    struct kstat_mode st;
     if (host_syscall4(NR_newfstatat, AT_FDCWD, out, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return 0;
     return (st.mode & S_IFMT) != S_IFDIR;
 }
 
-const char *linuxu_root_app_path(const char *app_path, char **buf)
+/* Overlay, for calls that do not follow a final symlink (lstat, readlink
+ * ...): where the host has a symlink, the app sees the host's symlink, as
+ * natively (the image holds the file it points to as a regular file). */
+static int host_symlink(const char *path)
+{
+    struct kstat_mode st;
+    return host_syscall4(NR_newfstatat, AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           (st.mode & S_IFMT) == S_IFLNK;
+}
+
+const char *linuxu_root_app_path(const char *app_path, int nofollow, char **buf)
 {
     *buf = NULL;
     if (!linuxu.root || !app_path)
@@ -129,7 +142,8 @@ const char *linuxu_root_app_path(const char *app_path, char **buf)
     /* A path the kernel would refuse (bad pointer, too long) is left to
      * the kernel, so its error is exactly the native one. */
     if (linuxu_app_str(in, app_path, LINUXU_PATH_MAX) < 0 ||
-        !linuxu_root_lookup(in, out, BUF_SZ - LINUXU_PATH_MAX)) {
+        !linuxu_root_lookup(in, out, BUF_SZ - LINUXU_PATH_MAX) ||
+        (nofollow && !linuxu.root_strict && host_symlink(in))) {
         linuxu_path_buf_free(b);
         return app_path;
     }
