@@ -53,7 +53,8 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
      *
      * @param cacheRoot the port-app cache directory (rewritten objects go to its {@code rewritten/},
      *                  images to {@code images/})
-     * @param extra     the user's files and directories; an /etc file among them replaces the default
+     * @param extra     the user's files and directories; an /etc file among them replaces the default;
+     *                  x86-64 ELF objects among them are rewritten too (when {@code rewrite})
      * @param rewrite   false: the objects go in as they are (the app then runs on the fallback path)
      * @param progress  where progress lines go (one per object actually rewritten)
      * @throws ImageException if a file cannot be read or the cache cannot be written
@@ -73,7 +74,9 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
                 throw new ImageException(m.host() + ": no such file or directory (for " + m.guest() + ")");
             }
             for (Map.Entry<String, Path> f : walk(m).entrySet()) {
-                user.put(f.getKey(), f.getValue());
+                // x86-64 ELF objects among them (dlopen'ed plugins, extension modules) are rewritten too
+                user.put(f.getKey(), rewrite && isElfObject(f.getValue()) ? rewrittenOrAsIs(cache, f.getValue(), progress)
+                        : f.getValue());
                 etc.remove(f.getKey());
                 sources.remove(f.getKey());
             }
@@ -104,7 +107,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
                     Files.write(t, e.getValue());
                 }
                 for (Map.Entry<String, Path> e : user.entrySet()) {
-                    place(troot, e.getKey(), e.getValue(), false);
+                    place(troot, e.getKey(), e.getValue(), e.getValue().startsWith(cacheRoot.toAbsolutePath()));
                 }
                 Files.writeString(tmp.resolve("complete"), "executable " + image.executable() + "\n");
                 try {
@@ -126,6 +129,32 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
             throw new ImageException("cannot build the image in " + dir + ": " + e, e);
         }
         return image;
+    }
+
+    /** A user's ELF file rewritten, or (said on progress) as it is when the rewriter refuses it. */
+    private static Path rewrittenOrAsIs(RewriteCache cache, Path file, Consumer<String> progress) {
+        try {
+            return cache.rewritten(file);
+        } catch (org.portapp.rewrite.RewriteException | org.portapp.elf.ElfException e) {
+            progress.accept("port-app: " + file + " goes in unrewritten (its syscalls take the fallback path): "
+                    + e.getMessage());
+            return file;
+        }
+    }
+
+    /** True for an x86-64 ELF64 executable or shared object. */
+    static boolean isElfObject(Path p) {
+        byte[] h = new byte[20];
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            if (in.readNBytes(h, 0, 20) < 20) {
+                return false;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        int type = (h[16] & 0xff) | (h[17] & 0xff) << 8;
+        return h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F' && h[4] == 2 && h[5] == 1
+                && (type == 2 || type == 3) && (h[18] & 0xff) == 62 && h[19] == 0;
     }
 
     /** The files of a mapping: one file, or every regular file under a directory (symlinks followed). */

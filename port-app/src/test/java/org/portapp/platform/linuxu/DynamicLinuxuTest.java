@@ -284,4 +284,53 @@ class DynamicLinuxuTest {
         assertTrue(first.text().contains("jobs 16000 (expected 16000)"), first.text());
         assertFalse(first.text().contains("FAIL"), first.text());
     }
+
+    /**
+     * A plugin the app dlopens after start-up, added to the image as a file: rewritten, and
+     * its slot table filled when ld.so maps it (its own raw syscall instruction then reaches
+     * the shim through the slot, not the fallback).
+     */
+    @Test
+    void dlopenedPluginIsRewrittenAndItsSlotsFilled() throws Exception {
+        Path src = tmp.resolve("plugin.c");
+        Files.writeString(src, """
+                long plugin_getpid(void) {
+                    long r;
+                    __asm__ volatile("syscall" : "=a"(r) : "a"(39L) : "rcx", "r11", "memory");
+                    return r;
+                }
+                """);
+        Path plugin = tmp.resolve("libplugin.so");
+        Path app = tmp.resolve("plugin-host");
+        Path appSrc = tmp.resolve("plugin-host.c");
+        Files.writeString(appSrc, """
+                #include <dlfcn.h>
+                #include <stdio.h>
+                #include <unistd.h>
+                int main(int argc, char **argv) {
+                    void *h = dlopen(argv[1], RTLD_NOW);
+                    if (!h) { printf("dlopen: %s\\n", dlerror()); return 1; }
+                    long (*f)(void) = (long (*)(void))dlsym(h, "plugin_getpid");
+                    printf("plugin's getpid is the process's: %s\\n", f && f() == getpid() ? "yes" : "no");
+                    return dlclose(h);
+                }
+                """);
+        for (List<String> cmd : List.of(
+                List.of("gcc", "-O2", "-shared", "-fPIC", "-o", plugin.toString(), src.toString()),
+                List.of("gcc", "-O2", "-o", app.toString(), appSrc.toString(), "-ldl"))) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), log);
+        }
+        Image im = image(app.toString(), List.of(new FileMapping(plugin, "/plugins/libplugin.so")));
+        Result expected = run(List.of(app.toString(), plugin.toString()), "");
+        assertEquals("plugin's getpid is the process's: yes\n", expected.text(), expected.err());
+        Result actual = run(platform.command(im, List.of(app.toString(), "/plugins/libplugin.so"), true,
+                RootMode.OVERLAY), "");
+        assertEquals(expected.text(), actual.text(), actual.err());
+        assertEquals(0, actual.code(), actual.err());
+        long filled = actual.err().lines().filter(l -> l.contains(" slots filled at ")).count();
+        assertEquals(2, filled, "libc's and the plugin's tables: " + actual.err());
+        assertEquals(0, fallbacks(actual.err()), "the plugin's syscall went through its slot");
+    }
 }
