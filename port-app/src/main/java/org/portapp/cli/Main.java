@@ -77,7 +77,7 @@ public final class Main implements Runnable {
     private static boolean isUserError(Exception ex) {
         return ex instanceof PortAppException || ex instanceof ElfException || ex instanceof RewriteException
                 || ex instanceof DecoderException || ex instanceof SyscallTableException
-                || ex instanceof LinuxuException;
+                || ex instanceof LinuxuException || ex instanceof org.portapp.image.ImageException;
     }
 
     /** The repository (or installation) root holding posix-shim/, platforms/ and test-apps/. */
