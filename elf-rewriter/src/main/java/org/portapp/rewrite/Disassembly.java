@@ -77,8 +77,75 @@ public final class Disassembly {
                 }
             }
         }
+        addJumpTableTargets(elf, bytes, ranges, starts, targets);
         return new Disassembly(elf, decoder, Collections.unmodifiableList(ranges), Collections.unmodifiableNavigableSet(starts),
                 Collections.unmodifiableSet(targets));
+    }
+
+    /** Upper bound on the entries read from one jump table. */
+    private static final int MAX_TABLE_ENTRIES = 1 << 14;
+
+    /**
+     * Targets of compiler-generated jump tables, which no direct branch names: for each
+     * indirect jmp, the table it reads (an absolute {@code jmp [disp32 + reg*8]} in non-PIC
+     * code, or the PIC form {@code lea rX, [rip+table]; movsxd; add; jmp rX}) is walked while
+     * its entries land on instruction boundaries of the same function. Reading too far only
+     * adds spurious targets, which makes the analysis more conservative, never less.
+     */
+    private static void addJumpTableTargets(ElfFile elf, byte[] bytes, List<CodeRange> ranges,
+                                            NavigableSet<Long> starts, Set<Long> targets) {
+        for (CodeRange r : ranges) {
+            DecodedCode c = r.code();
+            for (int k = 0; k < c.count(); k++) {
+                if (c.kind(k) != InsnKind.JMP_INDIRECT) {
+                    continue;
+                }
+                long addr = c.address(k);
+                Long fs = starts.floor(addr);
+                long from = fs == null || fs < r.vaddr() ? r.vaddr() : fs;
+                Long fe = starts.higher(addr);
+                long to = fe == null || fe > r.end() ? r.end() : fe;
+                if (!c.ripRelative(k) && c.dispOffset(k) >= 0) {
+                    long table = le32(bytes, r.fileOffset() + (addr - r.vaddr()) + c.dispOffset(k));
+                    walkTable(elf, bytes, c, table, 8, 0, from, to, targets);
+                    continue;
+                }
+                for (int j = k - 1; j >= Math.max(0, k - 8); j--) {
+                    long o = r.fileOffset() + (c.address(j) - r.vaddr());
+                    if (c.ripRelative(j) && c.length(j) == 7 && (bytes[(int) o] & 0xf8) == 0x48
+                            && bytes[(int) o + 1] == (byte) 0x8d) { // lea r64, [rip+disp32]
+                        long table = c.address(j) + 7 + le32(bytes, o + 3);
+                        walkTable(elf, bytes, c, table, 4, table, from, to, targets);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void walkTable(ElfFile elf, byte[] bytes, DecodedCode c, long table, int entrySize, long base,
+                                  long from, long to, Set<Long> targets) {
+        for (int i = 0; i < MAX_TABLE_ENTRIES; i++) {
+            Optional<Long> off = elf.vaddrToOffset(table + (long) i * entrySize);
+            if (off.isEmpty() || off.get() + entrySize > bytes.length) {
+                return;
+            }
+            long entry = entrySize == 8 ? le32(bytes, off.get()) & 0xffffffffL | le32(bytes, off.get() + 4) << 32
+                    : le32(bytes, off.get());
+            long target = base + entry;
+            if (target < from || target >= to || c.indexAt(target) < 0) {
+                return;
+            }
+            targets.add(target);
+        }
+    }
+
+    private static long le32(byte[] b, long o) {
+        int i = (int) o;
+        if (i < 0 || i + 4 > b.length) {
+            return 0;
+        }
+        return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (long) (b[i + 3] << 24);
     }
 
     /** An executable section must be loaded from the same file bytes, or patching it means nothing. */

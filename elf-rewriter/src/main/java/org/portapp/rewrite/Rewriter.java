@@ -30,6 +30,8 @@ public final class Rewriter {
     static final int NOTE_DESC_SIZE = 24;
     private static final int PAGE = 0x1000;
     private static final int JMP_LEN = 5;
+    /** Most zero padding the output may get to keep the program headers' vaddr - offset. */
+    private static final long MAX_PADDING = 256L << 20;
     /** How many whole instructions may be displaced on each side of the syscall. */
     private static final int MAX_NEIGHBOURS = 4;
 
@@ -268,6 +270,10 @@ public final class Rewriter {
             long base = elf.loadSegments().isEmpty() ? 0
                     : elf.loadSegments().get(0).p_vaddr() - elf.loadSegments().get(0).p_offset();
             long gap = vaddr - base - offset;
+            if (gap > MAX_PADDING) {
+                throw new RewriteException(elf.origin() + ": the segments span 0x" + Long.toHexString(gap)
+                        + " bytes more in memory than in the file; padding the output that much is refused");
+            }
             if (gap > 0) {
                 offset += alignUp(gap, PAGE);
             } else if (gap < 0) {

@@ -70,8 +70,10 @@ class RewriterFuzzTest {
                         rejected++;
                     }
                 } catch (TimeoutException e) {
-                    Files.write(tmp.resolve("hang.elf"), m);
-                    fail("case " + i + " did not finish in 10 s");
+                    Path keep = Path.of("target", "fuzz-hang-" + i + ".elf");
+                    Files.createDirectories(keep.getParent());
+                    Files.write(keep, m);
+                    fail("case " + i + " did not finish in 10 s (input kept in " + keep + ")");
                 } catch (java.util.concurrent.ExecutionException e) {
                     Path keep = Path.of("target", "fuzz-crash-" + i + ".elf");
                     Files.createDirectories(keep.getParent());
