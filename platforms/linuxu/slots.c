@@ -118,6 +118,19 @@ static void probe_file(long fd, struct probe *p)
     }
 }
 
+/* The cache lock is only ever tried a bounded number of times: a signal
+ * handler that maps a file while its thread holds it, or a child forked
+ * while another thread held it, just works without the cache. */
+static int cache_try_lock(void)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (!__atomic_test_and_set(&cache_lock, __ATOMIC_ACQUIRE))
+            return 1;
+        __builtin_ia32_pause();
+    }
+    return 0;
+}
+
 /* The cached probe of the file open on fd (a copy); 0 if fstat fails. */
 static int probe_of(long fd, struct probe *out)
 {
@@ -126,9 +139,8 @@ static int probe_of(long fd, struct probe *out)
         return 0;
     if ((st.mode & 0170000) != 0100000)   /* not a regular file */
         return 0;
-    while (__atomic_test_and_set(&cache_lock, __ATOMIC_ACQUIRE))
-        ;
-    for (unsigned i = 0; i < CACHE; i++) {
+    int locked = cache_try_lock();
+    for (unsigned i = 0; locked && i < CACHE; i++) {
         struct probe *c = &cache[i];
         if (c->used && c->dev == st.dev && c->ino == st.ino && c->size == (unsigned long)st.size &&
             c->mtime == st.mtime && c->mtime_ns == st.mtime_ns) {
@@ -137,15 +149,16 @@ static int probe_of(long fd, struct probe *out)
             return 1;
         }
     }
-    __atomic_clear(&cache_lock, __ATOMIC_RELEASE);
+    if (locked)
+        __atomic_clear(&cache_lock, __ATOMIC_RELEASE);
 
     struct probe p = { .dev = st.dev, .ino = st.ino, .size = (unsigned long)st.size, .mtime = st.mtime,
                        .mtime_ns = st.mtime_ns, .used = 1 };
     probe_file(fd, &p);
-    while (__atomic_test_and_set(&cache_lock, __ATOMIC_ACQUIRE))
-        ;
-    cache[cache_next++ % CACHE] = p;
-    __atomic_clear(&cache_lock, __ATOMIC_RELEASE);
+    if (cache_try_lock()) {
+        cache[cache_next++ % CACHE] = p;
+        __atomic_clear(&cache_lock, __ATOMIC_RELEASE);
+    }
     *out = p;
     return 1;
 }
