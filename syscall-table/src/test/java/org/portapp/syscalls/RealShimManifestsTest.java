@@ -32,4 +32,14 @@ class RealShimManifestsTest {
                     .reduce((a, b) -> b).orElseThrow().name());
         }
     }
+
+    /** docs/syscalls.md is generated; a manifest change without regenerating it fails here. */
+    @Test
+    void generatedSyscallDocIsCurrent() throws Exception {
+        Path doc = repoRoot().resolve("docs/syscalls.md");
+        SyscallTable table = SyscallTable.load();
+        String expected = DocsGenerator.markdown(table, ShimModules.scan(repoRoot().resolve("posix-shim"), table));
+        assertEquals(expected, Files.readString(doc),
+                "docs/syscalls.md is stale: regenerate it with the command in its header");
+    }
 }
