@@ -39,11 +39,49 @@ public final class EhFrame {
         return out;
     }
 
+    /**
+     * Landing pads of every function with an LSDA (C++ exceptions, and C built with
+     * -fexceptions): the unwinder jumps there, so they are entry points no patch may cover.
+     */
+    public static List<Long> landingPads(ElfFile elf) {
+        Optional<SectionHeader> sec = elf.section(".eh_frame");
+        if (sec.isEmpty() || sec.get().sh_type() == SectionHeader.SHT_NOBITS || sec.get().sh_size() == 0
+                || sec.get().sh_size() > Integer.MAX_VALUE) {
+            return List.of();
+        }
+        Walker w = new Walker(elf.bytesAt(sec.get().sh_offset(), (int) sec.get().sh_size()), sec.get().sh_addr());
+        try {
+            w.walk(new ArrayList<>());
+        } catch (RuntimeException malformed) {
+            // keep the LSDAs found before the corrupt record
+        }
+        byte[] file = elf.bytes();
+        List<Long> pads = new ArrayList<>();
+        for (long[] l : w.lsdas) {
+            Optional<Long> off = elf.vaddrToOffset(l[0]);
+            if (off.isEmpty()) {
+                continue;
+            }
+            try {
+                new Walker(file, l[0] - off.get()).callSitePads(off.get().intValue(), l[1], pads);
+            } catch (RuntimeException malformed) {
+                // an LSDA we cannot read gives no pads; the others still count
+            }
+        }
+        return pads;
+    }
+
     private static final class Walker {
         private final byte[] d;
         private final long baseVaddr;
         private int pos;
-        private final Map<Integer, Integer> cieEncoding = new HashMap<>();
+        private final Map<Integer, Cie> cies = new HashMap<>();
+        /** LSDA addresses found in FDE augmentation data, each with its function start. */
+        final List<long[]> lsdas = new ArrayList<>();
+
+        /** What an FDE needs from its CIE: pointer encodings and whether augmentation data follows. */
+        private record Cie(int fdeEncoding, int lsdaEncoding, boolean augmented) {
+        }
 
         Walker(byte[] d, long baseVaddr) {
             this.d = d;
@@ -68,15 +106,24 @@ public final class EhFrame {
                 }
                 long id = u32();
                 if (id == 0) {
-                    cieEncoding.put(recordStart, parseCie(next));
+                    cies.put(recordStart, parseCie(next));
                 } else {
                     int ciePos = (int) (contentStart - id);
-                    Integer enc = cieEncoding.get(ciePos);
-                    if (enc != null) {
-                        long begin = readEncoded(enc);
-                        long range = readEncoded(enc & 0x0f);
+                    Cie cie = cies.get(ciePos);
+                    if (cie != null) {
+                        long begin = readEncoded(cie.fdeEncoding());
+                        long range = readEncoded(cie.fdeEncoding() & 0x0f);
                         if (begin != 0 && range > 0 && range < (1L << 32)) {
                             out.add(new FunctionRange(begin, begin + range));
+                            if (cie.augmented()) {
+                                uleb(); // augmentation data length
+                                if (cie.lsdaEncoding() != 0xff) {
+                                    long lsda = readEncoded(cie.lsdaEncoding());
+                                    if (lsda != 0) {
+                                        lsdas.add(new long[] {lsda, begin});
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -84,7 +131,7 @@ public final class EhFrame {
             }
         }
 
-        private int parseCie(int end) {
+        private Cie parseCie(int end) {
             int version = u8();
             StringBuilder aug = new StringBuilder();
             for (int c = u8(); c != 0; c = u8()) {
@@ -101,11 +148,13 @@ public final class EhFrame {
                 uleb();
             }
             int fdeEncoding = 0; // DW_EH_PE_absptr
-            if (aug.length() > 0 && aug.charAt(0) == 'z') {
+            int lsdaEncoding = 0xff; // DW_EH_PE_omit
+            boolean augmented = aug.length() > 0 && aug.charAt(0) == 'z';
+            if (augmented) {
                 uleb(); // augmentation data length
                 for (int i = 1; i < aug.length(); i++) {
                     switch (aug.charAt(i)) {
-                        case 'L' -> u8();
+                        case 'L' -> lsdaEncoding = u8();
                         case 'R' -> fdeEncoding = u8();
                         case 'P' -> readEncoded(u8());
                         case 'S', 'B' -> { }
@@ -116,7 +165,7 @@ public final class EhFrame {
             if (pos > end) {
                 throw new IllegalStateException("CIE overruns its record");
             }
-            return fdeEncoding;
+            return new Cie(fdeEncoding, lsdaEncoding, augmented);
         }
 
         private long readEncoded(int enc) {
@@ -138,6 +187,31 @@ public final class EhFrame {
                 v += fieldVaddr;
             }
             return v;
+        }
+
+        /** Parses the LSDA at file position {@code at}: header, then the call-site table's pads. */
+        void callSitePads(int at, long functionStart, List<Long> pads) {
+            pos = at;
+            int lpStartEncoding = u8();
+            long lpStart = lpStartEncoding == 0xff ? functionStart : readEncoded(lpStartEncoding);
+            if (u8() != 0xff) { // type table encoding, then its offset
+                uleb();
+            }
+            int callSiteEncoding = u8();
+            long tableLength = uleb();
+            long end = pos + tableLength;
+            if (end > d.length) {
+                return;
+            }
+            while (pos < end) {
+                readEncoded(callSiteEncoding & 0x0f); // start
+                readEncoded(callSiteEncoding & 0x0f); // length
+                long pad = readEncoded(callSiteEncoding & 0x0f);
+                uleb(); // action
+                if (pad != 0) {
+                    pads.add(lpStart + pad);
+                }
+            }
         }
 
         private int u8() {

@@ -78,6 +78,7 @@ public final class Disassembly {
             }
         }
         addJumpTableTargets(elf, bytes, ranges, starts, targets);
+        targets.addAll(EhFrame.landingPads(elf));
         return new Disassembly(elf, decoder, Collections.unmodifiableList(ranges), Collections.unmodifiableNavigableSet(starts),
                 Collections.unmodifiableSet(targets));
     }
