@@ -1,0 +1,423 @@
+/*
+ * The scheduler (thread.h): a run queue of kernel threads, round robin,
+ * preemption of app code from the LAPIC timer, blocking on channels with
+ * deadlines, idle = hlt with interrupts on.
+ *
+ * One CPU. The timer is one-shot and re-armed on every interrupt for the
+ * earliest of: the end of the running thread's slice (when another thread
+ * is runnable), the nearest sleeper deadline, a requested time (interval
+ * timers). Interrupts are off in everything here that touches the queues.
+ *
+ * Memory: each thread owns a slot in a kernel window: a guard page, its
+ * kernel stack, and its struct thread with the XSAVE area. Slots of dead
+ * threads are reused (never the running one's).
+ */
+#include "thread.h"
+
+#define SLICE_NS        10000000ull          /* 10 ms */
+#define TICK_MAX_NS     50000000ull          /* re-check at least this often */
+#define KSTACK_PAGES    4                    /* 16 KiB */
+#define TSTRUCT_PAGES   3                    /* struct thread + XSAVE area */
+#define SLOT_PAGES      (1 + KSTACK_PAGES + TSTRUCT_PAGES)
+#define SLOT_BASE       0xffffb00000000000ull
+#define MAX_SLOTS       4096
+
+_Static_assert(sizeof(struct thread) + 64 + 4096 <= TSTRUCT_PAGES * PAGE_SIZE, "struct thread slot");
+
+static struct thread *cur;
+static struct thread *rq_head, *rq_tail;
+static struct thread *all;
+static unsigned slots_used;
+static int next_tid = 1;
+static int live;
+static uint64_t slice_end;
+static uint64_t timer_request;       /* absolute nanotime, 0 = none */
+static bool started;
+void (*sched_after_switch)(void);
+
+struct thread *sched_current(void) { return cur; }
+int sched_live_count(void) { return live; }
+
+struct thread *sched_find(int tid)
+{
+    for (struct thread *t = all; t; t = t->all_next)
+        if (t->tid == tid && t->state != T_DEAD)
+            return t;
+    return NULL;
+}
+
+struct thread *sched_next_live(struct thread *t)
+{
+    for (t = t ? t->all_next : all; t; t = t->all_next)
+        if (t->state != T_DEAD)
+            return t;
+    return NULL;
+}
+
+static void rq_push(struct thread *t)
+{
+    t->state = T_RUNNABLE;
+    t->rq_next = NULL;
+    if (rq_tail)
+        rq_tail->rq_next = t;
+    else
+        rq_head = t;
+    rq_tail = t;
+}
+
+static struct thread *rq_pop(void)
+{
+    struct thread *t = rq_head;
+    if (t) {
+        rq_head = t->rq_next;
+        if (!rq_head)
+            rq_tail = NULL;
+    }
+    return t;
+}
+
+/* ---- the timer ---------------------------------------------------------- */
+
+static void timer_arm(void)
+{
+    uint64_t now = nanotime();
+    uint64_t when = now + TICK_MAX_NS;
+    if (rq_head && slice_end < when)
+        when = slice_end;
+    for (struct thread *t = all; t; t = t->all_next)
+        if (t->state == T_BLOCKED && t->deadline && t->deadline < when)
+            when = t->deadline;
+    if (timer_request && timer_request < when)
+        when = timer_request;
+    timer_oneshot_ns(when > now ? when - now : 1);
+}
+
+void sched_timer_at(uint64_t when)
+{
+    uint64_t flags = irq_save();
+    if (!timer_request || when < timer_request || timer_request <= nanotime())
+        timer_request = when;
+    timer_arm();
+    irq_restore(flags);
+}
+
+static void wake(struct thread *t, enum wake_reason why)
+{
+    t->wake_reason = why;
+    t->chan = NULL;
+    t->deadline = 0;
+    rq_push(t);
+}
+
+static void wake_expired(uint64_t now)
+{
+    for (struct thread *t = all; t; t = t->all_next)
+        if (t->state == T_BLOCKED && t->deadline && t->deadline <= now)
+            wake(t, WAKE_TIMEOUT);
+}
+
+/* ---- switching ------------------------------------------------------------ */
+
+/* Switch to the next runnable thread; the current one has already been put
+ * on the queue, blocked or killed. With nothing runnable: idle (hlt with
+ * interrupts on) until an interrupt makes a thread runnable. */
+static void schedule(void)
+{
+    struct thread *prev = cur, *next;
+    for (;;) {
+        next = rq_pop();
+        if (next)
+            break;
+        if (prev->state == T_RUNNING) {
+            next = prev;
+            break;
+        }
+        timer_arm();
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+        wake_expired(nanotime());
+    }
+    next->state = T_RUNNING;
+    slice_end = nanotime() + SLICE_NS;
+    if (next == prev)
+        return;
+    if (prev->state != T_DEAD) {
+        fpu_save(prev->xsave);
+        prev->fs_base = rdmsr(MSR_FS_BASE);
+    }
+    cur = next;
+    wrmsr(MSR_FS_BASE, next->fs_base);
+    fpu_restore(next->xsave);
+    this_cpu()->syscall_kstack = next->kstack_top;
+    timer_arm();
+    switch_context(&prev->ksp, next->ksp);
+    /* running as prev again */
+    if (sched_after_switch)
+        sched_after_switch();
+}
+
+void sched_yield_now(void)
+{
+    if (!started)
+        return;
+    uint64_t flags = irq_save();
+    if (rq_head) {
+        rq_push(cur);
+        schedule();
+    }
+    irq_restore(flags);
+}
+
+/* Called by preempt_stub on the preempted thread's stack. */
+void sched_preempted(void);
+void sched_preempted(void)
+{
+    rq_push(cur);
+    schedule();
+}
+
+const struct user_regs *sched_start_regs(void);
+const struct user_regs *sched_start_regs(void)
+{
+    if (sched_after_switch)
+        sched_after_switch();
+    return &cur->start;
+}
+
+enum wake_reason sched_block(const void *chan, uint32_t bits, uint64_t deadline)
+{
+    cur->state = T_BLOCKED;
+    cur->chan = chan;
+    cur->chan_bits = bits;
+    cur->deadline = deadline;
+    cur->wake_reason = WAKE_NONE;
+    if (deadline && deadline <= nanotime()) {
+        cur->state = T_RUNNING;
+        cur->chan = NULL;
+        return WAKE_TIMEOUT;
+    }
+    schedule();
+    return cur->wake_reason;
+}
+
+int sched_wake_chan(const void *chan, uint32_t bits, int n)
+{
+    int woken = 0;
+    /* Oldest first: threads are woken in the order of the all list, which
+     * is creation order; good enough for fairness among a few threads. */
+    for (struct thread *t = all; t && (n < 0 || woken < n); t = t->all_next)
+        if (t->state == T_BLOCKED && t->chan == chan && (t->chan_bits & bits)) {
+            wake(t, WAKE_EVENT);
+            woken++;
+        }
+    return woken;
+}
+
+int sched_requeue_chan(const void *from, const void *to, int n)
+{
+    int moved = 0;
+    for (struct thread *t = all; t && moved < n; t = t->all_next)
+        if (t->state == T_BLOCKED && t->chan == from) {
+            t->chan = to;
+            moved++;
+        }
+    return moved;
+}
+
+void sched_wake_thread(struct thread *t, enum wake_reason why)
+{
+    if (t->state == T_BLOCKED)
+        wake(t, why);
+}
+
+uint64_t sched_sleep_ns(uint64_t ns)
+{
+    if (!started) {
+        sleep_ns(ns);
+        return 0;
+    }
+    uint64_t flags = irq_save();
+    uint64_t deadline = nanotime() + ns, left = 0;
+    for (;;) {
+        if (signal_deliverable && signal_deliverable()) {
+            uint64_t now = nanotime();
+            left = deadline > now ? deadline - now : 0;
+            break;
+        }
+        if (sched_block(NULL, 0, deadline) == WAKE_TIMEOUT)
+            break;
+    }
+    irq_restore(flags);
+    if (left && signal_deliver_pending)
+        signal_deliver_pending();
+    return left;
+}
+
+/* ---- thread creation and exit --------------------------------------------- */
+
+static struct thread *slot_thread(unsigned slot)
+{
+    return (struct thread *)(SLOT_BASE + ((uint64_t)slot * SLOT_PAGES + 1 + KSTACK_PAGES) * PAGE_SIZE);
+}
+
+static struct thread *thread_alloc(void)
+{
+    struct thread *t = NULL;
+    for (struct thread *d = all; d; d = d->all_next)
+        if (d->state == T_DEAD && d != cur) {
+            t = d;
+            break;
+        }
+    if (t) {
+        struct thread *keep_next = t->all_next;
+        unsigned slot = t->slot;
+        memset(t, 0, sizeof *t);
+        t->all_next = keep_next;
+        t->slot = slot;
+    } else {
+        if (slots_used >= MAX_SLOTS)
+            return NULL;
+        unsigned slot = slots_used;
+        uint64_t base = SLOT_BASE + (uint64_t)slot * SLOT_PAGES * PAGE_SIZE;
+        /* page 0 stays unmapped: a guard below the kernel stack */
+        if (vm_alloc_range(base + PAGE_SIZE, KSTACK_PAGES + TSTRUCT_PAGES, VM_READ | VM_WRITE) < 0)
+            return NULL;
+        slots_used++;
+        t = slot_thread(slot);
+        t->slot = slot;
+        t->all_next = all;
+        all = t;
+    }
+    uint64_t base = SLOT_BASE + (uint64_t)t->slot * SLOT_PAGES * PAGE_SIZE;
+    t->kstack_top = base + (1 + KSTACK_PAGES) * PAGE_SIZE;
+    t->xsave = (uint8_t *)(((uint64_t)(t + 1) + 63) & ~63ull);
+    t->tid = next_tid++;
+    t->ss_flags = 2;   /* SS_DISABLE */
+    return t;
+}
+
+struct thread *sched_spawn(const struct user_regs *start, uint64_t fs_base)
+{
+    uint64_t flags = irq_save();
+    struct thread *t = thread_alloc();
+    if (!t) {
+        irq_restore(flags);
+        return NULL;
+    }
+    t->start = *start;
+    t->start.cs = SEL_KCODE;
+    t->start.ss = SEL_KDATA;
+    t->start.rflags |= 1u << 9;
+    t->fs_base = fs_base;
+    /* The new thread inherits the creator's vector state, as on Linux. */
+    fpu_save(t->xsave);
+    /* switch_context pops r15..rbp and returns into thread_first_run. */
+    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
+    sp[6] = (uint64_t)thread_first_run;
+    for (int i = 0; i < 6; i++)
+        sp[i] = 0;
+    t->ksp = (uint64_t)sp;
+    live++;
+    rq_push(t);
+    irq_restore(flags);
+    return t;
+}
+
+NORETURN void sched_exit_current(void)
+{
+    irq_disable();
+    cur->state = T_DEAD;
+    live--;
+    schedule();
+    panic("a dead thread was scheduled");
+}
+
+/* ---- the timer interrupt --------------------------------------------------- */
+
+static bool mapped_rw(uint64_t va)
+{
+    unsigned prot;
+    return vm_query(va, NULL, &prot) && (prot & VM_WRITE);
+}
+
+static bool timer_irq(struct trap_frame *f)
+{
+    this_cpu()->timer_ticks++;
+    lapic_eoi();
+    uint64_t now = nanotime();
+    if (timer_request && timer_request <= now)
+        timer_request = 0;
+    wake_expired(now);
+    if (signal_timer_tick)
+        signal_timer_tick(now);
+    /* Only app code is preempted or handed a signal here: the shim and
+     * the kernel run until they block or return (thread.h). */
+    if (f->rip < USER_TOP && (f->rflags & (1u << 9))) {
+        if (signal_from_trap)
+            signal_from_trap(f);
+        if (rq_head && now >= slice_end) {
+            uint64_t sp = (f->rsp - 128 - 5 * 8) & ~15ull;
+            if (mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
+                uint64_t *fr = (uint64_t *)sp;
+                fr[0] = f->rip;
+                fr[1] = f->cs;
+                fr[2] = f->rflags;
+                fr[3] = f->rsp;
+                fr[4] = f->ss;
+                f->rsp = sp;
+                f->rip = (uint64_t)preempt_stub;
+                f->rflags &= ~(uint64_t)((1u << 9) | (1u << 10) | (1u << 8));   /* IF, DF, TF */
+            }
+        }
+    }
+    timer_arm();
+    return true;
+}
+
+void sched_init(void)
+{
+    uint64_t flags = irq_save();
+    struct thread *t = thread_alloc();
+    if (!t)
+        panic("sched_init: no memory for the main thread");
+    t->state = T_RUNNING;
+    t->fs_base = rdmsr(MSR_FS_BASE);
+    cur = t;
+    live = 1;
+    this_cpu()->syscall_kstack = t->kstack_top;
+    trap_set_handler(VEC_TIMER, timer_irq);
+    started = true;
+    slice_end = nanotime() + SLICE_NS;
+    timer_arm();
+    irq_restore(flags);
+}
+
+/* ---- wait queues (posix-shim/include/shim/wait.h) ----------------------- */
+
+/* The shim's wait queues sleep here. A sleep is capped at 5 ms: the serial
+ * console is polled, not interrupt driven, so a reader waiting for input
+ * (directly or through poll) must look again now and then. */
+#define WQ_POLL_NS 5000000ull
+
+void platform_wq_sleep(void *wq, uint64_t deadline);
+void platform_wq_sleep(void *wq, uint64_t deadline)
+{
+    uint64_t flags = irq_save();
+    uint64_t cap = nanotime() + WQ_POLL_NS;
+    if (!deadline || deadline > cap)
+        deadline = cap;
+    if (!(signal_deliverable && signal_deliverable()))
+        sched_block(wq, ~0u, deadline);
+    irq_restore(flags);
+    if (signal_deliverable && signal_deliverable() && signal_deliver_pending)
+        signal_deliver_pending();
+}
+
+void platform_wq_wake(void *wq);
+void platform_wq_wake(void *wq)
+{
+    if (!started)
+        return;
+    uint64_t flags = irq_save();
+    sched_wake_chan(wq, ~0u, -1);
+    irq_restore(flags);
+}
