@@ -8,6 +8,7 @@
  */
 #include "qemu.h"
 #include "shim/shim.h"
+#include "thread.h"
 
 void shim_init_modules(void);                                     /* generated */
 void vfs_mount_initrd(const void *cpio, size_t len) __attribute__((weak));   /* vfs module */
@@ -31,6 +32,7 @@ void kmain(const struct boot_info *bi)
 {
     platform_traps_init();            /* page faults in the app's half go to mm */
     syscall_init();
+    sched_init();                     /* the boot context becomes the main thread */
 
     app_cmdline_parse(bi->cmdline, &cmdline);
     shim_set_trace(cmdline.trace);
@@ -54,5 +56,7 @@ void kmain(const struct boot_info *bi)
     uint64_t sp = app_stack(&im, &cmdline);
     kprintf("[kernel] app %s: entry %#lx, %u slots, %u sites rewritten, %u left as syscall\n",
             cmdline.exe, im.entry, im.slots, im.sites_rewritten, im.sites_left);
+    kprintf("[kernel] tsc %lu Hz, %lu of %lu frames free\n", tsc_hz(), frames_free_count(),
+            frames_total_count());
     app_enter(im.entry, sp);
 }
