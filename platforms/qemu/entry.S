@@ -78,18 +78,21 @@ syscall_lstar_entry:
  * plain C path (a module that provides the call answers it; otherwise
  * platform_unhandled_syscall says -ENOSYS). The threads/signals work
  * replaces these. */
+    .weak shim_entry_special_rt_sigreturn    /* the signal/thread modules define the real one */
     .globl shim_entry_special_rt_sigreturn
     .type shim_entry_special_rt_sigreturn, @function
 shim_entry_special_rt_sigreturn:
     jmp shim_entry_c
     .size shim_entry_special_rt_sigreturn, . - shim_entry_special_rt_sigreturn
 
+    .weak shim_entry_special_clone    /* the signal/thread modules define the real one */
     .globl shim_entry_special_clone
     .type shim_entry_special_clone, @function
 shim_entry_special_clone:
     jmp shim_entry_c
     .size shim_entry_special_clone, . - shim_entry_special_clone
 
+    .weak shim_entry_special_clone3    /* the signal/thread modules define the real one */
     .globl shim_entry_special_clone3
     .type shim_entry_special_clone3, @function
 shim_entry_special_clone3:
