@@ -5,6 +5,7 @@
 #include "shim/kernel.h"
 #include "shim/mm.h"
 #include "qemu.h"
+#include "thread.h"
 
 /* ---- console: the serial line's stdout/stderr streams -------------------- */
 
@@ -156,8 +157,9 @@ void platform_free_pages(void *p, size_t n)
 void platform_idle(void)
 {
     /* No device interrupts are enabled yet (the UART is polled), so wake up
-     * on the timer: 0.5 ms keeps console input responsive. */
-    sleep_ns(500000);
+     * on the timer: 0.5 ms keeps console input responsive. Other threads
+     * run meanwhile (sched.c). */
+    sched_sleep_ns(500000);
 }
 
 /* ---- kernel.h ---------------------------------------------------------------- */
@@ -166,7 +168,8 @@ void platform_set_fs_base(uintptr_t base) { wrmsr(MSR_FS_BASE, base); }
 uintptr_t platform_get_fs_base(void) { return rdmsr(MSR_FS_BASE); }
 uint64_t platform_monotonic_ns(void) { return nanotime(); }
 uint64_t platform_realtime_ns(void) { return boot_epoch_ns + nanotime(); }
-void platform_sleep_ns(uint64_t ns) { sleep_ns(ns); }
+void platform_sleep_ns(uint64_t ns) { sched_sleep_ns(ns); }
+uint64_t platform_sleep_intr_ns(uint64_t ns) { return sched_sleep_ns(ns); }
 uint64_t platform_lstar_count(void) { return this_cpu()->lstar_count; }
 
 void platform_memory_info(uint64_t *total, uint64_t *avail)
