@@ -1,0 +1,167 @@
+/* posix-shim/futex (module.conf). Atomicity: the shim is not preempted
+ * (platforms/x86_64/thread.h) and the word is read with interrupts off, so
+ * "the word still holds val" and "this thread sleeps" happen together, as
+ * the futex contract requires. */
+#include "shim/shim.h"
+#include "shim/kernel.h"
+#include "thread.h"
+
+#define FUTEX_WAIT            0
+#define FUTEX_WAKE            1
+#define FUTEX_REQUEUE         3
+#define FUTEX_CMP_REQUEUE     4
+#define FUTEX_WAKE_OP         5
+#define FUTEX_WAIT_BITSET     9
+#define FUTEX_WAKE_BITSET     10
+#define FUTEX_PRIVATE_FLAG    128
+#define FUTEX_CLOCK_REALTIME  256
+#define FUTEX_BITSET_ANY      0xffffffffu
+
+struct kts { long sec, nsec; };
+
+static bool user_ok(uintptr_t a)
+{
+    return a && !(a & 3) && a < 0x0000800000000000ull;
+}
+
+static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool absolute,
+                       bool realtime, uint32_t bits)
+{
+    uint64_t deadline = 0;
+    if (ts) {
+        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000L)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)ts->sec * 1000000000ull + (uint64_t)ts->nsec;
+        uint64_t now = platform_monotonic_ns();
+        if (!absolute)
+            deadline = now + ns;
+        else if (realtime) {
+            uint64_t rt = platform_realtime_ns();
+            deadline = ns > rt ? now + (ns - rt) : now;
+        } else
+            deadline = ns;
+        if (!deadline)
+            deadline = 1;
+    }
+    uint64_t irq = irq_save();
+    if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) {
+        irq_restore(irq);
+        return -EAGAIN;
+    }
+    if (signal_deliverable && signal_deliverable()) {
+        irq_restore(irq);
+        return -EINTR;
+    }
+    enum wake_reason why = sched_block(uaddr, bits, deadline);
+    irq_restore(irq);
+    if (why == WAKE_TIMEOUT)
+        return -ETIMEDOUT;
+    if (why == WAKE_SIGNAL)
+        return -EINTR;
+    return 0;
+}
+
+/* FUTEX_WAKE_OP's operation on *uaddr2; returns the old value's comparison. */
+static int wake_op(uint32_t *uaddr2, uint32_t encoded)
+{
+    uint32_t op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+    uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
+    if ((encoded >> 31) & 1)   /* FUTEX_OP_OPARG_SHIFT */
+        oparg = 1u << (oparg & 31);
+    uint32_t old = *uaddr2, nv;
+    switch (op) {
+    case 0: nv = oparg; break;          /* SET */
+    case 1: nv = old + oparg; break;    /* ADD */
+    case 2: nv = old | oparg; break;    /* OR */
+    case 3: nv = old & ~oparg; break;   /* ANDN */
+    case 4: nv = old ^ oparg; break;    /* XOR */
+    default: return -ENOSYS;
+    }
+    *uaddr2 = nv;
+    int32_t o = (int32_t)old, c = (int32_t)cmparg;
+    switch (cmp) {
+    case 0: return o == c;
+    case 1: return o != c;
+    case 2: return o < c;
+    case 3: return o <= c;
+    case 4: return o > c;
+    case 5: return o >= c;
+    default: return -ENOSYS;
+    }
+}
+
+long sys_futex(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uint32_t *uaddr = (uint32_t *)a0;
+    int op = (int)a1;
+    int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    uint32_t val = (uint32_t)a2;
+    if (!user_ok((uintptr_t)uaddr))
+        return -EFAULT;
+    if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+        return -ENOSYS;
+    long r;
+    uint64_t irq;
+    switch (cmd) {
+    case FUTEX_WAIT:
+        r = futex_wait(uaddr, val, (const struct kts *)a3, false, false, FUTEX_BITSET_ANY);
+        break;
+    case FUTEX_WAIT_BITSET:
+        if (!(uint32_t)a5)
+            return -EINVAL;
+        r = futex_wait(uaddr, val, (const struct kts *)a3, true, realtime, (uint32_t)a5);
+        break;
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET: {
+        uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)a5;
+        if (!bits)
+            return -EINVAL;
+        irq = irq_save();
+        r = sched_wake_chan(uaddr, bits, (int)(val > 0x7fffffff ? 0x7fffffff : val));
+        irq_restore(irq);
+        break;
+    }
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE: {
+        uint32_t *uaddr2 = (uint32_t *)a4;
+        if (!user_ok((uintptr_t)uaddr2))
+            return -EFAULT;
+        int nwake = (int)val, nmove = (int)(uint32_t)a3;   /* val2 is the timeout slot */
+        if (nwake < 0 || nmove < 0)
+            return -EINVAL;
+        irq = irq_save();
+        if (cmd == FUTEX_CMP_REQUEUE && *uaddr != (uint32_t)a5) {
+            irq_restore(irq);
+            return -EAGAIN;
+        }
+        int woken = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, nwake);
+        int moved = uaddr2 == uaddr ? 0 : sched_requeue_chan(uaddr, uaddr2, nmove);
+        irq_restore(irq);
+        r = woken + (cmd == FUTEX_CMP_REQUEUE ? moved : 0);
+        break;
+    }
+    case FUTEX_WAKE_OP: {
+        uint32_t *uaddr2 = (uint32_t *)a4;
+        if (!user_ok((uintptr_t)uaddr2))
+            return -EFAULT;
+        irq = irq_save();
+        int c = wake_op(uaddr2, (uint32_t)a5);
+        if (c < 0) {
+            irq_restore(irq);
+            return c;
+        }
+        r = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, (int)val);
+        if (c)
+            r += sched_wake_chan(uaddr2, FUTEX_BITSET_ANY, (int)(uint32_t)a3);
+        irq_restore(irq);
+        break;
+    }
+    default:
+        return -ENOSYS;
+    }
+    if (r == -EINTR && signal_deliver_pending)
+        signal_deliver_pending();
+    return r;
+}

@@ -1,0 +1,249 @@
+/* posix-shim/thread: clone/clone3 for threads, the exit of one thread,
+ * per-thread ids and robust lists (module.conf). The threads themselves
+ * are the platform's (platforms/x86_64/thread.h). */
+#include "shim/shim.h"
+#include "thread.h"
+
+#define CLONE_VM             0x00000100ul
+#define CLONE_FS             0x00000200ul
+#define CLONE_FILES          0x00000400ul
+#define CLONE_SIGHAND        0x00000800ul
+#define CLONE_VFORK          0x00004000ul
+#define CLONE_THREAD         0x00010000ul
+#define CLONE_SETTLS         0x00080000ul
+#define CLONE_PARENT_SETTID  0x00100000ul
+#define CLONE_CHILD_CLEARTID 0x00200000ul
+#define CLONE_CHILD_SETTID   0x01000000ul
+
+struct clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* The trampoline's red zone skip (docs/architecture.md): the child resumes
+ * right after the trampoline's call with rsp = its stack - 128. */
+#define TRAMPOLINE_SKIP 128
+
+long thread_clone_c(struct user_regs *r, int is_clone3);
+long thread_clone_c(struct user_regs *r, int is_clone3)
+{
+    uint64_t flags, stack, ptid, ctid, tls;
+    if (is_clone3) {
+        const struct clone_args *ca = (const struct clone_args *)r->rdi;
+        if (!ca || r->rsi < 64)
+            return -EINVAL;
+        flags = ca->flags;
+        stack = ca->stack ? ca->stack + ca->stack_size : 0;
+        ptid = ca->parent_tid;
+        ctid = ca->child_tid;
+        tls = ca->tls;
+    } else {
+        flags = r->rdi;
+        stack = r->rsi;
+        ptid = r->rdx;
+        ctid = r->r10;
+        tls = r->r8;
+    }
+    if ((flags & CLONE_VFORK) || !(flags & CLONE_VM)) {
+        shim_printk("port-app: %s() is not available in the unikernel (single address space); "
+                    "run that program as its own app\n", (flags & CLONE_VFORK) ? "vfork" : "fork");
+        return -ENOSYS;
+    }
+    if (!(flags & CLONE_THREAD) || !(flags & CLONE_SIGHAND) || !stack)
+        return -EINVAL;   /* a second process sharing memory, or no stack: not supported */
+
+    /* The parent's own return: rip/rsp as the trampoline will see them. */
+    uint64_t *ret_slot = (uint64_t *)(r + 1);
+    struct user_regs child = *r;
+    child.rax = 0;
+    child.rip = *ret_slot;
+    child.rsp = stack - TRAMPOLINE_SKIP;
+    struct thread *self = sched_current();
+    uint64_t fs = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
+    uint64_t irq = irq_save();
+    struct thread *t = sched_spawn(&child, fs);
+    if (!t) {
+        irq_restore(irq);
+        return -EAGAIN;
+    }
+    t->sigmask = self->sigmask;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = ctid;
+    if ((flags & CLONE_PARENT_SETTID) && ptid)
+        *(int *)ptid = t->tid;
+    if ((flags & CLONE_CHILD_SETTID) && ctid)
+        *(int *)ctid = t->tid;
+    int tid = t->tid;
+    irq_restore(irq);
+    return tid;
+}
+
+/* Reached only through the plain C path (a `syscall` the rewriter left,
+ * through the LSTAR entry), where the caller's registers are not captured:
+ * a child could not be started with them. */
+static long clone_without_entry(const char *call)
+{
+    shim_printk("port-app: %s through an unrewritten syscall instruction is not supported "
+                "on the unikernel\n", call);
+    return -ENOSYS;
+}
+
+long sys_clone(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (!(a0 & CLONE_VM) || (a0 & CLONE_VFORK)) {
+        shim_printk("port-app: %s() is not available in the unikernel (single address space); "
+                    "run that program as its own app\n", (a0 & CLONE_VFORK) ? "vfork" : "fork");
+        return -ENOSYS;
+    }
+    return clone_without_entry("clone");
+}
+
+long sys_clone3(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    const struct clone_args *ca = (const struct clone_args *)a0;
+    if (ca && (size_t)a1 >= 8 && (!(ca->flags & CLONE_VM) || (ca->flags & CLONE_VFORK))) {
+        shim_printk("port-app: %s() is not available in the unikernel (single address space); "
+                    "run that program as its own app\n", (ca->flags & CLONE_VFORK) ? "vfork" : "fork");
+        return -ENOSYS;
+    }
+    return clone_without_entry("clone3");
+}
+
+long sys_gettid(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    return sched_current()->tid;
+}
+
+long sys_set_tid_address(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    sched_current()->clear_child_tid = (uintptr_t)a0;
+    return sched_current()->tid;
+}
+
+long sys_set_robust_list(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a1 != 24)   /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    sched_current()->robust_head = (uintptr_t)a0;
+    sched_current()->robust_len = (size_t)a1;
+    return 0;
+}
+
+long sys_get_robust_list(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    struct thread *t = a0 ? sched_find((int)a0) : sched_current();
+    if (!t)
+        return -ESRCH;
+    if (a1)
+        *(uintptr_t *)a1 = t->robust_head;
+    if (a2)
+        *(size_t *)a2 = t->robust_len;
+    return 0;
+}
+
+long sys_sched_yield(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    sched_yield_now();
+    return 0;
+}
+
+/* ---- the exit of one thread ------------------------------------------------ */
+
+#define FUTEX_WAITERS    0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK   0x3fffffffu
+#define ROBUST_LIST_LIMIT 2048
+
+/* A robust futex the dying thread still holds: mark it OWNER_DIED and wake
+ * one waiter, as Linux's handle_futex_death does. */
+static void futex_death(uint32_t *word, int tid)
+{
+    if (!word || ((uintptr_t)word & 3) || (uintptr_t)word >= 0x0000800000000000ull)
+        return;
+    uint32_t v = *word;
+    if ((v & FUTEX_TID_MASK) != (uint32_t)tid)
+        return;
+    *word = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if (v & FUTEX_WAITERS)
+        sched_wake_chan(word, ~0u, 1);
+}
+
+static void robust_list_walk(struct thread *t)
+{
+    struct rhead { uintptr_t next; long offset; uintptr_t pending; };
+    const struct rhead *h = (const struct rhead *)t->robust_head;
+    if (!h || t->robust_len != sizeof *h)
+        return;
+    uintptr_t e = h->next;
+    for (int n = 0; e && e != (uintptr_t)&h->next && n < ROBUST_LIST_LIMIT; n++) {
+        uintptr_t next = *(const uintptr_t *)(e & ~1ul);
+        if (e != h->pending)
+            futex_death((uint32_t *)((e & ~1ul) + h->offset), t->tid);
+        e = next;
+    }
+    if (h->pending)
+        futex_death((uint32_t *)((h->pending & ~1ul) + h->offset), t->tid);
+}
+
+/* A stack unmap deferred until its thread has left it (mm's munmap). Only
+ * the thread that is exiting can be on a stack it unmaps (musl's detached
+ * threads: munmap(own stack) then exit, with no stack use between). */
+static uintptr_t deferred_addr;
+static size_t deferred_len;
+static int deferred_owner;
+long sys_munmap(SHIM_SYSCALL_ARGS);
+static void finish_deferred_unmap(void);
+
+int shim_thread_defer_unmap(uintptr_t addr, size_t len);
+int shim_thread_defer_unmap(uintptr_t addr, size_t len)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sp < addr || sp >= addr + len || sched_live_count() <= 1)
+        return 0;
+    if (deferred_len)   /* one at a time: finish the previous one now */
+        sys_munmap((long)deferred_addr, (long)deferred_len, 0, 0, 0, 0);
+    deferred_addr = addr;
+    deferred_len = len;
+    deferred_owner = sched_current()->tid;
+    sched_after_switch = finish_deferred_unmap;
+    return 1;
+}
+
+/* Runs on the next thread after a switch (sched.c's after-switch hook). */
+static void finish_deferred_unmap(void)
+{
+    if (!deferred_len || sched_current()->tid == deferred_owner)
+        return;
+    uintptr_t a = deferred_addr;
+    size_t l = deferred_len;
+    deferred_len = 0;
+    sys_munmap((long)a, (long)l, 0, 0, 0, 0);
+}
+
+/* Called by proc's exit: ends the calling thread unless it is the last one
+ * (then it returns and the process exits). */
+void shim_thread_exit(int code);
+void shim_thread_exit(int code)
+{
+    (void)code;
+    uint64_t irq = irq_save();
+    if (sched_live_count() <= 1) {
+        irq_restore(irq);
+        return;
+    }
+    struct thread *t = sched_current();
+    robust_list_walk(t);
+    if (t->clear_child_tid) {
+        *(int *)t->clear_child_tid = 0;
+        sched_wake_chan((const void *)t->clear_child_tid, ~0u, 1);
+    }
+    /* No other thread runs before the switch below: the app stack this
+     * code runs on may be unmapped by the joiner only after it. */
+    sched_exit_current();
+}
