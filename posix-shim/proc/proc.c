@@ -4,16 +4,18 @@
 
 #define APP_PID 1
 
-static uintptr_t clear_child_tid;   /* set_tid_address: kept for the threads module */
-static uintptr_t robust_list_head;
-static size_t robust_list_len;
 static char comm[16] = "app";
 static int dumpable = 1;
+
+/* The thread module (when linked) ends the calling thread; it returns only
+ * for the last thread, and then the process ends with it. */
+void shim_thread_exit(int code) __attribute__((weak));
 
 long sys_exit(SHIM_SYSCALL_ARGS)
 {
     SHIM_UNUSED_ARGS6;
-    /* One thread: the process ends with it. */
+    if (shim_thread_exit)
+        shim_thread_exit((int)a0);
     platform_abort((int)(a0 & 0xff));
 }
 
@@ -24,7 +26,6 @@ long sys_exit_group(SHIM_SYSCALL_ARGS)
 }
 
 long sys_getpid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return APP_PID; }
-long sys_gettid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return APP_PID; }
 long sys_getppid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
 long sys_getpgrp(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return APP_PID; }
 long sys_getsid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
@@ -36,7 +37,6 @@ long sys_setpgid(SHIM_SYSCALL_ARGS)
 }
 /* Already a session leader (pid 1 of its own session). */
 long sys_setsid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -EPERM; }
-long sys_sched_yield(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
 long sys_getcpu(SHIM_SYSCALL_ARGS)
 {
     SHIM_UNUSED_ARGS6;
@@ -50,35 +50,6 @@ long sys_getcpu(SHIM_SYSCALL_ARGS)
 /* No children can exist. */
 long sys_wait4(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ECHILD; }
 long sys_waitid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ECHILD; }
-
-long sys_set_tid_address(SHIM_SYSCALL_ARGS)
-{
-    SHIM_UNUSED_ARGS6;
-    clear_child_tid = (uintptr_t)a0;
-    return APP_PID;
-}
-
-long sys_set_robust_list(SHIM_SYSCALL_ARGS)
-{
-    SHIM_UNUSED_ARGS6;
-    if (a1 != 24)   /* sizeof(struct robust_list_head) */
-        return -EINVAL;
-    robust_list_head = (uintptr_t)a0;
-    robust_list_len = (size_t)a1;
-    return 0;
-}
-
-long sys_get_robust_list(SHIM_SYSCALL_ARGS)
-{
-    SHIM_UNUSED_ARGS6;
-    if (a0 != 0 && a0 != APP_PID)
-        return -ESRCH;
-    if (a1)
-        *(uintptr_t *)a1 = robust_list_head;
-    if (a2)
-        *(size_t *)a2 = robust_list_len;
-    return 0;
-}
 
 /* glibc and musl probe rseq and work without it. */
 long sys_rseq(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ENOSYS; }
