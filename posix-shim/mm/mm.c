@@ -255,6 +255,11 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
     return (long)addr;
 }
 
+/* The thread module (when linked): a thread unmapping the stack the shim
+ * is running on (musl's detached threads free their own stack, then exit)
+ * has the unmap done once it has left that stack. */
+int shim_thread_defer_unmap(uintptr_t addr, size_t len) __attribute__((weak));
+
 long sys_munmap(SHIM_SYSCALL_ARGS)
 {
     SHIM_UNUSED_ARGS6;
@@ -262,6 +267,8 @@ long sys_munmap(SHIM_SYSCALL_ARGS)
     size_t len = SHIM_PAGE_UP((size_t)a1);
     if ((addr & (SHIM_PAGE - 1)) || !len || addr + len > platform_user_top())
         return -EINVAL;
+    if (shim_thread_defer_unmap && shim_thread_defer_unmap(addr, len))
+        return 0;
     unmap_pages(addr, addr + len);
     return vma_cut(addr, addr + len);
 }
