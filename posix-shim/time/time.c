@@ -106,13 +106,13 @@ long sys_nanosleep(SHIM_SYSCALL_ARGS)
     const struct kts *req = (const struct kts *)a0;
     if (!valid(req))
         return -EINVAL;
-    platform_sleep_ns((uint64_t)req->sec * NS + (uint64_t)req->nsec);
+    uint64_t left = platform_sleep_intr_ns((uint64_t)req->sec * NS + (uint64_t)req->nsec);
     if (a1) {
         struct kts *rem = (struct kts *)a1;
-        rem->sec = 0;
-        rem->nsec = 0;
+        rem->sec = (long)(left / NS);
+        rem->nsec = (long)(left % NS);
     }
-    return 0;
+    return left ? -EINTR : 0;   /* a signal's handler ended the sleep early */
 }
 
 long sys_clock_nanosleep(SHIM_SYSCALL_ARGS)
@@ -127,9 +127,13 @@ long sys_clock_nanosleep(SHIM_SYSCALL_ARGS)
     long long want = (long long)req->sec * NS + req->nsec;
     if (a1 & TIMER_ABSTIME)
         want -= now;
-    if (want > 0)
-        platform_sleep_ns((uint64_t)want);
-    return 0;
+    uint64_t left = want > 0 ? platform_sleep_intr_ns((uint64_t)want) : 0;
+    if (left && a3 && !(a1 & TIMER_ABSTIME)) {
+        struct kts *rem = (struct kts *)a3;
+        rem->sec = (long)(left / NS);
+        rem->nsec = (long)(left % NS);
+    }
+    return left ? -EINTR : 0;
 }
 
 long sys_times(SHIM_SYSCALL_ARGS)

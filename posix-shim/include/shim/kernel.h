@@ -19,6 +19,9 @@ uint64_t platform_monotonic_ns(void);
 uint64_t platform_realtime_ns(void);
 /* Sleep with interrupts on, the CPU halted between timer interrupts. */
 void platform_sleep_ns(uint64_t ns);
+/* The same, ended early by a signal the thread takes (its handler has run
+ * when this returns): returns the time left then, 0 after a full sleep. */
+uint64_t platform_sleep_intr_ns(uint64_t ns);
 
 /* RAM in bytes: total usable and currently free page frames. */
 void platform_memory_info(uint64_t *total, uint64_t *free);
