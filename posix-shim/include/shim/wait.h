@@ -1,12 +1,10 @@
 /* Blocking in the shim: wait queues.
  *
- * Today the unikernel is single-threaded, so "sleeping" means idling the CPU
- * until the next interrupt (platform_idle: hlt) and re-checking the
- * condition: a blocked pipe read or poll with a timeout still wakes for
- * console input, timer ticks and device interrupts. When the scheduler
- * arrives it replaces the bodies of wait_queue_sleep/wake_all below with a
- * real sleep on the queue; callers already use the queue-and-condition form
- * (wait_event), so nothing else changes.
+ * On the unikernel a waiter sleeps on the queue in the scheduler and
+ * wake_all makes it runnable (sleeps are capped at a few ms because the
+ * console is polled); elsewhere "sleeping" means idling the CPU until the
+ * next interrupt (platform_idle) and re-checking the condition. Callers use
+ * the queue-and-condition form (wait_event) either way.
  *
  * Conventions for callers: re-check the condition after every wake-up
  * (wake-ups may be spurious); call wake_all on every state change another
@@ -30,17 +28,29 @@ struct wait_queue {
  * module that makes an fd readable or writable wakes it. Defined by vfs. */
 extern struct wait_queue shim_poll_wq;
 
+/* The scheduler's real sleep on a queue (platforms/x86_64/sched.c); weak,
+ * so platforms without threads (linuxu, the host-side harness) keep the
+ * idle-and-recheck fallback. */
+void platform_wq_sleep(void *wq, uint64_t deadline_ns) __attribute__((weak));
+void platform_wq_wake(void *wq) __attribute__((weak));
+
 static inline void wake_all(struct wait_queue *wq)
 {
     __atomic_add_fetch(&wq->seq, 1, __ATOMIC_RELEASE);
+    if (platform_wq_wake)
+        platform_wq_wake(wq);
 }
 
 /* One wait step: returns after a possible state change, or by the deadline
- * (absolute platform_monotonic_ns; 0 = none). Single-threaded fallback. */
+ * (absolute platform_monotonic_ns; 0 = none). With the scheduler the
+ * thread sleeps on the queue (other threads run); without it the CPU idles
+ * until the next interrupt. */
 static inline void wait_queue_sleep(struct wait_queue *wq, uint64_t deadline_ns)
 {
-    (void)wq;
-    (void)deadline_ns;
+    if (platform_wq_sleep) {
+        platform_wq_sleep(wq, deadline_ns);
+        return;
+    }
     platform_idle();
 }
 
