@@ -1,0 +1,827 @@
+/* posix-shim/signal (module.conf).
+ *
+ * Where signals are taken:
+ *  - from an interrupt or exception that hit app code (signal_from_trap,
+ *    signal_fault): the trap frame is the app's exact state; the signal
+ *    frame is built from it and the frame is rewritten to enter the handler.
+ *  - on the way out of a syscall (signal_deliver_pending): the shim runs on
+ *    the app's stack with the app's registers spread over its entry stub
+ *    and C frames, so the handler is run from C: the frame's uc_mcontext
+ *    holds the shim's own return context (sig_enter_sync), and
+ *    rt_sigreturn resumes the shim, which then finishes the syscall. A
+ *    handler therefore sees a shim address as the interrupted RIP of a
+ *    signal taken in a syscall (handlers that only record, jump out with
+ *    siglongjmp or return are unaffected).
+ * The shim is never preempted (platforms/x86_64/thread.h), so this state
+ * needs only interrupts off against the timer's SIGALRM.
+ */
+#include "shim/shim.h"
+#include "shim/kernel.h"
+#include "thread.h"
+
+#define NSIG 64
+#define SIGBIT(s) (1ull << ((s) - 1))
+
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGURG 23
+#define SIGWINCH 28
+
+#define SA_SIGINFO   0x00000004ul
+#define SA_RESTORER  0x04000000ul
+#define SA_ONSTACK   0x08000000ul
+#define SA_RESTART   0x10000000ul
+#define SA_NODEFER   0x40000000ul
+#define SA_RESETHAND 0x80000000ul
+#define SIG_DFL 0
+#define SIG_IGN 1
+
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
+#define SI_TKILL (-6)
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
+
+#define APP_PID 1
+
+struct ksigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static struct ksigaction actions[NSIG + 1];
+static struct sig_queued procq[64];
+static int nprocq;
+
+/* ---- siginfo ---------------------------------------------------------------- */
+
+static void info_make(uint8_t info[128], int sig, int code)
+{
+    memset(info, 0, 128);
+    ((int *)info)[0] = sig;
+    ((int *)info)[2] = code;
+}
+
+static void info_sender(uint8_t info[128])
+{
+    ((int *)info)[4] = APP_PID;   /* si_pid */
+    ((int *)info)[5] = 0;         /* si_uid */
+}
+
+/* ---- queues ------------------------------------------------------------------ */
+
+static bool ignored(int sig)
+{
+    uint64_t h = actions[sig].handler;
+    if (h == SIG_IGN)
+        return true;
+    return h == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
+                            sig == SIGSTOP || sig == 20 || sig == 21 || sig == 22);
+}
+
+static bool queue_add(struct sig_queued *q, int *n, int cap, int sig, const uint8_t info[128])
+{
+    if (sig < 32)
+        for (int i = 0; i < *n; i++)
+            if (q[i].sig == sig)
+                return true;   /* standard signals do not queue */
+    if (*n >= cap)
+        return false;
+    q[*n].sig = sig;
+    memcpy(q[*n].info, info, 128);
+    (*n)++;
+    return true;
+}
+
+static void queue_del(struct sig_queued *q, int *n, int i)
+{
+    for (int j = i + 1; j < *n; j++)
+        q[j - 1] = q[j];
+    (*n)--;
+}
+
+static void queue_drop(struct sig_queued *q, int *n, int sig)
+{
+    for (int i = 0; i < *n;)
+        if (q[i].sig == sig)
+            queue_del(q, n, i);
+        else
+            i++;
+}
+
+static uint64_t queue_set(const struct sig_queued *q, int n)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++)
+        s |= SIGBIT(q[i].sig);
+    return s;
+}
+
+static uint64_t pending_set(struct thread *t)
+{
+    return queue_set(t->sigq, t->nsigq) | queue_set(procq, nprocq);
+}
+
+/* The lowest-numbered pending signal of t in `allowed` (FIFO within one
+ * number), removed from its queue. 0 when none. */
+static int dequeue(struct thread *t, uint64_t allowed, uint8_t info[128])
+{
+    uint64_t avail = pending_set(t) & allowed;
+    if (!avail)
+        return 0;
+    int sig = __builtin_ctzll(avail) + 1;
+    for (int i = 0; i < t->nsigq; i++)
+        if (t->sigq[i].sig == sig) {
+            memcpy(info, t->sigq[i].info, 128);
+            queue_del(t->sigq, &t->nsigq, i);
+            return sig;
+        }
+    for (int i = 0; i < nprocq; i++)
+        if (procq[i].sig == sig) {
+            memcpy(info, procq[i].info, 128);
+            queue_del(procq, &nprocq, i);
+            return sig;
+        }
+    return 0;
+}
+
+/* Sleeping in rt_sigtimedwait: woken by any new signal. */
+static const char sigwait_chan;
+
+static void notify(struct thread *only, int sig)
+{
+    for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t)) {
+        if (only && t != only)
+            continue;
+        if (t->state != T_BLOCKED)
+            continue;
+        if (t->chan == &sigwait_chan || !(t->sigmask & SIGBIT(sig)))
+            sched_wake_thread(t, WAKE_SIGNAL);
+    }
+}
+
+/* Queue a signal for the process (t == NULL) or one thread. */
+static int send(struct thread *t, int sig, const uint8_t info[128])
+{
+    uint64_t irq = irq_save();
+    /* An ignored signal is discarded unless blocked (then it stays pending
+     * until unblocked or its action changes, as on Linux). */
+    bool blocked = t ? (t->sigmask & SIGBIT(sig)) : false;
+    if (!t) {
+        blocked = true;
+        for (struct thread *x = sched_next_live(NULL); x; x = sched_next_live(x))
+            if (!(x->sigmask & SIGBIT(sig)))
+                blocked = false;
+    }
+    if (ignored(sig) && !blocked) {
+        irq_restore(irq);
+        return 0;
+    }
+    bool ok = t ? queue_add(t->sigq, &t->nsigq, THREAD_SIGQ, sig, info)
+                : queue_add(procq, &nprocq, 64, sig, info);
+    if (ok)
+        notify(t, sig);
+    irq_restore(irq);
+    return ok ? 0 : -EAGAIN;
+}
+
+bool signal_deliverable(void)
+{
+    struct thread *t = sched_current();
+    return (pending_set(t) & ~t->sigmask) != 0;
+}
+
+/* ---- the signal frame ------------------------------------------------------- */
+
+struct sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2;
+    uint64_t fpstate;
+    uint64_t reserved1[8];
+};
+_Static_assert(sizeof(struct sigcontext) == 256, "sigcontext");
+
+struct kstack { uint64_t ss_sp; int32_t ss_flags; int32_t pad; uint64_t ss_size; };
+
+struct ucontext {
+    uint64_t uc_flags;
+    uint64_t uc_link;
+    struct kstack uc_stack;
+    struct sigcontext uc_mcontext;
+    uint64_t uc_sigmask;
+};
+
+struct rt_sigframe {
+    uint64_t pretcode;
+    struct ucontext uc;
+    uint8_t info[128];
+};
+_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "rt_sigframe");
+
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+
+static bool on_altstack(struct thread *t, uint64_t sp)
+{
+    return !(t->ss_flags & SS_DISABLE) && sp > t->ss_sp && sp <= t->ss_sp + t->ss_size;
+}
+
+/* Lays out the frame for sig below sp (the interrupted stack pointer),
+ * fills everything but uc_mcontext's registers, saves the vector state,
+ * updates the mask, and fills h with the handler's entry context. */
+static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t info[128], uint64_t sp,
+                                       uint64_t restore_mask, struct user_regs *h)
+{
+    struct ksigaction *ka = &actions[sig];
+    bool alt = (ka->flags & SA_ONSTACK) && !(t->ss_flags & SS_DISABLE) && !on_altstack(t, sp);
+    if (alt)
+        sp = t->ss_sp + t->ss_size;
+    else
+        sp -= 128;   /* the interrupted code's red zone */
+    sp -= cpu_features.xsave_size;
+    sp &= ~63ull;
+    uint64_t fp = sp;
+    sp -= sizeof(struct rt_sigframe);
+    sp = (sp & ~15ull) - 8;   /* as after a call: the handler's rsp + 8 is 16-aligned */
+    struct rt_sigframe *f = (struct rt_sigframe *)sp;
+    memset(f, 0, sizeof *f);
+    f->pretcode = ka->restorer;
+    f->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+    f->uc.uc_stack.ss_sp = t->ss_sp;
+    f->uc.uc_stack.ss_size = t->ss_size;
+    f->uc.uc_stack.ss_flags = t->ss_flags;
+    f->uc.uc_sigmask = restore_mask;
+    f->uc.uc_mcontext.oldmask = restore_mask;
+    f->uc.uc_mcontext.fpstate = fp;
+    f->uc.uc_mcontext.cs = SEL_KCODE;
+    f->uc.uc_mcontext.ss = SEL_KDATA;
+    memcpy(f->info, info, 128);
+    fpu_save((void *)fp);
+
+    t->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
+    t->sigmask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    if (ka->flags & SA_RESETHAND)
+        ka->handler = SIG_DFL;
+
+    memset(h, 0, sizeof *h);
+    h->rdi = (uint64_t)sig;
+    h->rsi = (uint64_t)f->info;
+    h->rdx = (uint64_t)&f->uc;
+    h->rsp = sp;
+    h->rip = ka->handler;
+    h->cs = SEL_KCODE;
+    h->ss = SEL_KDATA;
+    h->rflags = 0x202;
+    return f;
+}
+
+static void mcontext_from_trap(struct sigcontext *mc, const struct trap_frame *tf)
+{
+    mc->r8 = tf->r8; mc->r9 = tf->r9; mc->r10 = tf->r10; mc->r11 = tf->r11;
+    mc->r12 = tf->r12; mc->r13 = tf->r13; mc->r14 = tf->r14; mc->r15 = tf->r15;
+    mc->rdi = tf->rdi; mc->rsi = tf->rsi; mc->rbp = tf->rbp; mc->rbx = tf->rbx;
+    mc->rdx = tf->rdx; mc->rax = tf->rax; mc->rcx = tf->rcx; mc->rsp = tf->rsp;
+    mc->rip = tf->rip; mc->eflags = tf->rflags;
+    mc->err = tf->error;
+    mc->trapno = tf->vector;
+}
+
+static void trap_enter_handler(struct trap_frame *tf, const struct user_regs *h)
+{
+    tf->rdi = h->rdi;
+    tf->rsi = h->rsi;
+    tf->rdx = h->rdx;
+    tf->rax = 0;
+    tf->rsp = h->rsp;
+    tf->rip = h->rip;
+    tf->rflags = h->rflags;
+}
+
+/* ---- default actions ---------------------------------------------------------- */
+
+static bool dumps_core(int sig)
+{
+    return sig == 3 || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
+           sig == SIGFPE || sig == SIGSEGV || sig == 24 || sig == 25 || sig == 31;
+}
+
+static NORETURN void die(int sig)
+{
+    kprintf("[kernel] app killed by signal %d%s\n", sig, dumps_core(sig) ? " (core dumped)" : "");
+    platform_abort(128 + sig);
+}
+
+/* ---- delivery from traps ---------------------------------------------------- */
+
+bool signal_from_trap(struct trap_frame *tf)
+{
+    struct thread *t = sched_current();
+    uint8_t info[128];
+    for (;;) {
+        int sig = dequeue(t, ~t->sigmask, info);
+        if (!sig)
+            return false;
+        if (ignored(sig))
+            continue;
+        if (actions[sig].handler == SIG_DFL)
+            die(sig);
+        struct user_regs h;
+        uint64_t old = t->sigmask;
+        struct rt_sigframe *f = frame_build(t, sig, info, tf->rsp, old, &h);
+        mcontext_from_trap(&f->uc.uc_mcontext, tf);
+        trap_enter_handler(tf, &h);
+        return true;
+    }
+}
+
+bool signal_fault(struct trap_frame *tf)
+{
+    int sig, code = 0;
+    uint64_t addr = tf->rip;
+    switch (tf->vector) {
+    case 0: sig = SIGFPE; code = 1; break;                    /* FPE_INTDIV */
+    case 16: case 19: sig = SIGFPE; code = 0; break;
+    case 1: case 3: sig = SIGTRAP; code = 1; break;           /* TRAP_BRKPT */
+    case 6: sig = SIGILL; code = 2; break;                    /* ILL_ILLOPN */
+    case 17: sig = SIGBUS; code = 1; break;                   /* BUS_ADRALN */
+    case 14:
+        sig = SIGSEGV;
+        code = (tf->error & 1) ? 2 : 1;                       /* SEGV_ACCERR : SEGV_MAPERR */
+        addr = this_cpu()->cr2;
+        break;
+    case 13: case 12: sig = SIGSEGV; code = SI_KERNEL; addr = 0; break;
+    default: return false;
+    }
+    struct thread *t = sched_current();
+    uint64_t h0 = actions[sig].handler;
+    /* A blocked or ignored synchronous fault cannot be taken: Linux kills
+     * the process; here the fault report does, with the same status. */
+    if (h0 == SIG_DFL || h0 == SIG_IGN || (t->sigmask & SIGBIT(sig)))
+        return false;
+    uint8_t info[128];
+    info_make(info, sig, code);
+    *(uint64_t *)(info + 16) = addr;   /* si_addr */
+    struct user_regs h;
+    struct rt_sigframe *f = frame_build(t, sig, info, tf->rsp, t->sigmask, &h);
+    mcontext_from_trap(&f->uc.uc_mcontext, tf);
+    f->uc.uc_mcontext.cr2 = tf->vector == 14 ? addr : 0;
+    trap_enter_handler(tf, &h);
+    return true;
+}
+
+/* ---- delivery on the way out of a syscall ----------------------------------- */
+
+void sig_enter_sync(struct sigcontext *mc, const struct user_regs *h);
+
+/* The app's stack pointer for a handler run from the shim: the shim runs
+ * below the app's rsp on its own stack (rewritten sites), or on the
+ * thread's kernel stack (LSTAR entry), where the entry saved the app's rsp
+ * at the top (platforms/qemu/entry.S). */
+static uint64_t sync_stack(struct thread *t, uint64_t rsp)
+{
+    if (rsp < t->kstack_top && rsp >= t->kstack_top - 16384)
+        return *(uint64_t *)(t->kstack_top - 8);
+    /* Leave room for the calls that build the frame (frame_build, memset,
+     * fpu_save) between the caller's rsp and the frame. */
+    return rsp - 4096;
+}
+
+/* Runs handlers for the deliverable signals. restore_mask: the mask the
+ * first handler's rt_sigreturn reinstates (sigsuspend's saved mask), or 0
+ * for the mask at delivery. Returns how many handlers ran. */
+static int deliver(bool use_restore, uint64_t restore_mask)
+{
+    struct thread *t = sched_current();
+    int ran = 0;
+    for (int guard = 0; guard < 256; guard++) {
+        uint8_t info[128];
+        uint64_t irq = irq_save();
+        int sig = dequeue(t, ~t->sigmask, info);
+        if (!sig) {
+            irq_restore(irq);
+            break;
+        }
+        if (ignored(sig)) {
+            irq_restore(irq);
+            continue;
+        }
+        if (actions[sig].handler == SIG_DFL)
+            die(sig);
+        uint64_t old = use_restore ? restore_mask : t->sigmask;
+        use_restore = false;
+        struct user_regs h;
+        uint64_t rsp;
+        __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+        struct rt_sigframe *f = frame_build(t, sig, info, sync_stack(t, rsp), old, &h);
+        irq_restore(irq);
+        sig_enter_sync(&f->uc.uc_mcontext, &h);
+        ran++;
+    }
+    return ran;
+}
+
+void signal_deliver_pending(void)
+{
+    deliver(false, 0);
+}
+
+/* rt_sigreturn: restore what frame_build saved; the registers go to out. */
+const struct user_regs *rt_sigreturn_c(uint64_t app_rsp, struct user_regs *out);
+const struct user_regs *rt_sigreturn_c(uint64_t app_rsp, struct user_regs *out)
+{
+    const struct rt_sigframe *f = (const struct rt_sigframe *)(app_rsp - 8);
+    const struct sigcontext *mc = &f->uc.uc_mcontext;
+    struct thread *t = sched_current();
+    irq_disable();
+    t->sigmask = f->uc.uc_sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    if (mc->fpstate && !(mc->fpstate & 63))
+        fpu_restore((const void *)mc->fpstate);
+    out->r8 = mc->r8; out->r9 = mc->r9; out->r10 = mc->r10; out->r11 = mc->r11;
+    out->r12 = mc->r12; out->r13 = mc->r13; out->r14 = mc->r14; out->r15 = mc->r15;
+    out->rdi = mc->rdi; out->rsi = mc->rsi; out->rbp = mc->rbp; out->rbx = mc->rbx;
+    out->rdx = mc->rdx; out->rax = mc->rax; out->rcx = mc->rcx;
+    out->rsp = mc->rsp;
+    out->rip = mc->rip;
+    /* Arithmetic flags, DF and IF as saved; never TF or IOPL games. */
+    out->rflags = (mc->eflags & 0x0cd5ul) | 0x202;
+    out->cs = SEL_KCODE;
+    out->ss = SEL_KDATA;
+    return out;
+}
+
+long sys_rt_sigreturn(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    /* Only the special entry can restore a frame (it owns the stack). */
+    shim_printk("port-app: rt_sigreturn through an unrewritten syscall instruction is not supported\n");
+    platform_abort(128 + SIGSEGV);
+}
+
+/* ---- syscalls ------------------------------------------------------------------ */
+
+static bool valid_sig(long sig) { return sig >= 1 && sig <= NSIG; }
+
+long sys_rt_sigaction(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    int sig = (int)a0;
+    if (!valid_sig(sig) || a3 != 8)
+        return -EINVAL;
+    const struct ksigaction *act = (const struct ksigaction *)a1;
+    if (act && (sig == SIGKILL || sig == SIGSTOP))
+        return -EINVAL;
+    uint64_t irq = irq_save();
+    if (a2)
+        *(struct ksigaction *)a2 = actions[sig];
+    if (act) {
+        actions[sig] = *act;
+        actions[sig].mask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+        /* Setting an action that ignores the signal discards it pending. */
+        if (ignored(sig)) {
+            queue_drop(procq, &nprocq, sig);
+            for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t))
+                queue_drop(t->sigq, &t->nsigq, sig);
+        }
+    }
+    irq_restore(irq);
+    return 0;
+}
+
+long sys_rt_sigprocmask(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a3 != 8)
+        return -EINVAL;
+    struct thread *t = sched_current();
+    uint64_t old = t->sigmask;
+    if (a1) {
+        uint64_t set = *(const uint64_t *)a1;
+        uint64_t m = old;
+        switch (a0) {
+        case 0: m |= set; break;
+        case 1: m &= ~set; break;
+        case 2: m = set; break;
+        default: return -EINVAL;
+        }
+        t->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    }
+    if (a2)
+        *(uint64_t *)a2 = old;
+    deliver(false, 0);   /* newly unblocked signals run before the call returns */
+    return 0;
+}
+
+long sys_rt_sigpending(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a1 > 8 || a1 < 1)
+        return -EINVAL;
+    struct thread *t = sched_current();
+    uint64_t irq = irq_save();
+    uint64_t s = pending_set(t) & t->sigmask;
+    irq_restore(irq);
+    memcpy((void *)a0, &s, (size_t)a1);
+    return 0;
+}
+
+static long kill_thread(struct thread *t, int sig, int code)
+{
+    if (!sig)
+        return 0;
+    uint8_t info[128];
+    info_make(info, sig, code);
+    info_sender(info);
+    long r = send(t, sig, info);
+    deliver(false, 0);
+    return r;
+}
+
+long sys_kill(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    int sig = (int)a1;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    if (a0 != APP_PID && a0 != 0 && a0 != -1 && a0 != -APP_PID)
+        return -ESRCH;
+    return kill_thread(NULL, sig, SI_USER);
+}
+
+long sys_tgkill(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    int sig = (int)a2;
+    if (sig < 0 || sig > NSIG || a0 <= 0 || a1 <= 0)
+        return -EINVAL;
+    struct thread *t = sched_find((int)a1);
+    if (a0 != APP_PID || !t)
+        return -ESRCH;
+    return kill_thread(t, sig, SI_TKILL);
+}
+
+long sys_tkill(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    int sig = (int)a1;
+    if (sig < 0 || sig > NSIG || a0 <= 0)
+        return -EINVAL;
+    struct thread *t = sched_find((int)a0);
+    if (!t)
+        return -ESRCH;
+    return kill_thread(t, sig, SI_TKILL);
+}
+
+static long queueinfo(struct thread *t, int sig, const uint8_t *uinfo)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    uint8_t info[128];
+    memcpy(info, uinfo, 128);
+    int code = ((const int *)info)[2];
+    if (code >= 0 || code == SI_TKILL)
+        return -EPERM;   /* only the kernel may claim SI_USER/SI_KERNEL */
+    ((int *)info)[0] = sig;
+    if (!sig)
+        return 0;
+    long r = send(t, sig, info);
+    deliver(false, 0);
+    return r;
+}
+
+long sys_rt_sigqueueinfo(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a0 != APP_PID)
+        return -ESRCH;
+    return queueinfo(NULL, (int)a1, (const uint8_t *)a2);
+}
+
+long sys_rt_tgsigqueueinfo(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    struct thread *t = sched_find((int)a1);
+    if (a0 != APP_PID || !t)
+        return -ESRCH;
+    return queueinfo(t, (int)a2, (const uint8_t *)a3);
+}
+
+/* Block until a signal the thread takes arrives, then take it. */
+static long wait_and_take(uint64_t restore_mask)
+{
+    struct thread *t = sched_current();
+    for (;;) {
+        uint64_t irq = irq_save();
+        if (signal_deliverable()) {
+            irq_restore(irq);
+            break;
+        }
+        sched_block(NULL, 0, 0);
+        irq_restore(irq);
+    }
+    deliver(true, restore_mask);
+    t->sigmask = restore_mask;
+    return -EINTR;
+}
+
+long sys_rt_sigsuspend(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a1 != 8)
+        return -EINVAL;
+    struct thread *t = sched_current();
+    uint64_t saved = t->sigmask;
+    t->sigmask = *(const uint64_t *)a0 & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    return wait_and_take(saved);
+}
+
+long sys_pause(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    return wait_and_take(sched_current()->sigmask);
+}
+
+struct kts { long sec, nsec; };
+
+long sys_rt_sigtimedwait(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a3 != 8)
+        return -EINVAL;
+    uint64_t set = *(const uint64_t *)a0 & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    const struct kts *ts = (const struct kts *)a2;
+    uint64_t deadline = 0;
+    if (ts) {
+        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000L)
+            return -EINVAL;
+        deadline = platform_monotonic_ns() + (uint64_t)ts->sec * 1000000000ull + (uint64_t)ts->nsec;
+    }
+    struct thread *t = sched_current();
+    for (;;) {
+        uint8_t info[128];
+        uint64_t irq = irq_save();
+        int sig = dequeue(t, set, info);
+        if (sig) {
+            irq_restore(irq);
+            if (a1)
+                memcpy((void *)a1, info, 128);
+            return sig;
+        }
+        if (pending_set(t) & ~t->sigmask & ~set) {
+            irq_restore(irq);
+            deliver(false, 0);
+            return -EINTR;
+        }
+        if (ts && platform_monotonic_ns() >= deadline) {
+            irq_restore(irq);
+            return -EAGAIN;
+        }
+        sched_block(&sigwait_chan, ~0u, ts ? deadline : 0);
+        irq_restore(irq);
+    }
+}
+
+long sys_sigaltstack(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    struct thread *t = sched_current();
+    const struct kstack *ss = (const struct kstack *)a0;
+    uint64_t sp = (uint64_t)__builtin_frame_address(0);
+    bool on = on_altstack(t, sp);
+    struct kstack old = { t->ss_sp, on ? SS_ONSTACK : (t->ss_flags & SS_DISABLE), 0, t->ss_size };
+    if (ss) {
+        if (on)
+            return -EPERM;
+        if (ss->ss_flags & SS_DISABLE) {
+            t->ss_flags = SS_DISABLE;
+            t->ss_sp = 0;
+            t->ss_size = 0;
+        } else {
+            if (ss->ss_flags & ~(SS_ONSTACK | (int)0x80000000))   /* SS_AUTODISARM */
+                return -EINVAL;
+            if (ss->ss_size < MINSIGSTKSZ)
+                return -ENOMEM;
+            t->ss_sp = ss->ss_sp;
+            t->ss_size = ss->ss_size;
+            t->ss_flags = 0;
+        }
+    }
+    if (a1)
+        *(struct kstack *)a1 = old;
+    return 0;
+}
+
+/* ---- alarm, interval timers ----------------------------------------------- */
+
+static uint64_t itimer_deadline, itimer_interval;   /* ITIMER_REAL, nanotime */
+
+void signal_timer_tick(uint64_t now)
+{
+    if (!itimer_deadline || now < itimer_deadline)
+        return;
+    if (itimer_interval) {
+        while (itimer_deadline <= now)
+            itimer_deadline += itimer_interval;
+        sched_timer_at(itimer_deadline);
+    } else
+        itimer_deadline = 0;
+    uint8_t info[128];
+    info_make(info, SIGALRM, SI_KERNEL);
+    send(NULL, SIGALRM, info);
+}
+
+struct ktv { long sec, usec; };
+struct kitv { struct ktv interval, value; };
+
+static uint64_t tv_ns(const struct ktv *tv) { return (uint64_t)tv->sec * 1000000000ull + (uint64_t)tv->usec * 1000; }
+static struct ktv ns_tv(uint64_t ns) { return (struct ktv){ (long)(ns / 1000000000ull), (long)(ns % 1000000000ull / 1000) }; }
+
+static void itimer_get(struct kitv *v)
+{
+    uint64_t now = platform_monotonic_ns();
+    uint64_t left = itimer_deadline > now ? itimer_deadline - now : (itimer_deadline ? 1000 : 0);
+    v->interval = ns_tv(itimer_interval);
+    v->value = ns_tv(left);
+}
+
+static void itimer_set(uint64_t value, uint64_t interval)
+{
+    uint64_t irq = irq_save();
+    itimer_interval = interval;
+    itimer_deadline = value ? platform_monotonic_ns() + value : 0;
+    irq_restore(irq);
+    if (itimer_deadline)
+        sched_timer_at(itimer_deadline);
+}
+
+long sys_getitimer(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a0 < 0 || a0 > 2)
+        return -EINVAL;
+    struct kitv v = { { 0, 0 }, { 0, 0 } };
+    if (a0 == 0)
+        itimer_get(&v);
+    *(struct kitv *)a1 = v;
+    return 0;
+}
+
+long sys_setitimer(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    if (a0 < 0 || a0 > 2)
+        return -EINVAL;
+    if (a0 != 0)
+        return -EINVAL;   /* ITIMER_VIRTUAL/PROF: no per-thread CPU accounting */
+    const struct kitv *nv = (const struct kitv *)a1;
+    if (a2) {
+        struct kitv old;
+        itimer_get(&old);
+        *(struct kitv *)a2 = old;
+    }
+    if (nv) {
+        if (nv->value.usec < 0 || nv->value.usec >= 1000000 || nv->interval.usec < 0 ||
+            nv->interval.usec >= 1000000 || nv->value.sec < 0 || nv->interval.sec < 0)
+            return -EINVAL;
+        itimer_set(tv_ns(&nv->value), tv_ns(&nv->interval));
+    }
+    return 0;
+}
+
+long sys_alarm(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    struct kitv old;
+    itimer_get(&old);
+    itimer_set((uint64_t)(unsigned)a0 * 1000000000ull, 0);
+    /* As Linux: round to the nearest second, and an armed timer is >= 1. */
+    long secs = old.value.sec + (old.value.usec >= 500000);
+    if (!secs && (old.value.usec || old.value.sec))
+        secs = 1;
+    return secs;
+}
+
+/* ---- SIGPIPE (the pipe module's hook) --------------------------------------- */
+
+void shim_raise_sigpipe(void);
+void shim_raise_sigpipe(void)
+{
+    uint8_t info[128];
+    info_make(info, SIGPIPE, SI_USER);
+    info_sender(info);
+    send(sched_current(), SIGPIPE, info);
+    deliver(false, 0);
+}
