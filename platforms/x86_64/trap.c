@@ -209,6 +209,10 @@ static NORETURN void fatal(struct trap_frame *f)
     power_off_panic();
 }
 
+/* The signal module (when linked): a fault in app code goes to the app's
+ * handler for the signal instead of the report (platforms/x86_64/thread.h). */
+bool signal_fault(struct trap_frame *f) __attribute__((weak));
+
 void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
@@ -223,6 +227,8 @@ void trap_dispatch(struct trap_frame *f)
         return;                          /* LAPIC spurious: no EOI */
     if (v >= 0x20 && v < 0x30)
         return;                          /* masked 8259 spurious IRQ 7/15 */
+    if (v < 32 && f->rip < USER_TOP && signal_fault && signal_fault(f))
+        return;
     fatal(f);
 }
 
