@@ -398,8 +398,8 @@ void sched_init(void)
  * (directly or through poll) must look again now and then. */
 #define WQ_POLL_NS 5000000ull
 
-void platform_wq_sleep(void *wq, uint64_t deadline);
-void platform_wq_sleep(void *wq, uint64_t deadline)
+int platform_wq_sleep(void *wq, uint64_t deadline);
+int platform_wq_sleep(void *wq, uint64_t deadline)
 {
     uint64_t flags = irq_save();
     uint64_t cap = nanotime() + WQ_POLL_NS;
@@ -409,7 +409,8 @@ void platform_wq_sleep(void *wq, uint64_t deadline)
         sched_block(wq, ~0u, deadline);
     irq_restore(flags);
     if (signal_deliverable && signal_deliverable() && signal_deliver_pending)
-        signal_deliver_pending();
+        return signal_deliver_pending() > 0;
+    return 0;
 }
 
 void platform_wq_wake(void *wq);

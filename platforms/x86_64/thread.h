@@ -115,8 +115,9 @@ bool signal_from_trap(struct trap_frame *f) __attribute__((weak));
 bool signal_fault(struct trap_frame *f) __attribute__((weak));
 /* Whether the current thread has a signal it would take now. */
 bool signal_deliverable(void) __attribute__((weak));
-/* Run the handlers of deliverable signals before a syscall returns. */
-void signal_deliver_pending(void) __attribute__((weak));
+/* Run the handlers of deliverable signals before a syscall returns;
+ * returns how many of them lack SA_RESTART (the call then fails EINTR). */
+int signal_deliver_pending(void) __attribute__((weak));
 /* Timer check for the interval timer (SIGALRM); runs in the timer interrupt. */
 void signal_timer_tick(uint64_t now) __attribute__((weak));
 

@@ -402,11 +402,12 @@ static uint64_t sync_stack(struct thread *t, uint64_t rsp)
 
 /* Runs handlers for the deliverable signals. restore_mask: the mask the
  * first handler's rt_sigreturn reinstates (sigsuspend's saved mask), or 0
- * for the mask at delivery. Returns how many handlers ran. */
+ * for the mask at delivery. Returns how many of the handlers that ran lack
+ * SA_RESTART. */
 static int deliver(bool use_restore, uint64_t restore_mask)
 {
     struct thread *t = sched_current();
-    int ran = 0;
+    int interrupting = 0;
     for (int guard = 0; guard < 256; guard++) {
         uint8_t info[128];
         uint64_t irq = irq_save();
@@ -423,20 +424,21 @@ static int deliver(bool use_restore, uint64_t restore_mask)
             die(sig);
         uint64_t old = use_restore ? restore_mask : t->sigmask;
         use_restore = false;
+        if (!(actions[sig].flags & SA_RESTART))
+            interrupting++;
         struct user_regs h;
         uint64_t rsp;
         __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
         struct rt_sigframe *f = frame_build(t, sig, info, sync_stack(t, rsp), old, &h);
         irq_restore(irq);
         sig_enter_sync(&f->uc.uc_mcontext, &h);
-        ran++;
     }
-    return ran;
+    return interrupting;
 }
 
-void signal_deliver_pending(void)
+int signal_deliver_pending(void)
 {
-    deliver(false, 0);
+    return deliver(false, 0);
 }
 
 /* rt_sigreturn: restore what frame_build saved; the registers go to out. */

@@ -31,7 +31,7 @@ extern struct wait_queue shim_poll_wq;
 /* The scheduler's real sleep on a queue (platforms/x86_64/sched.c); weak,
  * so platforms without threads (linuxu, the host-side harness) keep the
  * idle-and-recheck fallback. */
-void platform_wq_sleep(void *wq, uint64_t deadline_ns) __attribute__((weak));
+int platform_wq_sleep(void *wq, uint64_t deadline_ns) __attribute__((weak));
 void platform_wq_wake(void *wq) __attribute__((weak));
 
 static inline void wake_all(struct wait_queue *wq)
@@ -54,6 +54,17 @@ static inline void wait_queue_sleep(struct wait_queue *wq, uint64_t deadline_ns)
     platform_idle();
 }
 
+/* As wait_queue_sleep; returns 1 when a signal handler without SA_RESTART
+ * ran during the sleep (the blocking call should then fail with -EINTR;
+ * the handler has already run, as Linux runs it before the call returns). */
+static inline int wait_queue_sleep_intr(struct wait_queue *wq, uint64_t deadline_ns)
+{
+    if (platform_wq_sleep)
+        return platform_wq_sleep(wq, deadline_ns);
+    platform_idle();
+    return 0;
+}
+
 /* Sleeps until cond is true. */
 #define wait_event(wq, cond)                      \
     do {                                          \
@@ -71,6 +82,16 @@ static inline void wait_queue_sleep(struct wait_queue *wq, uint64_t deadline_ns)
             wait_queue_sleep((wq), dl_);                                    \
         }                                                                   \
         ok_; })
+
+/* Sleeps until cond is true (evaluates to 0) or a signal interrupts the
+ * sleep (evaluates to -EINTR): for calls that Linux interrupts (pipe and
+ * terminal reads, poll, epoll_wait ...). */
+#define wait_event_interruptible(wq, cond) ({                               \
+        int r_ = 0;                                                         \
+        while (!(cond)) {                                                   \
+            if (wait_queue_sleep_intr((wq), 0)) { r_ = -EINTR; break; }     \
+        }                                                                   \
+        r_; })
 
 #pragma GCC visibility pop
 
