@@ -162,6 +162,16 @@ class UnikernelRunTest {
     }
 
     @Test
+    void envAndFilesReachTheGuest(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("in.txt");
+        Files.writeString(data, "from the host\n");
+        Run r = run("qemu-microvm", "--env", "GREETING=hi there", "--file", data + ":/data/in.txt",
+                BUSYBOX.toString(), "--", "sh", "-c", "echo \"$GREETING\" $HOME; read line < /data/in.txt; echo \"$line\"");
+        assertEquals("hi there /\nfrom the host\n", r.out(), r::describe);
+        assertEquals(0, r.code(), r::describe);
+    }
+
+    @Test
     void nullDereferenceGivesAFaultReportNamingTheFunction() {
         Run r = run("qemu-pc", crashApp.toString());
         assertEquals("about to crash\n", r.out(), r::describe);
