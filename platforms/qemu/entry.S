@@ -63,14 +63,48 @@ syscall_lstar_entry:
     push r11                    /* app RFLAGS */
     inc qword ptr gs:[PERCPU_LSTAR_COUNT]
     sti                         /* the shim runs with interrupts on, as from a rewritten site */
+    cmp rax, 56                 /* clone, clone3 and rt_sigreturn need the app's */
+    je 2f                       /* registers or stack: the thread and signal */
+    cmp rax, 435                /* modules' LSTAR entries (weak defaults below) */
+    je 3f
+    cmp rax, 15
+    je 4f
     call shim_entry_c           /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9 */
-    pop r11
+1:  pop r11
     pop rcx
     push r11
     popfq                       /* the app's flags (may set IF: interrupts use IST) */
     mov rsp, [rsp]              /* the app's rsp, untouched red zone */
     jmp rcx
+2:  call syscall_lstar_clone
+    jmp 1b
+3:  call syscall_lstar_clone3
+    jmp 1b
+4:  call syscall_lstar_rt_sigreturn
+    jmp 1b
     .size syscall_lstar_entry, . - syscall_lstar_entry
+
+/* LSTAR entries for the special numbers, called with [rsp] = the return
+ * into syscall_lstar_entry, then the saved r11 (app RFLAGS), rcx (return
+ * RIP) and the app's rsp. Without the thread/signal modules they take the
+ * plain C path; those modules define the real ones. */
+    .weak syscall_lstar_clone
+    .type syscall_lstar_clone, @function
+syscall_lstar_clone:
+    jmp shim_entry_c
+    .size syscall_lstar_clone, . - syscall_lstar_clone
+
+    .weak syscall_lstar_clone3
+    .type syscall_lstar_clone3, @function
+syscall_lstar_clone3:
+    jmp shim_entry_c
+    .size syscall_lstar_clone3, . - syscall_lstar_clone3
+
+    .weak syscall_lstar_rt_sigreturn
+    .type syscall_lstar_rt_sigreturn, @function
+syscall_lstar_rt_sigreturn:
+    jmp shim_entry_c
+    .size syscall_lstar_rt_sigreturn, . - syscall_lstar_rt_sigreturn
 
 /* Special shim entries (docs/architecture.md): they must change the app's
  * stack for rt_sigreturn and for clone/clone3/vfork with a new stack. The
