@@ -147,7 +147,7 @@ static void schedule(void)
     cur = next;
     wrmsr(MSR_FS_BASE, next->fs_base);
     fpu_restore(next->xsave);
-    this_cpu()->syscall_kstack = next->kstack_top;
+    this_cpu()->syscall_kstack = next->syscall_sp;
     timer_arm();
     switch_context(&prev->ksp, next->ksp);
     /* running as prev again */
@@ -289,6 +289,7 @@ static struct thread *thread_alloc(void)
     }
     uint64_t base = SLOT_BASE + (uint64_t)t->slot * SLOT_PAGES * PAGE_SIZE;
     t->kstack_top = base + (1 + KSTACK_PAGES) * PAGE_SIZE;
+    t->syscall_sp = t->kstack_top;
     t->xsave = (uint8_t *)(((uint64_t)(t + 1) + 63) & ~63ull);
     t->tid = next_tid++;
     t->ss_flags = 2;   /* SS_DISABLE */

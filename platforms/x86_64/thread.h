@@ -50,6 +50,10 @@ struct thread {
     uint64_t fs_base;
     uint8_t *xsave;                /* 64-byte aligned, cpu_features.xsave_size */
     uint64_t kstack_top;
+    /* The LSTAR entry's stack top for this thread (percpu.syscall_kstack
+     * while it runs): kstack_top, or lower while a signal handler runs from
+     * a syscall that came through LSTAR, so a nested one keeps its frames. */
+    uint64_t syscall_sp;
     unsigned slot;                 /* memory slot (sched.c) */
 
     /* Sleeping: the channel (a wait queue, a futex word ...) and an absolute

@@ -270,6 +270,9 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     f->uc.uc_mcontext.cs = SEL_KCODE;
     f->uc.uc_mcontext.ss = SEL_KDATA;
     memcpy(f->info, info, 128);
+    /* XSAVE leaves the header's reserved bytes as they were, and XRSTOR
+     * faults on garbage there: start from a clean area (as Linux does). */
+    memset((void *)fp, 0, cpu_features.xsave_size);
     fpu_save((void *)fp);
 
     t->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
@@ -391,10 +394,15 @@ void sig_enter_sync(struct sigcontext *mc, const struct user_regs *h);
  * below the app's rsp on its own stack (rewritten sites), or on the
  * thread's kernel stack (LSTAR entry), where the entry saved the app's rsp
  * at the top (platforms/qemu/entry.S). */
+static bool on_kstack(struct thread *t, uint64_t rsp)
+{
+    return rsp < t->kstack_top && rsp >= t->kstack_top - 16384;
+}
+
 static uint64_t sync_stack(struct thread *t, uint64_t rsp)
 {
-    if (rsp < t->kstack_top && rsp >= t->kstack_top - 16384)
-        return *(uint64_t *)(t->kstack_top - 8);
+    if (on_kstack(t, rsp))
+        return *(uint64_t *)(t->syscall_sp - 8);
     /* Leave room for the calls that build the frame (frame_build, memset,
      * fpu_save) between the caller's rsp and the frame. */
     return rsp - 4096;
@@ -430,8 +438,19 @@ static int deliver(bool use_restore, uint64_t restore_mask)
         uint64_t rsp;
         __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
         struct rt_sigframe *f = frame_build(t, sig, info, sync_stack(t, rsp), old, &h);
+        /* Through LSTAR this code runs on the kernel stack: a syscall the
+         * handler makes through LSTAR must start below these frames. */
+        uint64_t saved_sp = t->syscall_sp;
+        if (on_kstack(t, rsp)) {
+            t->syscall_sp = (rsp - 512) & ~15ull;
+            this_cpu()->syscall_kstack = t->syscall_sp;
+        }
         irq_restore(irq);
         sig_enter_sync(&f->uc.uc_mcontext, &h);
+        irq = irq_save();
+        t->syscall_sp = saved_sp;
+        this_cpu()->syscall_kstack = saved_sp;
+        irq_restore(irq);
     }
     return interrupting;
 }

@@ -31,6 +31,21 @@ shim_entry_special_rt_sigreturn:
     jmp regs_resume
     .size shim_entry_special_rt_sigreturn, . - shim_entry_special_rt_sigreturn
 
+/* The LSTAR variant (platforms/qemu/entry.S): [rsp + 24] is the app's rsp
+ * at its `syscall`. The kernel stack frames above are abandoned. */
+    .globl syscall_lstar_rt_sigreturn
+    .type syscall_lstar_rt_sigreturn, @function
+syscall_lstar_rt_sigreturn:
+    mov rdi, [rsp + 24]
+    and rsp, -16
+    sub rsp, 176
+    mov rsi, rsp
+    cld
+    call rt_sigreturn_c
+    mov rdi, rax
+    jmp regs_resume
+    .size syscall_lstar_rt_sigreturn, . - syscall_lstar_rt_sigreturn
+
 /* struct sigcontext offsets: r12 32, r13 40, r14 48, r15 56, rbp 80,
  * rbx 88, rax 104, rsp 120, rip 128, eflags 136. */
     .globl sig_enter_sync

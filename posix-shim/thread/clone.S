@@ -61,6 +61,69 @@
     ret
     .endm
 
+/* The LSTAR variants (platforms/qemu/entry.S): [rsp] = the return into
+ * the LSTAR entry, [rsp+8] = the app's RFLAGS, [rsp+16] = its RIP after
+ * the syscall, [rsp+24] = its rsp; every other register is the app's. */
+    .macro LSTAR_CAPTURE_AND_CALL which
+    push 0x10                       /* ss */
+    push qword ptr [rsp + 32]       /* rsp */
+    push qword ptr [rsp + 24]       /* rflags */
+    push 0x08                       /* cs */
+    push qword ptr [rsp + 48]       /* rip */
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    mov esi, \which
+    mov rbx, rsp
+    and rsp, -16
+    cld
+    call thread_clone_c
+    mov rsp, rbx
+    mov [rsp + 14 * 8], rax
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 40                     /* rip, cs, rflags, rsp, ss */
+    ret
+    .endm
+
+    .globl syscall_lstar_clone
+    .type syscall_lstar_clone, @function
+syscall_lstar_clone:
+    LSTAR_CAPTURE_AND_CALL 2
+    .size syscall_lstar_clone, . - syscall_lstar_clone
+
+    .globl syscall_lstar_clone3
+    .type syscall_lstar_clone3, @function
+syscall_lstar_clone3:
+    LSTAR_CAPTURE_AND_CALL 3
+    .size syscall_lstar_clone3, . - syscall_lstar_clone3
+
     .globl shim_entry_special_clone
     .type shim_entry_special_clone, @function
 shim_entry_special_clone:

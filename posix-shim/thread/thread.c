@@ -23,9 +23,13 @@ struct clone_args {
  * right after the trampoline's call with rsp = its stack - 128. */
 #define TRAMPOLINE_SKIP 128
 
-long thread_clone_c(struct user_regs *r, int is_clone3);
-long thread_clone_c(struct user_regs *r, int is_clone3)
+/* mode bit 0: clone3 (else clone); bit 1: from the LSTAR entry (r->rip and
+ * r->rsp are the app's own; else from a rewritten site, where they are
+ * the return into the trampoline just above r). */
+long thread_clone_c(struct user_regs *r, int mode);
+long thread_clone_c(struct user_regs *r, int mode)
 {
+    bool is_clone3 = mode & 1, lstar = mode & 2;
     uint64_t flags, stack, ptid, ctid, tls;
     if (is_clone3) {
         const struct clone_args *ca = (const struct clone_args *)r->rdi;
@@ -51,12 +55,18 @@ long thread_clone_c(struct user_regs *r, int is_clone3)
     if (!(flags & CLONE_THREAD) || !(flags & CLONE_SIGHAND) || !stack)
         return -EINVAL;   /* a second process sharing memory, or no stack: not supported */
 
-    /* The parent's own return: rip/rsp as the trampoline will see them. */
-    uint64_t *ret_slot = (uint64_t *)(r + 1);
     struct user_regs child = *r;
     child.rax = 0;
-    child.rip = *ret_slot;
-    child.rsp = stack - TRAMPOLINE_SKIP;
+    if (lstar) {
+        /* As after a Linux syscall: rcx = return RIP, r11 = RFLAGS. */
+        child.rsp = stack;
+        child.rcx = r->rip;
+        child.r11 = r->rflags;
+    } else {
+        /* The parent's own return: rip/rsp as the trampoline will see them. */
+        child.rip = *(uint64_t *)(r + 1);
+        child.rsp = stack - TRAMPOLINE_SKIP;
+    }
     struct thread *self = sched_current();
     uint64_t fs = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     uint64_t irq = irq_save();
