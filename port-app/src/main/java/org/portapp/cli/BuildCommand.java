@@ -42,6 +42,11 @@ final class BuildCommand implements Callable<Integer> {
             + "guest's file system (repeatable).")
     List<String> files = new ArrayList<>();
 
+    @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
+            + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
+            + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
+    boolean knownFootprint;
+
     @Parameters(index = "0", paramLabel = "BIN", description = "The program.")
     Path binary;
 
@@ -65,7 +70,7 @@ final class BuildCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new PortAppException(out + ": exists and is not a directory");
         }
-        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, false, false);
+        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, false, false, knownFootprint);
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);

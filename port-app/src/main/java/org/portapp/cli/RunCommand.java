@@ -51,6 +51,11 @@ final class RunCommand implements Callable<Integer> {
             + "the fallback path (the LSTAR entry on the unikernel, Syscall User Dispatch on linuxu).")
     boolean noRewrite;
 
+    @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
+            + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
+            + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
+    boolean knownFootprint;
+
     @Parameters(index = "0", paramLabel = "BIN", description = "The program to run.")
     Path binary;
 
@@ -80,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
         if (memory < 8) {
             throw new PortAppException("-m " + memory + ": at least 8 MiB");
         }
-        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, trace, noRewrite);
+        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, trace, noRewrite, knownFootprint);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());

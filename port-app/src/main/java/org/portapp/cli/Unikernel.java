@@ -29,17 +29,17 @@ final class Unikernel {
 
     /** A prepared image: kernel, initrd bytes, command line, and what was selected. */
     record Image(QemuPlatform.Kernel kernel, byte[] initrd, KernelCommandLine cmdline, AppFootprint footprint,
-                 String guestExe) {
+                 String guestExe, boolean knownOnly) {
     }
 
     static Image prepare(Path binary, List<String> args, List<String> envOpts, List<String> files, boolean trace,
-                         boolean noRewrite) {
+                         boolean noRewrite, boolean knownOnly) {
         Inputs.existingFile(binary);
         Path exe = binary.toAbsolutePath().normalize();
         Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
         AppFootprint fp = AppFootprint.read(image);
         QemuPlatform platform = QemuPlatform.at(Main.root());
-        List<ShimModule> modules = platform.selectModules(fp.numbers(), fp.complete() ? 0 : 1);
+        List<ShimModule> modules = platform.selectModules(fp, knownOnly);
         QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, Main.cacheDir().resolve("platforms"));
 
         String guestExe = exe.toString();
@@ -81,7 +81,7 @@ final class Unikernel {
         argv.addAll(args);
         KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, trace,
                 System.currentTimeMillis() * 1_000_000L);
-        return new Image(kernel, cpio.toBytes(), cl, fp, guestExe);
+        return new Image(kernel, cpio.toBytes(), cl, fp, guestExe, knownOnly);
     }
 
     private static void addTree(Cpio cpio, Path host, String guest) throws IOException {
@@ -114,10 +114,13 @@ final class Unikernel {
     /** One line per fact: the modules chosen and the kernel's size. */
     static void describe(Image im, java.io.PrintStream out) {
         AppFootprint fp = im.footprint();
-        out.printf("footprint: %d distinct syscalls%s%n", fp.numbers().size(),
-                fp.complete() ? "" : fp.rewritten()
-                        ? " + sites whose number is known only at run time: every unikernel module kept"
-                        : " (not rewritten: every unikernel module kept)");
+        String note = "";
+        if (!fp.complete()) {
+            String why = fp.rewritten() ? " + sites whose number is known only at run time" : " (not rewritten)";
+            note = im.knownOnly() ? why + ": modules for the known numbers only (--known-footprint)"
+                    : why + ": every unikernel module kept (--known-footprint selects for the known numbers only)";
+        }
+        out.printf("footprint: %d distinct syscalls%s%n", fp.numbers().size(), note);
         out.println("modules: " + String.join(" ", im.kernel().modules()));
         out.printf("kernel: %s, %d bytes (%d KiB loaded in memory)%n", im.kernel().path(),
                 im.kernel().fileBytes(), (im.kernel().loadedBytes() + 1023) / 1024);

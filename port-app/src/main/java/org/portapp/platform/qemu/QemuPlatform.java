@@ -60,17 +60,21 @@ public final class QemuPlatform {
     }
 
     /**
-     * The modules an image for an app needs.
-     *
-     * @param footprint   syscall numbers the app's sites use (statically known)
-     * @param unknownSites sites whose number is known only at run time: any syscall may
-     *                    come through them, so every module available on the unikernel is kept
+     * The modules an image for an app needs: those providing its footprint, their
+     * dependencies and {@code core}; every module when the footprint is incomplete (some
+     * site's number is known only at run time, so any syscall may come through it) unless
+     * {@code knownOnly}, which trusts the statically known numbers alone (a run-time
+     * number whose module is missing then gets -ENOSYS).
      */
-    public List<ShimModule> selectModules(Collection<Integer> footprint, int unknownSites) {
+    public List<ShimModule> selectModules(AppFootprint footprint, boolean knownOnly) {
         ShimModules all = modules();
-        if (unknownSites > 0) {
+        if (!footprint.complete() && !knownOnly) {
             return all.modules();
         }
+        return selectFor(all, footprint.numbers());
+    }
+
+    private static List<ShimModule> selectFor(ShimModules all, Collection<Integer> footprint) {
         Set<String> wanted = new LinkedHashSet<>();
         wanted.add(ShimModule.CORE);
         all.resolveNumbers(footprint).forEach(m -> wanted.add(m.name()));

@@ -210,6 +210,31 @@ class UnikernelRunTest {
         assertEquals(nativeOutput(probeMusl), r.out(), r::describe);
     }
 
+    /** Every module when some site's number is known only at run time; the known numbers' alone on request. */
+    @Test
+    void knownFootprintSelectsFewerModules(@TempDir Path out) throws Exception {
+        Run all = cli("", "build", probeGlibc.toString(), "-o", out.resolve("all").toString());
+        Run known = cli("", "build", "--known-footprint", probeGlibc.toString(), "-o", out.resolve("known").toString());
+        assertEquals(0, all.code(), all::describe);
+        assertEquals(0, known.code(), known::describe);
+        List<String> allModules = modules(all.out());
+        List<String> knownModules = modules(known.out());
+        assertTrue(allModules.containsAll(List.of("core", "proc", "mm", "time", "sysinfo", "pipe")), all::describe);
+        assertTrue(knownModules.containsAll(List.of("core", "proc", "mm", "time", "sysinfo")), known::describe);
+        assertTrue(!knownModules.contains("pipe") && knownModules.size() < allModules.size(), known::describe);
+        Run r = run("qemu-pc", "--known-footprint", probeGlibc.toString());
+        assertEquals(nativeOutput(probeGlibc), r.out(), r::describe);
+    }
+
+    private static List<String> modules(String buildOutput) {
+        for (String line : buildOutput.split("\n")) {
+            if (line.startsWith("modules: ")) {
+                return List.of(line.substring("modules: ".length()).trim().split(" "));
+            }
+        }
+        throw new AssertionError("no modules line in:\n" + buildOutput);
+    }
+
     @Test
     void writableAndExecutableMemoryIsRefused() {
         Run r = run("qemu-pc", probeGlibc.toString(), "--", "wx");
