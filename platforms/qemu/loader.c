@@ -290,6 +290,26 @@ static void map_segment(const unsigned char *elf, const Phdr *p, uint64_t bias)
     }
 }
 
+/* The slot table holds the targets of the trampolines' indirect calls:
+ * read-only once filled (as on linuxu), unless another segment shares its
+ * pages (the rewriter gives it a segment of its own). */
+static void protect_slots(const Ehdr *eh, const Phdr *ph, const struct app_image *im, uint64_t vaddr,
+                          uint64_t len)
+{
+    uint64_t ps = PAGE_DOWN(vaddr + im->bias), pe = PAGE_UP(vaddr + im->bias + len);
+    for (int j = 0; j < eh->phnum; j++) {
+        const Phdr *q = &ph[j];
+        bool own = vaddr >= q->vaddr && vaddr < q->vaddr + q->memsz;
+        if (q->type == PT_LOAD && q->memsz && !own && PAGE_DOWN(q->vaddr + im->bias) < pe &&
+            PAGE_UP(q->vaddr + im->bias + q->memsz) > ps)
+            return;
+    }
+    for (uint64_t va = ps; va < pe; va += PAGE_SIZE)
+        vm_protect(va, VM_READ);
+    if (mm_vma_add)
+        mm_vma_add(ps, pe, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]");
+}
+
 static void fill_slots(const Ehdr *eh, const Phdr *ph, struct app_image *im)
 {
     for (int i = 0; i < eh->phnum; i++) {
@@ -333,6 +353,7 @@ static void fill_slots(const Ehdr *eh, const Phdr *ph, struct app_image *im)
                     target[k] = shim_trace_enabled() ? (uint64_t)shim_entry_generic
                                                      : (uint64_t)shim_entry_for(nr[k]);
                 im->slots = nslots;
+                protect_slots(eh, ph, im, slots_vaddr, (uint64_t)nslots * 12);
                 return;
             }
             n = next;
