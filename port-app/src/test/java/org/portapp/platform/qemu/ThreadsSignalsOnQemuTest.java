@@ -28,7 +28,8 @@ import org.portapp.cli.Main;
  * test-apps/signals.c (static glibc and musl) must print exactly what they print natively and
  * exit the same, on qemu-pc and qemu-microvm; threadstress.c (next to this test's resources)
  * adds a futex stress (16 threads under one mutex), raw futex calls, and signals sent from one
- * thread interrupting another's blocking call (EINTR).
+ * thread interrupting another's blocking call (EINTR). The same programs also run unrewritten,
+ * every syscall through the LSTAR entry.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ThreadsSignalsOnQemuTest {
@@ -80,7 +81,7 @@ class ThreadsSignalsOnQemuTest {
     }
 
     /** port-app run in-process on the given platform, stdout and stderr captured. */
-    static synchronized Run qemu(String platform, String bin) {
+    static synchronized Run qemu(String platform, String bin, String... options) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         InputStream oldIn = System.in;
@@ -90,7 +91,10 @@ class ThreadsSignalsOnQemuTest {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             System.setIn(new ByteArrayInputStream(new byte[0]));
-            int code = Main.execute(new String[] {"run", "--platform", platform, bin, "--"});
+            List<String> args = new ArrayList<>(List.of("run", "--platform", platform));
+            args.addAll(List.of(options));
+            args.addAll(List.of(bin, "--"));
+            int code = Main.execute(args.toArray(String[]::new));
             return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
@@ -110,6 +114,17 @@ class ThreadsSignalsOnQemuTest {
         Run nat = native_(bin);
         assertEquals(0, nat.code(), () -> "natively: " + nat.describe());
         Run uk = qemu(platform, bin);
+        assertEquals(nat.out(), uk.out(), uk::describe);
+        assertEquals(nat.code(), uk.code(), uk::describe);
+    }
+
+    /** Unrewritten (every syscall through the LSTAR entry): clone, clone3 and rt_sigreturn too. */
+    @ParameterizedTest
+    @CsvSource({"threads-glibc", "signals-glibc", "threadstress-musl"})
+    void sameOutputThroughTheLstarEntry(String name) throws Exception {
+        String bin = dir.resolve(name).toString();
+        Run nat = native_(bin);
+        Run uk = qemu("qemu-pc", bin, "--no-rewrite");
         assertEquals(nat.out(), uk.out(), uk::describe);
         assertEquals(nat.code(), uk.code(), uk::describe);
     }
