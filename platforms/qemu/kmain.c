@@ -11,7 +11,10 @@
 #include "thread.h"
 
 void shim_init_modules(void);                                     /* generated */
-void vfs_mount_initrd(const void *cpio, size_t len) __attribute__((weak));   /* vfs module */
+/* The vfs module's boot entry points (shim/vfs.h); weak: an image without it still links. */
+void vfs_mount_initrd(const void *cpio, size_t len) __attribute__((weak));
+void vfs_set_exe_path(const char *path) __attribute__((weak));
+void vfs_set_cmdline(int argc, const char *const *argv) __attribute__((weak));
 
 uint64_t boot_epoch_ns;
 static struct app_cmdline cmdline;
@@ -41,13 +44,17 @@ void kmain(const struct boot_info *bi)
     if (bi->nmodules == 0)
         panic("no initrd: boot with -initrd holding the app (port-app build writes one)");
     const struct boot_module *initrd = &bi->modules[0];
+    if (!cmdline.exe)
+        panic("no app on the command line (portapp.exe=PATH)");
     if (vfs_mount_initrd)
         vfs_mount_initrd(initrd->data, initrd->size);
+    if (vfs_set_exe_path)
+        vfs_set_exe_path(cmdline.exe);            /* /proc/self/exe */
+    if (vfs_set_cmdline)
+        vfs_set_cmdline(cmdline.argc, cmdline.argv);
 
     const void *elf;
     size_t elf_size;
-    if (!cmdline.exe)
-        panic("no app on the command line (portapp.exe=PATH)");
     if (!cpio_find(initrd->data, initrd->size, cmdline.exe, &elf, &elf_size))
         panic("app %s not found in the initrd (%lu bytes)", cmdline.exe, initrd->size);
 

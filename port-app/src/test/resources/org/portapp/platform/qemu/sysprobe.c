@@ -3,6 +3,7 @@
  * Build with -mno-red-zone (see redzone_words_changed). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,14 @@ int main(int argc, char **argv)
     struct tms t;
     printf("times: %s\n", err(times(&t) == (clock_t)-1 ? -1 : 0));
     printf("getpid>0 %d, gettid==getpid %d\n", getpid() > 0, gettid() == getpid());
+    int fd = open("/proc/self/exe", O_RDONLY);
+    unsigned char *m = fd < 0 ? MAP_FAILED : mmap(NULL, 2 * pg, PROT_READ, MAP_PRIVATE, fd, pg);
+    unsigned char *h = fd < 0 ? MAP_FAILED : mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fd, 0);
+    unsigned char buf[16];
+    int same = fd >= 0 && pread(fd, buf, sizeof buf, pg) == (ssize_t)sizeof buf && m != MAP_FAILED &&
+               memcmp(m, buf, sizeof buf) == 0;
+    printf("mmap file: %s, ELF header %d, offset page matches read %d\n", err((long)m),
+           h != MAP_FAILED && memcmp(h, "\177ELF", 4) == 0, same);
     printf("red zone across a raw syscall: %d of 16 words changed\n", redzone_words_changed());
     return 0;
 }
