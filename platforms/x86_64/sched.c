@@ -16,7 +16,7 @@
 
 #define SLICE_NS        10000000ull          /* 10 ms */
 #define TICK_MAX_NS     50000000ull          /* re-check at least this often */
-#define KSTACK_PAGES    4                    /* 16 KiB */
+#define KSTACK_PAGES    (THREAD_KSTACK_SIZE / PAGE_SIZE)
 #define TSTRUCT_PAGES   3                    /* struct thread + XSAVE area */
 #define SLOT_PAGES      (1 + KSTACK_PAGES + TSTRUCT_PAGES)
 #define SLOT_BASE       0xffffb00000000000ull
@@ -33,6 +33,7 @@ static int live;
 static uint64_t slice_end;
 static uint64_t timer_request;       /* absolute nanotime, 0 = none */
 static bool started;
+static uint64_t block_seq;
 void (*sched_after_switch)(void);
 
 struct thread *sched_current(void) { return cur; }
@@ -189,6 +190,7 @@ enum wake_reason sched_block(const void *chan, uint32_t bits, uint64_t deadline)
     cur->chan = chan;
     cur->chan_bits = bits;
     cur->deadline = deadline;
+    cur->wait_seq = ++block_seq;
     cur->wake_reason = WAKE_NONE;
     if (deadline && deadline <= nanotime()) {
         cur->state = T_RUNNING;
@@ -202,24 +204,34 @@ enum wake_reason sched_block(const void *chan, uint32_t bits, uint64_t deadline)
 int sched_wake_chan(const void *chan, uint32_t bits, int n)
 {
     int woken = 0;
-    /* Oldest first: threads are woken in the order of the all list, which
-     * is creation order; good enough for fairness among a few threads. */
-    for (struct thread *t = all; t && (n < 0 || woken < n); t = t->all_next)
-        if (t->state == T_BLOCKED && t->chan == chan && (t->chan_bits & bits)) {
-            wake(t, WAKE_EVENT);
-            woken++;
-        }
+    /* The longest waiter first (futex and wait-queue fairness). */
+    while (n < 0 || woken < n) {
+        struct thread *best = NULL;
+        for (struct thread *t = all; t; t = t->all_next)
+            if (t->state == T_BLOCKED && t->chan == chan && (t->chan_bits & bits) &&
+                (!best || t->wait_seq < best->wait_seq))
+                best = t;
+        if (!best)
+            break;
+        wake(best, WAKE_EVENT);
+        woken++;
+    }
     return woken;
 }
 
 int sched_requeue_chan(const void *from, const void *to, int n)
 {
     int moved = 0;
-    for (struct thread *t = all; t && moved < n; t = t->all_next)
-        if (t->state == T_BLOCKED && t->chan == from) {
-            t->chan = to;
-            moved++;
-        }
+    while (moved < n) {
+        struct thread *best = NULL;
+        for (struct thread *t = all; t; t = t->all_next)
+            if (t->state == T_BLOCKED && t->chan == from && (!best || t->wait_seq < best->wait_seq))
+                best = t;
+        if (!best)
+            break;
+        best->chan = to;
+        moved++;
+    }
     return moved;
 }
 
@@ -376,6 +388,8 @@ static bool timer_irq(struct trap_frame *f)
 
 void sched_init(void)
 {
+    if (cpu_features.xsave_size > 4096)
+        panic("sched_init: XSAVE area of %u bytes does not fit a thread slot", cpu_features.xsave_size);
     uint64_t flags = irq_save();
     struct thread *t = thread_alloc();
     if (!t)

@@ -20,6 +20,9 @@
 
 #include "arch.h"
 
+/* Each thread's kernel stack: the LSTAR entry runs the shim on it. */
+#define THREAD_KSTACK_SIZE (32 * 1024)
+
 /* A full register context in the order of struct trap_frame's general
  * registers, followed by an iretq frame: popping the 15 registers and
  * executing iretq resumes it (switch.S). */
@@ -61,6 +64,7 @@ struct thread {
     const void *chan;
     uint32_t chan_bits;            /* futex bitset */
     uint64_t deadline;
+    uint64_t wait_seq;             /* order of blocking: wake-ups go oldest first */
     enum wake_reason wake_reason;
 
     /* Lifecycle (thread module). */

@@ -396,7 +396,7 @@ void sig_enter_sync(struct sigcontext *mc, const struct user_regs *h);
  * at the top (platforms/qemu/entry.S). */
 static bool on_kstack(struct thread *t, uint64_t rsp)
 {
-    return rsp < t->kstack_top && rsp >= t->kstack_top - 16384;
+    return rsp < t->kstack_top && rsp >= t->kstack_top - THREAD_KSTACK_SIZE;
 }
 
 static uint64_t sync_stack(struct thread *t, uint64_t rsp)
