@@ -142,9 +142,8 @@ static uintptr_t find_free(size_t len)
 
 static void unmap_pages(uintptr_t start, uintptr_t end)
 {
-    /* Only where an area exists: huge PROT_NONE reservations stay cheap
-     * when nothing in them was ever touched... but a page may exist in any
-     * area, so every page of the overlapped areas is checked. */
+    /* Pages exist only inside areas: walk the overlapped parts of areas,
+     * a page at a time, and skip the gaps between them. */
     for (int i = 0; i < nvmas; i++) {
         uintptr_t s = vmas[i].start > start ? vmas[i].start : start;
         uintptr_t e = vmas[i].end < end ? vmas[i].end : end;
