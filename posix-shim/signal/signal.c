@@ -316,15 +316,10 @@ static void trap_enter_handler(struct trap_frame *tf, const struct user_regs *h)
 
 /* ---- default actions ---------------------------------------------------------- */
 
-static bool dumps_core(int sig)
-{
-    return sig == 3 || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
-           sig == SIGFPE || sig == SIGSEGV || sig == 24 || sig == 25 || sig == 31;
-}
-
+/* The same line as the fault report's (port-app reads it back). */
 static NORETURN void die(int sig)
 {
-    kprintf("[kernel] app killed by signal %d%s\n", sig, dumps_core(sig) ? " (core dumped)" : "");
+    kprintf("[kernel] app killed by signal %d\n", sig);
     platform_abort(128 + sig);
 }
 

@@ -28,7 +28,8 @@ import org.portapp.cli.Main;
  * test-apps/signals.c (static glibc and musl) must print exactly what they print natively and
  * exit the same, on qemu-pc and qemu-microvm; threadstress.c (next to this test's resources)
  * adds a futex stress (16 threads under one mutex), raw futex calls, and signals sent from one
- * thread interrupting another's blocking call (EINTR). The same programs also run unrewritten,
+ * thread interrupting another's blocking call (EINTR); sigfaults.c synchronous faults to
+ * handlers (SIGILL, SIGTRAP, SIGSEGV on an alternate stack), SIGPIPE and abort(). The same programs also run unrewritten,
  * every syscall through the LSTAR entry.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -63,11 +64,16 @@ class ThreadsSignalsOnQemuTest {
         try (InputStream in = ThreadsSignalsOnQemuTest.class.getResourceAsStream("threadstress.c")) {
             Files.write(stress, in.readAllBytes());
         }
+        Path faults = dir.resolve("sigfaults.c");
+        try (InputStream in = ThreadsSignalsOnQemuTest.class.getResourceAsStream("sigfaults.c")) {
+            Files.write(faults, in.readAllBytes());
+        }
         for (String libc : List.of("glibc", "musl")) {
             String cc = libc.equals("glibc") ? "gcc" : "musl-gcc";
             compile(cc, root().resolve("test-apps/threads.c"), dir.resolve("threads-" + libc));
             compile(cc, root().resolve("test-apps/signals.c"), dir.resolve("signals-" + libc));
             compile(cc, stress, dir.resolve("threadstress-" + libc));
+            compile(cc, faults, dir.resolve("sigfaults-" + libc));
         }
     }
 
@@ -116,6 +122,18 @@ class ThreadsSignalsOnQemuTest {
         Run uk = qemu(platform, bin);
         assertEquals(nat.out(), uk.out(), uk::describe);
         assertEquals(nat.code(), uk.code(), uk::describe);
+    }
+
+    /** SIGILL, SIGTRAP, a handler editing uc_mcontext, SIGSEGV on an altstack, SIGPIPE, abort(): 134. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"sigfaults-glibc, qemu-pc", "sigfaults-musl, qemu-microvm"})
+    void faultsAndDefaultActions(String name, String platform) throws Exception {
+        String bin = dir.resolve(name).toString();
+        Run nat = native_(bin);
+        assertEquals(134, nat.code(), () -> "natively: " + nat.describe());
+        Run uk = qemu(platform, bin);
+        assertEquals(nat.out(), uk.out(), uk::describe);
+        assertEquals(134, uk.code(), uk::describe);
     }
 
     /** Unrewritten (every syscall through the LSTAR entry): clone, clone3 and rt_sigreturn too. */
