@@ -153,6 +153,7 @@ class ThreadsSignalsOnQemuTest {
         Run uk = qemu("qemu-pc", dir.resolve("threadstress-musl").toString());
         assertEquals(0, uk.code(), uk::describe);
         assertTrue(uk.out().contains("16 threads x 3000 increments under one mutex: 48000\n"), uk::describe);
+        assertTrue(uk.out().contains("spin-wait on a flag set by another thread: ok\n"), uk::describe);
         assertTrue(uk.out().contains("CMP_REQUEUE woke+moved: 3\n"), uk::describe);
         assertTrue(uk.out().contains("nanosleep(5s) with SIGUSR1 from a thread: EINTR, remaining > 4s yes, "
                 + "handler in main yes\n"), uk::describe);

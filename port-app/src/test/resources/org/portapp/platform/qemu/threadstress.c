@@ -3,8 +3,10 @@
  * stress (many threads incrementing under one mutex, with a condition
  * variable hand-off), raw futex calls (EAGAIN, ETIMEDOUT, WAKE counts,
  * CMP_REQUEUE), and signals interrupting blocking calls (EINTR) in the
- * thread that is blocked, sent from another thread. Output is the same
- * whatever the scheduling, natively and on the unikernel.
+ * thread that is blocked, sent from another thread; and two threads
+ * spinning on each other's flags without syscalls (only preemption lets
+ * that finish on one CPU). Output is the same whatever the scheduling,
+ * natively and on the unikernel.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -85,6 +87,17 @@ static void *futex_blocker(void *arg)
     return NULL;
 }
 
+/* Spinning without syscalls: on one CPU only preemption lets the other run. */
+static volatile int spin_flag, spin_ack;
+static void *spinner(void *arg)
+{
+    (void)arg;
+    while (!spin_flag)
+        ;
+    spin_ack = 1;
+    return NULL;
+}
+
 static pthread_t main_thread;
 static void *kicker(void *arg)
 {
@@ -111,6 +124,17 @@ int main(void)
     for (int i = 0; i < NT; i++)
         pthread_join(th[i], NULL);
     printf("%d threads x %d increments under one mutex: %ld\n", NT, INCS, counter);
+
+    /* --- preemption: both sides spin without a syscall --- */
+    pthread_t sp;
+    pthread_create(&sp, NULL, spinner, NULL);
+    for (volatile long i = 0; i < 1000000; i++)
+        ;
+    spin_flag = 1;
+    while (!spin_ack)
+        ;
+    pthread_join(sp, NULL);
+    printf("spin-wait on a flag set by another thread: ok\n");
 
     /* --- raw futex --- */
     struct timespec tmo = { 0, 10 * 1000 * 1000 };
