@@ -36,6 +36,7 @@ final class Unikernel {
                          boolean noRewrite, boolean knownOnly) {
         Inputs.existingFile(binary);
         Path exe = binary.toAbsolutePath().normalize();
+        AppFootprint.requireStaticExecutable(exe);
         Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
         AppFootprint fp = AppFootprint.read(image);
         QemuPlatform platform = QemuPlatform.at(Main.root());

@@ -46,6 +46,37 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
         }
     }
 
+    /**
+     * Refuses an ELF the unikernel cannot run: a dynamically linked one (PT_INTERP: there is
+     * no dynamic loader in the image) or one that is not an x86_64 executable.
+     */
+    public static void requireStaticExecutable(Path elf) {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(elf);
+        } catch (IOException e) {
+            throw new QemuException(elf + ": cannot read: " + e.getMessage());
+        }
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.length < 64 || bb.getInt(0) != 0x464c457f || b[4] != 2 || bb.getShort(18) != 62) {
+            throw new QemuException(elf + ": not an x86_64 ELF64 executable");
+        }
+        int type = bb.getShort(16);
+        if (type != 2 && type != 3) {
+            throw new QemuException(elf + ": not an executable (ELF type " + type + ")");
+        }
+        long phoff = bb.getLong(32);
+        int phentsize = bb.getShort(54) & 0xffff;
+        int phnum = bb.getShort(56) & 0xffff;
+        for (int i = 0; i < phnum; i++) {
+            long at = phoff + (long) i * phentsize;
+            if (at + 4 <= b.length && bb.getInt((int) at) == 3) {   // PT_INTERP
+                throw new QemuException(elf + ": dynamically linked; the unikernel runs static binaries "
+                        + "(static or static-pie): relink with -static");
+            }
+        }
+    }
+
     static AppFootprint parse(byte[] b) {
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         if (b.length < 64 || bb.getInt(0) != 0x464c457f) {

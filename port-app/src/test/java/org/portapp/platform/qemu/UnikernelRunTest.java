@@ -299,6 +299,13 @@ class UnikernelRunTest {
     }
 
     @Test
+    void dynamicallyLinkedAppIsAUserError() {
+        Run r = run("qemu-pc", "/bin/sh");
+        assertEquals(1, r.code(), r::describe);
+        assertTrue(r.err().contains("dynamically linked; the unikernel runs static binaries"), r::describe);
+    }
+
+    @Test
     void badPlatformIsAUserError() {
         Run r = run("vax", BUSYBOX.toString());
         assertEquals(1, r.code(), r::describe);
