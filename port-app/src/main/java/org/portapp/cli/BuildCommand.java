@@ -17,12 +17,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code port-app build}: a unikernel image specialized for one app, ready to boot. */
 @Command(name = "build", mixinStandardHelpOptions = true,
-        description = {"Rewrites BIN, selects the POSIX shim modules its syscall footprint needs (plus their",
-            "dependencies), links them with the kernel (LTO, --gc-sections) and writes to DIR:",
-            "kernel.elf (PVH: QEMU pc/microvm, Firecracker), initrd.cpio (the app at its path), cmdline.txt,",
-            "and run.sh (QEMU) or firecracker.json + run.sh (Firecracker). Prints the chosen modules and",
-            "the kernel's size. run.sh prints the console as plain text (stdout, stderr and the kernel",
-            "log in one stream) and exits with the app's exit code (exact up to 127)."})
+        description = {"Rewrites BIN, selects the POSIX shim modules its syscall footprint needs",
+            "(plus their dependencies), links them with the kernel (LTO, --gc-sections)",
+            "and writes to DIR: kernel.elf (PVH: QEMU pc and microvm, Firecracker),",
+            "initrd.cpio (the app at its path), cmdline.txt, and run.sh (QEMU) or",
+            "firecracker.json + run.sh (Firecracker). Prints the chosen modules and the",
+            "kernel's size. run.sh prints the console as plain text (stdout, stderr and",
+            "the kernel log in one stream) and exits with the app's exit code."})
 final class BuildCommand implements Callable<Integer> {
     @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
             description = "qemu-pc, qemu-microvm or firecracker. Default: ${DEFAULT-VALUE}.")

@@ -17,11 +17,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code port-app run}: rewrite (cached) and run a binary on a platform. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Rewrites BIN (cached by content hash) and runs it on the chosen platform: booted as its own",
+        description = {"Rewrites BIN (cached by content hash) and runs it: booted as its own",
             "unikernel under QEMU (qemu-pc, qemu-microvm) or as a Linux process (linuxu).",
-            "The app's stdout, stderr and stdin are the command's own, unchanged, and the exit code is",
-            "the app's (128+N if it was killed by signal N or faulted; 125 if the unikernel panicked).",
-            "port-app's own messages go to stderr."})
+            "The app's stdout, stderr and stdin are the command's own, unchanged, and the",
+            "exit code is the app's (128+N if a signal N or a fault killed it; 125 if the",
+            "unikernel panicked). port-app's own messages go to stderr."})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
             description = "Where to run: qemu-pc, qemu-microvm (the unikernel under QEMU) or linuxu "
