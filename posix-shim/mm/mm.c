@@ -172,6 +172,11 @@ int mm_handle_fault(uintptr_t addr, unsigned access)
     return platform_page_map(SHIM_PAGE_DOWN(addr), v->prot) == 0;
 }
 
+int mm_addr_mapped(uintptr_t addr)
+{
+    return vma_find(addr) != NULL;
+}
+
 size_t mm_format_maps(char *buf, size_t size)
 {
     size_t n = 0;

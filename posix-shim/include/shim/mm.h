@@ -50,6 +50,9 @@ void mm_brk_init(uintptr_t start);
  * instruction fetch, else PROT_READ): 1 if it was a first touch of a
  * reserved page and is now mapped, 0 if it is a real fault. */
 int mm_handle_fault(uintptr_t addr, unsigned access);
+/* Whether addr lies in a mapping (of any protection): a fault there is
+ * SEGV_ACCERR, elsewhere SEGV_MAPERR (the signal module asks). */
+int mm_addr_mapped(uintptr_t addr);
 /* /proc/self/maps text for the whole address space; returns the length it
  * would have written (like snprintf). */
 size_t mm_format_maps(char *buf, size_t size);
