@@ -19,6 +19,9 @@
 #include "shim/kernel.h"
 #include "thread.h"
 
+/* mm (weak: absent when the image has no mm module). */
+int mm_addr_mapped(uintptr_t addr) __attribute__((weak));
+
 #define NSIG 64
 #define SIGBIT(s) (1ull << ((s) - 1))
 
@@ -358,8 +361,11 @@ bool signal_fault(struct trap_frame *tf)
     case 17: sig = SIGBUS; code = 1; break;                   /* BUS_ADRALN */
     case 14:
         sig = SIGSEGV;
-        code = (tf->error & 1) ? 2 : 1;                       /* SEGV_ACCERR : SEGV_MAPERR */
         addr = this_cpu()->cr2;
+        /* SEGV_ACCERR for a protection violation, also on a PROT_NONE
+         * page (not present in the page table, but mapped); else MAPERR. */
+        code = ((tf->error & 1) || vm_page_exists(addr & ~0xfffull) ||
+                (mm_addr_mapped && mm_addr_mapped(addr))) ? 2 : 1;
         break;
     case 13: case 12: sig = SIGSEGV; code = SI_KERNEL; addr = 0; break;
     default: return false;
