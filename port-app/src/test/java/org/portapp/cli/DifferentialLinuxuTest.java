@@ -46,7 +46,12 @@ class DifferentialLinuxuTest {
     }
 
     static Outcome run(List<String> cmd, String stdin) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.resolve("data").toFile());
+        return run(cmd, stdin, work.resolve("data"));
+    }
+
+    /** Runs {@code cmd} in {@code dir} with LC_ALL=C, feeding {@code stdin}, with a time limit. */
+    static Outcome run(List<String> cmd, String stdin, Path dir) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("LC_ALL", "C");
         Process p = pb.start();
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
@@ -90,83 +95,12 @@ class DifferentialLinuxuTest {
         assertEquals(expected.exit(), actual.exit(), "exit code of " + nativeCmd);
     }
 
-    /** Busybox applet invocations: {args..., optional "<<<stdin"}. */
-    static final String[][] BUSYBOX = {
-        {"sh", "-c", "echo hello; ls /; exit 7"},
-        {"echo", "hello", "world"},
-        {"printf", "%s=%d\\n", "answer", "42"},
-        {"seq", "1", "10"},
-        {"seq", "-s", ",", "5", "-1", "-5"},
-        {"expr", "6", "*", "7"},
-        {"basename", "/usr/lib/libc.so.6", ".6"},
-        {"dirname", "/usr/lib/libc.so.6"},
-        {"true"},
-        {"false"},
-        {"sh", "-c", "exit 123"},
-        {"wc", "-l", "fruits.txt"},
-        {"sort", "fruits.txt"},
-        {"sort", "-u", "-r", "fruits.txt"},
-        {"uniq", "-c", "<<<a\na\nb\nc\nc\nc\n"},
-        {"head", "-n", "2", "fruits.txt"},
-        {"tail", "-n", "2", "fruits.txt"},
-        {"cut", "-d", " ", "-f", "2", "sub/nums.txt"},
-        {"tr", "a-z", "A-Z", "<<<shout please\n"},
-        {"sed", "s/apple/APPLE/g", "fruits.txt"},
-        {"awk", "{ s += $1 } END { print s, NR }", "sub/nums.txt"},
-        {"grep", "-n", "an", "fruits.txt"},
-        {"grep", "-c", "nomatch", "fruits.txt"},
-        {"md5sum", "fruits.txt"},
-        {"sha256sum", "fruits.txt"},
-        {"cat", "fruits.txt", "sub/nums.txt"},
-        {"cat", "<<<from stdin\n"},
-        {"ls", "-1", "."},
-        {"ls", "-la", "/nonexistent-dir"},
-        {"stat", "-c", "%s %F", "fruits.txt"},
-        {"test", "-f", "fruits.txt"},
-        {"sh", "-c", "[ -d sub ] && echo dir || echo nodir"},
-        {"date", "-u", "-d", "@0", "+%Y-%m-%d %H:%M:%S"},
-        {"od", "-An", "-tx1", "fruits.txt"},
-        {"hexdump", "-C", "sub/nums.txt"},
-        {"base64", "fruits.txt"},
-        {"factor", "360", "9973"},
-        {"fold", "-w", "3", "<<<abcdefghij\n"},
-        {"rev", "<<<stressed\n"},
-        {"nl", "fruits.txt"},
-        {"sh", "-c", "yes abc | head -n 3"},
-        {"sh", "-c", "i=0; while [ $i -lt 5 ]; do i=$((i+1)); echo -n $i; done; echo"},
-        {"sh", "-c", "seq 1 1000 | sort -rn | head -n 3"},
-        {"sh", "-c", "echo one > t1 && echo two >> t1 && cat t1 && rm t1"},
-        {"sh", "-c", "mkdir -p d1/d2 && touch d1/d2/f && find d1 | sort && rm -r d1"},
-        {"sh", "-c", "gzip -c fruits.txt | gunzip -c"},
-        {"sh", "-c", "cat fruits.txt | bzip2 -c | bunzip2 -c | wc -c"},
-        {"cksum", "fruits.txt"},
-        {"sh", "-c", "cd sub && pwd | sed 's|.*/||'"},
-        {"env", "-i", "A=1", "B=2", "env"},
-        {"sh", "-c", "echo $0 $1 $2", "zero", "one", "two"},
-        {"sh", "-c", "echo to-stderr >&2; exit 2"},
-        {"sh", "-c", "sleep 0.1; echo slept"},
-        {"tac", "fruits.txt"},
-        {"comm", "-12", "fruits.txt", "fruits.txt"},
-        {"cmp", "fruits.txt", "sub/nums.txt"},
-        {"diff", "fruits.txt", "sub/nums.txt"},
-        {"uname", "-s"},
-        {"id", "-u"},
-        {"sh", "-c", "trap 'echo trapped' USR1; kill -USR1 $$; echo after"},
-        {"sh", "-c", "(echo sub; exit 3); echo status $?"},
-        {"nonexistent-applet"},
-    };
 
     @TestFactory
     Stream<DynamicTest> busyboxApplets() {
         Path busybox = Path.of("/bin/busybox");
-        return Stream.of(BUSYBOX).map(c -> DynamicTest.dynamicTest(String.join(" ", c), () -> {
-            List<String> args = new ArrayList<>(List.of(c));
-            String stdin = null;
-            if (!args.isEmpty() && args.get(args.size() - 1).startsWith("<<<")) {
-                stdin = args.remove(args.size() - 1).substring(3);
-            }
-            differential(busybox, args, stdin == null ? "" : stdin);
-        }));
+        return BusyboxCases.cases().stream().map(c -> DynamicTest.dynamicTest(c.name(),
+                () -> differential(busybox, c.args(), c.stdin())));
     }
 
     @TestFactory
