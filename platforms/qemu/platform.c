@@ -21,23 +21,40 @@ long platform_console_write_err(const void *buf, size_t len)
     return (long)len;
 }
 
+/* The UART is polled and has no FIFO (x86_64/serial.c): QEMU hands over the
+ * next input byte only after the previous one was read, a few microseconds
+ * later. So an empty receive register is watched for CONSOLE_SPIN_NS before
+ * the read ends or goes to sleep; without it every byte would cost a sleep. */
+#define CONSOLE_SPIN_NS 100000
+
 long platform_console_read(void *buf, size_t len, int nonblock)
 {
     unsigned char *p = buf;
     size_t n = 0;
+    uint64_t give_up = 0;
     while (n < len) {
         int c = console_getc_nonblock();
         if (c >= 0) {
             p[n++] = (unsigned char)c;
+            give_up = 0;
             if (c == '\n')
                 break;              /* a line at a time, like a tty in canonical mode */
             continue;
         }
-        if (n || c == CONSOLE_EOF)
+        if (c == CONSOLE_EOF)
+            break;
+        if (!give_up)
+            give_up = nanotime() + CONSOLE_SPIN_NS;
+        if (nanotime() < give_up) {
+            cpu_relax();
+            continue;
+        }
+        if (n)
             break;
         if (nonblock)
             return -EAGAIN;
         platform_idle();
+        give_up = 0;
     }
     return (long)n;
 }

@@ -33,7 +33,11 @@ class UnikernelRunTest {
     private static Path probeGlibc;
     private static Path probeMusl;
 
-    record Run(int code, String out, String err) {
+    record Run(int code, String out, String err, byte[] outBytes) {
+        Run(int code, String out, String err) {
+            this(code, out, err, out.getBytes(StandardCharsets.UTF_8));
+        }
+
         String describe() {
             return "exit " + code + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
         }
@@ -105,7 +109,11 @@ class UnikernelRunTest {
     }
 
     /** Runs the CLI in-process with the given stdin and captures stdout and stderr. */
-    static synchronized Run cli(String stdin, String... args) {
+    static Run cli(String stdin, String... args) {
+        return cli(stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    static synchronized Run cli(byte[] stdin, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         InputStream oldIn = System.in;
@@ -114,9 +122,10 @@ class UnikernelRunTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream(stdin));
             int code = Main.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                    out.toByteArray());
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -161,6 +170,19 @@ class UnikernelRunTest {
         Run r = cli("line one\n", "run", BUSYBOX.toString(), "--", "sh", "-c", "read x; echo \"got [$x]\"");
         assertEquals("got [line one]\n", r.out(), r::describe);
         assertEquals(0, r.code(), r::describe);
+    }
+
+    /** Every byte value, 0xff (the line's escape byte) included, crosses stdin and stdout unchanged. */
+    @Test
+    void binaryDataCrossesStdinAndStdoutUnchanged() {
+        byte[] data = new byte[70000];
+        new java.util.Random(7).nextBytes(data);
+        for (int i = 0; i < 256; i++) {
+            data[i] = (byte) i;
+        }
+        Run r = cli(data, "run", BUSYBOX.toString(), "--", "cat");
+        assertEquals(0, r.code(), r::describe);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data, r.outBytes(), r::describe);
     }
 
     @Test
