@@ -72,7 +72,7 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
             long at = phoff + (long) i * phentsize;
             if (at + 4 <= b.length && bb.getInt((int) at) == 3) {   // PT_INTERP
                 throw new QemuException(elf + ": dynamically linked; the unikernel runs static binaries "
-                        + "(static or static-pie): relink with -static");
+                        + "(static or static-pie) for now: relink with -static, or use --platform linuxu");
             }
         }
     }
