@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import org.portapp.image.Closure;
+import org.portapp.image.FileMapping;
+import org.portapp.image.Image;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuLaunch;
@@ -38,7 +40,8 @@ final class RunCommand implements Callable<Integer> {
     List<String> env = new ArrayList<>();
 
     @Option(names = "--file", paramLabel = "HOST:GUEST",
-            description = "Put a host file or directory into the guest's file system at GUEST (unikernel; repeatable).")
+            description = "Put a host file or directory into the guest's file system at GUEST (repeatable; on "
+                    + "linuxu it is placed in the app's image root).")
     List<String> files = new ArrayList<>();
 
     @Option(names = "--trace-syscalls", description = "Print one strace-like line per syscall to stderr.")
@@ -73,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
 
     private Integer execute() throws Exception {
         if (platform.equals("linuxu")) {
-            List<String> cmd = linuxuCommand(binary, args, trace, noRewrite);
+            List<String> cmd = linuxuCommand(binary, args, files, trace, noRewrite);
             Process p = new ProcessBuilder(cmd).inheritIO().start();
             return p.waitFor();
         }
@@ -104,18 +107,21 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The host command that runs {@code binary} on linuxu: rewrites it (cached), builds the
-     * platform if needed, and maps exec of the original path to the rewritten image.
+     * The host command that runs {@code binary} on linuxu: resolves its closure (PT_INTERP and
+     * DT_NEEDED, for a dynamically linked binary), rewrites every object (cached) into an image
+     * root, builds the platform if needed, and runs it with paths resolved in the image first.
      */
-    static List<String> linuxuCommand(Path binary, List<String> args, boolean trace, boolean noRewrite) {
+    static List<String> linuxuCommand(Path binary, List<String> args, List<String> files, boolean trace,
+                                      boolean noRewrite) {
         Inputs.existingFile(binary);
         Path exe = binary.toAbsolutePath().normalize();
-        Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
+        Image image = Image.build(Main.cacheDir(), Closure.of(exe),
+                files.stream().map(FileMapping::parse).toList(), !noRewrite, System.err::println);
         LinuxuPlatform linuxu = LinuxuPlatform.at(Main.root());
         linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"));
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());
         argv.addAll(args);
-        return linuxu.command(image, exe, argv, trace, noRewrite ? Map.of() : Map.of(exe, image));
+        return linuxu.command(image, argv, trace, LinuxuPlatform.RootMode.OVERLAY);
     }
 }
