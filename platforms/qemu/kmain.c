@@ -53,17 +53,14 @@ void kmain(const struct boot_info *bi)
     if (vfs_set_cmdline)
         vfs_set_cmdline(cmdline.argc, cmdline.argv);
 
-    const void *elf;
-    size_t elf_size;
-    if (!cpio_find(initrd->data, initrd->size, cmdline.exe, &elf, &elf_size))
-        panic("app %s not found in the initrd (%lu bytes)", cmdline.exe, initrd->size);
-
     struct app_image im;
-    app_load(elf, elf_size, cmdline.exe, &im);
+    app_load(initrd->data, initrd->size, cmdline.exe, &im);
     uint64_t sp = app_stack(&im, &cmdline);
     kprintf("[kernel] app %s: entry %#lx, %u slots, %u sites rewritten, %u left as syscall\n",
             cmdline.exe, im.entry, im.slots, im.sites_rewritten, im.sites_left);
+    if (im.interp)
+        kprintf("[kernel] interpreter %s at %#lx, entered at %#lx\n", im.interp, im.interp_bias, im.start);
     kprintf("[kernel] tsc %lu Hz, %lu of %lu frames free\n", tsc_hz(), frames_free_count(),
             frames_total_count());
-    app_enter(im.entry, sp);
+    app_enter(im.start, sp);
 }

@@ -361,27 +361,33 @@ static void fill_slots(const Ehdr *eh, const Phdr *ph, struct app_image *im)
     }
 }
 
-void app_load(const void *file, size_t size, const char *path, struct app_image *im)
+/* Maps one object at its link address (ET_EXEC) or at base (ET_DYN) and fills
+ * its slot table. Returns its PT_INTERP string (in the file), if any. */
+static const char *load_object(const unsigned char *elf, size_t size, struct app_image *im, uint64_t dyn_base,
+                               bool interp)
 {
-    const unsigned char *elf = file;
-    app_path = path;
-    memset(im, 0, sizeof *im);
     if (size < sizeof(Ehdr) || memcmp(elf, "\177ELF", 4) != 0)
         bad("not an ELF file");
-    const Ehdr *eh = file;
+    const Ehdr *eh = (const Ehdr *)elf;
     if (eh->ident[4] != 2 || eh->ident[5] != 1 || eh->machine != 62)
         bad("not an x86_64 little-endian ELF64 file");
     if (eh->type != ET_EXEC && eh->type != ET_DYN)
-        bad("not an executable");
+        bad(interp ? "not a shared object" : "not an executable");
     if (eh->phentsize != sizeof(Phdr) || !eh->phnum || eh->phoff + (uint64_t)eh->phnum * sizeof(Phdr) > size)
         bad("malformed program header table");
     const Phdr *ph = (const Phdr *)(elf + eh->phoff);
 
+    const char *interp_path = NULL;
     uint64_t lo = ~0ull, hi = 0, align = PAGE_SIZE;
     for (int i = 0; i < eh->phnum; i++) {
         const Phdr *p = &ph[i];
-        if (p->type == PT_INTERP)
-            bad("dynamically linked; the unikernel runs static binaries (static or static-pie)");
+        if (p->type == PT_INTERP) {
+            if (interp)
+                bad("the interpreter has an interpreter itself");
+            if (!p->filesz || p->offset + p->filesz > size || elf[p->offset + p->filesz - 1] != 0)
+                bad("malformed PT_INTERP");
+            interp_path = (const char *)elf + p->offset;
+        }
         if (p->type != PT_LOAD || !p->memsz)
             continue;
         if (p->filesz > p->memsz || p->offset + p->filesz > size || (p->vaddr - p->offset) % PAGE_SIZE)
@@ -393,29 +399,67 @@ void app_load(const void *file, size_t size, const char *path, struct app_image 
     }
     if (!hi)
         bad("no loadable segment");
+    uint64_t bias = 0;
     if (eh->type == ET_DYN)
-        im->bias = ((APP_DYN_BASE + align - 1) & ~(align - 1)) - lo;
-    if (lo + im->bias < 0x10000 || hi + im->bias > APP_STACK_TOP - APP_STACK_SIZE - (1ull << 30))
+        bias = ((dyn_base + align - 1) & ~(align - 1)) - lo;
+    if (lo + bias < 0x10000 || hi + bias > APP_STACK_TOP - APP_STACK_SIZE - (1ull << 30))
         bad("segments outside the app's address range");
 
     for (int i = 0; i < eh->phnum; i++)
         if (ph[i].type == PT_LOAD && ph[i].memsz)
-            map_segment(elf, &ph[i], im->bias);
+            map_segment(elf, &ph[i], bias);
 
-    im->entry = eh->entry + im->bias;
+    struct app_image obj = { .bias = bias };
+    fill_slots(eh, ph, &obj);
+    if (interp) {
+        im->interp_bias = bias;
+        im->start = eh->entry + bias;
+        im->slots += obj.slots;
+        im->sites_rewritten += obj.sites_rewritten;
+        im->sites_left += obj.sites_left;
+        return NULL;
+    }
+    im->bias = bias;
+    im->entry = im->start = eh->entry + bias;
     im->phnum = eh->phnum;
     for (int i = 0; i < eh->phnum; i++)
         if (ph[i].type == PT_PHDR)
-            im->phdr = ph[i].vaddr + im->bias;
+            im->phdr = ph[i].vaddr + bias;
     for (int i = 0; !im->phdr && i < eh->phnum; i++)
         if (ph[i].type == PT_LOAD && eh->phoff >= ph[i].offset &&
             eh->phoff + sizeof(Phdr) * eh->phnum <= ph[i].offset + ph[i].filesz)
-            im->phdr = ph[i].vaddr + (eh->phoff - ph[i].offset) + im->bias;
-    im->brk = hi + im->bias;
+            im->phdr = ph[i].vaddr + (eh->phoff - ph[i].offset) + bias;
+    im->brk = hi + bias;
     if (mm_brk_init)
         mm_brk_init(im->brk);
-    fill_slots(eh, ph, im);
-    find_symbols(elf, size, eh, im->bias);
+    im->slots = obj.slots;
+    im->sites_rewritten = obj.sites_rewritten;
+    im->sites_left = obj.sites_left;
+    find_symbols(elf, size, eh, bias);
+    return interp_path;
+}
+
+void app_load(const void *initrd, size_t initrd_len, const char *path, struct app_image *im)
+{
+    const void *file;
+    size_t size;
+    memset(im, 0, sizeof *im);
+    app_path = path;
+    if (!cpio_find(initrd, initrd_len, path, &file, &size))
+        panic("app %s not found in the initrd (%lu bytes)", path, initrd_len);
+    const char *interp = load_object(file, size, im, APP_DYN_BASE, false);
+    if (!interp)
+        return;
+    /* A dynamically linked app: the kernel maps its interpreter (ld.so, from
+     * the initrd at its PT_INTERP path, rewritten like the app) and enters
+     * it; ld.so maps the libraries itself through mmap, whose slot tables
+     * the mm module fills. */
+    im->interp = interp;
+    app_path = interp;
+    if (!cpio_find(initrd, initrd_len, interp, &file, &size))
+        panic("app %s: its interpreter %s is not in the initrd", path, interp);
+    load_object(file, size, im, APP_INTERP_BASE, true);
+    app_path = path;
 }
 
 /* ---- initial stack -------------------------------------------------------------- */
@@ -498,7 +542,7 @@ uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
     cpuid(1, 0, r);
     uint64_t aux[][2] = {
         { AT_PHDR, im->phdr }, { AT_PHENT, sizeof(Phdr) }, { AT_PHNUM, im->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, im->entry },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, im->interp_bias }, { AT_FLAGS, 0 }, { AT_ENTRY, im->entry },
         { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
         { AT_RANDOM, (uint64_t)random }, { AT_HWCAP, r[3] }, { AT_HWCAP2, 0 },
         { AT_PLATFORM, (uint64_t)platform }, { AT_EXECFN, (uint64_t)execfn }, { AT_CLKTCK, 100 },

@@ -33,13 +33,21 @@ void app_cmdline_parse(const char *cmdline, struct app_cmdline *out);
 /* cpio newc: the file at path (leading "/" or "./" ignored). */
 bool cpio_find(const void *cpio, size_t len, const char *path, const void **data, size_t *size);
 
+/* Where the interpreter (ld.so) of a dynamically linked app is placed: below
+ * the mm module's area for mmap without a hint, as Linux's mmap base. */
+#define APP_INTERP_BASE 0x00007fff00000000ull
+
 struct app_image {
-    uint64_t entry, phdr, phnum, bias, brk;
-    unsigned slots, sites_rewritten, sites_left;
+    uint64_t entry, phdr, phnum, bias, brk;   /* the executable's */
+    uint64_t start;                           /* where to enter: its entry, or the interpreter's */
+    uint64_t interp_bias;                     /* AT_BASE: 0 without an interpreter */
+    const char *interp;                       /* PT_INTERP, or NULL */
+    unsigned slots, sites_rewritten, sites_left;   /* both objects' */
 };
-/* Maps the ELF's segments (W^X) and fills its PortApp slots; panics with a
- * clear message on a malformed or unsupported file. */
-void app_load(const void *elf, size_t size, const char *path, struct app_image *out);
+/* Maps the app at path in the initrd (and its PT_INTERP, from the initrd
+ * too) with W^X, and fills their PortApp slots; panics with a clear message
+ * on a missing, malformed or unsupported file. */
+void app_load(const void *initrd, size_t initrd_len, const char *path, struct app_image *out);
 /* Maps the stack and writes argc/argv/envp/auxv; returns the initial rsp. */
 uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl);
 

@@ -9,6 +9,7 @@
 #include "shim/shim.h"
 #include "shim/mm.h"
 #include "shim/kernel.h"
+#include "mm_impl.h"
 
 #define MAX_VMAS 512
 #define MAP_SHARED 0x01
@@ -253,6 +254,9 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
         }
         for (uintptr_t p = addr; p < addr + len; p += SHIM_PAGE)
             platform_page_protect(p, prot);
+        /* A library's slot table, mapped by ld.so (slots.c). */
+        if (prot & SHIM_PROT_WRITE)
+            mm_fill_mapped_slots(addr, len, fd, (uint64_t)off);
     } else if (flags & MAP_POPULATE) {
         populate(addr, addr + len, prot);
     }
@@ -277,18 +281,8 @@ long sys_munmap(SHIM_SYSCALL_ARGS)
     return vma_cut(addr, addr + len);
 }
 
-long sys_mprotect(SHIM_SYSCALL_ARGS)
+long mm_protect_range(uintptr_t start, uintptr_t end, unsigned prot)
 {
-    SHIM_UNUSED_ARGS6;
-    uintptr_t start = (uintptr_t)a0;
-    uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
-    unsigned prot = (unsigned)a2 & PROT_MASK;
-    if (start & (SHIM_PAGE - 1))
-        return -EINVAL;
-    if ((unsigned long)a2 & ~(unsigned long)(PROT_MASK | 0x03000000 /* GROWSDOWN/UP */))
-        return -EINVAL;
-    if (wx_violation(prot))
-        return -EACCES;
     /* The whole range must be mapped. */
     for (uintptr_t p = start; p < end;) {
         struct vma *v = vma_find(p);
@@ -311,6 +305,21 @@ long sys_mprotect(SHIM_SYSCALL_ARGS)
         p = e;
     }
     return 0;
+}
+
+long sys_mprotect(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t start = (uintptr_t)a0;
+    uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
+    unsigned prot = (unsigned)a2 & PROT_MASK;
+    if (start & (SHIM_PAGE - 1))
+        return -EINVAL;
+    if ((unsigned long)a2 & ~(unsigned long)(PROT_MASK | 0x03000000 /* GROWSDOWN/UP */))
+        return -EINVAL;
+    if (wx_violation(prot))
+        return -EACCES;
+    return mm_protect_range(start, end, prot);
 }
 
 long sys_mremap(SHIM_SYSCALL_ARGS)

@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.portapp.image.Closure;
+import org.portapp.image.FileMapping;
+import org.portapp.image.ImageException;
 import org.portapp.platform.qemu.AppFootprint;
 import org.portapp.platform.qemu.Cpio;
 import org.portapp.platform.qemu.KernelCommandLine;
@@ -36,18 +39,45 @@ final class Unikernel {
                          boolean noRewrite, boolean knownOnly) {
         Inputs.existingFile(binary);
         Path exe = binary.toAbsolutePath().normalize();
-        AppFootprint.requireStaticExecutable(exe);
-        Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
-        AppFootprint fp = AppFootprint.read(image);
-        QemuPlatform platform = QemuPlatform.at(Main.root());
-        List<ShimModule> modules = platform.selectModules(fp, knownOnly);
-        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, Main.cacheDir().resolve("platforms"));
-
+        AppFootprint.requireX86Executable(exe);
         String guestExe = exe.toString();
         Cpio cpio = new Cpio();
+        AppFootprint fp;
+        List<String> plainFiles = files;
         try {
-            cpio.file(guestExe, Files.readAllBytes(image), 0755);
-            for (String spec : files) {
+            if (AppFootprint.isDynamic(exe)) {
+                // ld.so, the libraries and /etc defaults travel in the initrd at the paths ld.so
+                // opens them by; --file mappings go through the image too (ELF objects among them
+                // are rewritten like the closure's).
+                Closure closure = Closure.of(exe);
+                List<FileMapping> extra = new ArrayList<>();
+                for (String spec : files) {
+                    extra.add(fileMapping(spec));
+                }
+                org.portapp.image.Image image = org.portapp.image.Image.build(Main.cacheDir(), closure, extra,
+                        !noRewrite, System.err::println);
+                guestExe = image.executable();
+                AppFootprint all = null;
+                for (Map.Entry<String, Path> e : new java.util.TreeMap<>(image.files()).entrySet()) {
+                    cpio.file(e.getKey(), Files.readAllBytes(e.getValue()), permissions(e.getValue()));
+                }
+                for (Closure.LoadedObject o : closure.objects()) {
+                    AppFootprint f = AppFootprint.read(image.hostPath(o.guestPath()));
+                    all = all == null ? f : all.union(f);
+                }
+                for (FileMapping m : extra) {
+                    if (Files.isDirectory(m.host())) {
+                        cpio.directory(m.guest());
+                    }
+                }
+                fp = all;
+                plainFiles = List.of();
+            } else {
+                Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
+                fp = AppFootprint.read(image);
+                cpio.file(guestExe, Files.readAllBytes(image), 0755);
+            }
+            for (String spec : plainFiles) {
                 int colon = spec.indexOf(':');
                 if (colon <= 0 || colon == spec.length() - 1) {
                     throw new PortAppException("--file " + spec + ": expected HOSTPATH:GUESTPATH");
@@ -66,7 +96,12 @@ final class Unikernel {
             }
         } catch (IOException e) {
             throw new PortAppException("cannot read a file for the initrd: " + e.getMessage());
+        } catch (ImageException e) {
+            throw new PortAppException(e.getMessage());
         }
+        QemuPlatform platform = QemuPlatform.at(Main.root());
+        List<ShimModule> modules = platform.selectModules(fp, knownOnly);
+        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, Main.cacheDir().resolve("platforms"));
         Map<String, String> env = new LinkedHashMap<>(new java.util.TreeMap<>(DEFAULT_ENV));
         for (String e : envOpts) {
             int eq = e.indexOf('=');
@@ -83,6 +118,17 @@ final class Unikernel {
         KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, trace,
                 System.currentTimeMillis() * 1_000_000L);
         return new Image(kernel, cpio.toBytes(), cl, fp, guestExe, knownOnly);
+    }
+
+    private static FileMapping fileMapping(String spec) {
+        int colon = spec.indexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new PortAppException("--file " + spec + ": expected HOSTPATH:GUESTPATH");
+        }
+        if (!spec.startsWith("/", colon + 1)) {
+            throw new PortAppException("--file " + spec + ": the guest path must be absolute");
+        }
+        return new FileMapping(Path.of(spec.substring(0, colon)), spec.substring(colon + 1));
     }
 
     private static void addTree(Cpio cpio, Path host, String guest) throws IOException {

@@ -12,7 +12,8 @@ import java.util.TreeSet;
 /**
  * The syscall footprint of a rewritten app, read from its PortApp note and slot table
  * (docs/architecture.md): one slot per statically known number, {@code -1} for sites
- * whose number is known only at run time.
+ * whose number is known only at run time and unbounded, {@code -2} for a generic slot whose
+ * possible numbers all have slots of their own (that keeps the footprint complete).
  *
  * @param numbers        the statically known syscall numbers
  * @param runtimeNumbers whether some site's number is known only at run time
@@ -46,11 +47,25 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
         }
     }
 
-    /**
-     * Refuses an ELF the unikernel cannot run: a dynamically linked one (PT_INTERP: there is
-     * no dynamic loader in the image) or one that is not an x86_64 executable.
-     */
-    public static void requireStaticExecutable(Path elf) {
+    /** The footprint of an app made of several objects (executable, ld.so, libraries). */
+    public AppFootprint union(AppFootprint other) {
+        Set<Integer> nrs = new TreeSet<>(numbers);
+        nrs.addAll(other.numbers);
+        return new AppFootprint(nrs, runtimeNumbers || other.runtimeNumbers, sitesLeft + other.sitesLeft,
+                rewritten && other.rewritten);
+    }
+
+    /** Refuses an ELF the unikernel cannot run: one that is not an x86_64 executable. */
+    public static void requireX86Executable(Path elf) {
+        programHeaderTypes(elf);
+    }
+
+    /** Whether an x86_64 executable is dynamically linked (has a PT_INTERP). */
+    public static boolean isDynamic(Path elf) {
+        return programHeaderTypes(elf).contains(3);
+    }
+
+    private static Set<Integer> programHeaderTypes(Path elf) {
         byte[] b;
         try {
             b = Files.readAllBytes(elf);
@@ -68,13 +83,14 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
         long phoff = bb.getLong(32);
         int phentsize = bb.getShort(54) & 0xffff;
         int phnum = bb.getShort(56) & 0xffff;
+        Set<Integer> types = new TreeSet<>();
         for (int i = 0; i < phnum; i++) {
             long at = phoff + (long) i * phentsize;
-            if (at + 4 <= b.length && bb.getInt((int) at) == 3) {   // PT_INTERP
-                throw new QemuException(elf + ": dynamically linked; the unikernel runs static binaries "
-                        + "(static or static-pie) for now: relink with -static, or use --platform linuxu");
+            if (at + 4 <= b.length) {
+                types.add(bb.getInt((int) at));
             }
         }
+        return types;
     }
 
     static AppFootprint parse(byte[] b) {
@@ -107,7 +123,7 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
                     boolean runtime = false;
                     for (int k = 0; k < nslots; k++) {
                         int nr = bb.getInt(Math.toIntExact(slotsOff + 8L * nslots + 4L * k));
-                        if (nr < 0) {
+                        if (nr == -1) { // -2: a generic slot whose numbers all have their own slots
                             runtime = true;
                         } else {
                             nrs.add(nr);
