@@ -51,6 +51,7 @@ final class Unikernel {
                 // are rewritten like the closure's).
                 Closure closure = Closure.of(exe);
                 List<FileMapping> extra = new ArrayList<>();
+                extra.addAll(runtimeFiles(exe));
                 for (String spec : files) {
                     extra.add(fileMapping(spec));
                 }
@@ -118,6 +119,63 @@ final class Unikernel {
         KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, trace,
                 System.currentTimeMillis() * 1_000_000L);
         return new Image(kernel, cpio.toBytes(), cl, fp, guestExe, knownOnly);
+    }
+
+    /** Parts of the standard library python never needs at run time (tests, tools, the static libpython). */
+    private static final Set<String> PYTHON_SKIP = Set.of("test", "idlelib", "tkinter", "turtledemo", "ensurepip",
+            "lib2to3", "pydoc_data", "distutils", "site-packages", "dist-packages");
+
+    /**
+     * Files an app is known to need at run time beyond its closure: for CPython
+     * ({@code pythonX.Y}), its standard library under {@code PREFIX/lib/pythonX.Y} (sources and
+     * their plain {@code .pyc}, the extension modules of {@code lib-dynload} and the shared
+     * libraries those load).
+     */
+    static List<FileMapping> runtimeFiles(Path exe) {
+        Path real;
+        try {
+            real = exe.toRealPath();
+        } catch (IOException e) {
+            return List.of();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("python(\\d+\\.\\d+)")
+                .matcher(real.getFileName().toString());
+        Path prefix = real.getParent() == null ? null : real.getParent().getParent();
+        if (!m.matches() || prefix == null) {
+            return List.of();
+        }
+        Path lib = prefix.resolve("lib").resolve("python" + m.group(1));
+        if (!Files.isRegularFile(lib.resolve("os.py"))) {
+            return List.of();
+        }
+        Map<String, FileMapping> out = new java.util.TreeMap<>();
+        try (var s = Files.walk(lib)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                Path rel = lib.relativize(p);
+                String top = rel.getName(0).toString();
+                String name = p.getFileName().toString();
+                if (PYTHON_SKIP.contains(top) || top.startsWith("config-") || name.contains(".opt-")
+                        || rel.toString().contains("/test/") || rel.toString().contains("/tests/")) {
+                    continue;
+                }
+                out.put(p.toString(), new FileMapping(p, p.toString()));
+                if (name.endsWith(".so")) {
+                    try {
+                        for (Closure.LoadedObject o : Closure.of(p).libraries()) {
+                            out.putIfAbsent(o.guestPath(), new FileMapping(o.hostFile(), o.guestPath()));
+                            for (String a : o.aliases()) {
+                                out.putIfAbsent(a, new FileMapping(o.hostFile(), a));
+                            }
+                        }
+                    } catch (ImageException e) {
+                        // a module whose library is missing fails to import, as natively
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new PortAppException(lib + ": cannot read: " + e.getMessage());
+        }
+        return List.copyOf(out.values());
     }
 
     private static FileMapping fileMapping(String spec) {
