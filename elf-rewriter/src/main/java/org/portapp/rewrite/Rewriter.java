@@ -27,6 +27,10 @@ import org.portapp.x86.InsnKind;
 public final class Rewriter {
     public static final String NOTE_OWNER = "PortApp";
     public static final int NOTE_TYPE = 0x50410001;
+    /** Generic slot for sites whose number is known only at run time and may be anything. */
+    public static final int GENERIC_UNBOUNDED = -1;
+    /** Generic slot for sites whose possible numbers all have slots of their own. */
+    public static final int GENERIC_BOUNDED = -2;
     static final int NOTE_DESC_SIZE = 24;
     private static final int PAGE = 0x1000;
     private static final int JMP_LEN = 5;
@@ -70,7 +74,14 @@ public final class Rewriter {
         // Slots: one per statically known number, plus the generic one for unknown numbers.
         Map<Integer, Integer> slotOf = new TreeMap<>();
         for (Window w : windows) {
-            slotOf.putIfAbsent(w.site().nr(), 0);
+            slotOf.putIfAbsent(slotNumber(w.site()), 0);
+        }
+        // Numbers that sites reach only through the generic slot still get a slot of their
+        // own (filled, never jumped through), so the footprint can be read from the table.
+        for (SyscallSite site : sites) {
+            if (site.bounded()) {
+                site.numbers().forEach(k -> slotOf.putIfAbsent(k, 0));
+            }
         }
         int[] slotNrs = new int[slotOf.size()];
         int s = 0;
@@ -85,7 +96,7 @@ public final class Rewriter {
         List<long[]> jumps = new ArrayList<>(); // {windowStart, windowLength, trampolineVaddr}
         for (Window w : windows) {
             long at = layout.trampolinesVaddr + tramp.size();
-            byte[] t = trampoline(w, at, layout.slotVaddr(slotOf.get(w.site().nr())), image);
+            byte[] t = trampoline(w, at, layout.slotVaddr(slotOf.get(slotNumber(w.site()))), image);
             tramp.writeBytes(t);
             jumps.add(new long[] {w.start(), w.length(), at});
             while (tramp.size() % 16 != 0) {
@@ -104,6 +115,14 @@ public final class Rewriter {
         RewriteResult result = new RewriteResult(out, List.copyOf(outcomes), slotNrs.length);
         new Verifier(dis, result, layout.trampolinesVaddr, tramp.size()).verify();
         return result;
+    }
+
+    /** Slot number for a site: its number, or a generic slot (see docs/architecture.md). */
+    static int slotNumber(SyscallSite site) {
+        if (site.resolved()) {
+            return site.nr();
+        }
+        return site.bounded() ? GENERIC_BOUNDED : GENERIC_UNBOUNDED;
     }
 
     private Window chooseWindow(SyscallSite site, NavigableMap<Long, Long> claimed) {

@@ -4,18 +4,32 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.portapp.x86.DecodedCode;
 import org.portapp.x86.InsnKind;
 import org.portapp.x86.Reg;
 import org.portapp.x86.ValueOp;
 
 /**
- * Finds every {@code syscall} instruction and proves its number where it can: a forward
- * constant propagation of all 16 general registers over the control-flow graph of the
- * function that contains the site (function = the span between consecutive known
- * function starts). A block reachable from outside the function, or only through an
- * indirect jump, starts with every register unknown, so a proven number is sound.
+ * Finds every {@code syscall} instruction and what its number can be.
+ *
+ * <p>Within a function (the span between consecutive known function starts) a forward
+ * data-flow analysis tracks, for each of the 16 general registers, either a small set of
+ * constants, or "the value this register had when the function was entered", or nothing.
+ * A block reachable from outside the function, or only through an indirect jump, starts
+ * with every register unknown, so what is proven is sound.
+ *
+ * <p>A site whose number is the entry value of an argument register (libc's
+ * {@code syscall()}, musl's cancellation path, small wrappers) is then resolved across
+ * calls: the values that register holds at every direct call of the function, followed
+ * up to {@link #MAX_DEPTH} callers deep. This is only done for functions whose address is
+ * never taken (no {@code lea}/immediate/data word/relocation names them), because an
+ * indirect caller could pass anything.
  */
 public final class SyscallSiteFinder {
     /** Registers a SysV call may change (the callee's result and scratch registers). */
@@ -24,8 +38,17 @@ public final class SyscallSiteFinder {
     private static final int SYSCALL_CLOBBERED = bit(Reg.RAX) | bit(Reg.RCX) | bit(Reg.R11);
     /** Highest value accepted as a syscall number (the kernel rejects larger ones anyway). */
     private static final long MAX_NR = 4095;
+    /** Most constants a register may hold before it counts as unknown. */
+    private static final int MAX_SET = 8;
+    /** How many callers deep an argument register is followed. */
+    private static final int MAX_DEPTH = 4;
+    /** Most distinct numbers one site may resolve to across its callers. */
+    private static final int MAX_NUMBERS = 64;
 
     private final Disassembly dis;
+    private Set<Long> addressTaken;
+    private Map<Long, List<long[]>> callersOf; // function start -> {range index, insn index}
+    private final Map<List<Long>, Function> functions = new HashMap<>();
 
     public SyscallSiteFinder(Disassembly dis) {
         this.dis = dis;
@@ -37,31 +60,160 @@ public final class SyscallSiteFinder {
 
     public List<SyscallSite> find() {
         List<SyscallSite> sites = new ArrayList<>();
-        for (CodeRange range : dis.ranges()) {
+        List<CodeRange> ranges = dis.ranges();
+        for (int ri = 0; ri < ranges.size(); ri++) {
+            CodeRange range = ranges.get(ri);
             DecodedCode c = range.code();
-            int i = 0;
-            while (i < c.count()) {
+            for (int i = 0; i < c.count(); i++) {
                 if (c.kind(i) != InsnKind.SYSCALL) {
-                    i++;
                     continue;
                 }
-                long addr = c.address(i);
-                Long fs = dis.functionStarts().floor(addr);
-                long start = fs == null || fs < range.vaddr() ? range.vaddr() : fs;
-                Long fe = dis.functionStarts().higher(addr);
-                long end = fe == null || fe > range.end() ? range.end() : fe;
-                int first = firstIndexAtOrAfter(c, start);
-                int last = firstIndexAtOrAfter(c, end);
-                int[] nrs = new Function(range, first, last).propagate();
-                for (int j = first; j < last; j++) {
-                    if (c.kind(j) == InsnKind.SYSCALL) {
-                        sites.add(new SyscallSite(c.address(j), range, j, nrs[j - first]));
-                    }
-                }
-                i = Math.max(last, i + 1);
+                Function f = functionAt(ri, i);
+                Value rax = f.valueBefore(i - f.first, Reg.RAX.ordinal());
+                Set<Integer> numbers = numbersOf(f, rax, MAX_DEPTH, new HashSet<>());
+                sites.add(SyscallSite.of(c.address(i), range, i, numbers));
             }
         }
         return sites;
+    }
+
+    /** The possible syscall numbers of {@code v} in {@code f}, or null if unbounded. */
+    private Set<Integer> numbersOf(Function f, Value v, int depth, Set<Long> visiting) {
+        if (v.constants != null) {
+            Set<Integer> out = new TreeSet<>();
+            for (long k : v.constants) {
+                if (k < 0 || k > MAX_NR) {
+                    return null;
+                }
+                out.add((int) k);
+            }
+            return out;
+        }
+        if (v.entryReg < 0 || depth == 0 || !visiting.add(f.start)) {
+            return null;
+        }
+        try {
+            if (addressTaken().contains(f.start)) {
+                return null;
+            }
+            List<long[]> callers = callersOf().get(f.start);
+            if (callers == null || callers.isEmpty() || !dis.functionStarts().contains(f.start)) {
+                return null;
+            }
+            Set<Integer> out = new TreeSet<>();
+            for (long[] call : callers) {
+                Function g = functionAt((int) call[0], (int) call[1]);
+                Value at = g.valueBefore((int) call[1] - g.first, v.entryReg);
+                Set<Integer> more = numbersOf(g, at, depth - 1, visiting);
+                if (more == null) {
+                    return null;
+                }
+                out.addAll(more);
+                if (out.size() > MAX_NUMBERS) {
+                    return null;
+                }
+            }
+            return out;
+        } finally {
+            visiting.remove(f.start);
+        }
+    }
+
+    private Function functionAt(int rangeIndex, int index) {
+        CodeRange range = dis.ranges().get(rangeIndex);
+        DecodedCode c = range.code();
+        long addr = c.address(index);
+        Long fs = dis.functionStarts().floor(addr);
+        long start = fs == null || fs < range.vaddr() ? range.vaddr() : fs;
+        Long fe = dis.functionStarts().higher(addr);
+        long end = fe == null || fe > range.end() ? range.end() : fe;
+        int first = firstIndexAtOrAfter(c, start);
+        int last = firstIndexAtOrAfter(c, end);
+        return functions.computeIfAbsent(List.of((long) rangeIndex, (long) first),
+                k -> new Function(range, first, last));
+    }
+
+    /** Direct calls and jumps by target, computed on first use. */
+    private Map<Long, List<long[]>> callersOf() {
+        if (callersOf == null) {
+            callersOf = new HashMap<>();
+            List<CodeRange> ranges = dis.ranges();
+            for (int ri = 0; ri < ranges.size(); ri++) {
+                DecodedCode c = ranges.get(ri).code();
+                for (int i = 0; i < c.count(); i++) {
+                    InsnKind k = c.kind(i);
+                    if (k == InsnKind.CALL || k == InsnKind.JMP) {
+                        long t = c.branchTarget(i);
+                        if (dis.functionStarts().contains(t)) {
+                            callersOf.computeIfAbsent(t, x -> new ArrayList<>()).add(new long[] {ri, i});
+                        }
+                    }
+                }
+            }
+        }
+        return callersOf;
+    }
+
+    /**
+     * Function starts whose address is used as data: an immediate or RIP-relative operand in
+     * code, an 8-byte word in a loaded data section, or a relocation addend.
+     */
+    private Set<Long> addressTaken() {
+        if (addressTaken == null) {
+            addressTaken = new HashSet<>();
+            Set<Long> starts = dis.functionStarts();
+            byte[] bytes = dis.elf().bytes();
+            for (CodeRange r : dis.ranges()) {
+                DecodedCode c = r.code();
+                for (int i = 0; i < c.count(); i++) {
+                    if (c.valueOp(i) == ValueOp.MOV_IMM && starts.contains(c.valueImm(i))) {
+                        addressTaken.add(c.valueImm(i));
+                    }
+                    if (c.ripRelative(i) && c.dispOffset(i) >= 0 && c.kind(i) != InsnKind.CALL
+                            && c.kind(i) != InsnKind.JMP) {
+                        long o = r.fileOffset() + (c.address(i) - r.vaddr()) + c.dispOffset(i);
+                        long target = c.address(i) + c.length(i) + le(bytes, o, 4, true);
+                        if (starts.contains(target)) {
+                            addressTaken.add(target);
+                        }
+                    }
+                    if (c.kind(i) == InsnKind.OTHER && !c.ripRelative(i) && c.dispOffset(i) >= 0) {
+                        long o = r.fileOffset() + (c.address(i) - r.vaddr()) + c.dispOffset(i);
+                        long abs = le(bytes, o, 4, true);
+                        if (starts.contains(abs)) {
+                            addressTaken.add(abs);
+                        }
+                    }
+                }
+            }
+            for (org.portapp.elf.SectionHeader s : dis.elf().sections()) {
+                boolean data = (s.sh_flags() & org.portapp.elf.SectionHeader.SHF_ALLOC) != 0 && !s.isExecutable()
+                        && s.hasFileBytes();
+                boolean rela = s.sh_type() == 4 && s.sh_entsize() == 24; // SHT_RELA
+                if (!data && !rela) {
+                    continue;
+                }
+                long end = s.sh_offset() + s.sh_size();
+                for (long o = s.sh_offset(); o + 8 <= end && o + 8 <= bytes.length; o += rela ? 24 : 8) {
+                    long v = rela ? le(bytes, o + 16, 8, false) : le(bytes, o, 8, false);
+                    if (starts.contains(v)) {
+                        addressTaken.add(v);
+                    }
+                }
+            }
+        }
+        return addressTaken;
+    }
+
+    private static long le(byte[] b, long o, int n, boolean signed) {
+        if (o < 0 || o + n > b.length) {
+            return 0;
+        }
+        long v = 0;
+        for (int k = n - 1; k >= 0; k--) {
+            v = v << 8 | (b[(int) o + k] & 0xff);
+        }
+        return signed && n == 4 ? (int) v : v;
     }
 
     private static int firstIndexAtOrAfter(DecodedCode c, long address) {
@@ -78,44 +230,117 @@ public final class SyscallSiteFinder {
         return lo;
     }
 
-    /** Register constants: {@code known} has a bit per register whose value is in {@code v}. */
-    private static final class State {
-        final long[] v = new long[16];
-        int known;
+    /** A register's abstract value: a set of constants, its value at function entry, or unknown. */
+    private static final class Value {
+        static final Value UNKNOWN = new Value(null, -1);
+        final long[] constants; // sorted, non-null for a constant set
+        final int entryReg;     // >= 0: the value register entryReg had at function entry
 
-        State copy() {
-            State s = new State();
-            System.arraycopy(v, 0, s.v, 0, 16);
-            s.known = known;
-            return s;
+        private Value(long[] constants, int entryReg) {
+            this.constants = constants;
+            this.entryReg = entryReg;
         }
 
-        /** Meets {@code o} into this; returns true if this changed. */
-        boolean meet(State o) {
-            int k = known & o.known;
-            for (int r = 0; r < 16; r++) {
-                if ((k & (1 << r)) != 0 && v[r] != o.v[r]) {
-                    k &= ~(1 << r);
-                }
+        static Value constant(long k) {
+            return new Value(new long[] {k}, -1);
+        }
+
+        static Value entry(int reg) {
+            return new Value(null, reg);
+        }
+
+        boolean known() {
+            return constants != null || entryReg >= 0;
+        }
+
+        Value meet(Value o) {
+            if (this == o) {
+                return this;
             }
-            boolean changed = k != known;
-            known = k;
-            return changed;
+            if (constants != null && o.constants != null) {
+                TreeSet<Long> u = new TreeSet<>();
+                for (long k : constants) {
+                    u.add(k);
+                }
+                for (long k : o.constants) {
+                    u.add(k);
+                }
+                if (u.size() > MAX_SET) {
+                    return UNKNOWN;
+                }
+                return u.size() == constants.length ? this
+                        : new Value(u.stream().mapToLong(Long::longValue).toArray(), -1);
+            }
+            if (entryReg >= 0 && entryReg == o.entryReg) {
+                return this;
+            }
+            return UNKNOWN;
+        }
+
+        boolean sameAs(Value o) {
+            return entryReg == o.entryReg && Arrays.equals(constants, o.constants);
         }
     }
 
-    /** The instructions [first, last) of one function and their control-flow graph. */
+    /** All 16 registers. */
+    private static final class State {
+        final Value[] r = new Value[16];
+
+        static State unknown() {
+            State s = new State();
+            Arrays.fill(s.r, Value.UNKNOWN);
+            return s;
+        }
+
+        static State atEntry() {
+            State s = new State();
+            for (int i = 0; i < 16; i++) {
+                s.r[i] = i == Reg.RSP.ordinal() ? Value.UNKNOWN : Value.entry(i);
+            }
+            return s;
+        }
+
+        State copy() {
+            State s = new State();
+            System.arraycopy(r, 0, s.r, 0, 16);
+            return s;
+        }
+
+        boolean meet(State o) {
+            boolean changed = false;
+            for (int i = 0; i < 16; i++) {
+                Value m = r[i].meet(o.r[i]);
+                if (!m.sameAs(r[i])) {
+                    r[i] = m;
+                    changed = true;
+                }
+            }
+            return changed;
+        }
+
+        void clobber(int mask) {
+            for (int i = 0; i < 16; i++) {
+                if ((mask & (1 << i)) != 0) {
+                    r[i] = Value.UNKNOWN;
+                }
+            }
+        }
+    }
+
+    /** The instructions [first, last) of one function, its CFG and block entry states. */
     private final class Function {
         private final DecodedCode c;
-        private final long start;
+        final long start;
         private final long end;
-        private final int first;
+        final int first;
         private final int n;
+        private boolean[] leader;
+        private State[] in;
 
         Function(CodeRange range, int first, int last) {
             this.c = range.code();
             this.first = first;
-            this.n = last - first;
+            this.n = Math.max(0, last - first);
             this.start = n > 0 ? c.address(first) : 0;
             this.end = n > 0 ? c.address(last - 1) + c.length(last - 1) : 0;
         }
@@ -133,13 +358,28 @@ public final class SyscallSiteFinder {
                     || k == InsnKind.TRAP || k == InsnKind.INVALID;
         }
 
-        int[] propagate() {
-            int[] nrs = new int[n];
-            Arrays.fill(nrs, SyscallSite.UNKNOWN);
-            if (n == 0) {
-                return nrs;
+        /** The abstract value of {@code reg} just before local instruction {@code j}. */
+        Value valueBefore(int j, int reg) {
+            if (n == 0 || j < 0 || j >= n) {
+                return Value.UNKNOWN;
             }
-            boolean[] leader = new boolean[n];
+            solve();
+            int b = j;
+            while (!leader[b]) {
+                b--;
+            }
+            State s = in[b].copy();
+            for (int k = b; k < j; k++) {
+                transfer(first + k, s);
+            }
+            return s.r[reg];
+        }
+
+        private void solve() {
+            if (in != null) {
+                return;
+            }
+            leader = new boolean[n];
             boolean[] internallyTargeted = new boolean[n];
             leader[0] = true;
             for (int j = 0; j < n; j++) {
@@ -155,33 +395,35 @@ public final class SyscallSiteFinder {
                     leader[j + 1] = true;
                 }
             }
-            State[] in = new State[n];
+            State[] st = new State[n];
             Deque<Integer> work = new ArrayDeque<>();
+            boolean isFunctionStart = dis.functionStarts().contains(start);
             for (int j = 0; j < n; j++) {
                 long a = c.address(first + j);
                 boolean external = j == 0 || dis.functionStarts().contains(a)
                         || (dis.isBranchTarget(a) && !internallyTargeted[j]);
                 if (leader[j] && external) {
-                    in[j] = new State();
+                    // Only the function's own first instruction knows its entry values.
+                    st[j] = j == 0 && isFunctionStart ? State.atEntry() : State.unknown();
                     work.add(j);
                 }
             }
             for (;;) {
                 while (!work.isEmpty()) {
                     int b = work.poll();
-                    State s = in[b].copy();
+                    State s = st[b].copy();
                     int j = b;
                     for (;; j++) {
-                        transfer(first + j, s, null, 0);
+                        transfer(first + j, s);
                         if (endsBlock(c.kind(first + j)) || j + 1 >= n || leader[j + 1]) {
                             break;
                         }
                     }
                     for (int succ : successors(j)) {
-                        if (in[succ] == null) {
-                            in[succ] = s.copy();
+                        if (st[succ] == null) {
+                            st[succ] = s.copy();
                             work.add(succ);
-                        } else if (in[succ].meet(s)) {
+                        } else if (st[succ].meet(s)) {
                             work.add(succ);
                         }
                     }
@@ -189,8 +431,8 @@ public final class SyscallSiteFinder {
                 // Blocks reached only through indirect jumps: nothing is known at their start.
                 boolean added = false;
                 for (int j = 0; j < n; j++) {
-                    if (leader[j] && in[j] == null) {
-                        in[j] = new State();
+                    if (leader[j] && st[j] == null) {
+                        st[j] = State.unknown();
                         work.add(j);
                         added = true;
                     }
@@ -199,19 +441,7 @@ public final class SyscallSiteFinder {
                     break;
                 }
             }
-            for (int b = 0; b < n; b++) {
-                if (!leader[b]) {
-                    continue;
-                }
-                State s = in[b].copy();
-                for (int j = b;; j++) {
-                    transfer(first + j, s, nrs, j);
-                    if (endsBlock(c.kind(first + j)) || j + 1 >= n || leader[j + 1]) {
-                        break;
-                    }
-                }
-            }
-            return nrs;
+            in = st;
         }
 
         private int[] successors(int j) {
@@ -236,47 +466,39 @@ public final class SyscallSiteFinder {
             }
         }
 
-        private void transfer(int i, State s, int[] nrs, int local) {
+        private void transfer(int i, State s) {
             InsnKind k = c.kind(i);
             if (k == InsnKind.SYSCALL) {
-                if (nrs != null && (s.known & 1) != 0 && s.v[0] >= 0 && s.v[0] <= MAX_NR) {
-                    nrs[local] = (int) s.v[0];
-                }
-                s.known &= ~SYSCALL_CLOBBERED;
+                s.clobber(SYSCALL_CLOBBERED);
                 return;
             }
             if (k == InsnKind.CALL || k == InsnKind.CALL_INDIRECT) {
-                s.known &= ~CALL_CLOBBERED;
+                s.clobber(CALL_CLOBBERED);
                 return;
             }
             ValueOp op = c.valueOp(i);
             int dst = c.valueDst(i);
-            boolean haveValue = false;
-            long value = 0;
+            Value v = Value.UNKNOWN;
             switch (op) {
-                case MOV_IMM -> {
-                    haveValue = true;
-                    value = c.valueImm(i);
-                }
-                case ZERO -> haveValue = true;
+                case MOV_IMM -> v = Value.constant(c.valueImm(i));
+                case ZERO -> v = Value.constant(0);
                 case MOV_REG -> {
                     int src = c.valueSrc(i);
-                    // The copy may be 32-bit (zero-extending); only values that read the same either way are kept.
-                    if (src >= 0 && (s.known & (1 << src)) != 0 && (s.v[src] >>> 32) == 0) {
-                        haveValue = true;
-                        value = s.v[src];
+                    if (src >= 0 && src < 16) {
+                        Value sv = s.r[src];
+                        // The copy may be 32-bit (zero-extending): constants are kept only when
+                        // they read the same either way; an entry value is kept because only
+                        // small syscall numbers are ever derived from it.
+                        boolean fits = sv.constants == null
+                                || Arrays.stream(sv.constants).allMatch(x -> (x >>> 32) == 0);
+                        v = fits ? sv : Value.UNKNOWN;
                     }
                 }
                 default -> { }
             }
-            s.known &= ~c.regsWritten(i);
+            s.clobber(c.regsWritten(i));
             if (dst >= 0 && dst < 16) {
-                if (haveValue) {
-                    s.v[dst] = value;
-                    s.known |= 1 << dst;
-                } else {
-                    s.known &= ~(1 << dst);
-                }
+                s.r[dst] = v.known() ? v : Value.UNKNOWN;
             }
         }
     }
