@@ -321,10 +321,19 @@ class UnikernelRunTest {
     }
 
     @Test
-    void dynamicallyLinkedAppIsAUserError() {
-        Run r = run("qemu-pc", "/bin/sh");
+    void dynamicallyLinkedShellRuns() {
+        Run r = run("qemu-pc", "/bin/sh", "--", "-c", "echo hello; exit 3");
+        assertEquals("hello\n", r.out(), r::describe);
+        assertEquals(3, r.code(), r::describe);
+    }
+
+    @Test
+    void nonExecutableIsAUserError(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("notes.txt");
+        Files.writeString(text, "not an ELF file, long enough to be read as one if nothing checked it at all\n");
+        Run r = run("qemu-pc", text.toString());
         assertEquals(1, r.code(), r::describe);
-        assertTrue(r.err().contains("dynamically linked; the unikernel runs static binaries"), r::describe);
+        assertTrue(r.err().contains("not an x86_64 ELF64 executable"), r::describe);
     }
 
     @Test
