@@ -231,6 +231,26 @@ void platform_page_unmap(uintptr_t va)
     irq_restore(flags);
 }
 
+int platform_page_map_at(uintptr_t va, const void *kva, unsigned prot)
+{
+    uint64_t pa;
+    if (va >= USER_TOP || !vm_query((uint64_t)kva & ~(uint64_t)(PAGE_SIZE - 1), &pa, NULL))
+        return -EINVAL;
+    uint64_t flags = irq_save();
+    int r = vm_map(va, pa & ~(uint64_t)(PAGE_SIZE - 1), vm_prot(prot)) < 0 ? -EEXIST : 0;
+    irq_restore(flags);
+    return r;
+}
+
+void platform_page_unmap_keep(uintptr_t va)
+{
+    if (va >= USER_TOP)
+        return;
+    uint64_t flags = irq_save();
+    vm_unmap(va);
+    irq_restore(flags);
+}
+
 int platform_page_protect(uintptr_t va, unsigned prot)
 {
     if (va >= USER_TOP)

@@ -4,12 +4,23 @@
  * mmap only records the area, and the platform's page-fault path calls
  * mm_handle_fault, which maps a zeroed page when the access is allowed.
  * W^X: a protection with both PROT_WRITE and PROT_EXEC is refused (EACCES),
- * so no page is ever both. File mappings are read into private pages through
- * the vfs's pread64 when the vfs is linked (no shared file mappings). */
+ * so no page is ever both. Private file mappings are read into private pages
+ * through the vfs's pread64 when the vfs is linked. Shared file mappings map
+ * the ramfs file's own pages (ramfs_share_pages), so read/write/pwrite and
+ * every mapping of the file see the same bytes; a page past the end of the
+ * file is not mapped, and the fault there is SIGBUS (mm_fault_is_bus). */
 #include "shim/shim.h"
 #include "shim/mm.h"
 #include "shim/kernel.h"
+#include "shim/vfs.h"
+#include "shim/ramfs.h"
 #include "mm_impl.h"
+
+/* The vfs and ramfs, when they are in the image. */
+struct file *fd_file(long fd) __attribute__((weak));
+void vnode_get(struct vnode *) __attribute__((weak));
+void vnode_put(struct vnode *) __attribute__((weak));
+long ramfs_share_pages(struct vnode *vn, uint64_t len) __attribute__((weak));
 
 #define MAX_VMAS 512
 #define MAP_SHARED 0x01
@@ -33,6 +44,8 @@ struct vma {
     uintptr_t start, end;
     unsigned prot, flags;
     char name[24];
+    struct vnode *vn;     /* MM_VMA_SHARED: the file (one reference per area) */
+    uint64_t off;         /* its file offset at start */
 };
 
 static struct vma vmas[MAX_VMAS];
@@ -73,6 +86,9 @@ static int vma_cut(uintptr_t start, uintptr_t end)
             memmove(&vmas[i + 2], &vmas[i + 1], (size_t)(nvmas - i - 1) * sizeof *v);
             vmas[i + 1] = *v;
             vmas[i + 1].start = end;
+            vmas[i + 1].off += end - v->start;
+            if (v->vn)
+                vnode_get(v->vn);
             v->end = start;
             nvmas++;
             return 0;
@@ -80,8 +96,11 @@ static int vma_cut(uintptr_t start, uintptr_t end)
         if (v->start < start) {
             v->end = start;
         } else if (v->end > end) {
+            v->off += end - v->start;
             v->start = end;
         } else {                                          /* fully covered */
+            if (v->vn)
+                vnode_put(v->vn);
             memmove(v, v + 1, (size_t)(nvmas - i - 1) * sizeof *v);
             nvmas--;
             i--;
@@ -90,21 +109,50 @@ static int vma_cut(uintptr_t start, uintptr_t end)
     return 0;
 }
 
-static int vma_insert(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name)
+/* Anonymous areas only: file and image areas keep their identity. */
+static int mergeable(const struct vma *a, const struct vma *b)
+{
+    return a->end == b->start && a->prot == b->prot && a->flags == b->flags && !a->vn && !b->vn &&
+           !(a->flags & (MM_VMA_IMAGE | MM_VMA_SHARED)) && !a->name[0] && !b->name[0];
+}
+
+/* vn (with a reference the area takes over) for a shared file mapping. */
+static int vma_insert_file(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name,
+                           struct vnode *vn, uint64_t off)
 {
     int r = vma_cut(start, end);
-    if (r)
+    if (!r && nvmas == MAX_VMAS)
+        r = -ENOMEM;
+    if (r) {
+        if (vn)
+            vnode_put(vn);
         return r;
-    if (nvmas == MAX_VMAS)
-        return -ENOMEM;
+    }
     int i = 0;
     while (i < nvmas && vmas[i].start < start)
         i++;
     memmove(&vmas[i + 1], &vmas[i], (size_t)(nvmas - i) * sizeof vmas[0]);
-    vmas[i] = (struct vma){ .start = start, .end = end, .prot = prot, .flags = flags };
+    vmas[i] = (struct vma){ .start = start, .end = end, .prot = prot, .flags = flags, .vn = vn, .off = off };
     shim_strlcpy(vmas[i].name, name ? name : "", sizeof vmas[i].name);
     nvmas++;
+    /* Merge with equal neighbours, as Linux does: allocators that mmap many
+     * small areas next to each other would run out of slots otherwise. */
+    if (i + 1 < nvmas && mergeable(&vmas[i], &vmas[i + 1])) {
+        vmas[i].end = vmas[i + 1].end;
+        memmove(&vmas[i + 1], &vmas[i + 2], (size_t)(nvmas - i - 2) * sizeof vmas[0]);
+        nvmas--;
+    }
+    if (i > 0 && mergeable(&vmas[i - 1], &vmas[i])) {
+        vmas[i - 1].end = vmas[i].end;
+        memmove(&vmas[i], &vmas[i + 1], (size_t)(nvmas - i - 1) * sizeof vmas[0]);
+        nvmas--;
+    }
     return 0;
+}
+
+static int vma_insert(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name)
+{
+    return vma_insert_file(start, end, prot, flags, name, NULL, 0);
 }
 
 static struct vma *vma_find(uintptr_t addr)
@@ -148,9 +196,21 @@ static void unmap_pages(uintptr_t start, uintptr_t end)
     for (int i = 0; i < nvmas; i++) {
         uintptr_t s = vmas[i].start > start ? vmas[i].start : start;
         uintptr_t e = vmas[i].end < end ? vmas[i].end : end;
-        for (uintptr_t p = s; p < e; p += SHIM_PAGE)
-            platform_page_unmap(p);
+        for (uintptr_t p = s; p < e; p += SHIM_PAGE) {
+            if (vmas[i].flags & MM_VMA_SHARED)
+                platform_page_unmap_keep(p);   /* the frame is the file's */
+            else
+                platform_page_unmap(p);
+        }
     }
+}
+
+void mm_file_pages_moved(struct vnode *vn)
+{
+    for (int i = 0; i < nvmas; i++)
+        if (vmas[i].vn == vn)
+            for (uintptr_t p = vmas[i].start; p < vmas[i].end; p += SHIM_PAGE)
+                platform_page_unmap_keep(p);
 }
 
 /* ---- exports for the platform ---- */
@@ -168,9 +228,23 @@ void mm_brk_init(uintptr_t start)
 int mm_handle_fault(uintptr_t addr, unsigned access)
 {
     struct vma *v = vma_find(addr);
-    if (!v || !(v->prot & access) || platform_page_present(SHIM_PAGE_DOWN(addr)))
+    uintptr_t page = SHIM_PAGE_DOWN(addr);
+    if (!v || !(v->prot & access) || platform_page_present(page))
         return 0;
-    return platform_page_map(SHIM_PAGE_DOWN(addr), v->prot) == 0;
+    if (v->flags & MM_VMA_SHARED) {
+        uint64_t off = v->off + (page - v->start);
+        if (off >= v->vn->size || ramfs_share_pages(v->vn, 0) != 0)
+            return 0;   /* past the end of the file: SIGBUS */
+        return platform_page_map_at(page, (const char *)v->vn->data + off, v->prot) == 0;
+    }
+    return platform_page_map(page, v->prot) == 0;
+}
+
+int mm_fault_is_bus(uintptr_t addr)
+{
+    struct vma *v = vma_find(addr);
+    return v && (v->flags & MM_VMA_SHARED) && (v->prot & SHIM_PROT_READ) &&
+           v->off + (SHIM_PAGE_DOWN(addr) - v->start) >= v->vn->size;
 }
 
 int mm_addr_mapped(uintptr_t addr)
@@ -184,11 +258,12 @@ size_t mm_format_maps(char *buf, size_t size)
     for (int i = 0; i < nvmas; i++) {
         const struct vma *v = &vmas[i];
         char line[128];
-        int k = shim_snprintf(line, sizeof line, "%08lx-%08lx %c%c%cp 00000000 00:00 0 %s%s\n",
+        int k = shim_snprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 %s%s\n",
                               (unsigned long)v->start, (unsigned long)v->end,
                               (v->prot & SHIM_PROT_READ) ? 'r' : '-',
                               (v->prot & SHIM_PROT_WRITE) ? 'w' : '-',
                               (v->prot & SHIM_PROT_EXEC) ? 'x' : '-',
+                              (v->flags & MM_VMA_SHARED) ? 's' : 'p', (unsigned long)v->off,
                               v->name[0] ? "                          " : "", v->name);
         for (int j = 0; j < k && (size_t)j < sizeof line - 1; j++, n++)
             if (n + 1 < size)
@@ -221,10 +296,24 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
     if (type != MAP_PRIVATE && type != MAP_SHARED && type != 3 /* SHARED_VALIDATE */)
         return -EINVAL;
     int anon = (flags & MAP_ANONYMOUS) != 0;
-    if (!anon && (type != MAP_PRIVATE || !sys_pread64))
-        return anon ? -EINVAL : -ENODEV;   /* only private file mappings, through the vfs */
+    int shared = !anon && type != MAP_PRIVATE;
+    if (!anon && !sys_pread64)
+        return -ENODEV;   /* file mappings go through the vfs */
     if (wx_violation(prot))
         return -EACCES;
+    struct vnode *vn = NULL;
+    if (shared) {
+        /* The file's own pages (ramfs): coherent with read/write/pwrite. */
+        struct file *f = fd_file ? fd_file(fd) : NULL;
+        if (!f)
+            return -EBADF;
+        if ((f->flags & K_O_ACCMODE) == K_O_WRONLY ||
+            ((prot & SHIM_PROT_WRITE) && (f->flags & K_O_ACCMODE) != K_O_RDWR))
+            return -EACCES;
+        if (!ramfs_share_pages || !vnode_get || ramfs_share_pages(f->vn, 0) != 0)
+            return -ENODEV;
+        vn = f->vn;
+    }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr < 0x10000 || addr + len > platform_user_top() || addr + len < addr)
             return (flags & MAP_FIXED) ? -EINVAL : -ENOMEM;
@@ -235,6 +324,11 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
         addr = find_free(len);
         if (!addr)
             return -ENOMEM;
+    }
+    if (vn) {
+        vnode_get(vn);
+        long r = vma_insert_file(addr, addr + len, prot, MM_VMA_SHARED, "[shared file]", vn, (uint64_t)off);
+        return r ? r : (long)addr;   /* pages come on first touch (mm_handle_fault) */
     }
     long r = vma_insert(addr, addr + len, prot, 0, anon ? "" : "[file]");
     if (r)
@@ -295,9 +389,13 @@ long mm_protect_range(uintptr_t start, uintptr_t end, unsigned prot)
         struct vma *v = vma_find(p);
         uintptr_t e = v->end < end ? v->end : end;
         unsigned flags = v->flags;
+        struct vnode *vn = v->vn;
+        uint64_t off = v->off + (p - v->start);
         char name[24];
         shim_strlcpy(name, v->name, sizeof name);
-        long r = vma_insert(p, e, prot, flags, name);
+        if (vn)
+            vnode_get(vn);
+        long r = vma_insert_file(p, e, prot, flags, name, vn, off);
         if (r)
             return r;
         for (uintptr_t q = p; q < e; q += SHIM_PAGE)
@@ -339,6 +437,8 @@ long sys_mremap(SHIM_SYSCALL_ARGS)
         vma_cut(old + new_len, old + old_len);
         return (long)old;
     }
+    if (v->vn)
+        return -ENOMEM;   /* shared file mappings neither grow nor move */
     unsigned prot = v->prot, vflags = v->flags;
     char name[24];
     shim_strlcpy(name, v->name, sizeof name);
@@ -401,15 +501,28 @@ long sys_madvise(SHIM_SYSCALL_ARGS)
          * the next touch maps fresh ones. */
         for (uintptr_t p = start; p < end; p += SHIM_PAGE) {
             struct vma *v = vma_find(p);
-            if (v && !(v->flags & MM_VMA_IMAGE) && strcmp(v->name, "[file]") != 0)
+            if (v && !(v->flags & (MM_VMA_IMAGE | MM_VMA_SHARED)) && strcmp(v->name, "[file]") != 0)
                 platform_page_unmap(p);
         }
     }
     return 0;   /* every other advice is only advice */
 }
 
-/* Nothing is ever paged out or written back. */
-long sys_msync(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+/* Shared file mappings are the file's own pages: nothing to write back. */
+long sys_msync(SHIM_SYSCALL_ARGS)
+{
+    SHIM_UNUSED_ARGS6;
+    uintptr_t start = (uintptr_t)a0, end = start + SHIM_PAGE_UP((size_t)a1);
+    if ((start & (SHIM_PAGE - 1)) || (a2 & ~7L) || ((a2 & 1) && (a2 & 4)))   /* MS_ASYNC|MS_SYNC */
+        return -EINVAL;
+    for (uintptr_t p = start; p < end;) {
+        struct vma *v = vma_find(p);
+        if (!v)
+            return -ENOMEM;
+        p = v->end;
+    }
+    return 0;
+}
 long sys_mlock(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
 long sys_munlock(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
 long sys_mlockall(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }

@@ -5,6 +5,19 @@
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
+#include "shim/ramfs.h"
+#include "shim/mm.h"
+
+/* vn->priv of a regular file: its data are whole pages from
+ * platform_alloc_pages (shared mappings map them), not a heap block. */
+#define RAMFS_PAGES 1
+
+void mm_file_pages_moved(struct vnode *vn) __attribute__((weak));
+
+static void *pages_alloc(uint64_t cap)
+{
+    return platform_alloc_pages((size_t)(cap / SHIM_PAGE));
+}
 
 extern const struct vnode_ops ramfs_file_ops;
 extern const struct vnode_ops ramfs_dir_ops;
@@ -21,7 +34,19 @@ static long ensure_cap(struct vnode *vn, uint64_t need)
     if (ncap > ((uint64_t)1 << 36))
         return -EFBIG;
     void *nd;
-    if (vn->cap == 0) {              /* borrowed from the archive, or empty */
+    if (vn->priv == RAMFS_PAGES) {
+        /* Mapped pages cannot move under the app: the mappings drop them
+         * first and fault the new ones in. */
+        ncap = SHIM_PAGE_UP(ncap);
+        nd = pages_alloc(ncap);
+        if (!nd)
+            return -ENOSPC;
+        memcpy(nd, vn->data, (size_t)vn->size);
+        memset((char *)nd + vn->size, 0, (size_t)(ncap - vn->size));
+        if (mm_file_pages_moved)
+            mm_file_pages_moved(vn);
+        platform_free_pages(vn->data, vn->cap / SHIM_PAGE);
+    } else if (vn->cap == 0) {              /* borrowed from the archive, or empty */
         nd = shim_alloc((size_t)ncap);
         if (!nd)
             return -ENOSPC;
@@ -77,15 +102,54 @@ static long file_truncate(struct vnode *vn, uint64_t size)
         if (r < 0)
             return r;
     }
+    if (vn->priv == RAMFS_PAGES && size < vn->size) {
+        /* The tail of the last page reads as zeroes in a mapping, and pages
+         * past the new end must fault (SIGBUS) again. */
+        memset((char *)vn->data + size, 0, (size_t)(vn->size - size));
+        if (mm_file_pages_moved)
+            mm_file_pages_moved(vn);
+    }
     vn->size = size;
     if (size == 0 && vn->cap == 0)
         vn->data = NULL;
     return 0;
 }
 
+long ramfs_share_pages(struct vnode *vn, uint64_t len)
+{
+    extern const struct vnode_ops ramfs_file_ops;
+    if (vn->ops != &ramfs_file_ops)
+        return -ENODEV;
+    if (vn->priv == RAMFS_PAGES && vn->cap >= len)
+        return 0;
+    uint64_t need = len > vn->size ? len : vn->size;
+    uint64_t cap = SHIM_PAGE_UP(need ? need : 1);
+    if (vn->priv == RAMFS_PAGES && vn->cap > cap)
+        cap = vn->cap;
+    void *nd = pages_alloc(cap);
+    if (!nd)
+        return -ENOMEM;
+    if (vn->size)
+        memcpy(nd, vn->data, (size_t)vn->size);
+    memset((char *)nd + vn->size, 0, (size_t)(cap - vn->size));
+    if (vn->priv == RAMFS_PAGES) {
+        if (mm_file_pages_moved)
+            mm_file_pages_moved(vn);
+        platform_free_pages(vn->data, vn->cap / SHIM_PAGE);
+    } else if (vn->cap) {
+        shim_free(vn->data);
+    }
+    vn->data = nd;
+    vn->cap = (size_t)cap;
+    vn->priv = RAMFS_PAGES;
+    return 0;
+}
+
 static void data_destroy(struct vnode *vn)
 {
-    if (vn->cap)
+    if (vn->priv == RAMFS_PAGES && (vn->mode & K_S_IFMT) == K_S_IFREG)
+        platform_free_pages(vn->data, vn->cap / SHIM_PAGE);
+    else if (vn->cap)
         shim_free(vn->data);
     vn->data = NULL;
     /* directory entries of a dead directory (only if rmdir raced an open) */

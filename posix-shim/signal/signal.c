@@ -21,6 +21,7 @@
 
 /* mm (weak: absent when the image has no mm module). */
 int mm_addr_mapped(uintptr_t addr) __attribute__((weak));
+int mm_fault_is_bus(uintptr_t addr) __attribute__((weak));
 
 #define NSIG 64
 #define SIGBIT(s) (1ull << ((s) - 1))
@@ -362,6 +363,12 @@ bool signal_fault(struct trap_frame *tf)
     case 14:
         sig = SIGSEGV;
         addr = this_cpu()->cr2;
+        /* A shared file mapping's page past the end of the file (mm). */
+        if (mm_fault_is_bus && mm_fault_is_bus(addr)) {
+            sig = SIGBUS;
+            code = 2;                                         /* BUS_ADRERR */
+            break;
+        }
         /* SEGV_ACCERR for a protection violation, also on a PROT_NONE
          * page (not present in the page table, but mapped); else MAPERR. */
         code = ((tf->error & 1) || vm_page_exists(addr & ~0xfffull) ||

@@ -30,6 +30,11 @@
 int platform_page_map(uintptr_t va, unsigned prot);
 /* Unmap and free the page at va (nothing if none). */
 void platform_page_unmap(uintptr_t va);
+/* Map at va the frame that backs the kernel page at kva (shared with it:
+ * MAP_SHARED file pages). 0, -EINVAL, or -EEXIST if mapped. */
+int platform_page_map_at(uintptr_t va, const void *kva, unsigned prot);
+/* Unmap the page at va and keep its frame (one mapped with _map_at). */
+void platform_page_unmap_keep(uintptr_t va);
 /* Change the protection of the page at va; -1 if no page is there. */
 int platform_page_protect(uintptr_t va, unsigned prot);
 /* Whether a page (accessible or PROT_NONE) is there. */
@@ -41,6 +46,7 @@ uintptr_t platform_user_top(void);
 #define MM_VMA_STACK 1u      /* the main thread's stack (for /proc/self/maps) */
 #define MM_VMA_IMAGE 2u      /* a segment of the app's ELF image */
 #define MM_VMA_HEAP 4u       /* the program break area */
+#define MM_VMA_SHARED 8u     /* a MAP_SHARED file mapping (the file's own pages) */
 /* Record a range the platform mapped (or reserved: pages not yet present are
  * filled with zeroes on first touch). start/end page aligned. 0 or -errno. */
 int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name);
@@ -50,6 +56,9 @@ void mm_brk_init(uintptr_t start);
  * instruction fetch, else PROT_READ): 1 if it was a first touch of a
  * reserved page and is now mapped, 0 if it is a real fault. */
 int mm_handle_fault(uintptr_t addr, unsigned access);
+/* Whether a fault at addr is an access to a page of a shared file mapping
+ * past the end of the file (SIGBUS/BUS_ADRERR, as Linux). */
+int mm_fault_is_bus(uintptr_t addr);
 /* Whether addr lies in a mapping (of any protection): a fault there is
  * SEGV_ACCERR, elsewhere SEGV_MAPERR (the signal module asks). */
 int mm_addr_mapped(uintptr_t addr);

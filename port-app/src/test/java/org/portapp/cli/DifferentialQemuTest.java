@@ -33,9 +33,7 @@ class DifferentialQemuTest {
      * visible in the test output and the issue notes instead of failing every run. Remove
      * an entry as soon as the feature lands.
      */
-    static final java.util.Map<String, String> KNOWN_GAPS = java.util.Map.of(
-            "mmap", "MAP_SHARED file mappings are private copies (no coherence with read/write/msync) "
-                    + "and no SIGBUS past end of file");
+    static final java.util.Map<String, String> KNOWN_GAPS = java.util.Map.of();
 
     @TempDir
     static Path work;
