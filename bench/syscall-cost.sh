@@ -48,5 +48,7 @@ row "getpid, rewritten site -> shim -> host (linuxu)" "$rw_getpid"
 
 echo
 echo "analyze + rewrite time (median of 7 after warm-up; rewrite includes verification):"
-java -cp "$ROOT/port-app/target/port-app.jar" org.portapp.bench.RewriteBench \
+closure=()
+[[ -x /usr/sbin/nginx ]] && closure=(--closure /usr/sbin/nginx)
+java -cp "$ROOT/port-app/target/port-app.jar" org.portapp.bench.RewriteBench "${closure[@]}" \
     /lib/x86_64-linux-gnu/libc.so.6 /bin/busybox

@@ -23,6 +23,10 @@ public final class RewriteBench {
             i = 2;
         }
         Decoder decoder = Decoder.load();
+        if (i < args.length && args[i].equals("--closure")) {
+            closure(Path.of(args[i + 1]), runs, decoder);
+            i += 2;
+        }
         System.out.printf("%-48s %7s %9s %12s %12s %12s%n", "file", "sites", "rewritten", "parse+decode", "analyze",
                 "rewrite");
         for (; i < args.length; i++) {
@@ -50,6 +54,28 @@ public final class RewriteBench {
             System.out.printf("%-48s %7d %9d %9.1f ms %9.1f ms %9.1f ms%n", file, last.outcomes().size(),
                     last.rewritten(), median(decode), median(analyze), median(rewrite));
         }
+    }
+
+    /** Resolves the closure of a dynamically linked executable and analyzes + rewrites every object. */
+    private static void closure(Path exe, int runs, Decoder decoder) {
+        double[] total = new double[runs];
+        int objects = 0;
+        long sites = 0;
+        for (int r = -3; r < runs; r++) { // three warm-up rounds
+            long t0 = System.nanoTime();
+            org.portapp.image.Closure c = org.portapp.image.Closure.of(exe);
+            sites = 0;
+            for (org.portapp.image.Closure.LoadedObject o : c.objects()) {
+                RewriteResult res = Analysis.of(o.hostFile(), decoder).rewrite();
+                sites += res.outcomes().size();
+            }
+            objects = c.objects().size();
+            if (r >= 0) {
+                total[r] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        System.out.printf("closure of %s: %d objects, %d syscall sites; resolve + analyze + rewrite (+verify) "
+                + "all: %.0f ms (median of %d)%n", exe, objects, sites, median(total), runs);
     }
 
     private static double median(double[] v) {

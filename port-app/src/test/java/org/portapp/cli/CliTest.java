@@ -44,6 +44,18 @@ class CliTest {
     }
 
     @Test
+    void analyzeOfADynamicExecutableCoversItsLibraries() throws Exception {
+        CliRunner.Result r = CliRunner.run("analyze", "/usr/sbin/nginx", "--json");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().contains("\"path\": \"/lib/x86_64-linux-gnu/libc.so.6\""), r.stdout());
+        assertTrue(r.stdout().contains("\"role\": \"interpreter\""), r.stdout());
+        long libcSites = objdumpSyscalls("/lib/x86_64-linux-gnu/libc.so.6");
+        assertTrue(jsonNumber(r.stdout(), "sites") > libcSites, "libc's sites and more");
+        CliRunner.Result alone = CliRunner.run("analyze", "/usr/sbin/nginx", "--json", "--no-closure");
+        assertEquals(objdumpSyscalls("/usr/sbin/nginx"), jsonNumber(alone.stdout(), "sites"));
+    }
+
+    @Test
     void analyzeTextListsSyscalls() {
         CliRunner.Result r = CliRunner.run("analyze", "/bin/busybox");
         assertEquals(0, r.exitCode(), r.stderr());
