@@ -564,7 +564,11 @@ void vfs_fill_stat(const struct vnode *vn, struct k_stat *st)
     st->st_rdev = vn->rdev;
     st->st_size = (int64_t)vn->size;
     st->st_blksize = 4096;
-    st->st_blocks = (int64_t)((vn->size + 511) / 512);
+    /* Whole 4 KiB blocks, as ext4 and tmpfs count them; a directory is one
+     * block of 4096 bytes, as on ext4 (ls -l then reads as on the host). */
+    if ((vn->mode & K_S_IFMT) == K_S_IFDIR && vn->size == 0)
+        st->st_size = 4096;
+    st->st_blocks = (int64_t)((st->st_size + 4095) / 4096 * 8);
     st->st_atim = vn->atime;
     st->st_mtim = vn->mtime;
     st->st_ctim = vn->ctime;

@@ -59,17 +59,22 @@ final class Unikernel {
                         !noRewrite, System.err::println);
                 guestExe = image.executable();
                 AppFootprint all = null;
-                for (Map.Entry<String, Path> e : new java.util.TreeMap<>(image.files()).entrySet()) {
-                    cpio.file(e.getKey(), Files.readAllBytes(e.getValue()), permissions(e.getValue()));
+                // the user's files and directories keep their host times (ls -l shows them)
+                Map<String, Long> fileTimes = new java.util.HashMap<>();
+                Map<String, Long> dirTimes = new java.util.TreeMap<>();
+                for (String spec : files) {
+                    FileMapping m = fileMapping(spec);
+                    hostTimes(m.host(), m.guest(), fileTimes, dirTimes);
                 }
+                for (Map.Entry<String, Path> e : new java.util.TreeMap<>(image.files()).entrySet()) {
+                    cpio.file(e.getKey(), Files.readAllBytes(e.getValue()), permissions(e.getValue()),
+                            fileTimes.getOrDefault(e.getKey(), 0L));
+                }
+                dirTimes.keySet().forEach(cpio::directory);
+                dirTimes.forEach(cpio::directoryTime);
                 for (Closure.LoadedObject o : closure.objects()) {
                     AppFootprint f = AppFootprint.read(image.hostPath(o.guestPath()));
                     all = all == null ? f : all.union(f);
-                }
-                for (FileMapping m : extra) {
-                    if (Files.isDirectory(m.host())) {
-                        cpio.directory(m.guest());
-                    }
                 }
                 fp = all;
                 plainFiles = List.of();
@@ -92,7 +97,7 @@ final class Unikernel {
                     addTree(cpio, host, guest);
                 } else {
                     Inputs.existingFile(host);
-                    cpio.file(guest, Files.readAllBytes(host), permissions(host));
+                    cpio.file(guest, Files.readAllBytes(host), permissions(host), mtime(host));
                 }
             }
         } catch (IOException e) {
@@ -195,11 +200,43 @@ final class Unikernel {
                 String rel = host.relativize(p).toString();
                 String g = rel.isEmpty() ? guest : guest.replaceAll("/+$", "") + "/" + rel;
                 if (Files.isDirectory(p)) {
-                    cpio.directory(g);
+                    cpio.directory(g).directoryTime(g, mtime(p));
                 } else if (Files.isRegularFile(p)) {
-                    cpio.file(g, Files.readAllBytes(p), permissions(p));
+                    cpio.file(g, Files.readAllBytes(p), permissions(p), mtime(p));
                 }
             }
+        }
+    }
+
+    /** Guest path to host modification time of every file and directory under host (mapped to guest). */
+    private static void hostTimes(Path host, String guest, Map<String, Long> fileTimes, Map<String, Long> dirTimes)
+            throws IOException {
+        Path h = host.toAbsolutePath().normalize();
+        String g = Path.of(guest).normalize().toString();
+        if (!Files.isDirectory(h)) {
+            if (Files.isRegularFile(h)) {
+                fileTimes.put(g, mtime(h));
+            }
+            return;
+        }
+        try (var s = Files.walk(h, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            for (Path p : s.toList()) {
+                String rel = h.relativize(p).toString();
+                String gp = rel.isEmpty() ? g : g + "/" + rel;
+                if (Files.isDirectory(p)) {
+                    dirTimes.put(gp, mtime(p));
+                } else if (Files.isRegularFile(p)) {
+                    fileTimes.put(gp, mtime(p));
+                }
+            }
+        }
+    }
+
+    private static long mtime(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis() / 1000;
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -17,13 +17,22 @@ public final class Cpio {
     private static final int S_IFDIR = 0040000;
     private static final int S_IFREG = 0100000;
 
-    private record Entry(String name, int mode, byte[] data) {
+    private record Entry(String name, int mode, byte[] data, long mtime) {
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
 
-    /** Adds a regular file (and its missing parent directories, mode 0755). */
+    /** Adds a regular file (and its missing parent directories, mode 0755) with modification time 0. */
     public Cpio file(String guestPath, byte[] data, int permissions) {
+        return file(guestPath, data, permissions, 0);
+    }
+
+    /**
+     * Adds a regular file (and its missing parent directories, mode 0755).
+     *
+     * @param mtime modification time, seconds since the epoch
+     */
+    public Cpio file(String guestPath, byte[] data, int permissions, long mtime) {
         String name = normalize(guestPath);
         if (name.isEmpty()) {
             throw new QemuException("cpio: '" + guestPath + "' is not a file path");
@@ -36,7 +45,18 @@ public final class Cpio {
         if (prev != null && (prev.mode() & S_IFDIR) != 0) {
             throw new QemuException("cpio: '" + guestPath + "' is already a directory in the initrd");
         }
-        entries.put(name, new Entry(name, S_IFREG | (permissions & 07777), data.clone()));
+        entries.put(name, new Entry(name, S_IFREG | (permissions & 07777), data.clone(), mtime));
+        return this;
+    }
+
+    /** Sets the modification time of a directory already added (seconds since the epoch). */
+    public Cpio directoryTime(String guestPath, long mtime) {
+        String name = normalize(guestPath);
+        Entry e = entries.get(name);
+        if (e == null || (e.mode() & S_IFDIR) == 0) {
+            throw new QemuException("cpio: '" + guestPath + "' is not a directory in the initrd");
+        }
+        entries.put(name, new Entry(name, e.mode(), e.data(), mtime));
         return this;
     }
 
@@ -54,7 +74,7 @@ public final class Cpio {
             if (prev != null && (prev.mode() & S_IFDIR) == 0) {
                 throw new QemuException("cpio: '/" + dir + "' is a file and a directory in the initrd");
             }
-            entries.putIfAbsent(dir, new Entry(dir, S_IFDIR | 0755, new byte[0]));
+            entries.putIfAbsent(dir, new Entry(dir, S_IFDIR | 0755, new byte[0], 0));
         }
         return this;
     }
@@ -80,16 +100,16 @@ public final class Cpio {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int ino = 1;
         for (Entry e : entries.values()) {
-            write(out, ino++, e.name(), e.mode(), e.data());
+            write(out, ino++, e.name(), e.mode(), e.data(), e.mtime());
         }
-        write(out, 0, "TRAILER!!!", 0, new byte[0]);
+        write(out, 0, "TRAILER!!!", 0, new byte[0], 0);
         return out.toByteArray();
     }
 
-    private static void write(ByteArrayOutputStream out, int ino, String name, int mode, byte[] data) {
+    private static void write(ByteArrayOutputStream out, int ino, String name, int mode, byte[] data, long mtime) {
         byte[] nameBytes = (name + "\0").getBytes(StandardCharsets.UTF_8);
         boolean dir = (mode & S_IFDIR) != 0;
-        String header = "070701" + hex(ino) + hex(mode) + hex(0) + hex(0) + hex(dir ? 2 : 1) + hex(0)
+        String header = "070701" + hex(ino) + hex(mode) + hex(0) + hex(0) + hex(dir ? 2 : 1) + hex(mtime & 0xffffffffL)
                 + hex(data.length) + hex(0) + hex(0) + hex(0) + hex(0) + hex(nameBytes.length) + hex(0);
         out.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(nameBytes);
