@@ -39,8 +39,8 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--env", paramLabel = "K=V", description = "Environment variable for the app (repeatable).")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--file", paramLabel = "HOST:GUEST", description = "Host file or directory to put into the "
-            + "guest's file system (repeatable).")
+    @Option(names = {"--file", "--dir"}, paramLabel = "HOST:GUEST", description = "Host file or directory tree "
+            + "to put into the guest's file system (repeatable).")
     List<String> files = new ArrayList<>();
 
     @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "

@@ -39,9 +39,9 @@ final class RunCommand implements Callable<Integer> {
                     + "PATH and HOME set, nothing else.")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--file", paramLabel = "HOST:GUEST",
-            description = "Put a host file or directory into the guest's file system at GUEST (repeatable; on "
-                    + "linuxu it is placed in the app's image root).")
+    @Option(names = {"--file", "--dir"}, paramLabel = "HOST:GUEST",
+            description = "Put a host file or directory tree into the guest's file system at GUEST (repeatable; "
+                    + "on linuxu it is placed in the app's image root).")
     List<String> files = new ArrayList<>();
 
     @Option(names = "--trace-syscalls", description = "Print one strace-like line per syscall to stderr.")
