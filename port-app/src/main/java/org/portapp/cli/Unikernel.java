@@ -52,6 +52,7 @@ final class Unikernel {
                 Closure closure = Closure.of(exe);
                 List<FileMapping> extra = new ArrayList<>();
                 extra.addAll(runtimeFiles(exe));
+                extra.addAll(dlopenedLibraries(closure));
                 for (String spec : files) {
                     extra.add(fileMapping(spec));
                 }
@@ -181,6 +182,80 @@ final class Unikernel {
             throw new PortAppException(lib + ": cannot read: " + e.getMessage());
         }
         return List.copyOf(out.values());
+    }
+
+    private static final java.util.regex.Pattern SONAME = java.util.regex.Pattern.compile(
+            "lib[A-Za-z0-9_+-][A-Za-z0-9_+.-]*\\.so(\\.[0-9]+)*");
+
+    /**
+     * Libraries the closure's objects name in their data but do not list in DT_NEEDED, found in
+     * the system's library directories: what they {@code dlopen} by a fixed name (libc:
+     * libgcc_s.so.1 for thread cancellation and unwinding; an app's own {@code dlopen("libm.so.6")}),
+     * each with its own DT_NEEDED closure. Placed in ld.so's first default directory.
+     */
+    static List<FileMapping> dlopenedLibraries(Closure closure) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (Closure.LoadedObject o : closure.objects()) {
+            known.add(Path.of(o.guestPath()).getFileName().toString());
+            o.aliases().forEach(a -> known.add(Path.of(a).getFileName().toString()));
+        }
+        Map<String, FileMapping> out = new java.util.TreeMap<>();
+        for (Closure.LoadedObject o : closure.objects()) {
+            byte[] b;
+            try {
+                b = Files.readAllBytes(o.hostFile());
+            } catch (IOException e) {
+                continue;
+            }
+            for (String name : nulTerminatedNames(b)) {
+                if (known.contains(name)) {
+                    continue;
+                }
+                known.add(name);
+                for (String dir : closure.systemDirs()) {
+                    Path host = closure.sysroot().resolve(dir.substring(1)).resolve(name);
+                    if (!Files.isRegularFile(host)) {
+                        continue;
+                    }
+                    // without /etc/ld.so.cache in the image, ld.so's own default directory finds it
+                    String guest = Closure.DEFAULT_DIRS.get(0) + "/" + name;
+                    out.putIfAbsent(guest, new FileMapping(host, guest));
+                    try {
+                        for (Closure.LoadedObject l : Closure.of(host).libraries()) {
+                            if (known.add(Path.of(l.guestPath()).getFileName().toString())) {
+                                out.putIfAbsent(l.guestPath(), new FileMapping(l.hostFile(), l.guestPath()));
+                            }
+                        }
+                    } catch (org.portapp.image.ImageException e) {
+                        // its own library is missing: dlopen fails as it would natively
+                    }
+                    break;
+                }
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /** Strings of the form libNAME.so[.N...] that stand alone (NUL before and after) in b. */
+    private static java.util.Set<String> nulTerminatedNames(byte[] b) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (int i = 0; i + 6 < b.length; i++) {
+            if (b[i] != 'l' || b[i + 1] != 'i' || b[i + 2] != 'b' || (i > 0 && b[i - 1] != 0)) {
+                continue;
+            }
+            int end = i;
+            while (end < b.length && end - i < 64 && b[end] > 32 && b[end] < 127) {
+                end++;
+            }
+            if (end < b.length && b[end] == 0) {
+                String s = new String(b, i, end - i, java.nio.charset.StandardCharsets.US_ASCII);
+                if (SONAME.matcher(s).matches()) {
+                    names.add(s);
+                }
+            }
+            i = end;
+        }
+        return names;
     }
 
     private static FileMapping fileMapping(String spec) {
