@@ -11,13 +11,13 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.portapp.platform.CachedBuild;
 
 /**
  * An app's image as a real directory tree: every object of its {@link Closure} (rewritten,
@@ -123,7 +123,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
                     }
                 }
             } finally {
-                deleteTree(tmp);
+                CachedBuild.deleteTree(tmp);
             }
         } catch (IOException e) {
             throw new ImageException("cannot build the image in " + dir + ": " + e, e);
@@ -229,16 +229,4 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
         return HexFormat.of().formatHex(md.digest()).substring(0, 24);
     }
 
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // a leftover temporary directory is harmless
-        }
-    }
 }

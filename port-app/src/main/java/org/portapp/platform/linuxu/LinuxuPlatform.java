@@ -1,25 +1,15 @@
 package org.portapp.platform.linuxu;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import org.portapp.platform.CachedBuild;
 import org.portapp.syscalls.ShimGenerator;
 import org.portapp.syscalls.ShimModule;
 import org.portapp.syscalls.ShimModules;
@@ -89,47 +79,24 @@ public final class LinuxuPlatform {
         String names = modules.stream().map(ShimModule::name).collect(Collectors.joining(" "));
         List<Path> sources = new ArrayList<>(List.of(shimDir.resolve("include"), root.resolve("platforms/linuxu")));
         modules.forEach(m -> sources.add(m.dir()));
-        String hash = hash(generated, names, sources);
-        Path dir = buildDir.toAbsolutePath().normalize().resolve("linuxu-" + hash);
-        Path bin = dir.resolve(LOADER);
-        if (Files.isExecutable(bin)) {
+        try {
+            String hash = CachedBuild.hash(root, names, generated, sources);
+            Path dir = buildDir.toAbsolutePath().normalize().resolve("linuxu-" + hash);
+            Path bin = dir.resolve(LOADER);
+            if (!Files.isExecutable(bin)) {
+                System.err.println("port-app: building linuxu platform (modules: " + names + ") ...");
+                CachedBuild.buildOnce(buildDir, dir, bin, generated, List.of(LOADER), (genDir, out) ->
+                        CachedBuild.run(List.of("make", "-C", root.resolve("platforms/linuxu").toString(),
+                                "GEN=" + genDir, "OUT=" + out, "SHIM=" + shimDir, "MODULES=" + names),
+                                "building the linuxu platform"));
+            }
             loader = bin;
             return bin;
-        }
-        System.err.println("port-app: building linuxu platform (modules: " + names + ") ...");
-        try {
-            Files.createDirectories(buildDir);
-            Path tmp = Files.createTempDirectory(buildDir, "linuxu-" + hash + ".tmp");
-            try {
-                Path genDir = tmp.resolve("gen");
-                Files.createDirectories(genDir);
-                for (Map.Entry<String, String> e : generated.entrySet()) {
-                    Files.writeString(genDir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
-                }
-                make(genDir, tmp, shimDir, names);
-                if (Files.isDirectory(dir) && !Files.isExecutable(bin)) {
-                    deleteTree(dir);   // left over from an interrupted build of the same sources
-                }
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                    // Another process finished the same build first: use its result.
-                    if (!Files.isExecutable(bin)) {
-                        throw e;
-                    }
-                } catch (IOException e) {
-                    if (!Files.isExecutable(bin)) {
-                        throw e;
-                    }
-                }
-            } finally {
-                deleteTree(tmp);
-            }
+        } catch (CachedBuild.Failure e) {
+            throw new LinuxuException("linuxu: " + e.getMessage(), e.output(), e);
         } catch (IOException e) {
             throw new LinuxuException("linuxu: cannot build in " + buildDir + ": " + e.getMessage(), "", e);
         }
-        loader = bin;
-        return bin;
     }
 
     /**
@@ -220,87 +187,5 @@ public final class LinuxuPlatform {
         cmd.add(image.executableFile().toString());
         cmd.addAll(appArgs);
         return List.copyOf(cmd);
-    }
-
-    private void make(Path genDir, Path outDir, Path shimDir, String modules) throws IOException {
-        List<String> cmd = List.of("make", "-C", root.resolve("platforms/linuxu").toString(),
-                "GEN=" + genDir, "OUT=" + outDir, "SHIM=" + shimDir, "MODULES=" + modules);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            out = buf.toString(StandardCharsets.UTF_8);
-        }
-        int rc;
-        try {
-            rc = p.waitFor();
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new LinuxuException("linuxu: interrupted while building", out, e);
-        }
-        if (rc != 0) {
-            throw new LinuxuException("linuxu: building the platform failed (make exit " + rc + ")", out, null);
-        }
-    }
-
-    /** Hash of the generated tables, the module list and every file under {@code sources}. */
-    private String hash(Map<String, String> generated, String modules, List<Path> sources) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        update(md, "modules:" + modules);
-        generated.forEach((name, text) -> {
-            update(md, "gen:" + name);
-            update(md, text);
-        });
-        for (Path base : sources) {
-            if (!Files.isDirectory(base)) {
-                continue;
-            }
-            List<Path> files;
-            try (Stream<Path> s = Files.walk(base)) {
-                files = s.filter(Files::isRegularFile)
-                        .filter(f -> !base.relativize(f).toString().startsWith("."))
-                        .sorted()
-                        .toList();
-            } catch (IOException e) {
-                throw new LinuxuException("linuxu: cannot read " + base + ": " + e.getMessage(), "", e);
-            }
-            for (Path f : files) {
-                update(md, "file:" + root.relativize(f));
-                try {
-                    md.update(Files.readAllBytes(f));
-                } catch (IOException e) {
-                    throw new LinuxuException("linuxu: cannot read " + f + ": " + e.getMessage(), "", e);
-                }
-            }
-        }
-        return HexFormat.of().formatHex(md.digest()).substring(0, 16);
-    }
-
-    private static void update(MessageDigest md, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        md.update(Integer.toString(b.length).getBytes(StandardCharsets.US_ASCII));
-        md.update((byte) ':');
-        md.update(b);
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // A leftover temporary directory is harmless.
-        }
     }
 }

@@ -1,28 +1,17 @@
 package org.portapp.platform.qemu;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import org.portapp.platform.CachedBuild;
 import org.portapp.syscalls.ShimGenerator;
 import org.portapp.syscalls.ShimModule;
 import org.portapp.syscalls.ShimModules;
@@ -107,12 +96,25 @@ public final class QemuPlatform {
                 ShimGenerator.TABLE, gen.tableC(),
                 ShimGenerator.ENTRIES, gen.entriesS()));
         List<String> names = selected.stream().map(ShimModule::name).toList();
-        String hash = hash(generated, selected);
-        Path dir = buildDir.toAbsolutePath().normalize().resolve("qemu-" + hash);
-        Path kernel = dir.resolve(KERNEL);
-        if (!Files.isRegularFile(kernel)) {
-            System.err.println("port-app: building the unikernel (modules: " + String.join(" ", names) + ") ...");
-            build(generated, names, buildDir, hash, dir, kernel);
+        List<Path> sources = new ArrayList<>(List.of(root.resolve("platforms/x86_64"),
+                root.resolve("platforms/qemu"), root.resolve("posix-shim/include")));
+        selected.forEach(m -> sources.add(m.dir()));
+        Path kernel;
+        try {
+            String hash = CachedBuild.hash(root, String.join(" ", names), generated, sources);
+            Path dir = buildDir.toAbsolutePath().normalize().resolve("qemu-" + hash);
+            kernel = dir.resolve(KERNEL);
+            if (!Files.isRegularFile(kernel)) {
+                System.err.println("port-app: building the unikernel (modules: " + String.join(" ", names) + ") ...");
+                CachedBuild.buildOnce(buildDir, dir, kernel, generated, List.of(KERNEL), (genDir, out) ->
+                        CachedBuild.run(List.of("make", "-C", root.resolve("platforms/qemu").toString(),
+                                "GEN=" + genDir, "OUT=" + out, "SHIM=" + root.resolve("posix-shim"),
+                                "MODULES=" + String.join(" ", names), "LTO=1"), "building the unikernel"));
+            }
+        } catch (CachedBuild.Failure e) {
+            throw new QemuException("qemu: " + e.getMessage(), e.output(), e);
+        } catch (IOException e) {
+            throw new QemuException("qemu: cannot build in " + buildDir + ": " + e.getMessage(), "", e);
         }
         try {
             return new Kernel(kernel, names, Files.size(kernel), loadedSize(kernel));
@@ -121,41 +123,6 @@ public final class QemuPlatform {
         }
     }
 
-    private void build(Map<String, String> generated, List<String> names, Path buildDir, String hash, Path dir,
-                       Path kernel) {
-        try {
-            Files.createDirectories(buildDir);
-            Path tmp = Files.createTempDirectory(buildDir, "qemu-" + hash + ".tmp");
-            try {
-                Path genDir = tmp.resolve("gen");
-                Files.createDirectories(genDir);
-                for (Map.Entry<String, String> e : generated.entrySet()) {
-                    Files.writeString(genDir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
-                }
-                run(List.of("make", "-C", root.resolve("platforms/qemu").toString(), "GEN=" + genDir,
-                        "OUT=" + tmp, "SHIM=" + root.resolve("posix-shim"), "MODULES=" + String.join(" ", names),
-                        "LTO=1"), "building the unikernel");
-                Path out = tmp.resolve("image");
-                Files.createDirectories(out);
-                Files.copy(tmp.resolve(KERNEL), out.resolve(KERNEL));
-                try {
-                    Files.move(out, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                    if (!Files.isRegularFile(kernel)) {
-                        throw e;
-                    }
-                } catch (IOException e) {
-                    if (!Files.isRegularFile(kernel)) {
-                        throw e;
-                    }
-                }
-            } finally {
-                deleteTree(tmp);
-            }
-        } catch (IOException e) {
-            throw new QemuException("qemu: cannot build in " + buildDir + ": " + e.getMessage(), "", e);
-        }
-    }
 
     /** Bytes the image occupies in memory: the sum of its PT_LOAD segments' sizes (text, data, bss). */
     static long loadedSize(Path elf) throws IOException {
@@ -174,87 +141,8 @@ public final class QemuPlatform {
         return total;
     }
 
-    private static String run(List<String> cmd, String what) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            out = buf.toString(StandardCharsets.UTF_8);
-        }
-        int rc;
-        try {
-            rc = p.waitFor();
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new QemuException("qemu: interrupted while " + what, out, e);
-        }
-        if (rc != 0) {
-            throw new QemuException("qemu: " + what + " failed (exit " + rc + ")", out, null);
-        }
-        return out;
-    }
 
-    /** Hash of the generated tables, the modules and every source file that goes into the image. */
-    private String hash(Map<String, String> generated, List<ShimModule> selected) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        update(md, "modules:" + selected.stream().map(ShimModule::name).collect(Collectors.joining(" ")));
-        generated.forEach((name, text) -> {
-            update(md, "gen:" + name);
-            update(md, text);
-        });
-        List<Path> dirs = new ArrayList<>(List.of(root.resolve("platforms/x86_64"), root.resolve("platforms/qemu"),
-                root.resolve("posix-shim/include")));
-        selected.forEach(m -> dirs.add(m.dir()));
-        for (Path base : dirs) {
-            List<Path> files;
-            try (Stream<Path> s = Files.walk(base)) {
-                files = s.filter(Files::isRegularFile)
-                        .filter(f -> !base.relativize(f).toString().startsWith("."))
-                        .filter(f -> !base.relativize(f).toString().startsWith("build"))
-                        .sorted()
-                        .toList();
-            } catch (IOException e) {
-                throw new QemuException("qemu: cannot read " + base + ": " + e.getMessage(), "", e);
-            }
-            for (Path f : files) {
-                update(md, "file:" + root.relativize(f));
-                try {
-                    md.update(Files.readAllBytes(f));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
-        return HexFormat.of().formatHex(md.digest()).substring(0, 16);
-    }
 
-    private static void update(MessageDigest md, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        md.update(Integer.toString(b.length).getBytes(StandardCharsets.US_ASCII));
-        md.update((byte) ':');
-        md.update(b);
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // A leftover temporary directory is harmless.
-        }
-    }
 
     /**
      * The QEMU command line that boots {@code kernel} (README: -nodefaults, the serial line on
