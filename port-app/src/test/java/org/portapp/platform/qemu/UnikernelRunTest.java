@@ -337,7 +337,7 @@ class UnikernelRunTest {
         Files.writeString(text, "not an ELF file, long enough to be read as one if nothing checked it at all\n");
         Run r = run("qemu-pc", text.toString());
         assertEquals(1, r.code(), r::describe);
-        assertTrue(r.err().contains("not an x86_64 ELF64 executable"), r::describe);
+        assertTrue(r.err().contains("not an ELF file"), r::describe);
     }
 
     @Test
