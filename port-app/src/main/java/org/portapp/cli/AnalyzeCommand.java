@@ -21,12 +21,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code port-app analyze}: the syscall footprint of a binary and, if dynamic, of its libraries. */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
-        description = {"Shows the syscalls a binary can make: every syscall instruction, the syscall number",
-            "where it can be proven statically, and whether the POSIX shim provides it. For a",
-            "dynamically linked executable the footprint covers ld.so and every library it loads",
-            "(the DT_NEEDED closure, resolved as ld.so would).",
-            "Status: provided (a shim module implements it), stubbed (answered with a fixed result),",
-            "missing (no module; on linuxu it is passed to the host, on the unikernel it returns ENOSYS)."})
+        header = "Show the syscall footprint of a binary (and of its libraries).",
+        description = {"Shows the syscalls a binary can make: every syscall instruction, the syscall number where it can be proven statically, and whether the POSIX shim provides it. For a dynamically linked executable the footprint covers ld.so and every library it loads (the DT_NEEDED closure, resolved as ld.so would).",
+            "Status: provided (a shim module implements it), stubbed (answered with a fixed result), missing (no module; on linuxu it is passed to the host, on the unikernel it returns ENOSYS)."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "BIN", description = "The ELF executable or shared library.")
     Path binary;

@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code port-app build}: a unikernel image specialized for one app, ready to boot. */
 @Command(name = "build", mixinStandardHelpOptions = true,
+        header = "Build a unikernel specialized for a binary: kernel, initrd, launch script.",
         description = {"Rewrites BIN, selects the POSIX shim modules its syscall footprint needs",
             "(plus their dependencies), links them with the kernel (LTO, --gc-sections)",
             "and writes to DIR: kernel.elf (PVH: QEMU pc and microvm, Firecracker),",

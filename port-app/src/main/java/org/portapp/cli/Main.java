@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
             "  port-app analyze /bin/busybox",
             "  port-app rewrite /bin/busybox -o busybox.rewritten",
-            "  port-app run --platform linuxu /bin/busybox -- sh -c 'echo hello'",
+            "  port-app run /bin/busybox -- sh -c 'echo hello; exit 3'",
+            "  port-app run --platform linuxu /usr/bin/sqlite3 -- -batch < script.sql",
+            "  port-app build /bin/busybox -o busybox-vm",
             "", "Run 'port-app help COMMAND' for a command's options."})
 public final class Main implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,

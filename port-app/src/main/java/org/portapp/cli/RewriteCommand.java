@@ -20,11 +20,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code port-app rewrite}: writes the rewritten ELF. */
 @Command(name = "rewrite", mixinStandardHelpOptions = true,
-        description = {"Rewrites every syscall instruction of BIN that can be patched safely into a direct",
-            "call into the POSIX shim, verifies the result (re-parse, re-disassemble, every byte outside",
-            "the patches unchanged) and writes it to OUT. The input is never modified. Sites that cannot",
-            "be patched safely stay `syscall` instructions and are reported; they still work through the",
-            "fallback path (Syscall User Dispatch on linuxu, the LSTAR entry on the unikernel)."})
+        header = "Write a copy of a binary whose syscalls call the POSIX shim directly.",
+        description = {"Rewrites every syscall instruction of BIN that can be patched safely into a direct call into the POSIX shim, verifies the result (re-parse, re-disassemble, every byte outside the patches unchanged) and writes it to OUT. The input is never modified. Sites that cannot be patched safely stay `syscall` instructions and are reported; they still work through the fallback path (Syscall User Dispatch on linuxu, the LSTAR entry on the unikernel)."})
 final class RewriteCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "BIN", description = "The ELF executable or shared library.")
     Path binary;

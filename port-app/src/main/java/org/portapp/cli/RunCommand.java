@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code port-app run}: rewrite (cached) and run a binary on a platform. */
 @Command(name = "run", mixinStandardHelpOptions = true,
+        header = "Run a binary as its own unikernel under QEMU, or as a Linux process.",
         description = {"Rewrites BIN (cached by content hash) and runs it: booted as its own",
             "unikernel under QEMU (qemu-pc, qemu-microvm) or as a Linux process (linuxu).",
             "The app's stdout, stderr and stdin are the command's own, unchanged, and the",
