@@ -82,6 +82,9 @@ static int is_tty(long stream)
 }
 static int32_t fg_pgrp = 1;
 
+/* How long a blocked console read sleeps before it looks at the line again. */
+#define CON_POLL_NS 500000ull
+
 /* Input read ahead by poll (to learn whether stdin is readable). */
 static unsigned char pending[256];
 static size_t npending;
@@ -127,7 +130,9 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
             return r;
         if (f->flags & K_O_NONBLOCK)
             return -EAGAIN;
-        wait_queue_sleep(&shim_poll_wq, 0);
+        /* The console is polled (no receive interrupt wakes the queue):
+         * look again soon, not only at the queue's cap of several ms. */
+        wait_queue_sleep(&shim_poll_wq, platform_monotonic_ns() + CON_POLL_NS);
     }
 }
 
