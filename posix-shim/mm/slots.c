@@ -20,17 +20,15 @@
 #include "shim/mm.h"
 #include "shim/kabi.h"
 #include "mm_impl.h"
+#include "shim/slot_probe.h"
 
 long sys_pread64(SHIM_SYSCALL_ARGS) __attribute__((weak));
 long sys_fstat(SHIM_SYSCALL_ARGS) __attribute__((weak));
 
-#define PORTAPP_NOTE_TYPE 0x50410001u
 
 struct probe {
     uint64_t dev, ino, size, mtime, mtime_ns;
-    uint64_t seg_off;     /* page-aligned p_offset of the slot segment */
-    uint64_t table_off;   /* file offset of target[0] */
-    uint32_t nslots;      /* 0: not a rewritten ELF */
+    struct portapp_slot_file file;   /* where the table lies; nslots 0: none */
     int used;
 };
 
@@ -39,76 +37,11 @@ static struct probe cache[CACHE];
 static unsigned cache_next;
 static volatile int cache_lock;
 
-struct ehdr {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 static int pread_exact(long fd, void *buf, uint64_t n, uint64_t off)
 {
     return sys_pread64(fd, (long)buf, (long)n, (long)off, 0, 0) == (long)n;
 }
 
-static void probe_file(long fd, struct probe *p)
-{
-    struct ehdr eh;
-    if (!pread_exact(fd, &eh, sizeof eh, 0) || memcmp(eh.ident, "\177ELF", 4) != 0 || eh.ident[4] != 2 ||
-        eh.machine != 62 || eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > 128)
-        return;
-    uint64_t slots_vaddr = 0;
-    uint32_t nslots = 0;
-    for (unsigned i = 0; i < eh.phnum && !nslots; i++) {
-        struct phdr ph;
-        if (!pread_exact(fd, &ph, sizeof ph, eh.phoff + i * sizeof ph))
-            return;
-        if (ph.type != 4 /* PT_NOTE */ || ph.filesz < 12 || ph.filesz > 256)
-            continue;
-        unsigned char note[256];
-        if (!pread_exact(fd, note, ph.filesz, ph.offset))
-            continue;
-        for (uint64_t o = 0; o + 12 <= ph.filesz;) {
-            uint32_t namesz, descsz, type;
-            memcpy(&namesz, note + o, 4);
-            memcpy(&descsz, note + o + 4, 4);
-            memcpy(&type, note + o + 8, 4);
-            uint64_t name = o + 12, desc = name + ((namesz + 3UL) & ~3UL);
-            uint64_t next = desc + ((descsz + 3UL) & ~3UL);
-            if (next > ph.filesz)
-                break;
-            if (type == PORTAPP_NOTE_TYPE && namesz == 8 && memcmp(note + name, "PortApp", 8) == 0 &&
-                descsz >= 24) {
-                memcpy(&slots_vaddr, note + desc, 8);
-                memcpy(&nslots, note + desc + 8, 4);
-                break;
-            }
-            o = next;
-        }
-    }
-    if (!nslots)
-        return;
-    uint64_t len = (uint64_t)nslots * 12;
-    for (unsigned i = 0; i < eh.phnum; i++) {
-        struct phdr ph;
-        if (!pread_exact(fd, &ph, sizeof ph, eh.phoff + i * sizeof ph))
-            return;
-        /* The table must come from the file: nr[] is read from it. */
-        if (ph.type == 1 /* PT_LOAD */ && (ph.flags & 2 /* PF_W */) && slots_vaddr >= ph.vaddr &&
-            slots_vaddr + len <= ph.vaddr + ph.filesz) {
-            p->seg_off = SHIM_PAGE_DOWN(ph.offset);
-            p->table_off = ph.offset + (slots_vaddr - ph.vaddr);
-            p->nslots = nslots;
-            return;
-        }
-    }
-}
 
 /* Bounded spinning: a thread preempted while holding the lock only costs
  * the others the cache, never a deadlock. */
@@ -144,7 +77,7 @@ static int probe_of(long fd, struct probe *out)
     struct probe p = { .dev = st.st_dev, .ino = st.st_ino, .size = (uint64_t)st.st_size,
                        .mtime = (uint64_t)st.st_mtim.tv_sec, .mtime_ns = (uint64_t)st.st_mtim.tv_nsec,
                        .used = 1 };
-    probe_file(fd, &p);
+    portapp_probe_slots(fd, pread_exact, &p.file);
     if (cache_try_lock()) {
         cache[cache_next++ % CACHE] = p;
         __atomic_clear(&cache_lock, __ATOMIC_RELEASE);
@@ -156,16 +89,16 @@ static int probe_of(long fd, struct probe *out)
 void mm_fill_mapped_slots(uintptr_t addr, size_t len, long fd, uint64_t off)
 {
     struct probe p;
-    if (!probe_of(fd, &p) || !p.nslots || off != p.seg_off)
+    if (!probe_of(fd, &p) || !p.file.nslots || off != p.file.seg_off)
         return;
-    uint64_t table_len = (uint64_t)p.nslots * 12;
-    if (p.table_off < off || p.table_off + table_len > off + len)
+    uint64_t table_len = (uint64_t)p.file.nslots * 12;
+    if (p.file.table_off < off || p.file.table_off + table_len > off + len)
         return;
-    uint64_t *target = (uint64_t *)(addr + (p.table_off - off));
-    const int32_t *nr = (const int32_t *)(target + p.nslots);
+    uint64_t *target = (uint64_t *)(addr + (p.file.table_off - off));
+    const int32_t *nr = (const int32_t *)(target + p.file.nslots);
     /* Tracing needs every call to pass shim_dispatch: the direct entries
      * call their handler without it. */
-    for (uint32_t k = 0; k < p.nslots; k++)
+    for (uint32_t k = 0; k < p.file.nslots; k++)
         target[k] = shim_trace_enabled() ? (uint64_t)shim_entry_generic : (uint64_t)shim_entry_for(nr[k]);
     mm_protect_range(SHIM_PAGE_DOWN((uintptr_t)target), SHIM_PAGE_UP((uintptr_t)target + table_len),
                      SHIM_PROT_READ);
