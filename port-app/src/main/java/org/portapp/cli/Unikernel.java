@@ -80,7 +80,7 @@ final class Unikernel {
                 fp = all;
                 plainFiles = List.of();
             } else {
-                Path image = noRewrite ? exe : new RewriteCache(Main.cacheDir()).rewritten(exe);
+                Path image = noRewrite ? exe : new org.portapp.image.RewriteCache(Main.cacheDir()).rewritten(exe);
                 fp = AppFootprint.read(image);
                 cpio.file(guestExe, Files.readAllBytes(image), 0755);
             }

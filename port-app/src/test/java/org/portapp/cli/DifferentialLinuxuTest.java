@@ -30,7 +30,7 @@ class DifferentialLinuxuTest {
     @TempDir
     static Path work;
     static LinuxuPlatform linuxu;
-    static RewriteCache cache;
+    static org.portapp.image.RewriteCache cache;
 
     record Outcome(int exit, String stdout, String stderr) {
     }
@@ -39,7 +39,7 @@ class DifferentialLinuxuTest {
     static void build() throws Exception {
         linuxu = LinuxuPlatform.at(Main.root());
         linuxu.ensureBuilt(work.resolve("platforms"));
-        cache = new RewriteCache(work.resolve("cache"));
+        cache = new org.portapp.image.RewriteCache(work.resolve("cache"));
         Path data = Files.createDirectories(work.resolve("data/sub"));
         Files.writeString(work.resolve("data/fruits.txt"), "pear\napple\nfig\napple\nbanana\n");
         Files.writeString(data.resolve("nums.txt"), "3 1 2\n10 20 30\n");
