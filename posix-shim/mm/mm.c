@@ -14,7 +14,6 @@
 #include "shim/kernel.h"
 #include "shim/vfs.h"
 #include "shim/ramfs.h"
-
 #include "shim/thread.h"
 #include "mm_impl.h"
 

@@ -35,12 +35,15 @@
  * to sys_foo) and fails syscall-table's RealShimManifestsTest. The generated
  * shim_syscalls.h declares the selected handlers, each under a comment with
  * its typed signature from syscalls.tsv (which argument a0..a5 is), plus the
- * SHIM_NR_<name> numbers and the SHIM_HAVE_<module> selection macros.
- * Arguments a handler does not use need no (void) cast. */
+ * SHIM_NR_<name> numbers and the SHIM_HAVE_<module> selection macros; it
+ * is written for each build's selection into the directory every shim
+ * build puts on the include path (GEN= of the platform Makefiles; the host
+ * harness generates its own). Arguments a handler does not use need no
+ * (void) cast. */
 #include "shim_syscalls.h"
 
 #define SHIM_SYSCALL(name)                                                    \
-    _Static_assert(SHIM_NR_##name >= 0, "SHIM_SYSCALL(" #name ")");           \
+    _Static_assert(SHIM_NR_##name >= 0, #name " is in syscalls.tsv");        \
     long sys_##name(long a0 __attribute__((unused)), long a1 __attribute__((unused)), \
                     long a2 __attribute__((unused)), long a3 __attribute__((unused)), \
                     long a4 __attribute__((unused)), long a5 __attribute__((unused)))

@@ -13,8 +13,10 @@ import java.util.stream.Collectors;
 /**
  * Generates the shim's C dispatch tables, init sequence and per-syscall entry
  * stubs for a selection of modules (see docs/architecture.md, "The shim entry
- * ABI"). Output: {@code shim_syscalls.h}, {@code shim_table.c},
- * {@code shim_entries.S}.
+ * ABI"). Output: {@code shim_syscalls.h} (numbers, {@code SHIM_HAVE_<module>}
+ * for the selected modules, the handler declarations with their typed
+ * signatures as comments; included by posix-shim's shim/shim.h),
+ * {@code shim_table.c}, {@code shim_entries.S}.
  */
 public final class ShimGenerator {
     public static final String HEADER = "shim_syscalls.h";
