@@ -2,8 +2,7 @@
  * measure the cost of reaching the shim (rewritten call vs. fallback path). */
 #include "shim/shim.h"
 
-long sys_portapp_noop(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(portapp_noop)
 {
-    SHIM_UNUSED_ARGS6;
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "shim/wait.h"
 #include "shim/random.h"
 #include "shim/devfs.h"
+#include "shim/ramfs.h"
 
 /* ---- memory devices ----------------------------------------------------- */
 
@@ -265,9 +266,13 @@ struct vnode *devfs_node_for(uint32_t major, uint32_t minor)
 
 static void symlink_at(const char *path, const char *target)
 {
-    extern const struct vnode_ops ramfs_link_ops __attribute__((weak));
+#if SHIM_HAVE_ramfs
+    const struct vnode_ops *ops = &ramfs_link_ops;
+#else
     static const struct vnode_ops plain_link_ops;
-    struct vnode *vn = vnode_new(K_S_IFLNK | 0777, &ramfs_link_ops ? &ramfs_link_ops : &plain_link_ops);
+    const struct vnode_ops *ops = &plain_link_ops;
+#endif
+    struct vnode *vn = vnode_new(K_S_IFLNK | 0777, ops);
     if (!vn)
         return;
     size_t len = strlen(target);

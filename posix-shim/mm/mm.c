@@ -14,13 +14,40 @@
 #include "shim/kernel.h"
 #include "shim/vfs.h"
 #include "shim/ramfs.h"
+#include "shim/thread.h"
 #include "mm_impl.h"
 
-/* The vfs and ramfs, when they are in the image. */
-struct file *fd_file(long fd) __attribute__((weak));
-void vnode_get(struct vnode *) __attribute__((weak));
-void vnode_put(struct vnode *) __attribute__((weak));
-long ramfs_share_pages(struct vnode *vn, uint64_t len) __attribute__((weak));
+/* The vfs and ramfs are optional (SHIM_HAVE_*, shim_syscalls.h): without
+ * them mmap refuses file mappings, so no area ever holds a vnode and these
+ * are only reached with them. */
+static void vn_ref(struct vnode *vn)
+{
+#if SHIM_HAVE_vfs
+    vnode_get(vn);
+#else
+    (void)vn;
+#endif
+}
+
+static void vn_unref(struct vnode *vn)
+{
+#if SHIM_HAVE_vfs
+    vnode_put(vn);
+#else
+    (void)vn;
+#endif
+}
+
+/* ramfs_share_pages(vn, 0): 0 when vn's pages can be mapped shared. */
+static long vn_share(struct vnode *vn)
+{
+#if SHIM_HAVE_ramfs
+    return ramfs_share_pages(vn, 0);
+#else
+    (void)vn;
+    return -ENODEV;
+#endif
+}
 
 #define MAX_VMAS 512
 #define MAP_SHARED 0x01
@@ -36,9 +63,6 @@ long ramfs_share_pages(struct vnode *vn, uint64_t len) __attribute__((weak));
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 #define PROT_MASK (SHIM_PROT_READ | SHIM_PROT_WRITE | SHIM_PROT_EXEC)
-
-/* The vfs's handler, when the vfs is in the image. */
-long sys_pread64(SHIM_SYSCALL_ARGS) __attribute__((weak));
 
 struct vma {
     uintptr_t start, end;
@@ -88,7 +112,7 @@ static int vma_cut(uintptr_t start, uintptr_t end)
             vmas[i + 1].start = end;
             vmas[i + 1].off += end - v->start;
             if (v->vn)
-                vnode_get(v->vn);
+                vn_ref(v->vn);
             v->end = start;
             nvmas++;
             return 0;
@@ -100,7 +124,7 @@ static int vma_cut(uintptr_t start, uintptr_t end)
             v->start = end;
         } else {                                          /* fully covered */
             if (v->vn)
-                vnode_put(v->vn);
+                vn_unref(v->vn);
             memmove(v, v + 1, (size_t)(nvmas - i - 1) * sizeof *v);
             nvmas--;
             i--;
@@ -125,7 +149,7 @@ static int vma_insert_file(uintptr_t start, uintptr_t end, unsigned prot, unsign
         r = -ENOMEM;
     if (r) {
         if (vn)
-            vnode_put(vn);
+            vn_unref(vn);
         return r;
     }
     int i = 0;
@@ -233,7 +257,7 @@ int mm_handle_fault(uintptr_t addr, unsigned access)
         return 0;
     if (v->flags & MM_VMA_SHARED) {
         uint64_t off = v->off + (page - v->start);
-        if (off >= v->vn->size || ramfs_share_pages(v->vn, 0) != 0)
+        if (off >= v->vn->size || vn_share(v->vn) != 0)
             return 0;   /* past the end of the file: SIGBUS */
         return platform_page_map_at(page, (const char *)v->vn->data + off, v->prot) == 0;
     }
@@ -284,7 +308,7 @@ static long populate(uintptr_t start, uintptr_t end, unsigned prot)
     return 0;
 }
 
-long sys_mmap(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(mmap)
 {
     uintptr_t addr = (uintptr_t)a0;
     size_t len = SHIM_PAGE_UP((size_t)a1);
@@ -297,23 +321,29 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
         return -EINVAL;
     int anon = (flags & MAP_ANONYMOUS) != 0;
     int shared = !anon && type != MAP_PRIVATE;
-    if (!anon && !sys_pread64)
+#if !SHIM_HAVE_vfs
+    if (!anon)
         return -ENODEV;   /* file mappings go through the vfs */
+#endif
     if (wx_violation(prot))
         return -EACCES;
     struct vnode *vn = NULL;
+#if SHIM_HAVE_vfs
     if (shared) {
         /* The file's own pages (ramfs): coherent with read/write/pwrite. */
-        struct file *f = fd_file ? fd_file(fd) : NULL;
+        struct file *f = fd_file(fd);
         if (!f)
             return -EBADF;
         if ((f->flags & K_O_ACCMODE) == K_O_WRONLY ||
             ((prot & SHIM_PROT_WRITE) && (f->flags & K_O_ACCMODE) != K_O_RDWR))
             return -EACCES;
-        if (!ramfs_share_pages || !vnode_get || ramfs_share_pages(f->vn, 0) != 0)
+        if (vn_share(f->vn) != 0)
             return -ENODEV;
         vn = f->vn;
     }
+#else
+    (void)shared;   /* file mappings were refused above */
+#endif
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr < 0x10000 || addr + len > platform_user_top() || addr + len < addr)
             return (flags & MAP_FIXED) ? -EINVAL : -ENOMEM;
@@ -326,7 +356,7 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
             return -ENOMEM;
     }
     if (vn) {
-        vnode_get(vn);
+        vn_ref(vn);
         long r = vma_insert_file(addr, addr + len, prot, MM_VMA_SHARED, "[shared file]", vn, (uint64_t)off);
         return r ? r : (long)addr;   /* pages come on first touch (mm_handle_fault) */
     }
@@ -340,7 +370,11 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
             vma_cut(addr, addr + len);
             return -ENOMEM;
         }
+#if SHIM_HAVE_vfs
         long got = sys_pread64(fd, (long)addr, (long)a1, off, 0, 0);
+#else
+        long got = -ENODEV;   /* not reached: file mappings were refused above */
+#endif
         if (got < 0) {
             unmap_pages(addr, addr + len);
             vma_cut(addr, addr + len);
@@ -357,20 +391,18 @@ long sys_mmap(SHIM_SYSCALL_ARGS)
     return (long)addr;
 }
 
-/* The thread module (when linked): a thread unmapping the stack the shim
- * is running on (musl's detached threads free their own stack, then exit)
- * has the unmap done once it has left that stack. */
-int shim_thread_defer_unmap(uintptr_t addr, size_t len) __attribute__((weak));
-
-long sys_munmap(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(munmap)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t addr = (uintptr_t)a0;
     size_t len = SHIM_PAGE_UP((size_t)a1);
     if ((addr & (SHIM_PAGE - 1)) || !len || addr + len > platform_user_top())
         return -EINVAL;
-    if (shim_thread_defer_unmap && shim_thread_defer_unmap(addr, len))
+#if SHIM_HAVE_thread
+    /* A thread unmapping the stack the shim is running on (musl's detached
+     * threads free their own stack, then exit): done once it has left it. */
+    if (shim_thread_defer_unmap(addr, len))
         return 0;
+#endif
     unmap_pages(addr, addr + len);
     return vma_cut(addr, addr + len);
 }
@@ -394,7 +426,7 @@ long mm_protect_range(uintptr_t start, uintptr_t end, unsigned prot)
         char name[24];
         shim_strlcpy(name, v->name, sizeof name);
         if (vn)
-            vnode_get(vn);
+            vn_ref(vn);
         long r = vma_insert_file(p, e, prot, flags, name, vn, off);
         if (r)
             return r;
@@ -405,9 +437,8 @@ long mm_protect_range(uintptr_t start, uintptr_t end, unsigned prot)
     return 0;
 }
 
-long sys_mprotect(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(mprotect)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t start = (uintptr_t)a0;
     uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
     unsigned prot = (unsigned)a2 & PROT_MASK;
@@ -420,9 +451,8 @@ long sys_mprotect(SHIM_SYSCALL_ARGS)
     return mm_protect_range(start, end, prot);
 }
 
-long sys_mremap(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(mremap)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t old = (uintptr_t)a0;
     size_t old_len = SHIM_PAGE_UP((size_t)a1), new_len = SHIM_PAGE_UP((size_t)a2);
     long flags = a3;
@@ -469,9 +499,8 @@ long sys_mremap(SHIM_SYSCALL_ARGS)
     return (long)dst;
 }
 
-long sys_brk(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(brk)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t want = (uintptr_t)a0;
     if (!brk_start || want < brk_start)
         return (long)brk_cur;
@@ -489,9 +518,8 @@ long sys_brk(SHIM_SYSCALL_ARGS)
     return (long)brk_cur;
 }
 
-long sys_madvise(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(madvise)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t start = (uintptr_t)a0;
     if (start & (SHIM_PAGE - 1))
         return -EINVAL;
@@ -509,9 +537,8 @@ long sys_madvise(SHIM_SYSCALL_ARGS)
 }
 
 /* Shared file mappings are the file's own pages: nothing to write back. */
-long sys_msync(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(msync)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t start = (uintptr_t)a0, end = start + SHIM_PAGE_UP((size_t)a1);
     if ((start & (SHIM_PAGE - 1)) || (a2 & ~7L) || ((a2 & 1) && (a2 & 4)))   /* MS_ASYNC|MS_SYNC */
         return -EINVAL;
@@ -523,14 +550,13 @@ long sys_msync(SHIM_SYSCALL_ARGS)
     }
     return 0;
 }
-long sys_mlock(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_munlock(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_mlockall(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_munlockall(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+SHIM_SYSCALL(mlock) { return 0; }
+SHIM_SYSCALL(munlock) { return 0; }
+SHIM_SYSCALL(mlockall) { return 0; }
+SHIM_SYSCALL(munlockall) { return 0; }
 
-long sys_mincore(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(mincore)
 {
-    SHIM_UNUSED_ARGS6;
     uintptr_t start = (uintptr_t)a0;
     if (start & (SHIM_PAGE - 1))
         return -EINVAL;

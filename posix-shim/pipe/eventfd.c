@@ -83,9 +83,8 @@ static const struct vnode_ops efd_ops = {
     .noseek = 1,
 };
 
-long sys_eventfd2(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(eventfd2)
 {
-    (void)a2; (void)a3; (void)a4; (void)a5;
     if (a1 & ~(long)(EFD_SEMAPHORE | K_O_NONBLOCK | K_O_CLOEXEC))
         return -EINVAL;
     struct efd *e = shim_alloc(sizeof *e);
@@ -108,8 +107,7 @@ long sys_eventfd2(SHIM_SYSCALL_ARGS)
     return fd_install(f, 0, (a1 & K_O_CLOEXEC) != 0);
 }
 
-long sys_eventfd(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(eventfd)
 {
-    (void)a1;
     return sys_eventfd2(a0, 0, a2, a3, a4, a5);
 }

@@ -10,6 +10,8 @@
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
+#include "shim/signal.h"
+#include "shim/pipe.h"
 
 #define PIPE_SIZE 65536u
 
@@ -19,9 +21,6 @@ struct pipe {
     uint32_t readers, writers;
     struct wait_queue wq;
 };
-
-/* The signals module may deliver SIGPIPE on a write without readers (weak). */
-void shim_raise_sigpipe(void) __attribute__((weak));
 
 static struct pipe *pipe_of(struct file *f) { return f->vn->data; }
 
@@ -116,8 +115,9 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     size_t done = 0;
     while (done < n) {
         if (p->readers == 0) {
-            if (shim_raise_sigpipe)
-                shim_raise_sigpipe();
+#if SHIM_HAVE_signal
+            shim_raise_sigpipe();   /* the signal module, when selected */
+#endif
             return done ? (long)done : -EPIPE;
         }
         size_t space = PIPE_SIZE - p->count;
@@ -224,9 +224,8 @@ static long open_end(struct vnode *vn, uint32_t flags, int cloexec)
     return fd_install(f, 0, cloexec);
 }
 
-long sys_pipe2(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(pipe2)
 {
-    (void)a2; (void)a3; (void)a4; (void)a5;
     int *fds = (int *)a0;
     uint32_t flags = (uint32_t)a1;
     if (flags & ~(uint32_t)(K_O_CLOEXEC | K_O_NONBLOCK | 040000 /* O_DIRECT */))
@@ -256,8 +255,7 @@ long sys_pipe2(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_pipe(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(pipe)
 {
-    (void)a1;
     return sys_pipe2(a0, 0, a2, a3, a4, a5);
 }

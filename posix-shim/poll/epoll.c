@@ -11,8 +11,6 @@
 #include "shim/vfs.h"
 #include "shim/wait.h"
 
-#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
-
 struct epitem {
     struct epitem *next;
     int fd;
@@ -86,9 +84,8 @@ static const struct vnode_ops epoll_ops = {
 
 static int is_epoll(struct file *f) { return f->vn->ops == &epoll_ops; }
 
-SYS(epoll_create1)
+SHIM_SYSCALL(epoll_create1)
 {
-    (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
     if (a0 & ~(long)K_O_CLOEXEC)
         return -EINVAL;
     struct epoll *ep = shim_alloc(sizeof *ep);
@@ -109,16 +106,15 @@ SYS(epoll_create1)
     return fd_install(f, 0, (a0 & K_O_CLOEXEC) != 0);
 }
 
-SYS(epoll_create)
+SHIM_SYSCALL(epoll_create)
 {
     if ((int)a0 <= 0)
         return -EINVAL;
     return sys_epoll_create1(0, a1, a2, a3, a4, a5);
 }
 
-SYS(epoll_ctl)
+SHIM_SYSCALL(epoll_ctl)
 {
-    (void)a4; (void)a5;
     struct file *epf = fd_file(a0);
     struct file *tf = fd_file(a2);
     if (!epf || !tf)
@@ -220,23 +216,21 @@ static long do_wait(long epfd, struct k_epoll_event *out, long max, int64_t time
     }
 }
 
-SYS(epoll_wait)
+SHIM_SYSCALL(epoll_wait)
 {
-    (void)a4; (void)a5;
     int64_t ms = (int)a3;
     return do_wait(a0, (struct k_epoll_event *)a1, a2, ms < 0 ? -1 : ms * 1000000);
 }
 
-SYS(epoll_pwait)
+SHIM_SYSCALL(epoll_pwait)
 {
-    (void)a4; (void)a5;       /* sigmask: no signals module yet */
+    /* sigmask: no signals module yet */
     int64_t ms = (int)a3;
     return do_wait(a0, (struct k_epoll_event *)a1, a2, ms < 0 ? -1 : ms * 1000000);
 }
 
-SYS(epoll_pwait2)
+SHIM_SYSCALL(epoll_pwait2)
 {
-    (void)a4; (void)a5;
     const struct k_timespec *ts = (const struct k_timespec *)a3;
     int64_t ns = -1;
     if (ts) {

@@ -6,8 +6,6 @@
 #include "shim/vfs.h"
 #include "shim/wait.h"
 
-#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
-
 /* Absolute deadline for a relative timeout in ns; -1 = none, 0 = now. */
 static uint64_t deadline_of(int64_t ns)
 {
@@ -64,9 +62,8 @@ static long do_poll(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, i
     return r;
 }
 
-SYS(poll)
+SHIM_SYSCALL(poll)
 {
-    (void)a3; (void)a4; (void)a5;
     int64_t ms = (int)a2;
     return do_poll((struct k_pollfd *)a0, (unsigned long)a1, ms < 0 ? -1 : ms * 1000000, NULL);
 }
@@ -83,9 +80,8 @@ static long ts_to_ns(const struct k_timespec *ts, int64_t *ns)
     return 0;
 }
 
-SYS(ppoll)
+SHIM_SYSCALL(ppoll)
 {
-    (void)a3; (void)a4; (void)a5;
     struct k_timespec *ts = (struct k_timespec *)a2;
     int64_t ns, left = 0;
     long r = ts_to_ns(ts, &ns);
@@ -165,9 +161,8 @@ static long do_select(int nfds, unsigned long *rd, unsigned long *wr, unsigned l
     return ready;
 }
 
-SYS(select)
+SHIM_SYSCALL(select)
 {
-    (void)a5;
     struct k_timeval *tv = (struct k_timeval *)a4;
     int64_t ns = -1, left = 0;
     if (tv) {
@@ -183,9 +178,8 @@ SYS(select)
     return r;
 }
 
-SYS(pselect6)
+SHIM_SYSCALL(pselect6)
 {
-    (void)a5;
     struct k_timespec *ts = (struct k_timespec *)a4;
     int64_t ns, left = 0;
     long r = ts_to_ns(ts, &ns);

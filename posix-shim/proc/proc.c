@@ -1,45 +1,41 @@
 /* posix-shim/proc: process identity and exit (module.conf). */
 #include "shim/shim.h"
 #include "shim/kernel.h"
+#include "shim/thread.h"
 
 #define APP_PID 1
 
 static char comm[16] = "app";
 static int dumpable = 1;
 
-/* The thread module (when linked) ends the calling thread; it returns only
- * for the last thread, and then the process ends with it. */
-void shim_thread_exit(int code) __attribute__((weak));
-
-long sys_exit(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(exit)
 {
-    SHIM_UNUSED_ARGS6;
-    if (shim_thread_exit)
-        shim_thread_exit((int)a0);
+#if SHIM_HAVE_thread
+    /* Ends the calling thread; returns only for the last thread, and then
+     * the process ends with it. */
+    shim_thread_exit((int)a0);
+#endif
     platform_abort((int)(a0 & 0xff));
 }
 
-long sys_exit_group(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(exit_group)
 {
-    SHIM_UNUSED_ARGS6;
     platform_abort((int)(a0 & 0xff));
 }
 
-long sys_getpid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return APP_PID; }
-long sys_getppid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_getpgrp(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return APP_PID; }
-long sys_getsid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
-long sys_getpgid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
-long sys_setpgid(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getpid) { return APP_PID; }
+SHIM_SYSCALL(getppid) { return 0; }
+SHIM_SYSCALL(getpgrp) { return APP_PID; }
+SHIM_SYSCALL(getsid) { return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
+SHIM_SYSCALL(getpgid) { return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
+SHIM_SYSCALL(setpgid)
 {
-    SHIM_UNUSED_ARGS6;
     return ((a0 == 0 || a0 == APP_PID) && (a1 == 0 || a1 == APP_PID)) ? 0 : -ESRCH;
 }
 /* Already a session leader (pid 1 of its own session). */
-long sys_setsid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -EPERM; }
-long sys_getcpu(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(setsid) { return -EPERM; }
+SHIM_SYSCALL(getcpu)
 {
-    SHIM_UNUSED_ARGS6;
     if (a0)
         *(unsigned *)a0 = 0;
     if (a1)
@@ -48,11 +44,11 @@ long sys_getcpu(SHIM_SYSCALL_ARGS)
 }
 
 /* No children can exist. */
-long sys_wait4(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ECHILD; }
-long sys_waitid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ECHILD; }
+SHIM_SYSCALL(wait4) { return -ECHILD; }
+SHIM_SYSCALL(waitid) { return -ECHILD; }
 
 /* glibc and musl probe rseq and work without it. */
-long sys_rseq(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ENOSYS; }
+SHIM_SYSCALL(rseq) { return -ENOSYS; }
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -61,9 +57,8 @@ long sys_rseq(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return -ENOSYS; }
 #define ARCH_GET_CPUID 0x1011
 #define ARCH_SET_CPUID 0x1012
 
-long sys_arch_prctl(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(arch_prctl)
 {
-    SHIM_UNUSED_ARGS6;
     switch (a0) {
     case ARCH_SET_FS:
         if ((unsigned long)a1 >= 0x0000800000000000UL)
@@ -95,9 +90,8 @@ long sys_arch_prctl(SHIM_SYSCALL_ARGS)
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
-long sys_prctl(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(prctl)
 {
-    SHIM_UNUSED_ARGS6;
     switch (a0) {
     case PR_SET_NAME: {
         const char *s = (const char *)a1;
@@ -137,7 +131,7 @@ static long unavailable(const char *call)
     return -ENOSYS;
 }
 
-long sys_fork(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return unavailable("fork"); }
-long sys_vfork(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return unavailable("vfork"); }
-long sys_execve(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return unavailable("execve"); }
-long sys_execveat(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return unavailable("execveat"); }
+SHIM_SYSCALL(fork) { return unavailable("fork"); }
+SHIM_SYSCALL(vfork) { return unavailable("vfork"); }
+SHIM_SYSCALL(execve) { return unavailable("execve"); }
+SHIM_SYSCALL(execveat) { return unavailable("execveat"); }

@@ -17,10 +17,9 @@
 #include "shim/vfs.h"
 #include "shim/wait.h"
 #include "shim/kernel.h"
+#include "shim/mm.h"
 
-/* Optional providers in other modules (weak): the mm module's maps text
- * (shim/mm.h; empty without mm), the x86_64 base's TSC rate (arch.h). */
-size_t mm_format_maps(char *buf, size_t size) __attribute__((weak));
+/* The x86_64 base's TSC rate (arch.h), when linked (weak). */
 uint64_t tsc_hz(void) __attribute__((weak));
 
 /* ---- generated text files ------------------------------------------------- */
@@ -128,10 +127,10 @@ static void gen_meminfo(struct textbuf *tb)
     tb_printf(tb, "Slab:           %8lu kB\n", (unsigned long)(shim_heap_pages_in_use() * 4));
 }
 
+/* The mm module's text when it is selected; empty without it. */
 static void gen_maps(struct textbuf *tb)
 {
-    if (!mm_format_maps)
-        return;
+#if SHIM_HAVE_mm
     size_t need = mm_format_maps(NULL, 0);
     tb->p = shim_alloc(need + 1);
     if (!tb->p)
@@ -140,6 +139,9 @@ static void gen_maps(struct textbuf *tb)
     tb->len = mm_format_maps(tb->p, need + 1);
     if (tb->len > need)
         tb->len = need;
+#else
+    (void)tb;
+#endif
 }
 
 static void gen_mounts(struct textbuf *tb)

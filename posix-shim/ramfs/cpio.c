@@ -10,10 +10,10 @@
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
+#include "shim/ramfs.h"
+#include "shim/devfs.h"
 
 struct vnode *ramfs_file_borrowing(uint32_t mode, const void *data, uint64_t size);
-/* devfs (weak): a device vnode for a major/minor, or NULL. */
-struct vnode *devfs_node_for(uint32_t major, uint32_t minor) __attribute__((weak));
 
 static int hexfield(const char *p, uint32_t *out)
 {
@@ -138,14 +138,14 @@ long ramfs_load_cpio(const void *cpio, size_t len)
         } else if (type == K_S_IFLNK) {
             struct vnode *dummy;
             (void)dummy;
-            extern const struct vnode_ops ramfs_link_ops;
             vn = vnode_new(mode, &ramfs_link_ops);
             if (vn) {
                 vn->data = shim_strndup(data, fsize);
                 vn->cap = fsize + 1;
                 vn->size = strlen(vn->data);
             }
-        } else if ((type == K_S_IFCHR || type == K_S_IFBLK) && devfs_node_for) {
+#if SHIM_HAVE_devfs
+        } else if (type == K_S_IFCHR || type == K_S_IFBLK) {
             vn = devfs_node_for(rmaj, rmin);
             if (!vn) {
                 shim_printk("initrd: no device %u:%u for /%s, skipped\n", rmaj, rmin, name);
@@ -154,6 +154,7 @@ long ramfs_load_cpio(const void *cpio, size_t len)
             install(name, vn);
             files++;
             continue;             /* devfs owns its times and modes */
+#endif
         } else {
             shim_printk("initrd: /%s: file type %#o not supported, skipped\n", name, type);
             continue;

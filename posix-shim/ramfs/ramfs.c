@@ -12,16 +12,23 @@
  * platform_alloc_pages (shared mappings map them), not a heap block. */
 #define RAMFS_PAGES 1
 
-void mm_file_pages_moved(struct vnode *vn) __attribute__((weak));
-
 static void *pages_alloc(uint64_t cap)
 {
     return platform_alloc_pages((size_t)(cap / SHIM_PAGE));
 }
 
 extern const struct vnode_ops ramfs_file_ops;
-extern const struct vnode_ops ramfs_dir_ops;
-extern const struct vnode_ops ramfs_link_ops;
+
+/* Tells the mm module (when selected) that vn's pages move or shrink, before
+ * they do: shared mappings of vn must drop them. */
+static void pages_moving(struct vnode *vn)
+{
+#if SHIM_HAVE_mm
+    mm_file_pages_moved(vn);
+#else
+    (void)vn;
+#endif
+}
 
 /* Makes the file's data private and at least `need` bytes large. */
 static long ensure_cap(struct vnode *vn, uint64_t need)
@@ -43,8 +50,7 @@ static long ensure_cap(struct vnode *vn, uint64_t need)
             return -ENOSPC;
         memcpy(nd, vn->data, (size_t)vn->size);
         memset((char *)nd + vn->size, 0, (size_t)(ncap - vn->size));
-        if (mm_file_pages_moved)
-            mm_file_pages_moved(vn);
+        pages_moving(vn);
         platform_free_pages(vn->data, vn->cap / SHIM_PAGE);
     } else if (vn->cap == 0) {              /* borrowed from the archive, or empty */
         nd = shim_alloc((size_t)ncap);
@@ -106,8 +112,7 @@ static long file_truncate(struct vnode *vn, uint64_t size)
         /* The tail of the last page reads as zeroes in a mapping, and pages
          * past the new end must fault (SIGBUS) again. */
         memset((char *)vn->data + size, 0, (size_t)(vn->size - size));
-        if (mm_file_pages_moved)
-            mm_file_pages_moved(vn);
+        pages_moving(vn);
     }
     vn->size = size;
     if (size == 0 && vn->cap == 0)
@@ -133,8 +138,7 @@ long ramfs_share_pages(struct vnode *vn, uint64_t len)
         memcpy(nd, vn->data, (size_t)vn->size);
     memset((char *)nd + vn->size, 0, (size_t)(cap - vn->size));
     if (vn->priv == RAMFS_PAGES) {
-        if (mm_file_pages_moved)
-            mm_file_pages_moved(vn);
+        pages_moving(vn);
         platform_free_pages(vn->data, vn->cap / SHIM_PAGE);
     } else if (vn->cap) {
         shim_free(vn->data);

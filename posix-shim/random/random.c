@@ -191,9 +191,8 @@ const char *random_source(void)
     return source;
 }
 
-long sys_getrandom(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getrandom)
 {
-    (void)a3; (void)a4; (void)a5;
     if (a2 & ~(long)(K_GRND_NONBLOCK | K_GRND_RANDOM | K_GRND_INSECURE))
         return -EINVAL;
     if ((a2 & K_GRND_RANDOM) && (a2 & K_GRND_INSECURE))

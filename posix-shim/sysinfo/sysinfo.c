@@ -9,9 +9,8 @@ static void setstr(char *d, const char *s)
     shim_strlcpy(d, s, 65);
 }
 
-long sys_uname(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(uname)
 {
-    SHIM_UNUSED_ARGS6;
     struct utsname_k *u = (struct utsname_k *)a0;
     /* glibc checks the release against its minimum kernel version, so it
      * must look like a recent Linux. */
@@ -34,9 +33,8 @@ struct sysinfo_k {
     char f[20 - 2 * sizeof(long) - sizeof(int)];
 };
 
-long sys_sysinfo(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(sysinfo)
 {
-    SHIM_UNUSED_ARGS6;
     struct sysinfo_k *si = (struct sysinfo_k *)a0;
     uint64_t total, avail;
     platform_memory_info(&total, &avail);
@@ -72,9 +70,8 @@ static void limits_init(void)
     limits_ready = 1;
 }
 
-long sys_prlimit64(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(prlimit64)
 {
-    SHIM_UNUSED_ARGS6;
     if (a0 != 0 && a0 != 1)
         return -ESRCH;
     if ((unsigned long)a1 >= RLIM_NLIMITS)
@@ -95,22 +92,19 @@ long sys_prlimit64(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_getrlimit(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getrlimit)
 {
-    SHIM_UNUSED_ARGS6;
     return sys_prlimit64(0, a0, 0, a1, 0, 0);
 }
 
-long sys_setrlimit(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(setrlimit)
 {
-    SHIM_UNUSED_ARGS6;
     return sys_prlimit64(0, a0, a1, 0, 0, 0);
 }
 
 /* ---- CPU affinity: one CPU ---- */
-long sys_sched_getaffinity(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(sched_getaffinity)
 {
-    SHIM_UNUSED_ARGS6;
     if (a0 != 0 && a0 != 1)
         return -ESRCH;
     if ((unsigned long)a1 < sizeof(unsigned long) || (a1 & (sizeof(unsigned long) - 1)))
@@ -120,9 +114,8 @@ long sys_sched_getaffinity(SHIM_SYSCALL_ARGS)
     return sizeof(unsigned long);   /* bytes the kernel's mask occupies */
 }
 
-long sys_sched_setaffinity(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(sched_setaffinity)
 {
-    SHIM_UNUSED_ARGS6;
     if (a0 != 0 && a0 != 1)
         return -ESRCH;
     if (a1 < 1 || !(*(const unsigned char *)a2 & 1))
@@ -131,49 +124,44 @@ long sys_sched_setaffinity(SHIM_SYSCALL_ARGS)
 }
 
 /* ---- users and groups: root ---- */
-long sys_getuid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_geteuid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_getgid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
-long sys_getegid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+SHIM_SYSCALL(getuid) { return 0; }
+SHIM_SYSCALL(geteuid) { return 0; }
+SHIM_SYSCALL(getgid) { return 0; }
+SHIM_SYSCALL(getegid) { return 0; }
 
-long sys_getresuid(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getresuid)
 {
-    SHIM_UNUSED_ARGS6;
     *(unsigned *)a0 = *(unsigned *)a1 = *(unsigned *)a2 = 0;
     return 0;
 }
 
-long sys_getresgid(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getresgid)
 {
-    SHIM_UNUSED_ARGS6;
     *(unsigned *)a0 = *(unsigned *)a1 = *(unsigned *)a2 = 0;
     return 0;
 }
 
-long sys_getgroups(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 0; }
+SHIM_SYSCALL(getgroups) { return 0; }
 
 /* Only root exists: becoming root again succeeds, anything else cannot. */
-long sys_setuid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return a0 == 0 ? 0 : -EINVAL; }
-long sys_setgid(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return a0 == 0 ? 0 : -EINVAL; }
+SHIM_SYSCALL(setuid) { return a0 == 0 ? 0 : -EINVAL; }
+SHIM_SYSCALL(setgid) { return a0 == 0 ? 0 : -EINVAL; }
 static int root_or_keep(long id) { return id == 0 || id == -1; }
-long sys_setresuid(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(setresuid)
 {
-    SHIM_UNUSED_ARGS6;
     return root_or_keep((int)a0) && root_or_keep((int)a1) && root_or_keep((int)a2) ? 0 : -EINVAL;
 }
-long sys_setresgid(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(setresgid)
 {
-    SHIM_UNUSED_ARGS6;
     return root_or_keep((int)a0) && root_or_keep((int)a1) && root_or_keep((int)a2) ? 0 : -EINVAL;
 }
-long sys_setgroups(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return a0 == 0 ? 0 : -EINVAL; }
+SHIM_SYSCALL(setgroups) { return a0 == 0 ? 0 : -EINVAL; }
 
 static int nice_value;
 /* getpriority returns 20 - nice (the raw syscall's convention). */
-long sys_getpriority(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; return 20 - nice_value; }
-long sys_setpriority(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getpriority) { return 20 - nice_value; }
+SHIM_SYSCALL(setpriority)
 {
-    SHIM_UNUSED_ARGS6;
     long n = a2 < -20 ? -20 : a2 > 19 ? 19 : a2;
     nice_value = (int)n;
     return 0;

@@ -27,22 +27,10 @@
 #include "shim/alloc.h"
 #include "shim/random.h"
 #include "shim/devfs.h"
+#include "shim_syscalls.h"   /* the sys_* handlers (generated, tests/Makefile) */
 
 uint64_t platform_monotonic_ns(void);
 
-#define A6 long, long, long, long, long, long
-#define DECL(n) long sys_##n(A6);
-DECL(read) DECL(write) DECL(openat) DECL(open) DECL(close) DECL(stat) DECL(fstat) DECL(lstat)
-DECL(lseek) DECL(pread64) DECL(pwrite64) DECL(readv) DECL(writev) DECL(access) DECL(dup)
-DECL(dup2) DECL(dup3) DECL(fcntl) DECL(ioctl) DECL(ftruncate) DECL(truncate) DECL(getdents64)
-DECL(getcwd) DECL(chdir) DECL(fchdir) DECL(rename) DECL(renameat2) DECL(mkdir) DECL(mkdirat)
-DECL(rmdir) DECL(link) DECL(unlink) DECL(unlinkat) DECL(symlink) DECL(readlink) DECL(readlinkat)
-DECL(chmod) DECL(umask) DECL(newfstatat) DECL(statx) DECL(faccessat) DECL(sendfile)
-DECL(utimensat) DECL(fsync) DECL(getxattr) DECL(flistxattr) DECL(statfs) DECL(creat)
-DECL(copy_file_range) DECL(fallocate) DECL(close_range) DECL(memfd_create) DECL(mknod)
-DECL(eventfd) DECL(eventfd2) DECL(pipe) DECL(pipe2) DECL(poll) DECL(ppoll) DECL(select) DECL(pselect6)
-DECL(epoll_create1) DECL(epoll_ctl) DECL(epoll_wait) DECL(epoll_pwait) DECL(getrandom)
-void devfs_init(void);
 void procfs_init(void);
 
 #define C0(n) sys_##n(0, 0, 0, 0, 0, 0)

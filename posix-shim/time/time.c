@@ -45,9 +45,8 @@ static long long clock_ns(long clk)
     }
 }
 
-long sys_clock_gettime(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(clock_gettime)
 {
-    SHIM_UNUSED_ARGS6;
     long long ns = clock_ns(a0);
     if (ns < 0)
         return (long)ns;
@@ -57,9 +56,8 @@ long sys_clock_gettime(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_clock_getres(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(clock_getres)
 {
-    SHIM_UNUSED_ARGS6;
     if (clock_ns(a0) < 0)
         return -EINVAL;
     if (a1) {
@@ -70,9 +68,8 @@ long sys_clock_getres(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_gettimeofday(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(gettimeofday)
 {
-    SHIM_UNUSED_ARGS6;
     uint64_t ns = platform_realtime_ns();
     if (a0) {
         struct ktv *tv = (struct ktv *)a0;
@@ -86,9 +83,8 @@ long sys_gettimeofday(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_time(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(time)
 {
-    SHIM_UNUSED_ARGS6;
     long t = (long)(platform_realtime_ns() / NS);
     if (a0)
         *(long *)a0 = t;
@@ -100,9 +96,8 @@ static int valid(const struct kts *ts)
     return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < NS;
 }
 
-long sys_nanosleep(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(nanosleep)
 {
-    SHIM_UNUSED_ARGS6;
     const struct kts *req = (const struct kts *)a0;
     if (!valid(req))
         return -EINVAL;
@@ -115,9 +110,8 @@ long sys_nanosleep(SHIM_SYSCALL_ARGS)
     return left ? -EINTR : 0;   /* a signal's handler ended the sleep early */
 }
 
-long sys_clock_nanosleep(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(clock_nanosleep)
 {
-    SHIM_UNUSED_ARGS6;
     const struct kts *req = (const struct kts *)a2;
     long long now = clock_ns(a0);
     if (now < 0 || a0 == CLOCK_THREAD_CPUTIME_ID)
@@ -136,9 +130,8 @@ long sys_clock_nanosleep(SHIM_SYSCALL_ARGS)
     return left ? -EINTR : 0;
 }
 
-long sys_times(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(times)
 {
-    SHIM_UNUSED_ARGS6;
     long ticks = (long)(platform_monotonic_ns() / (NS / USER_HZ));
     if (a0) {
         long *tms = (long *)a0;   /* utime, stime, cutime, cstime */

@@ -7,9 +7,6 @@
 #include "shim/kernel.h"
 #include "vfs_impl.h"
 
-#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
-#define UNUSED3 (void)a3; (void)a4; (void)a5
-
 static uint32_t cur_umask = 022;
 
 uint32_t vfs_umask(void) { return cur_umask; }
@@ -173,15 +170,14 @@ static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_
     return r;
 }
 
-SYS(openat) { UNUSED3; return do_openat((int)a0, (const char *)a1, (uint32_t)a2, (uint32_t)a3); }
-SYS(open) { UNUSED3; (void)a3; return do_openat(K_AT_FDCWD, (const char *)a0, (uint32_t)a1, (uint32_t)a2); }
-SYS(creat)
+SHIM_SYSCALL(openat) { return do_openat((int)a0, (const char *)a1, (uint32_t)a2, (uint32_t)a3); }
+SHIM_SYSCALL(open) { return do_openat(K_AT_FDCWD, (const char *)a0, (uint32_t)a1, (uint32_t)a2); }
+SHIM_SYSCALL(creat)
 {
-    (void)a2; UNUSED3;
     return do_openat(K_AT_FDCWD, (const char *)a0, K_O_CREAT | K_O_WRONLY | K_O_TRUNC, (uint32_t)a1);
 }
 
-SYS(close) { (void)a1; (void)a2; UNUSED3; return fd_close(a0); }
+SHIM_SYSCALL(close) { return fd_close(a0); }
 
 /* ---- read / write ------------------------------------------------------------ */
 
@@ -221,18 +217,16 @@ static long file_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     return r;
 }
 
-SYS(read)
+SHIM_SYSCALL(read)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
     return file_read(f, (void *)a1, (size_t)a2, &f->pos);
 }
 
-SYS(write)
+SHIM_SYSCALL(write)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -247,9 +241,8 @@ static int seekable(struct file *f)
     return !(f->vn->ops && f->vn->ops->noseek);
 }
 
-SYS(pread64)
+SHIM_SYSCALL(pread64)
 {
-    (void)a4; (void)a5;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -261,9 +254,8 @@ SYS(pread64)
     return file_read(f, (void *)a1, (size_t)a2, &pos);
 }
 
-SYS(pwrite64)
+SHIM_SYSCALL(pwrite64)
 {
-    (void)a4; (void)a5;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -312,28 +304,25 @@ static long do_iov(long fd, const struct k_iovec *iov, long cnt, int wr, uint64_
     return total;
 }
 
-SYS(readv) { UNUSED3; return do_iov(a0, (const struct k_iovec *)a1, a2, 0, NULL); }
-SYS(writev) { UNUSED3; return do_iov(a0, (const struct k_iovec *)a1, a2, 1, NULL); }
-SYS(preadv)
+SHIM_SYSCALL(readv) { return do_iov(a0, (const struct k_iovec *)a1, a2, 0, NULL); }
+SHIM_SYSCALL(writev) { return do_iov(a0, (const struct k_iovec *)a1, a2, 1, NULL); }
+SHIM_SYSCALL(preadv)
 {
-    (void)a4; (void)a5;
     if (a3 < 0)
         return -EINVAL;
     uint64_t pos = (uint64_t)a3;
     return do_iov(a0, (const struct k_iovec *)a1, a2, 0, &pos);
 }
-SYS(pwritev)
+SHIM_SYSCALL(pwritev)
 {
-    (void)a4; (void)a5;
     if (a3 < 0)
         return -EINVAL;
     uint64_t pos = (uint64_t)a3;
     return do_iov(a0, (const struct k_iovec *)a1, a2, 1, &pos);
 }
 
-SYS(lseek)
+SHIM_SYSCALL(lseek)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -361,9 +350,8 @@ SYS(lseek)
     return np;
 }
 
-SYS(sendfile)
+SHIM_SYSCALL(sendfile)
 {
-    (void)a4; (void)a5;
     struct file *out = fd_file(a0), *in = fd_file(a1);
     if (!out || !in)
         return -EBADF;
@@ -413,9 +401,8 @@ SYS(sendfile)
 
 /* ---- dup / fcntl / ioctl ---------------------------------------------------- */
 
-SYS(dup)
+SHIM_SYSCALL(dup)
 {
-    (void)a1; (void)a2; UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -437,25 +424,22 @@ static long do_dup3(long oldfd, long newfd, long flags)
     return newfd;
 }
 
-SYS(dup2)
+SHIM_SYSCALL(dup2)
 {
-    (void)a2; UNUSED3;
     if (a0 == a1)
         return fd_file(a0) ? a1 : -EBADF;
     return do_dup3(a0, a1, 0);
 }
 
-SYS(dup3)
+SHIM_SYSCALL(dup3)
 {
-    UNUSED3;
     if (a0 == a1)
         return -EINVAL;
     return do_dup3(a0, a1, a2);
 }
 
-SYS(fcntl)
+SHIM_SYSCALL(fcntl)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -498,9 +482,8 @@ SYS(fcntl)
     }
 }
 
-SYS(ioctl)
+SHIM_SYSCALL(ioctl)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -534,12 +517,12 @@ SYS(ioctl)
     return -ENOTTY;
 }
 
-SYS(flock) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
-SYS(fsync) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
-SYS(fdatasync) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
-SYS(syncfs) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
-SYS(sync) { (void)a0; (void)a1; (void)a2; UNUSED3; return 0; }
-SYS(fadvise64) { (void)a1; (void)a2; UNUSED3; return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(flock) { return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(fsync) { return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(fdatasync) { return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(syncfs) { return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(sync) { return 0; }
+SHIM_SYSCALL(fadvise64) { return fd_file(a0) ? 0 : -EBADF; }
 
 /* ---- stat family ------------------------------------------------------------ */
 
@@ -602,17 +585,15 @@ static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
     return 0;
 }
 
-SYS(stat) { (void)a2; UNUSED3; return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, 0); }
-SYS(lstat)
+SHIM_SYSCALL(stat) { return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, 0); }
+SHIM_SYSCALL(lstat)
 {
-    (void)a2; UNUSED3;
     return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, K_AT_SYMLINK_NOFOLLOW);
 }
-SYS(newfstatat) { (void)a4; (void)a5; return stat_at((int)a0, (const char *)a1, (struct k_stat *)a2, a3); }
+SHIM_SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (struct k_stat *)a2, a3); }
 
-SYS(fstat)
+SHIM_SYSCALL(fstat)
 {
-    (void)a2; UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -622,9 +603,8 @@ SYS(fstat)
     return 0;
 }
 
-SYS(statx)
+SHIM_SYSCALL(statx)
 {
-    (void)a5;
     struct k_statx *sx = (struct k_statx *)a4;
     if (!sx)
         return -EFAULT;
@@ -654,7 +634,6 @@ SYS(statx)
     sx->stx_rdev_minor = (uint32_t)(st.st_rdev & 0xff);
     sx->stx_dev_major = 0;
     sx->stx_dev_minor = 0x10;
-    (void)a3;
     return 0;
 }
 
@@ -675,9 +654,8 @@ static void fill_statfs(struct k_statfs *sf)
     sf->f_namelen = 255;
 }
 
-SYS(statfs)
+SHIM_SYSCALL(statfs)
 {
-    (void)a2; UNUSED3;
     struct vnode *vn;
     long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
     if (r < 0)
@@ -689,9 +667,8 @@ SYS(statfs)
     return 0;
 }
 
-SYS(fstatfs)
+SHIM_SYSCALL(fstatfs)
 {
-    (void)a2; UNUSED3;
     if (!fd_file(a0))
         return -EBADF;
     if (!a1)
@@ -744,9 +721,8 @@ static int dir_entry(struct vnode *dir, long idx, struct vfs_dirent *de)
     return 0;
 }
 
-SYS(getdents64)
+SHIM_SYSCALL(getdents64)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -776,9 +752,8 @@ SYS(getdents64)
     return (long)used;
 }
 
-SYS(umask)
+SHIM_SYSCALL(umask)
 {
-    (void)a1; (void)a2; UNUSED3;
     uint32_t old = cur_umask;
     cur_umask = (uint32_t)a0 & 0777;
     return old;
@@ -786,7 +761,7 @@ SYS(umask)
 
 /* ---- less common file calls ---------------------------------------------- */
 
-SYS(copy_file_range)
+SHIM_SYSCALL(copy_file_range)
 {
     struct file *in = fd_file(a0), *out = fd_file(a2);
     if (!in || !out)
@@ -837,9 +812,8 @@ SYS(copy_file_range)
     return total;
 }
 
-SYS(fallocate)
+SHIM_SYSCALL(fallocate)
 {
-    (void)a4; (void)a5;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -859,9 +833,8 @@ SYS(fallocate)
     return f->vn->ops->truncate(f->vn, end);
 }
 
-SYS(close_range)
+SHIM_SYSCALL(close_range)
 {
-    (void)a3; (void)a4; (void)a5;
     unsigned long first = (unsigned long)(unsigned)a0, last = (unsigned long)(unsigned)a1;
     /* CLOSE_RANGE_UNSHARE (2) means nothing with one fd table. */
     if (a2 & ~(long)(2 | 4) || first > last)
@@ -879,9 +852,8 @@ SYS(close_range)
     return 0;
 }
 
-SYS(memfd_create)
+SHIM_SYSCALL(memfd_create)
 {
-    (void)a2; (void)a3; (void)a4; (void)a5;
     const char *name = (const char *)a0;
     if (!name)
         return -EFAULT;

@@ -3,10 +3,9 @@
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
+#include "shim/pipe.h"
+#include "shim/devfs.h"
 #include "vfs_impl.h"
-
-#define SYS(name) long sys_##name(SHIM_SYSCALL_ARGS)
-#define UNUSED3 (void)a3; (void)a4; (void)a5
 
 static int is_dot(const struct parent_ref *pr)
 {
@@ -54,29 +53,33 @@ static long make_node(int dirfd, const char *path, uint32_t mode, const char *ta
     return r;
 }
 
-/* Pipes' FIFOs and devfs's devices, when those modules are linked. */
-long pipe_new_fifo(struct vnode **out) __attribute__((weak));
-struct vnode *devfs_node_for(uint32_t major, uint32_t minor) __attribute__((weak));
-
-SYS(mknodat)
+/* Pipes' FIFOs and devfs's devices come from those modules when they are
+ * selected; without them mknod answers EPERM. */
+SHIM_SYSCALL(mknodat)
 {
-    (void)a4; (void)a5;
     uint32_t mode = (uint32_t)a2, type = mode & K_S_IFMT;
     uint32_t perm = mode & 07777 & ~vfs_umask();
     if (type == 0 || type == K_S_IFREG)
         return make_node((int)a0, (const char *)a1, K_S_IFREG | perm, NULL);
     struct vnode *vn = NULL;
     if (type == K_S_IFIFO) {
-        if (!pipe_new_fifo)
-            return -EPERM;
+#if SHIM_HAVE_pipe
         long r = pipe_new_fifo(&vn);
         if (r < 0)
             return r;
         vn->mode = K_S_IFIFO | perm;
+#else
+        return -EPERM;
+#endif
     } else if (type == K_S_IFCHR || type == K_S_IFBLK) {
         /* new_encode_dev: minor low 8 bits | major << 8 | minor high bits << 12 */
         uint32_t dev = (uint32_t)a3, major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-        vn = devfs_node_for && type == K_S_IFCHR ? devfs_node_for(major, minor) : NULL;
+#if SHIM_HAVE_devfs
+        vn = type == K_S_IFCHR ? devfs_node_for(major, minor) : NULL;
+#else
+        (void)major;
+        (void)minor;
+#endif
         if (!vn)
             return -EPERM;       /* no such device in this kernel */
     } else if (type == K_S_IFSOCK) {
@@ -106,18 +109,16 @@ SYS(mknodat)
     }
     return r;
 }
-SYS(mknod) { (void)a3; (void)a4; (void)a5; return sys_mknodat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+SHIM_SYSCALL(mknod) { return sys_mknodat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
 
-SYS(mkdirat)
+SHIM_SYSCALL(mkdirat)
 {
-    UNUSED3;
     return make_node((int)a0, (const char *)a1, K_S_IFDIR | ((uint32_t)a2 & 07777 & ~vfs_umask()), NULL);
 }
-SYS(mkdir) { (void)a2; UNUSED3; return sys_mkdirat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
+SHIM_SYSCALL(mkdir) { return sys_mkdirat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
 
-SYS(symlinkat)
+SHIM_SYSCALL(symlinkat)
 {
-    UNUSED3;
     const char *target = (const char *)a0;
     if (!target || !a2)
         return -EFAULT;
@@ -127,7 +128,7 @@ SYS(symlinkat)
         return -ENAMETOOLONG;
     return make_node((int)a1, (const char *)a2, K_S_IFLNK | 0777, target);
 }
-SYS(symlink) { (void)a2; UNUSED3; return sys_symlinkat(a0, K_AT_FDCWD, a1, 0, 0, 0); }
+SHIM_SYSCALL(symlink) { return sys_symlinkat(a0, K_AT_FDCWD, a1, 0, 0, 0); }
 
 static long remove_at(int dirfd, const char *path, int dir_wanted)
 {
@@ -163,15 +164,14 @@ static long remove_at(int dirfd, const char *path, int dir_wanted)
     return r;
 }
 
-SYS(unlinkat)
+SHIM_SYSCALL(unlinkat)
 {
-    UNUSED3;
     if (a2 & ~(long)K_AT_REMOVEDIR)
         return -EINVAL;
     return remove_at((int)a0, (const char *)a1, (a2 & K_AT_REMOVEDIR) != 0);
 }
-SYS(unlink) { (void)a1; (void)a2; UNUSED3; return remove_at(K_AT_FDCWD, (const char *)a0, 0); }
-SYS(rmdir) { (void)a1; (void)a2; UNUSED3; return remove_at(K_AT_FDCWD, (const char *)a0, 1); }
+SHIM_SYSCALL(unlink) { return remove_at(K_AT_FDCWD, (const char *)a0, 0); }
+SHIM_SYSCALL(rmdir) { return remove_at(K_AT_FDCWD, (const char *)a0, 1); }
 
 static int is_ancestor(struct vnode *a, struct vnode *d)
 {
@@ -298,13 +298,12 @@ out:
     return r;
 }
 
-SYS(rename) { (void)a2; UNUSED3; return do_rename(K_AT_FDCWD, (const char *)a0, K_AT_FDCWD, (const char *)a1, 0); }
-SYS(renameat) { (void)a4; (void)a5; return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0); }
-SYS(renameat2) { (void)a5; return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, a4); }
+SHIM_SYSCALL(rename) { return do_rename(K_AT_FDCWD, (const char *)a0, K_AT_FDCWD, (const char *)a1, 0); }
+SHIM_SYSCALL(renameat) { return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0); }
+SHIM_SYSCALL(renameat2) { return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, a4); }
 
-SYS(linkat)
+SHIM_SYSCALL(linkat)
 {
-    (void)a5;
     if (a4 & ~(long)(K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH))
         return -EINVAL;
     struct vnode *vn;
@@ -338,11 +337,10 @@ SYS(linkat)
     vnode_put(vn);
     return r;
 }
-SYS(link) { (void)a2; UNUSED3; return sys_linkat(K_AT_FDCWD, a0, K_AT_FDCWD, a1, 0, 0); }
+SHIM_SYSCALL(link) { return sys_linkat(K_AT_FDCWD, a0, K_AT_FDCWD, a1, 0, 0); }
 
-SYS(readlinkat)
+SHIM_SYSCALL(readlinkat)
 {
-    (void)a4; (void)a5;
     char *buf = (char *)a2;
     if ((long)a3 <= 0)
         return -EINVAL;
@@ -365,11 +363,10 @@ SYS(readlinkat)
     vnode_put(vn);
     return r;
 }
-SYS(readlink) { UNUSED3; return sys_readlinkat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+SHIM_SYSCALL(readlink) { return sys_readlinkat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
 
-SYS(chdir)
+SHIM_SYSCALL(chdir)
 {
-    (void)a1; (void)a2; UNUSED3;
     struct vnode *vn;
     long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
     if (r < 0)
@@ -382,9 +379,8 @@ SYS(chdir)
     return r;
 }
 
-SYS(fchdir)
+SHIM_SYSCALL(fchdir)
 {
-    (void)a1; (void)a2; UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -394,9 +390,8 @@ SYS(fchdir)
     return 0;
 }
 
-SYS(getcwd)
+SHIM_SYSCALL(getcwd)
 {
-    (void)a2; UNUSED3;
     char path[512];
     size_t len = vfs_path_of(vfs_cwd(), path, sizeof path);
     if (len >= sizeof path)
@@ -431,9 +426,9 @@ static long access_at(int dirfd, const char *path, long mode, long flags)
     return r;
 }
 
-SYS(access) { (void)a2; UNUSED3; return access_at(K_AT_FDCWD, (const char *)a0, a1, 0); }
-SYS(faccessat) { UNUSED3; return access_at((int)a0, (const char *)a1, a2, 0); }
-SYS(faccessat2) { (void)a4; (void)a5; return access_at((int)a0, (const char *)a1, a2, a3); }
+SHIM_SYSCALL(access) { return access_at(K_AT_FDCWD, (const char *)a0, a1, 0); }
+SHIM_SYSCALL(faccessat) { return access_at((int)a0, (const char *)a1, a2, 0); }
+SHIM_SYSCALL(faccessat2) { return access_at((int)a0, (const char *)a1, a2, a3); }
 
 static long truncate_vn(struct vnode *vn, long len)
 {
@@ -451,9 +446,8 @@ static long truncate_vn(struct vnode *vn, long len)
     return r;
 }
 
-SYS(truncate)
+SHIM_SYSCALL(truncate)
 {
-    (void)a2; UNUSED3;
     struct vnode *vn;
     long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
     if (r < 0)
@@ -463,9 +457,8 @@ SYS(truncate)
     return r;
 }
 
-SYS(ftruncate)
+SHIM_SYSCALL(ftruncate)
 {
-    (void)a2; UNUSED3;
     struct file *f = fd_file(a0);
     if (!f)
         return -EBADF;
@@ -496,9 +489,8 @@ static long set_mode(struct vnode *vn, long mode)
     return 0;
 }
 
-SYS(fchmodat)
+SHIM_SYSCALL(fchmodat)
 {
-    UNUSED3;
     struct vnode *vn;
     long r = attr_target((int)a0, (const char *)a1, 0, &vn);
     if (r < 0)
@@ -507,10 +499,9 @@ SYS(fchmodat)
     vnode_put(vn);
     return r;
 }
-SYS(chmod) { (void)a2; UNUSED3; return sys_fchmodat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
-SYS(fchmod)
+SHIM_SYSCALL(chmod) { return sys_fchmodat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
+SHIM_SYSCALL(fchmod)
 {
-    (void)a2; UNUSED3;
     struct file *f = fd_file(a0);
     return f ? set_mode(f->vn, a1) : -EBADF;
 }
@@ -525,9 +516,8 @@ static long set_owner(struct vnode *vn, long uid, long gid)
     return 0;
 }
 
-SYS(fchownat)
+SHIM_SYSCALL(fchownat)
 {
-    (void)a5;
     struct vnode *vn;
     long r = attr_target((int)a0, (const char *)a1, a4, &vn);
     if (r < 0)
@@ -536,11 +526,10 @@ SYS(fchownat)
     vnode_put(vn);
     return r;
 }
-SYS(chown) { UNUSED3; return sys_fchownat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
-SYS(lchown) { UNUSED3; return sys_fchownat(K_AT_FDCWD, a0, a1, a2, K_AT_SYMLINK_NOFOLLOW, 0); }
-SYS(fchown)
+SHIM_SYSCALL(chown) { return sys_fchownat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+SHIM_SYSCALL(lchown) { return sys_fchownat(K_AT_FDCWD, a0, a1, a2, K_AT_SYMLINK_NOFOLLOW, 0); }
+SHIM_SYSCALL(fchown)
 {
-    UNUSED3;
     struct file *f = fd_file(a0);
     return f ? set_owner(f->vn, a1, a2) : -EBADF;
 }
@@ -548,9 +537,8 @@ SYS(fchown)
 #define UTIME_NOW  ((1L << 30) - 1)
 #define UTIME_OMIT ((1L << 30) - 2)
 
-SYS(utimensat)
+SHIM_SYSCALL(utimensat)
 {
-    (void)a4; (void)a5;
     struct vnode *vn;
     long r;
     if (!a1) {

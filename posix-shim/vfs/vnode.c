@@ -2,6 +2,7 @@
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
+#include "shim/ramfs.h"
 #include "shim/wait.h"
 #include "shim/kernel.h"
 
@@ -46,10 +47,14 @@ const char *vfs_cmdline(size_t *len)
     return cmdline;
 }
 
-/* ramfs supplies the operations of ordinary directories (weak: vfs alone
- * still links, with a read-only root). */
-extern const struct vnode_ops ramfs_dir_ops __attribute__((weak));
+/* ramfs supplies the operations of ordinary directories (without it, vfs
+ * alone still links, with a read-only root). */
+#if SHIM_HAVE_ramfs
+#define ROOT_DIR_OPS (&ramfs_dir_ops)
+#else
 static const struct vnode_ops ro_dir_ops;
+#define ROOT_DIR_OPS (&ro_dir_ops)
+#endif
 
 struct vnode *vnode_new(uint32_t mode, const struct vnode_ops *ops)
 {
@@ -67,7 +72,7 @@ struct vnode *vnode_new(uint32_t mode, const struct vnode_ops *ops)
 struct vnode *vfs_root(void)
 {
     if (!root) {
-        root = vnode_new(K_S_IFDIR | 0755, &ramfs_dir_ops ? &ramfs_dir_ops : &ro_dir_ops);
+        root = vnode_new(K_S_IFDIR | 0755, ROOT_DIR_OPS);
         if (!root) {
             shim_printk("vfs: out of memory for the root directory\n");
             platform_abort(127);

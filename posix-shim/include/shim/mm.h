@@ -65,6 +65,11 @@ int mm_addr_mapped(uintptr_t addr);
 /* /proc/self/maps text for the whole address space; returns the length it
  * would have written (like snprintf). */
 size_t mm_format_maps(char *buf, size_t size);
+/* ramfs calls this (when mm is selected: SHIM_HAVE_mm) before a shared
+ * file's pages move or shrink, so the mappings of vn drop the old pages
+ * and fault the new ones in. */
+struct vnode;
+void mm_file_pages_moved(struct vnode *vn);
 
 #pragma GCC visibility pop
 

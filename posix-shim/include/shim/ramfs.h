@@ -17,8 +17,11 @@ struct vnode;
  * mm_file_pages_moved(vn) first so the mappings drop the old pages. */
 long ramfs_share_pages(struct vnode *vn, uint64_t len);
 
-/* Defined by the mm module (weak in ramfs). */
-void mm_file_pages_moved(struct vnode *vn);
+/* The operations of ramfs directories and symlinks (vfs's root directory,
+ * the initrd's and devfs's symlinks). */
+struct vnode_ops;
+extern const struct vnode_ops ramfs_dir_ops;
+extern const struct vnode_ops ramfs_link_ops;
 
 #pragma GCC visibility pop
 

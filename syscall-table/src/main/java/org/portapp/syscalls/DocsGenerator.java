@@ -1,12 +1,16 @@
 package org.portapp.syscalls;
 
+import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 import java.util.stream.Collectors;
 
 /**
  * Renders docs/syscalls.md: every syscall with its arguments, its status
- * (from the shim module manifests only) and the module answering it.
+ * (from the shim module manifests only), the module answering it and a link
+ * to the file defining its handler ({@link HandlerDefinitions}).
  */
 public final class DocsGenerator {
     private DocsGenerator() {
@@ -17,7 +21,17 @@ public final class DocsGenerator {
                 .collect(Collectors.joining(", ")) + "]";
     }
 
-    public static String markdown(SyscallTable table, ShimModules modules) {
+    /** A relative link target from {@code docDir} to {@code file}, with '/' separators. */
+    private static String link(Path docDir, Path file) {
+        Path rel = docDir.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize());
+        return String.join("/", StreamSupport.stream(rel.spliterator(), false).map(Path::toString).toList());
+    }
+
+    /**
+     * @param docDir the folder the page is written to, for the links to the sources
+     */
+    public static String markdown(SyscallTable table, ShimModules modules, Path docDir) {
+        Map<ShimModule, HandlerDefinitions> defs = new HashMap<>();
         Map<SyscallStatus, Integer> totals = new EnumMap<>(SyscallStatus.class);
         for (SyscallStatus st : SyscallStatus.values()) {
             totals.put(st, 0);
@@ -29,11 +43,17 @@ public final class DocsGenerator {
             String args = s.args().isEmpty() ? "—"
                     : s.args().stream().map(a -> "`" + a.declaration() + "`").collect(Collectors.joining(", "));
             String module = modules.handler(s).map(ShimModule::name).orElse("");
+            String source = modules.handler(s)
+                    .flatMap(m -> defs.computeIfAbsent(m, HandlerDefinitions::scan).of(s.name()))
+                    .map(d -> "[" + d.file().getParent().getFileName() + "/" + d.file().getFileName() + "]("
+                            + link(docDir, d.file()) + ")")
+                    .orElse("");
             rows.append("| ").append(s.nr()).append(" | `").append(s.name()).append("`")
                     .append(s.isExtension() ? " (port-app)" : "")
                     .append(" | ").append(args)
                     .append(" | ").append(st.name().toLowerCase())
-                    .append(" | ").append(module).append(" |\n");
+                    .append(" | ").append(module)
+                    .append(" | ").append(source).append(" |\n");
         }
         StringBuilder b = new StringBuilder();
         b.append("<!-- GENERATED FILE - DO NOT EDIT. Written by org.portapp.syscalls.GenerateDocs\n"
@@ -58,7 +78,8 @@ public final class DocsGenerator {
             b.append("| ").append(st.name().toLowerCase()).append(" | ").append(totals.get(st)).append(" |\n");
         }
         b.append("| total | ").append(table.size()).append(" |\n\n");
-        b.append("| nr | name | arguments | status | module |\n|---|---|---|---|---|\n");
+        b.append("*defined in* is the file whose `SHIM_SYSCALL(<name>)` defines the handler.\n\n");
+        b.append("| nr | name | arguments | status | module | defined in |\n|---|---|---|---|---|---|\n");
         b.append(rows);
         return b.toString();
     }

@@ -29,12 +29,10 @@ public final class GenerateDocs {
         Path out = Path.of(a.required("--out"));
         SyscallTable table = SyscallTable.load();
         ShimModules modules = ShimModules.scan(shimDir, table);
-        String md = DocsGenerator.markdown(table, modules);
+        Path parent = out.toAbsolutePath().getParent();
+        String md = DocsGenerator.markdown(table, modules, parent);
         try {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
+            Files.createDirectories(parent);
             Files.writeString(out, md, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new SyscallTableException("cannot write " + out + ": " + e.getMessage(), e);

@@ -13,8 +13,10 @@ import java.util.stream.Collectors;
 /**
  * Generates the shim's C dispatch tables, init sequence and per-syscall entry
  * stubs for a selection of modules (see docs/architecture.md, "The shim entry
- * ABI"). Output: {@code shim_syscalls.h}, {@code shim_table.c},
- * {@code shim_entries.S}.
+ * ABI"). Output: {@code shim_syscalls.h} (numbers, {@code SHIM_HAVE_<module>}
+ * for the selected modules, the handler declarations with their typed
+ * signatures as comments; included by posix-shim's shim/shim.h),
+ * {@code shim_table.c}, {@code shim_entries.S}.
  */
 public final class ShimGenerator {
     public static final String HEADER = "shim_syscalls.h";
@@ -98,6 +100,14 @@ public final class ShimGenerator {
                 + commentEnd + "\n";
     }
 
+    /**
+     * The macro that says {@code module} is selected, e.g. {@code SHIM_HAVE_vfs}
+     * (characters a module name may have but a C identifier may not become {@code _}).
+     */
+    public static String haveMacro(String module) {
+        return "SHIM_HAVE_" + module.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
     /** Contents of {@code shim_syscalls.h}. */
     public String header() {
         StringBuilder b = new StringBuilder();
@@ -113,11 +123,24 @@ public final class ShimGenerator {
         b.append("/* Every handler takes the six raw argument registers and returns the\n"
                 + " * Linux result (-errno on error). */\n");
         b.append("typedef long (*shim_handler_t)(long, long, long, long, long, long);\n\n");
-        b.append("/* Handlers of the selected modules (provided and stubbed). */\n");
+        b.append("""
+                /* Selected modules: code calling into an optional module tests
+                 * `#if SHIM_HAVE_<module>` (undefined, hence 0, when not selected) and
+                 * declares nothing itself: the module's header in shim/ does that. */
+                """);
+        for (ShimModule m : selected) {
+            b.append("#define ").append(haveMacro(m.name())).append(" 1\n");
+        }
+        b.append("""
+
+                /* Handlers of the selected modules (provided and stubbed), each defined
+                 * with SHIM_SYSCALL(<name>) (shim/shim.h). The comment gives the typed
+                 * signature from syscalls.tsv: a0..a5 are its arguments in that order. */
+                """);
         for (Syscall s : table.all()) {
             if (isHandled(s)) {
-                b.append("long sys_").append(s.name()).append("(long, long, long, long, long, long);")
-                        .append(" /* ").append(handled.get(s.name()).name()).append(" */\n");
+                b.append("/* ").append(handled.get(s.name()).name()).append(": ").append(s.signature()).append(" */\n");
+                b.append("long sys_").append(s.name()).append("(long, long, long, long, long, long);\n");
             }
         }
         b.append("\n/* Name of each number, NULL where the number is unused. */\n");

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,12 +36,36 @@ class RealShimManifestsTest {
         }
     }
 
+    /**
+     * Modules whose handlers are still written as {@code long sys_x(SHIM_SYSCALL_ARGS)}
+     * (issue 7: converted to SHIM_SYSCALL after the parallel rework of these modules
+     * is merged; then this set goes, and docs/syscalls.md is regenerated).
+     */
+    private static final Set<String> NOT_YET_CONVERTED = Set.of("thread", "signal", "futex");
+
+    /**
+     * Every syscall a module answers is defined with SHIM_SYSCALL(name) exactly once in
+     * its sources, and they define no handler its manifest does not list.
+     */
+    @Test
+    void everyHandlerIsDefinedOnceInItsModule() {
+        SyscallTable table = SyscallTable.load();
+        List<String> problems = new ArrayList<>();
+        for (ShimModule m : ShimModules.scan(repoRoot().resolve("posix-shim"), table).modules()) {
+            if (!NOT_YET_CONVERTED.contains(m.name())) {
+                problems.addAll(HandlerDefinitions.scan(m).problems());
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
     /** docs/syscalls.md is generated; a manifest change without regenerating it fails here. */
     @Test
     void generatedSyscallDocIsCurrent() throws Exception {
         Path doc = repoRoot().resolve("docs/syscalls.md");
         SyscallTable table = SyscallTable.load();
-        String expected = DocsGenerator.markdown(table, ShimModules.scan(repoRoot().resolve("posix-shim"), table));
+        String expected = DocsGenerator.markdown(table, ShimModules.scan(repoRoot().resolve("posix-shim"), table),
+                doc.getParent());
         assertEquals(expected, Files.readString(doc),
                 "docs/syscalls.md is stale: regenerate it with the command in its header");
     }

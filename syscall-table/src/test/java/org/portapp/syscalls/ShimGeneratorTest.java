@@ -108,6 +108,10 @@ class ShimGeneratorTest {
         assertTrue(h.contains("long sys_getppid(long, long, long, long, long, long);"));
         assertTrue(h.contains("long sys_rseq(long, long, long, long, long, long);"), "stubs get prototypes too");
         assertFalse(h.contains("sys_read("), "fs is not selected");
+        assertTrue(h.contains("/* proc: getppid() */\nlong sys_getppid("), "typed signature above each handler");
+        assertTrue(h.contains("/* core: rseq(struct rseq *rseq, uint32_t rseq_len, int flags, uint32_t sig) */\n"), h);
+        assertTrue(h.contains("#define SHIM_HAVE_core 1\n#define SHIM_HAVE_proc 1\n"));
+        assertFalse(h.contains("SHIM_HAVE_fs"), "fs is not selected");
         assertTrue(h.contains("extern const char *const shim_syscall_names[SHIM_NR_COUNT];"));
         assertTrue(h.contains("typedef long (*shim_handler_t)(long, long, long, long, long, long);"));
         assertTrue(h.contains("extern const shim_handler_t shim_handlers[SHIM_NR_COUNT];"));
@@ -185,6 +189,35 @@ class ShimGeneratorTest {
         assertEquals(1, both.output().lines().count(), both.output());
     }
 
+    /**
+     * SHIM_SYSCALL (posix-shim/include/shim/shim.h) defines the table-ABI handler of a
+     * syscall of the table, and a name that is not one does not compile.
+     */
+    @Test
+    void shimSyscallMacroDefinesHandlersOfTableNamesOnly(@TempDir Path out) throws Exception {
+        new ShimGenerator(table, modules.resolve(Set.of("proc"))).writeTo(out);
+        String include = "-I" + RealShimManifestsTest.repoRoot().resolve("posix-shim/include");
+        Files.writeString(out.resolve("good.c"), """
+                #include "shim/shim.h"
+                SHIM_SYSCALL(getppid) { return a0 + a5; }
+                #if SHIM_HAVE_proc && !SHIM_HAVE_fs
+                shim_handler_t h = sys_getppid;
+                #endif
+                """);
+        mustRun(out, "gcc", "-std=c11", "-c", "-Wall", "-Wextra", "-Werror", "-ffreestanding", include,
+                "-I.", "good.c");
+        Result sym = exec(out, List.of("nm", "good.o"));
+        assertTrue(sym.output().contains(" T sys_getppid\n") && sym.output().contains(" D h\n"), sym.output());
+        Files.writeString(out.resolve("bad.c"), """
+                #include "shim/shim.h"
+                SHIM_SYSCALL(getppidd) { return 0; }
+                """);
+        Result bad = exec(out, List.of("gcc", "-std=c11", "-c", "-Wall", "-Wextra", "-Werror", "-ffreestanding",
+                include, "-I.", "bad.c"));
+        assertEquals(1, bad.exit(), bad.output());
+        assertTrue(bad.output().contains("SHIM_NR_getppidd"), bad.output());
+    }
+
     @Test
     void generateDocsCli(@TempDir Path out) throws Exception {
         Path md = out.resolve("docs").resolve("syscalls.md");
@@ -194,9 +227,10 @@ class ShimGeneratorTest {
         String text = Files.readString(md);
         assertTrue(text.startsWith("<!-- GENERATED FILE - DO NOT EDIT."));
         assertTrue(text.contains("| provided | 12 |\n| stubbed | 2 |\n| missing | " + (table.size() - 14) + " |\n"));
-        assertTrue(text.contains("| 0 | `read` | `unsigned int fd`, `char *buf`, `size_t count` | provided | fs |\n"));
+        assertTrue(text.contains("| 0 | `read` | `unsigned int fd`, `char *buf`, `size_t count` | provided | fs | "
+                + "[fs/fs.c](" + md.getParent().relativize(ShimModulesTest.fakeShim().resolve("fs/fs.c")) + ") |\n"));
         assertTrue(text.contains("| 334 | `rseq` | "));
-        assertTrue(text.contains("| stubbed | core |\n"));
+        assertTrue(text.contains("| stubbed | core |  |\n"));
         assertTrue(text.contains("| 9 | `mmap` | "));
         assertTrue(text.contains("Modules: `core` [linuxu, qemu], `proc` [qemu], "), text.substring(0, 1200));
         assertEquals(table.size(), text.lines().filter(l -> l.matches("\\| \\d+ \\| `.*")).count());
