@@ -57,14 +57,6 @@ final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try {
-            return execute();
-        } catch (org.portapp.platform.qemu.QemuException e) {
-            throw new PortAppException(e.getMessage());
-        }
-    }
-
-    private Integer execute() throws IOException {
         Machine machine = Machine.byCliName(platform);
         if (memory < 8) {
             throw new PortAppException("-m " + memory + ": at least 8 MiB");

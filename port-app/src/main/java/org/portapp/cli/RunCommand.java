@@ -68,14 +68,6 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            return execute();
-        } catch (org.portapp.platform.qemu.QemuException e) {
-            throw new PortAppException(e.getMessage());
-        }
-    }
-
-    private Integer execute() throws Exception {
         if (platform.equals("linuxu")) {
             List<String> cmd = linuxuCommand(binary, args, files, trace, noRewrite);
             Process p = new ProcessBuilder(cmd).inheritIO().start();
