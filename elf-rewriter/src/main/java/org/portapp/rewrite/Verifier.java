@@ -5,7 +5,6 @@ import java.util.Set;
 import org.portapp.elf.ElfException;
 import org.portapp.elf.ElfFile;
 import org.portapp.elf.ElfHeader;
-import org.portapp.elf.ProgramHeader;
 import org.portapp.x86.DecodedCode;
 import org.portapp.x86.InsnKind;
 
@@ -99,9 +98,8 @@ final class Verifier {
         if (!parsed.sections().isEmpty() && syscalls != result.leftAsSyscall()) {
             throw fail("output has " + syscalls + " syscall instructions, expected " + result.leftAsSyscall());
         }
-        boolean note = parsed.programHeaders().stream().anyMatch(p -> p.p_type() == ProgramHeader.PT_NOTE
-                && p.p_filesz() == Rewriter.Layout.noteSize()
-                && new String(parsed.bytesAt(p.p_offset() + 12, 7)).equals(Rewriter.NOTE_OWNER));
+        boolean note = parsed.notes().stream().anyMatch(n -> n.owner().equals(PortAppNote.OWNER)
+                && n.type() == PortAppNote.TYPE && n.desc().length == PortAppNote.DESC_SIZE);
         if (!note) {
             throw fail("PortApp note missing from the output");
         }
