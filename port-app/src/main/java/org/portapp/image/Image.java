@@ -72,10 +72,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
         Map<String, byte[]> etc = new LinkedHashMap<>(EtcFiles.from(closure.sysroot().resolve("etc")));
         Map<String, Path> user = new LinkedHashMap<>();
         for (FileMapping m : extra) {
-            if (!Files.exists(m.host())) {
-                throw new ImageException(m.host() + ": no such file or directory (for " + m.guest() + ")");
-            }
-            for (Map.Entry<String, Path> f : walk(m).entrySet()) {
+            for (Map.Entry<String, Path> f : walk(m.requireExists()).entrySet()) {
                 // x86-64 ELF objects among them (dlopen'ed plugins, extension modules) are rewritten too
                 user.put(f.getKey(), rewrite && isElfObject(f.getValue()) ? rewrittenOrAsIs(cache, f.getValue(), progress)
                         : f.getValue());
