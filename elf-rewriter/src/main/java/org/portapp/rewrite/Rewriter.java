@@ -20,6 +20,10 @@ import org.portapp.elf.SectionHeader;
  * the result before anyone can write it.
  */
 public final class Rewriter {
+    /** Generic slot for sites whose number is known only at run time and may be anything. */
+    public static final int GENERIC_UNBOUNDED = PortAppNote.GENERIC_UNBOUNDED;
+    /** Generic slot for sites whose possible numbers all have slots of their own. */
+    public static final int GENERIC_BOUNDED = PortAppNote.GENERIC_BOUNDED;
     /** Most zero padding the output may get to keep the program headers' vaddr - offset. */
     private static final long MAX_PADDING = 256L << 20;
 
@@ -29,6 +33,11 @@ public final class Rewriter {
     public Rewriter(Disassembly dis, List<SyscallSite> sites) {
         this.dis = dis;
         this.sites = sites;
+    }
+
+    /** Slot number for a site: its number, or a generic slot (see docs/architecture.md). */
+    static int slotNumber(SyscallSite site) {
+        return SitePlanner.slotNumber(site);
     }
 
     public RewriteResult rewrite() {

@@ -5,6 +5,7 @@ import java.util.Set;
 import org.portapp.elf.ElfException;
 import org.portapp.elf.ElfFile;
 import org.portapp.elf.ElfHeader;
+import org.portapp.elf.ProgramHeader;
 import org.portapp.x86.DecodedCode;
 import org.portapp.x86.InsnKind;
 
@@ -98,8 +99,9 @@ final class Verifier {
         if (!parsed.sections().isEmpty() && syscalls != result.leftAsSyscall()) {
             throw fail("output has " + syscalls + " syscall instructions, expected " + result.leftAsSyscall());
         }
-        boolean note = parsed.notes().stream().anyMatch(n -> n.owner().equals(PortAppNote.OWNER)
-                && n.type() == PortAppNote.TYPE && n.desc().length == PortAppNote.DESC_SIZE);
+        // The contract: a PT_NOTE of its own holding just the PortApp note, which decodes.
+        boolean note = parsed.programHeaders().stream().anyMatch(p -> p.p_type() == ProgramHeader.PT_NOTE
+                && p.p_filesz() == PortAppNote.SIZE) && decodesNote(parsed);
         if (!note) {
             throw fail("PortApp note missing from the output");
         }
@@ -108,5 +110,13 @@ final class Verifier {
     private RewriteException fail(String what) {
         return new RewriteException(original.elf().origin() + ": verification of the rewritten file failed: " + what
                 + " (nothing was written)");
+    }
+
+    private static boolean decodesNote(ElfFile parsed) {
+        try {
+            return PortAppNote.of(parsed).isPresent();
+        } catch (ElfException e) {
+            return false;
+        }
     }
 }
