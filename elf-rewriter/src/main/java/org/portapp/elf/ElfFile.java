@@ -357,14 +357,16 @@ public final class ElfFile {
                 long descsz = r.u32(off + 4);
                 int type = (int) r.u32(off + 8);
                 long name = off + Note.HEADER_SIZE;
-                long desc = name + alignUp(namesz, align);
+                // the descriptor and the next entry start on the segment's alignment (for 8,
+                // the descriptor after a 12-byte header and "GNU\0" is at +16, not +20)
+                long desc = alignUp(name + namesz, align);
                 if (desc + descsz > end) {
                     break;
                 }
                 String owner = namesz > 0 ? new String(bytes, (int) name, (int) namesz - 1,
                         java.nio.charset.StandardCharsets.US_ASCII) : "";
                 out.add(new Note(owner, type, Arrays.copyOfRange(bytes, (int) desc, (int) (desc + descsz))));
-                off = desc + alignUp(descsz, align);
+                off = alignUp(desc + descsz, align);
             }
         }
         return out;
