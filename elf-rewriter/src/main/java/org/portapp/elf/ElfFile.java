@@ -1,6 +1,8 @@
 package org.portapp.elf;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * An immutable, fully bounds-checked view of an ELF64 little-endian x86-64 file:
@@ -364,7 +367,7 @@ public final class ElfFile {
                     break;
                 }
                 String owner = namesz > 0 ? new String(bytes, (int) name, (int) namesz - 1,
-                        java.nio.charset.StandardCharsets.US_ASCII) : "";
+                        StandardCharsets.US_ASCII) : "";
                 out.add(new Note(owner, type, Arrays.copyOfRange(bytes, (int) desc, (int) (desc + descsz))));
                 off = alignUp(desc + descsz, align);
             }
@@ -386,20 +389,20 @@ public final class ElfFile {
      * e_type of an ELF64 little-endian x86-64 file, or empty for anything else (another
      * format or machine, a short or unreadable file). ld.so skips such files in its search.
      */
-    public static java.util.OptionalInt x86_64Type(Path p) {
+    public static OptionalInt x86_64Type(Path p) {
         byte[] h = new byte[20];
-        try (java.io.InputStream in = Files.newInputStream(p)) {
+        try (InputStream in = Files.newInputStream(p)) {
             if (in.readNBytes(h, 0, h.length) < h.length) {
-                return java.util.OptionalInt.empty();
+                return OptionalInt.empty();
             }
         } catch (IOException e) {
-            return java.util.OptionalInt.empty();
+            return OptionalInt.empty();
         }
         ByteReader r = new ByteReader(h, p.toString());
         boolean x86 = r.u8(0) == 0x7f && r.u8(1) == 'E' && r.u8(2) == 'L' && r.u8(3) == 'F'
                 && r.u8(4) == ElfHeader.ELFCLASS64 && r.u8(5) == ElfHeader.ELFDATA2LSB
                 && r.u16(18) == ElfHeader.EM_X86_64;
-        return x86 ? java.util.OptionalInt.of(r.u16(16)) : java.util.OptionalInt.empty();
+        return x86 ? OptionalInt.of(r.u16(16)) : OptionalInt.empty();
     }
 
     /** Little-endian bounds-checked reads; every failure is an {@link ElfException}. */

@@ -20,6 +20,11 @@ record RewritePlan(List<Window> windows, List<SiteOutcome> outcomes, int[] slotN
         slotOf = Map.copyOf(slotOf);
     }
 
+    @Override
+    public int[] slotNumbers() {
+        return slotNumbers.clone();
+    }
+
     /** The slot index a window's trampoline calls through. */
     int slotFor(Window w) {
         return slotOf.get(SitePlanner.slotNumber(w.site()));

@@ -3,6 +3,7 @@ package org.portapp.platform.qemu;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
                           boolean trace, boolean noRewrite, boolean knownOnly) {
         public Request {
             args = List.copyOf(args);
-            env = new LinkedHashMap<>(env);
+            env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
             files = List.copyOf(files);
         }
     }
