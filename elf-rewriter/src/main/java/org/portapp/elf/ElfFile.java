@@ -1,6 +1,8 @@
 package org.portapp.elf;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * An immutable, fully bounds-checked view of an ELF64 little-endian x86-64 file:
@@ -34,6 +37,18 @@ public final class ElfFile {
 
     /** Reads and validates the file at {@code path}. */
     public static ElfFile read(Path path) {
+        return parse(path.toString(), readBytes(path), true);
+    }
+
+    /**
+     * Reads a kernel image: validated like {@link #read}, except that its segments may lie in
+     * the upper half of the address space, where a kernel links itself.
+     */
+    public static ElfFile readKernel(Path path) {
+        return parse(path.toString(), readBytes(path), false);
+    }
+
+    private static byte[] readBytes(Path path) {
         if (Files.isDirectory(path)) {
             throw new ElfException(path + ": is a directory, not an ELF file");
         }
@@ -47,15 +62,18 @@ public final class ElfFile {
         } catch (OutOfMemoryError e) {
             throw new ElfException(path + ": too large to read");
         }
-        return parse(path.toString(), data);
+        return data;
     }
 
     /** Parses {@code data} (copied); {@code origin} names it in error messages. */
     public static ElfFile parse(String origin, byte[] data) {
-        byte[] copy = data.clone();
+        return parse(origin, data.clone(), true);
+    }
+
+    private static ElfFile parse(String origin, byte[] copy, boolean userSpace) {
         ByteReader r = new ByteReader(copy, origin);
         ElfHeader h = readHeader(r, origin);
-        List<ProgramHeader> phdrs = readProgramHeaders(r, h, origin);
+        List<ProgramHeader> phdrs = readProgramHeaders(r, h, origin, userSpace);
         List<SectionHeader> shdrs = readSections(r, h, origin);
         return new ElfFile(origin, copy, h, phdrs, shdrs);
     }
@@ -100,7 +118,8 @@ public final class ElfFile {
         return h;
     }
 
-    private static List<ProgramHeader> readProgramHeaders(ByteReader r, ElfHeader h, String origin) {
+    private static List<ProgramHeader> readProgramHeaders(ByteReader r, ElfHeader h, String origin,
+                                                          boolean userSpace) {
         if (h.e_phnum() == 0) {
             throw new ElfException(origin + ": no program headers (not a loadable executable or library)");
         }
@@ -119,7 +138,7 @@ public final class ElfFile {
                 if (Long.compareUnsigned(p.p_filesz(), p.p_memsz()) > 0 && p.isLoad()) {
                     throw new ElfException(origin + ": segment " + i + " has p_filesz > p_memsz");
                 }
-                if (p.isLoad() && (p.p_vaddr() < 0 || p.p_memsz() < 0 || p.p_vaddr() + p.p_memsz() < 0)) {
+                if (userSpace && p.isLoad() && (p.p_vaddr() < 0 || p.p_memsz() < 0 || p.p_vaddr() + p.p_memsz() < 0)) {
                     throw new ElfException(origin + ": segment " + i + " lies outside the user address space");
                 }
             }
@@ -277,6 +296,34 @@ public final class ElfFile {
 
     /** DT_NEEDED names, resolved through DT_STRTAB. */
     public List<String> needed() {
+        return dynamicStrings(DynamicEntry.DT_NEEDED);
+    }
+
+    /** The DT_SONAME, if any. */
+    public Optional<String> soname() {
+        return dynamicStrings(DynamicEntry.DT_SONAME).stream().findFirst();
+    }
+
+    /** The DT_RPATH directories, in order (an empty entry stays, as ld.so reads it). */
+    public List<String> rpath() {
+        return searchPath(DynamicEntry.DT_RPATH);
+    }
+
+    /** The DT_RUNPATH directories, in order (an empty entry stays, as ld.so reads it). */
+    public List<String> runpath() {
+        return searchPath(DynamicEntry.DT_RUNPATH);
+    }
+
+    private List<String> searchPath(long tag) {
+        List<String> out = new ArrayList<>();
+        for (String p : dynamicStrings(tag)) {
+            out.addAll(List.of(p.split(":", -1)));
+        }
+        return out;
+    }
+
+    /** The strings of every dynamic entry with {@code tag}, resolved through DT_STRTAB, in order. */
+    private List<String> dynamicStrings(long tag) {
         List<DynamicEntry> dyn = dynamic();
         Optional<Long> strtab = dyn.stream().filter(d -> d.d_tag() == DynamicEntry.DT_STRTAB)
                 .map(DynamicEntry::d_val).findFirst().flatMap(this::vaddrToOffset);
@@ -286,11 +333,76 @@ public final class ElfFile {
         ByteReader r = new ByteReader(bytes, origin);
         List<String> out = new ArrayList<>();
         for (DynamicEntry d : dyn) {
-            if (d.d_tag() == DynamicEntry.DT_NEEDED) {
+            if (d.d_tag() == tag) {
                 out.add(r.cString(strtab.get() + d.d_val(), bytes.length));
             }
         }
         return out;
+    }
+
+    /**
+     * The notes of every PT_NOTE segment, in file order. Entries are padded to the segment's
+     * alignment (4, or 8 for the 8-aligned notes such as .note.gnu.property); a malformed
+     * entry ends its segment's walk, since notes are only ever looked up, never required.
+     */
+    public List<Note> notes() {
+        ByteReader r = new ByteReader(bytes, origin);
+        List<Note> out = new ArrayList<>();
+        for (ProgramHeader p : programHeaders) {
+            if (p.p_type() != ProgramHeader.PT_NOTE) {
+                continue;
+            }
+            long align = p.p_align() == 8 ? 8 : 4;
+            long off = p.p_offset();
+            long end = p.p_offset() + p.p_filesz();
+            while (off + Note.HEADER_SIZE <= end) {
+                long namesz = r.u32(off);
+                long descsz = r.u32(off + 4);
+                int type = (int) r.u32(off + 8);
+                long name = off + Note.HEADER_SIZE;
+                // the descriptor and the next entry start on the segment's alignment (for 8,
+                // the descriptor after a 12-byte header and "GNU\0" is at +16, not +20)
+                long desc = alignUp(name + namesz, align);
+                if (desc + descsz > end) {
+                    break;
+                }
+                String owner = namesz > 0 ? new String(bytes, (int) name, (int) namesz - 1,
+                        StandardCharsets.US_ASCII) : "";
+                out.add(new Note(owner, type, Arrays.copyOfRange(bytes, (int) desc, (int) (desc + descsz))));
+                off = alignUp(desc + descsz, align);
+            }
+        }
+        return out;
+    }
+
+    private static long alignUp(long v, long a) {
+        return (v + a - 1) & -a;
+    }
+
+    /** Bytes the PT_LOAD segments occupy in memory: the sum of their p_memsz (text, data, bss). */
+    public long loadedBytes() {
+        return loadSegments().stream().mapToLong(ProgramHeader::p_memsz).sum();
+    }
+
+    /**
+     * A cheap look at a file's identification and header, without reading the rest: the
+     * e_type of an ELF64 little-endian x86-64 file, or empty for anything else (another
+     * format or machine, a short or unreadable file). ld.so skips such files in its search.
+     */
+    public static OptionalInt x86_64Type(Path p) {
+        byte[] h = new byte[20];
+        try (InputStream in = Files.newInputStream(p)) {
+            if (in.readNBytes(h, 0, h.length) < h.length) {
+                return OptionalInt.empty();
+            }
+        } catch (IOException e) {
+            return OptionalInt.empty();
+        }
+        ByteReader r = new ByteReader(h, p.toString());
+        boolean x86 = r.u8(0) == 0x7f && r.u8(1) == 'E' && r.u8(2) == 'L' && r.u8(3) == 'F'
+                && r.u8(4) == ElfHeader.ELFCLASS64 && r.u8(5) == ElfHeader.ELFDATA2LSB
+                && r.u16(18) == ElfHeader.EM_X86_64;
+        return x86 ? OptionalInt.of(r.u16(16)) : OptionalInt.empty();
     }
 
     /** Little-endian bounds-checked reads; every failure is an {@link ElfException}. */

@@ -99,9 +99,9 @@ final class Verifier {
         if (!parsed.sections().isEmpty() && syscalls != result.leftAsSyscall()) {
             throw fail("output has " + syscalls + " syscall instructions, expected " + result.leftAsSyscall());
         }
+        // The contract: a PT_NOTE of its own holding just the PortApp note, which decodes.
         boolean note = parsed.programHeaders().stream().anyMatch(p -> p.p_type() == ProgramHeader.PT_NOTE
-                && p.p_filesz() == Rewriter.Layout.noteSize()
-                && new String(parsed.bytesAt(p.p_offset() + 12, 7)).equals(Rewriter.NOTE_OWNER));
+                && p.p_filesz() == PortAppNote.SIZE) && decodesNote(parsed);
         if (!note) {
             throw fail("PortApp note missing from the output");
         }
@@ -110,5 +110,13 @@ final class Verifier {
     private RewriteException fail(String what) {
         return new RewriteException(original.elf().origin() + ": verification of the rewritten file failed: " + what
                 + " (nothing was written)");
+    }
+
+    private static boolean decodesNote(ElfFile parsed) {
+        try {
+            return PortAppNote.of(parsed).isPresent();
+        } catch (ElfException e) {
+            return false;
+        }
     }
 }

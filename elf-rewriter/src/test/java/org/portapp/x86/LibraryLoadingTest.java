@@ -30,9 +30,11 @@ class LibraryLoadingTest {
             j.closeEntry();
         }
         URL classes = Decoder.class.getProtectionDomain().getCodeSource().getLocation();
+        // DecoderException extends PortAppError, which comes from syscall-table.
+        URL errors = org.portapp.PortAppError.class.getProtectionDomain().getCodeSource().getLocation();
         // The jar comes first, so the resource is found there; the platform loader as parent
         // makes this loader define its own copy of org.portapp.x86 and load the helper afresh.
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL(), classes},
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL(), classes, errors},
                 ClassLoader.getPlatformClassLoader())) {
             Class<?> decoderClass = loader.loadClass(Decoder.class.getName());
             assertEquals("jar", loader.getResource(Decoder.LIBRARY_RESOURCE.substring(1)).getProtocol());

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import org.portapp.elf.DynamicEntry;
 import org.portapp.elf.ElfFile;
 import org.portapp.image.Closure;
 import org.portapp.rewrite.Analysis;
@@ -45,7 +44,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         ElfFile elf = ElfFile.read(binary);
         List<Analyzed> objects = new ArrayList<>();
         // A dynamically linked executable (not a library, even one with a PT_INTERP like libc.so.6).
-        boolean library = elf.dynamic().stream().anyMatch(d -> d.d_tag() == DynamicEntry.DT_SONAME);
+        boolean library = elf.soname().isPresent();
         if (!noClosure && elf.interpreter().isPresent() && !library) {
             for (Closure.LoadedObject o : Closure.of(binary.toAbsolutePath().normalize()).objects()) {
                 objects.add(new Analyzed(o.guestPath(), o.kind().name().toLowerCase(),

@@ -6,14 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuPlatform;
+import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code port-app build}: a unikernel image specialized for one app, ready to boot. */
 @Command(name = "build", mixinStandardHelpOptions = true,
@@ -33,46 +33,17 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
-    @Option(names = "-m", defaultValue = "128", paramLabel = "MEM", description = "Guest memory in MiB for the "
-            + "launch script. Default: ${DEFAULT-VALUE}.")
-    int memory;
-
-    @Option(names = "--env", paramLabel = "K=V", description = "Environment variable for the app (repeatable).")
-    List<String> env = new ArrayList<>();
-
-    @Option(names = {"--file", "--dir"}, paramLabel = "HOST:GUEST", description = "Host file or directory tree "
-            + "to put into the guest's file system (repeatable).")
-    List<String> files = new ArrayList<>();
-
-    @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
-            + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
-            + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
-    boolean knownFootprint;
-
-    @Parameters(index = "0", paramLabel = "BIN", description = "The program.")
-    Path binary;
-
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (after --).")
-    List<String> args = new ArrayList<>();
+    @Mixin
+    AppOptions app;
 
     @Override
     public Integer call() throws IOException {
-        try {
-            return execute();
-        } catch (org.portapp.platform.qemu.QemuException e) {
-            throw new PortAppException(e.getMessage());
-        }
-    }
-
-    private Integer execute() throws IOException {
         Machine machine = Machine.byCliName(platform);
-        if (memory < 8) {
-            throw new PortAppException("-m " + memory + ": at least 8 MiB");
-        }
+        int memory = app.memoryMiB();
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new PortAppException(out + ": exists and is not a directory");
         }
-        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, false, false, knownFootprint);
+        UnikernelApp im = app.unikernel(false, false);
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
@@ -89,7 +60,7 @@ final class BuildCommand implements Callable<Integer> {
                 cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : w);
             }
             Files.writeString(script, "#!/bin/sh\n"
-                    + "# Boots " + binary + " as a unikernel on QEMU " + machine.qemuMachine()
+                    + "# Boots " + app.binary + " as a unikernel on QEMU " + machine.qemuMachine()
                     + " (written by port-app build).\n"
                     + "# Exit status: the app's (QEMU's isa-debug-exit gives ((code << 1) | 1) & 0xff);\n"
                     + "# 125 when the kernel panicked (QEMU status 0).\n"
@@ -99,9 +70,9 @@ final class BuildCommand implements Callable<Integer> {
                     + "if [ $s -eq 0 ]; then exit 125; fi\n"
                     + "exit $((s >> 1))\n", StandardCharsets.UTF_8);
         } else {
-            Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(append), StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(memory, append), StandardCharsets.UTF_8);
             Files.writeString(script, "#!/bin/sh\n"
-                    + "# Boots " + binary + " as a unikernel on Firecracker (written by port-app build).\n"
+                    + "# Boots " + app.binary + " as a unikernel on Firecracker (written by port-app build).\n"
                     + "# Firecracker has no isa-debug-exit: the app's exit code is the last\n"
                     + "# \"[kernel] exit N\" line of the console.\n"
                     + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
@@ -109,13 +80,13 @@ final class BuildCommand implements Callable<Integer> {
                     StandardCharsets.UTF_8);
         }
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Unikernel.describe(im, System.out);
+        im.describe(System.out);
         System.out.println("wrote " + out.resolve(QemuPlatform.KERNEL) + ", initrd.cpio, cmdline.txt, run.sh"
                 + (machine.isQemu() ? "" : ", firecracker.json"));
         return 0;
     }
 
-    private String firecrackerConfig(String append) {
+    private String firecrackerConfig(int memory, String append) {
         return "{\n"
                 + "  \"boot-source\": {\n"
                 + "    \"kernel_image_path\": \"kernel.elf\",\n"

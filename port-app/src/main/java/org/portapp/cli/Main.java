@@ -3,11 +3,7 @@ package org.portapp.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.portapp.elf.ElfException;
-import org.portapp.platform.linuxu.LinuxuException;
-import org.portapp.rewrite.RewriteException;
-import org.portapp.syscalls.SyscallTableException;
-import org.portapp.x86.DecoderException;
+import org.portapp.PortAppError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,7 +43,8 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(System.err, true));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean debugOn = java.util.Arrays.asList(args).contains("--debug");
-            if (isUserError(ex)) {
+            // Every module's user-facing error extends PortAppError; anything else is a bug.
+            if (ex instanceof PortAppError) {
                 cmd.getErr().println("port-app: error: " + ex.getMessage());
                 if (debugOn) {
                     ex.printStackTrace(cmd.getErr());
@@ -74,12 +71,6 @@ public final class Main implements Runnable {
     private static String commandPath(CommandLine cl) {
         String name = cl.getCommandName();
         return "port-app".equals(name) ? "" : name + " ";
-    }
-
-    private static boolean isUserError(Exception ex) {
-        return ex instanceof PortAppException || ex instanceof ElfException || ex instanceof RewriteException
-                || ex instanceof DecoderException || ex instanceof SyscallTableException
-                || ex instanceof LinuxuException || ex instanceof org.portapp.image.ImageException;
     }
 
     /** The repository (or installation) root holding posix-shim/, platforms/ and test-apps/. */

@@ -13,9 +13,10 @@ import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuLaunch;
 import org.portapp.platform.qemu.QemuPlatform;
+import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code port-app run}: rewrite (cached) and run a binary on a platform. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -31,19 +32,8 @@ final class RunCommand implements Callable<Integer> {
                     + "(a Linux process). Default: ${DEFAULT-VALUE}.")
     String platform;
 
-    @Option(names = "-m", defaultValue = "128", paramLabel = "MEM",
-            description = "Guest memory in MiB (unikernel). Default: ${DEFAULT-VALUE}.")
-    int memory;
-
-    @Option(names = "--env", paramLabel = "K=V",
-            description = "Set an environment variable for the app (unikernel; repeatable). The app starts with "
-                    + "PATH and HOME set, nothing else.")
-    List<String> env = new ArrayList<>();
-
-    @Option(names = {"--file", "--dir"}, paramLabel = "HOST:GUEST",
-            description = "Put a host file or directory tree into the guest's file system at GUEST (repeatable; "
-                    + "on linuxu it is placed in the app's image root).")
-    List<String> files = new ArrayList<>();
+    @Mixin
+    AppOptions app;
 
     @Option(names = "--trace-syscalls", description = "Print one strace-like line per syscall to stderr.")
     boolean trace;
@@ -55,29 +45,10 @@ final class RunCommand implements Callable<Integer> {
             + "the fallback path (the LSTAR entry on the unikernel, Syscall User Dispatch on linuxu).")
     boolean noRewrite;
 
-    @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
-            + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
-            + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
-    boolean knownFootprint;
-
-    @Parameters(index = "0", paramLabel = "BIN", description = "The program to run.")
-    Path binary;
-
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the program (after --).")
-    List<String> args = new ArrayList<>();
-
     @Override
     public Integer call() throws Exception {
-        try {
-            return execute();
-        } catch (org.portapp.platform.qemu.QemuException e) {
-            throw new PortAppException(e.getMessage());
-        }
-    }
-
-    private Integer execute() throws Exception {
         if (platform.equals("linuxu")) {
-            List<String> cmd = linuxuCommand(binary, args, files, trace, noRewrite);
+            List<String> cmd = linuxuCommand(app.binary, app.args, app.fileMappings(), trace, noRewrite);
             Process p = new ProcessBuilder(cmd).inheritIO().start();
             return p.waitFor();
         }
@@ -86,10 +57,8 @@ final class RunCommand implements Callable<Integer> {
             throw new PortAppException("'run' boots under QEMU (qemu-pc, qemu-microvm) or runs on linuxu; for "
                     + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
         }
-        if (memory < 8) {
-            throw new PortAppException("-m " + memory + ": at least 8 MiB");
-        }
-        Unikernel.Image im = Unikernel.prepare(binary, args, env, files, trace, noRewrite, knownFootprint);
+        int memory = app.memoryMiB();
+        UnikernelApp im = app.unikernel(trace, noRewrite);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
@@ -112,12 +81,11 @@ final class RunCommand implements Callable<Integer> {
      * DT_NEEDED, for a dynamically linked binary), rewrites every object (cached) into an image
      * root, builds the platform if needed, and runs it with paths resolved in the image first.
      */
-    static List<String> linuxuCommand(Path binary, List<String> args, List<String> files, boolean trace,
+    static List<String> linuxuCommand(Path binary, List<String> args, List<FileMapping> files, boolean trace,
                                       boolean noRewrite) {
         Inputs.existingFile(binary);
         Path exe = binary.toAbsolutePath().normalize();
-        Image image = Image.build(Main.cacheDir(), Closure.of(exe),
-                files.stream().map(FileMapping::parse).toList(), !noRewrite, System.err::println);
+        Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, System.err::println);
         LinuxuPlatform linuxu = LinuxuPlatform.at(Main.root());
         linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"));
         List<String> argv = new ArrayList<>();

@@ -1,7 +1,6 @@
 package org.portapp.image;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.portapp.elf.DynamicEntry;
 import org.portapp.elf.ElfException;
 import org.portapp.elf.ElfFile;
 
@@ -326,19 +324,7 @@ public final class Closure {
         /** True if {@code guest} is a regular x86-64 ELF64 little-endian file (ld.so skips others). */
         private boolean compatible(String guest) {
             String c = canonical(guest);
-            if (c == null || !Files.isRegularFile(host(c))) {
-                return false;
-            }
-            byte[] h = new byte[20];
-            try (InputStream in = Files.newInputStream(host(c))) {
-                if (in.readNBytes(h, 0, 20) < 20) {
-                    return false;
-                }
-            } catch (IOException e) {
-                return false;
-            }
-            return h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F' && h[4] == 2 && h[5] == 1
-                    && (h[18] & 0xff) == 62 && h[19] == 0;
+            return c != null && Files.isRegularFile(host(c)) && ElfFile.x86_64Type(host(c)).isPresent();
         }
 
         private ElfFile read(String canon, String guest, String neededBy) {
@@ -351,36 +337,7 @@ public final class Closure {
         }
 
         private static Dyn dynOf(ElfFile elf) {
-            List<DynamicEntry> dyn = elf.dynamic();
-            Optional<Long> strtab = dyn.stream().filter(d -> d.d_tag() == DynamicEntry.DT_STRTAB)
-                    .map(DynamicEntry::d_val).findFirst().flatMap(elf::vaddrToOffset);
-            List<String> rpath = new ArrayList<>();
-            List<String> runpath = new ArrayList<>();
-            String soname = null;
-            if (strtab.isPresent()) {
-                for (DynamicEntry d : dyn) {
-                    if (d.d_tag() == DynamicEntry.DT_RPATH) {
-                        rpath.addAll(List.of(string(elf, strtab.get() + d.d_val()).split(":", -1)));
-                    } else if (d.d_tag() == DynamicEntry.DT_RUNPATH) {
-                        runpath.addAll(List.of(string(elf, strtab.get() + d.d_val()).split(":", -1)));
-                    } else if (d.d_tag() == DynamicEntry.DT_SONAME) {
-                        soname = string(elf, strtab.get() + d.d_val());
-                    }
-                }
-            }
-            return new Dyn(elf.needed(), rpath, runpath, soname);
-        }
-
-        private static String string(ElfFile elf, long off) {
-            StringBuilder sb = new StringBuilder();
-            for (long o = off; o < elf.length() && sb.length() < 4096; o++) {
-                int b = elf.u8(o);
-                if (b == 0) {
-                    break;
-                }
-                sb.append((char) b);
-            }
-            return sb.toString();
+            return new Dyn(elf.needed(), elf.rpath(), elf.runpath(), elf.soname().orElse(null));
         }
 
         /** ld.so.conf entries (includes expanded, in order) followed by the default directories. */

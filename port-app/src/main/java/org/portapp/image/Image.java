@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.portapp.elf.ElfFile;
+import org.portapp.elf.ElfHeader;
 import org.portapp.platform.CachedBuild;
 
 /**
@@ -70,10 +72,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
         Map<String, byte[]> etc = new LinkedHashMap<>(EtcFiles.from(closure.sysroot().resolve("etc")));
         Map<String, Path> user = new LinkedHashMap<>();
         for (FileMapping m : extra) {
-            if (!Files.exists(m.host())) {
-                throw new ImageException(m.host() + ": no such file or directory (for " + m.guest() + ")");
-            }
-            for (Map.Entry<String, Path> f : walk(m).entrySet()) {
+            for (Map.Entry<String, Path> f : walk(m.requireExists()).entrySet()) {
                 // x86-64 ELF objects among them (dlopen'ed plugins, extension modules) are rewritten too
                 user.put(f.getKey(), rewrite && isElfObject(f.getValue()) ? rewrittenOrAsIs(cache, f.getValue(), progress)
                         : f.getValue());
@@ -144,17 +143,8 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
 
     /** True for an x86-64 ELF64 executable or shared object. */
     static boolean isElfObject(Path p) {
-        byte[] h = new byte[20];
-        try (java.io.InputStream in = Files.newInputStream(p)) {
-            if (in.readNBytes(h, 0, 20) < 20) {
-                return false;
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        int type = (h[16] & 0xff) | (h[17] & 0xff) << 8;
-        return h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F' && h[4] == 2 && h[5] == 1
-                && (type == 2 || type == 3) && (h[18] & 0xff) == 62 && h[19] == 0;
+        java.util.OptionalInt type = ElfFile.x86_64Type(p);
+        return type.isPresent() && (type.getAsInt() == ElfHeader.ET_EXEC || type.getAsInt() == ElfHeader.ET_DYN);
     }
 
     /** The files of a mapping: one file, or every regular file under a directory (symlinks followed). */

@@ -1,10 +1,12 @@
 package org.portapp.platform.linuxu;
 
+import org.portapp.PortAppError;
+
 /**
  * A failure of the linuxu platform: a missing source tree, a failed generator
  * or make run ({@link #output()} then holds the tool's output).
  */
-public final class LinuxuException extends RuntimeException {
+public final class LinuxuException extends PortAppError {
     private static final long serialVersionUID = 1L;
     private final String output;
 

@@ -8,7 +8,6 @@ import java.util.TreeSet;
 import org.portapp.elf.ElfException;
 import org.portapp.elf.ElfFile;
 import org.portapp.rewrite.PortAppNote;
-import org.portapp.rewrite.Rewriter;
 
 /**
  * The syscall footprint of a rewritten app, read from its PortApp note and slot table
@@ -85,7 +84,7 @@ public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sit
             Set<Integer> nrs = new TreeSet<>();
             boolean runtime = false;
             for (int nr : note.slotNumbers()) {
-                if (nr == Rewriter.GENERIC_UNBOUNDED) {
+                if (nr == PortAppNote.GENERIC_UNBOUNDED) {
                     runtime = true;
                 } else if (nr >= 0) {
                     nrs.add(nr);

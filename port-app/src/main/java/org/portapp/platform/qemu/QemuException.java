@@ -1,11 +1,13 @@
 package org.portapp.platform.qemu;
 
+import org.portapp.PortAppError;
+
 /**
  * A failure of the unikernel platform: a missing source tree or QEMU, a failed
  * generator or make run ({@link #output()} then holds the tool's output), an app
  * that cannot be put into an image.
  */
-public final class QemuException extends RuntimeException {
+public final class QemuException extends PortAppError {
     private static final long serialVersionUID = 1L;
     private final String output;
 

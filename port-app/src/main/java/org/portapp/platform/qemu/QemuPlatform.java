@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.portapp.elf.ElfFile;
 import org.portapp.platform.CachedBuild;
 import org.portapp.syscalls.ShimGenerator;
 import org.portapp.syscalls.ShimModule;
@@ -117,31 +118,11 @@ public final class QemuPlatform {
             throw new QemuException("qemu: cannot build in " + buildDir + ": " + e.getMessage(), "", e);
         }
         try {
-            return new Kernel(kernel, names, Files.size(kernel), loadedSize(kernel));
+            return new Kernel(kernel, names, Files.size(kernel), ElfFile.readKernel(kernel).loadedBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
-
-
-    /** Bytes the image occupies in memory: the sum of its PT_LOAD segments' sizes (text, data, bss). */
-    static long loadedSize(Path elf) throws IOException {
-        byte[] b = Files.readAllBytes(elf);
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long phoff = bb.getLong(32);
-        int phentsize = bb.getShort(54) & 0xffff;
-        int phnum = bb.getShort(56) & 0xffff;
-        long total = 0;
-        for (int i = 0; i < phnum; i++) {
-            int at = (int) phoff + i * phentsize;
-            if (bb.getInt(at) == 1) {
-                total += bb.getLong(at + 40);   // p_memsz
-            }
-        }
-        return total;
-    }
-
-
 
 
     /**

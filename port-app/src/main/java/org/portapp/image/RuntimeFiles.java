@@ -1,0 +1,156 @@
+package org.portapp.image;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Files an app needs at run time that its {@link Closure} does not list: a runtime's own
+ * library (CPython's standard library) and the libraries its objects {@code dlopen} by a
+ * fixed name. Both go into the image beside the closure.
+ */
+public final class RuntimeFiles {
+    /** Parts of the standard library python never needs at run time (tests, tools, the static libpython). */
+    private static final Set<String> PYTHON_SKIP = Set.of("test", "idlelib", "tkinter", "turtledemo", "ensurepip",
+            "lib2to3", "pydoc_data", "distutils", "site-packages", "dist-packages");
+
+    private static final Pattern SONAME = Pattern.compile("lib[A-Za-z0-9_+-][A-Za-z0-9_+.-]*\\.so(\\.[0-9]+)*");
+
+    private RuntimeFiles() {
+    }
+
+    /**
+     * Files an app is known to need at run time beyond its closure: for CPython
+     * ({@code pythonX.Y}), its standard library under {@code PREFIX/lib/pythonX.Y} (sources and
+     * their plain {@code .pyc}, the extension modules of {@code lib-dynload} and the shared
+     * libraries those load).
+     *
+     * @throws ImageException if the standard library cannot be read
+     */
+    public static List<FileMapping> of(Path exe) {
+        Path real;
+        try {
+            real = exe.toRealPath();
+        } catch (IOException e) {
+            return List.of();
+        }
+        Matcher m = Pattern.compile("python(\\d+\\.\\d+)").matcher(real.getFileName().toString());
+        Path prefix = real.getParent() == null ? null : real.getParent().getParent();
+        if (!m.matches() || prefix == null) {
+            return List.of();
+        }
+        Path lib = prefix.resolve("lib").resolve("python" + m.group(1));
+        if (!Files.isRegularFile(lib.resolve("os.py"))) {
+            return List.of();
+        }
+        Map<String, FileMapping> out = new TreeMap<>();
+        try (var s = Files.walk(lib)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                Path rel = lib.relativize(p);
+                String top = rel.getName(0).toString();
+                String name = p.getFileName().toString();
+                if (PYTHON_SKIP.contains(top) || top.startsWith("config-") || name.contains(".opt-")
+                        || rel.toString().contains("/test/") || rel.toString().contains("/tests/")) {
+                    continue;
+                }
+                out.put(p.toString(), new FileMapping(p, p.toString()));
+                if (name.endsWith(".so")) {
+                    try {
+                        for (Closure.LoadedObject o : Closure.of(p).libraries()) {
+                            out.putIfAbsent(o.guestPath(), new FileMapping(o.hostFile(), o.guestPath()));
+                            for (String a : o.aliases()) {
+                                out.putIfAbsent(a, new FileMapping(o.hostFile(), a));
+                            }
+                        }
+                    } catch (ImageException e) {
+                        // a module whose library is missing fails to import, as natively
+                    }
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new ImageException(lib + ": cannot read: " + e.getMessage(), e);
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * Libraries the closure's objects name in their data but do not list in DT_NEEDED, found in
+     * the system's library directories: what they {@code dlopen} by a fixed name (libc:
+     * libgcc_s.so.1 for thread cancellation and unwinding; an app's own {@code dlopen("libm.so.6")}),
+     * each with its own DT_NEEDED closure. Placed in ld.so's first default directory.
+     */
+    public static List<FileMapping> dlopened(Closure closure) {
+        Set<String> known = new HashSet<>();
+        for (Closure.LoadedObject o : closure.objects()) {
+            known.add(Path.of(o.guestPath()).getFileName().toString());
+            o.aliases().forEach(a -> known.add(Path.of(a).getFileName().toString()));
+        }
+        Map<String, FileMapping> out = new TreeMap<>();
+        for (Closure.LoadedObject o : closure.objects()) {
+            byte[] b;
+            try {
+                b = Files.readAllBytes(o.hostFile());
+            } catch (IOException e) {
+                continue;
+            }
+            for (String name : nulTerminatedNames(b)) {
+                if (known.contains(name)) {
+                    continue;
+                }
+                known.add(name);
+                for (String dir : closure.systemDirs()) {
+                    Path host = closure.sysroot().resolve(dir.substring(1)).resolve(name);
+                    if (!Files.isRegularFile(host)) {
+                        continue;
+                    }
+                    // without /etc/ld.so.cache in the image, ld.so's own default directory finds it
+                    String guest = Closure.DEFAULT_DIRS.get(0) + "/" + name;
+                    out.putIfAbsent(guest, new FileMapping(host, guest));
+                    try {
+                        for (Closure.LoadedObject l : Closure.of(host).libraries()) {
+                            if (known.add(Path.of(l.guestPath()).getFileName().toString())) {
+                                out.putIfAbsent(l.guestPath(), new FileMapping(l.hostFile(), l.guestPath()));
+                            }
+                        }
+                    } catch (ImageException e) {
+                        // its own library is missing: dlopen fails as it would natively
+                    }
+                    break;
+                }
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /** Strings of the form libNAME.so[.N...] that stand alone (NUL before and after) in b. */
+    private static Set<String> nulTerminatedNames(byte[] b) {
+        Set<String> names = new TreeSet<>();
+        for (int i = 0; i + 6 < b.length; i++) {
+            if (b[i] != 'l' || b[i + 1] != 'i' || b[i + 2] != 'b' || (i > 0 && b[i - 1] != 0)) {
+                continue;
+            }
+            int end = i;
+            while (end < b.length && end - i < 64 && b[end] > 32 && b[end] < 127) {
+                end++;
+            }
+            if (end < b.length && b[end] == 0) {
+                String s = new String(b, i, end - i, StandardCharsets.US_ASCII);
+                if (SONAME.matcher(s).matches()) {
+                    names.add(s);
+                }
+            }
+            i = end;
+        }
+        return names;
+    }
+}

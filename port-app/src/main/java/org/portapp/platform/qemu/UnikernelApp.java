@@ -1,0 +1,117 @@
+package org.portapp.platform.qemu;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.portapp.image.Closure;
+import org.portapp.image.FileMapping;
+import org.portapp.image.Image;
+import org.portapp.image.RewriteCache;
+import org.portapp.image.RuntimeFiles;
+import org.portapp.syscalls.ShimModule;
+
+/**
+ * One app made ready to boot as a unikernel (what {@code build} and {@code run} share): the
+ * app rewritten (cached), its footprint read, the kernel specialized for it built (cached),
+ * and the app with its files put into an initrd.
+ *
+ * @param kernel    the kernel built for the footprint
+ * @param initrd    the initrd's bytes
+ * @param cmdline   what the kernel command line says about the app
+ * @param footprint the app's syscall footprint (every object's, for a dynamic app)
+ * @param guestExe  the executable's path in the guest
+ * @param knownOnly whether modules were selected for the statically known numbers only
+ */
+public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelCommandLine cmdline,
+                           AppFootprint footprint, String guestExe, boolean knownOnly) {
+    /** Environment the app gets unless the user's overrides a name. */
+    public static final Map<String, String> DEFAULT_ENV = Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/");
+
+    /**
+     * What to boot and how.
+     *
+     * @param binary    the app as the user named it (argv[0])
+     * @param args      its arguments
+     * @param env       environment variables set on top of {@link #DEFAULT_ENV}, in order
+     * @param files     the user's files and trees
+     * @param trace     trace every syscall on the console
+     * @param noRewrite put the app in unrewritten
+     * @param knownOnly select modules for the statically known numbers only
+     */
+    public record Request(Path binary, List<String> args, Map<String, String> env, List<FileMapping> files,
+                          boolean trace, boolean noRewrite, boolean knownOnly) {
+        public Request {
+            args = List.copyOf(args);
+            env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+            files = List.copyOf(files);
+        }
+    }
+
+    /**
+     * Prepares {@code request} with the platform sources under {@code root}, caching under
+     * {@code cacheDir}. A dynamically linked app takes its whole image (closure, /etc defaults,
+     * runtime files, dlopen'ed libraries, the user's files) into the initrd.
+     */
+    public static UnikernelApp prepare(Path root, Path cacheDir, Request request) {
+        Path exe = request.binary().toAbsolutePath().normalize();
+        AppFootprint.requireX86Executable(exe);
+        String guestExe = exe.toString();
+        byte[] initrd;
+        AppFootprint fp;
+        if (AppFootprint.isDynamic(exe)) {
+            // ld.so, the libraries and /etc defaults travel in the initrd at the paths ld.so
+            // opens them by; the user's files go through the image too (ELF objects among them
+            // are rewritten like the closure's).
+            Closure closure = Closure.of(exe);
+            List<FileMapping> extra = new ArrayList<>();
+            extra.addAll(RuntimeFiles.of(exe));
+            extra.addAll(RuntimeFiles.dlopened(closure));
+            extra.addAll(request.files());
+            Image image = Image.build(cacheDir, closure, extra, !request.noRewrite(), System.err::println);
+            guestExe = image.executable();
+            initrd = Initrd.of(image, request.files());
+            AppFootprint all = null;
+            for (Closure.LoadedObject o : closure.objects()) {
+                AppFootprint f = AppFootprint.read(image.hostPath(o.guestPath()));
+                all = all == null ? f : all.union(f);
+            }
+            fp = all;
+        } else {
+            Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir).rewritten(exe);
+            fp = AppFootprint.read(file);
+            initrd = Initrd.ofStatic(guestExe, file, request.files());
+        }
+        QemuPlatform platform = QemuPlatform.at(root);
+        List<ShimModule> modules = platform.selectModules(fp, request.knownOnly());
+        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"));
+        Map<String, String> env = new LinkedHashMap<>(new TreeMap<>(DEFAULT_ENV));
+        env.putAll(request.env());
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        List<String> argv = new ArrayList<>();
+        argv.add(request.binary().toString());
+        argv.addAll(request.args());
+        KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, request.trace(),
+                System.currentTimeMillis() * 1_000_000L);
+        return new UnikernelApp(kernel, initrd, cl, fp, guestExe, request.knownOnly());
+    }
+
+    /** One line per fact: the footprint, the modules chosen and the kernel's size. */
+    public void describe(PrintStream out) {
+        String note = "";
+        if (!footprint.complete()) {
+            String why = footprint.rewritten() ? " + sites whose number is known only at run time" : " (not rewritten)";
+            note = knownOnly ? why + ": modules for the known numbers only (--known-footprint)"
+                    : why + ": every unikernel module kept (--known-footprint selects for the known numbers only)";
+        }
+        out.printf("footprint: %d distinct syscalls%s%n", footprint.numbers().size(), note);
+        out.println("modules: " + String.join(" ", kernel.modules()));
+        out.printf("kernel: %s, %d bytes (%d KiB loaded in memory)%n", kernel.path(),
+                kernel.fileBytes(), (kernel.loadedBytes() + 1023) / 1024);
+    }
+}
