@@ -14,6 +14,8 @@
  * first, then on the host) is loaded too, both slot tables are filled, and
  * the app starts at the interpreter's entry with AT_BASE set, as the kernel
  * does; ld.so then maps the libraries, whose slots passthrough/slots.c fill.
+ * The ELF checks, the slot filling and the stack and auxv are computed by
+ * posix-shim/core, as for the unikernel's loader (platforms/qemu/loader.c).
  *
  * The loader is static, non-PIE and linked at 0x200000000000 so it never
  * collides with the app (ET_EXEC binaries sit low, ET_DYN ones where mmap

@@ -2,7 +2,9 @@
  * newc), the ELF (static non-PIE ET_EXEC and static-pie ET_DYN, rewritten by
  * port-app or not), its PortApp slot table, its symbols for fault reports,
  * and the initial stack with the auxiliary vector Linux would build.
- * platforms/linuxu/loader.c does the same for a Linux process. */
+ * platforms/linuxu/loader.c does the same for a Linux process; what both
+ * compute alike (ELF checks, slot filling, the stack and auxv) is in
+ * posix-shim/core (shim/elf.h, slot_probe.h, initstack.h). */
 #include "qemu.h"
 #include "shim/shim.h"
 #include "shim/mm.h"
