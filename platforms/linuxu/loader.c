@@ -122,9 +122,9 @@ static void load_image(const char *path, struct image *im, unsigned long dyn_bas
         /* Reserve the whole span, then map into it. Like the kernel for a
          * static PIE, aim at ELF_ET_DYN_BASE (2/3 of the address space):
          * mmap's own choice would sit just below other mappings and leave no
-         * room for the program break after the image. */
-        /* Over-reserve by the segments' largest alignment so the bias can
-         * honour it (as the kernel does), then give back the slack. */
+         * room for the program break after the image. Over-reserve by the
+         * segments' largest alignment so the bias can honour it (as the
+         * kernel does), then give back the slack. */
         unsigned long span = hi - lo, want = span + align - LINUXU_PAGE;
         long base = host_syscall6(NR_mmap, (long)dyn_base, (long)want, 0,
                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -140,8 +140,7 @@ static void load_image(const char *path, struct image *im, unsigned long dyn_bas
         im->bias = 0;
         unsigned long ls = (unsigned long)__executable_start, le = PAGE_UP(_end);
         if (lo < 0x10000 || (lo < le && hi > ls))
-            linuxu_die("%s: its segments [%#lx, %#lx) collide with the loader or page 0", path,
-                       (unsigned long)lo, (unsigned long)hi);
+            linuxu_die("%s: its segments [%#lx, %#lx) collide with the loader or page 0", path, lo, hi);
     }
     im->hi = hi + im->bias;
 
