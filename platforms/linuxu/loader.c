@@ -14,12 +14,17 @@
  * first, then on the host) is loaded too, both slot tables are filled, and
  * the app starts at the interpreter's entry with AT_BASE set, as the kernel
  * does; ld.so then maps the libraries, whose slots passthrough/slots.c fill.
+ * The ELF checks, the slot filling and the stack and auxv are computed by
+ * posix-shim/core, as for the unikernel's loader (platforms/qemu/loader.c).
  *
  * The loader is static, non-PIE and linked at 0x200000000000 so it never
  * collides with the app (ET_EXEC binaries sit low, ET_DYN ones where mmap
  * puts them). Loader errors: one line "port-app: linuxu: <reason>", exit 127.
  */
 #include "linuxu.h"
+#include "shim/elf.h"
+#include "shim/initstack.h"
+#include "shim/slot_probe.h"
 
 struct linuxu_state linuxu = { .err_fd = 2 };
 
@@ -55,28 +60,13 @@ _Noreturn void linuxu_die(const char *fmt, ...)
 
 /* ---- ELF ---------------------------------------------------------------- */
 
-typedef struct {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-} Ehdr;
-typedef struct {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-} Phdr;
-enum { PT_LOAD = 1, PT_INTERP = 3, PT_NOTE = 4, PT_PHDR = 6, ET_EXEC = 2, ET_DYN = 3 };
-enum { PF_X = 1, PF_W = 2, PF_R = 4 };
 #define MAX_PHDRS 64
 #define ELF_ET_DYN_BASE 0x555555554000L
-#define PORTAPP_NOTE_TYPE 0x50410001u
 
 struct image {
-    Ehdr eh;
-    Phdr ph[MAX_PHDRS];
-    unsigned long bias, lo, hi;
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[MAX_PHDRS];
+    unsigned long bias, hi;
     char interp[LINUXU_PATH_MAX];   /* PT_INTERP, "" if none */
 };
 
@@ -101,51 +91,40 @@ static void load_image(const char *path, struct image *im, unsigned long dyn_bas
     if (fd < 0)
         linuxu_die("%s: cannot open (error %ld)", path, -fd);
     pread_all(fd, &im->eh, sizeof im->eh, 0, "the ELF header", path);
-    Ehdr *eh = &im->eh;
-    if (memcmp(eh->ident, "\177ELF", 4) != 0)
-        linuxu_die("%s: not an ELF file", path);
-    if (eh->ident[4] != 2 || eh->ident[5] != 1 || eh->machine != 62)
-        linuxu_die("%s: not an x86_64 little-endian ELF64 file", path);
-    if (eh->type != ET_EXEC && eh->type != ET_DYN)
-        linuxu_die("%s: not an executable (ELF type %u)", path, eh->type);
-    if (eh->phentsize != sizeof(Phdr) || eh->phnum == 0 || eh->phnum > MAX_PHDRS)
+    Elf64_Ehdr *eh = &im->eh;
+    const char *bad = elf_ident_problem(eh);
+    if (bad)
+        linuxu_die("%s: %s", path, bad);
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+        linuxu_die("%s: not an executable (ELF type %u)", path, eh->e_type);
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHDRS)
         linuxu_die("%s: unsupported program header table (%u entries of %u bytes)", path,
-                   eh->phnum, eh->phentsize);
-    pread_all(fd, im->ph, sizeof(Phdr) * eh->phnum, eh->phoff, "the program headers", path);
+                   eh->e_phnum, eh->e_phentsize);
+    pread_all(fd, im->ph, sizeof(Elf64_Phdr) * eh->e_phnum, eh->e_phoff, "the program headers", path);
 
-    unsigned long lo = ~0UL, hi = 0;
-    for (int i = 0; i < eh->phnum; i++) {
-        Phdr *p = &im->ph[i];
-        if (p->type == PT_INTERP) {
-            if (p->filesz < 2 || p->filesz > sizeof im->interp)
-                linuxu_die("%s: malformed PT_INTERP (%lu bytes)", path, (unsigned long)p->filesz);
-            pread_all(fd, im->interp, p->filesz, p->offset, "PT_INTERP", path);
-            im->interp[p->filesz - 1] = 0;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr *p = &im->ph[i];
+        if (p->p_type == PT_INTERP) {
+            if (p->p_filesz < 2 || p->p_filesz > sizeof im->interp)
+                linuxu_die("%s: malformed PT_INTERP (%lu bytes)", path, (unsigned long)p->p_filesz);
+            pread_all(fd, im->interp, p->p_filesz, p->p_offset, "PT_INTERP", path);
+            im->interp[p->p_filesz - 1] = 0;
         }
-        if (p->type != PT_LOAD || p->memsz == 0)
-            continue;
-        if (p->filesz > p->memsz || (p->vaddr - p->offset) % LINUXU_PAGE)
-            linuxu_die("%s: malformed PT_LOAD %d", path, i);
-        if (PAGE_DOWN(p->vaddr) < lo)
-            lo = PAGE_DOWN(p->vaddr);
-        if (PAGE_UP(p->vaddr + p->memsz) > hi)
-            hi = PAGE_UP(p->vaddr + p->memsz);
     }
+    uint64_t lo, hi, align;
+    int malformed = elf_load_span(im->ph, eh->e_phnum, &lo, &hi, &align);
+    if (malformed >= 0)
+        linuxu_die("%s: malformed PT_LOAD %d", path, malformed);
     if (hi == 0)
         linuxu_die("%s: no loadable segment", path);
 
-    if (eh->type == ET_DYN) {
+    if (eh->e_type == ET_DYN) {
         /* Reserve the whole span, then map into it. Like the kernel for a
          * static PIE, aim at ELF_ET_DYN_BASE (2/3 of the address space):
          * mmap's own choice would sit just below other mappings and leave no
-         * room for the program break after the image. */
-        unsigned long align = LINUXU_PAGE;
-        for (int i = 0; i < eh->phnum; i++)
-            if (im->ph[i].type == PT_LOAD && im->ph[i].align > align &&
-                (im->ph[i].align & (im->ph[i].align - 1)) == 0 && im->ph[i].align <= (1UL << 30))
-                align = im->ph[i].align;
-        /* Over-reserve by the segments' largest alignment so the bias can
-         * honour it (as the kernel does), then give back the slack. */
+         * room for the program break after the image. Over-reserve by the
+         * segments' largest alignment so the bias can honour it (as the
+         * kernel does), then give back the slack. */
         unsigned long span = hi - lo, want = span + align - LINUXU_PAGE;
         long base = host_syscall6(NR_mmap, (long)dyn_base, (long)want, 0,
                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -163,24 +142,23 @@ static void load_image(const char *path, struct image *im, unsigned long dyn_bas
         if (lo < 0x10000 || (lo < le && hi > ls))
             linuxu_die("%s: its segments [%#lx, %#lx) collide with the loader or page 0", path, lo, hi);
     }
-    im->lo = lo + im->bias;
     im->hi = hi + im->bias;
 
-    for (int i = 0; i < eh->phnum; i++) {
-        Phdr *p = &im->ph[i];
-        if (p->type != PT_LOAD || p->memsz == 0)
+    for (int i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr *p = &im->ph[i];
+        if (p->p_type != PT_LOAD || p->p_memsz == 0)
             continue;
-        int prot = prot_of(p->flags);
-        unsigned long start = PAGE_DOWN(p->vaddr + im->bias);
-        unsigned long file_end = p->vaddr + im->bias + p->filesz;
-        unsigned long mem_end = PAGE_UP(p->vaddr + im->bias + p->memsz);
-        int has_bss = p->memsz > p->filesz;
+        int prot = prot_of(p->p_flags);
+        unsigned long start = PAGE_DOWN(p->p_vaddr + im->bias);
+        unsigned long file_end = p->p_vaddr + im->bias + p->p_filesz;
+        unsigned long mem_end = PAGE_UP(p->p_vaddr + im->bias + p->p_memsz);
+        int has_bss = p->p_memsz > p->p_filesz;
         unsigned long mapped_end = start;
-        if (p->filesz) {
+        if (p->p_filesz) {
             mapped_end = PAGE_UP(file_end);
             long r = host_syscall6(NR_mmap, (long)start, (long)(mapped_end - start),
                                    prot | (has_bss ? PROT_WRITE : 0), MAP_PRIVATE | MAP_FIXED, fd,
-                                   (long)PAGE_DOWN(p->offset));
+                                   (long)PAGE_DOWN(p->p_offset));
             if (SHIM_IS_ERR(r))
                 linuxu_die("%s: cannot map segment %d at %#lx (error %ld)", path, i, start, -r);
             if (has_bss) {
@@ -200,104 +178,30 @@ static void load_image(const char *path, struct image *im, unsigned long dyn_bas
     host_syscall1(NR_close, fd);
 }
 
-/* Loaded address of the program headers, for AT_PHDR. The rewriter moves the
- * table into its own segment and updates PT_PHDR, so PT_PHDR wins. */
-static unsigned long phdr_addr(const struct image *im)
-{
-    for (int i = 0; i < im->eh.phnum; i++)
-        if (im->ph[i].type == PT_PHDR)
-            return im->ph[i].vaddr + im->bias;
-    for (int i = 0; i < im->eh.phnum; i++) {
-        const Phdr *p = &im->ph[i];
-        if (p->type == PT_LOAD && im->eh.phoff >= p->offset &&
-            im->eh.phoff + sizeof(Phdr) * im->eh.phnum <= p->offset + p->filesz)
-            return p->vaddr + (im->eh.phoff - p->offset) + im->bias;
-    }
-    return 0;
-}
-
-/* ---- the PortApp note and slot table ------------------------------------ */
-
-static int find_writable_load(const struct image *im, unsigned long va, unsigned long len)
-{
-    for (int i = 0; i < im->eh.phnum; i++) {
-        const Phdr *p = &im->ph[i];
-        if (p->type == PT_LOAD && (p->flags & PF_W) && va >= p->vaddr &&
-            va + len <= p->vaddr + p->memsz)
-            return i;
-    }
-    return -1;
-}
+/* ---- the PortApp slot table -------------------------------------------- */
 
 /* Returns the number of slots filled (0: not rewritten). */
 static unsigned fill_slots(const struct image *im, const char *path)
 {
-    for (int i = 0; i < im->eh.phnum; i++) {
-        const Phdr *p = &im->ph[i];
-        if (p->type != PT_NOTE || p->filesz < 12)
-            continue;
-        /* Notes are read from the loaded image: every PT_NOTE lies inside a
-         * PT_LOAD (the rewriter's sits in its segment X). */
-        const unsigned char *n = (const unsigned char *)(p->vaddr + im->bias);
-        const unsigned char *end = n + p->filesz;
-        if (p->vaddr + im->bias < im->lo || (unsigned long)end > im->hi)
-            continue;
-        while (n + 12 <= end) {
-            uint32_t namesz, descsz, type;
-            memcpy(&namesz, n, 4);
-            memcpy(&descsz, n + 4, 4);
-            memcpy(&type, n + 8, 4);
-            const unsigned char *name = n + 12;
-            const unsigned char *desc = name + ((namesz + 3) & ~3u);
-            const unsigned char *next = desc + ((descsz + 3) & ~3u);
-            if (next > end)
-                break;
-            if (type == PORTAPP_NOTE_TYPE && namesz == 8 && memcmp(name, "PortApp", 8) == 0) {
-                if (descsz < 24)
-                    linuxu_die("%s: PortApp note too short (%u bytes)", path, descsz);
-                uint64_t slots_vaddr;
-                uint32_t nslots;
-                memcpy(&slots_vaddr, desc, 8);
-                memcpy(&nslots, desc + 8, 4);
-                unsigned long len = (unsigned long)nslots * 12;
-                if (nslots == 0)
-                    return 0;
-                if (find_writable_load(im, slots_vaddr, len) < 0)
-                    linuxu_die("%s: PortApp slot table (%#lx, %u slots) is not in a writable segment",
-                               path, (unsigned long)slots_vaddr, nslots);
-                uint64_t *target = (uint64_t *)(slots_vaddr + im->bias);
-                const int32_t *nr = (const int32_t *)(target + nslots);
-                for (uint32_t k = 0; k < nslots; k++)
-                    target[k] = (uint64_t)shim_entry_for(nr[k]);
-                /* Read-only afterwards, unless another segment shares the
-                 * pages (the rewriter gives the table its own segment). */
-                unsigned long ps = PAGE_DOWN((unsigned long)target), pe = PAGE_UP((unsigned long)target + len);
-                int shared = 0;
-                for (int j = 0; j < im->eh.phnum; j++) {
-                    const Phdr *q = &im->ph[j];
-                    if (q->type == PT_LOAD && q->memsz &&
-                        !(slots_vaddr >= q->vaddr && slots_vaddr < q->vaddr + q->memsz) &&
-                        PAGE_DOWN(q->vaddr + im->bias) < pe && PAGE_UP(q->vaddr + im->bias + q->memsz) > ps)
-                        shared = 1;
-                }
-                if (!shared)
-                    host_syscall3(NR_mprotect, ps, pe - ps, PROT_READ);
-                return nslots;
-            }
-            n = next;
-        }
+    struct portapp_note_desc note;
+    struct portapp_ro_range ro;
+    switch (portapp_fill_loaded_slots(im->ph, im->eh.e_phnum, im->bias, 0, &note, &ro)) {
+    case PORTAPP_NOTE_TOO_SHORT:
+        linuxu_die("%s: PortApp note too short", path);
+    case PORTAPP_TABLE_NOT_WRITABLE:
+        linuxu_die("%s: PortApp slot table (%#lx, %u slots) is not in a writable segment", path,
+                   (unsigned long)note.slots_vaddr, note.nslots);
+    case PORTAPP_NOT_REWRITTEN:
+        return 0;
+    case PORTAPP_FILLED:
+        break;
     }
-    return 0;
+    if (ro.end > ro.start)
+        host_syscall3(NR_mprotect, ro.start, ro.end - ro.start, PROT_READ);
+    return note.nslots;
 }
 
 /* ---- initial stack ------------------------------------------------------- */
-
-enum {
-    AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
-    AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
-    AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
-    AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51,
-};
 
 static unsigned long host_aux(unsigned long *auxv, unsigned long type, unsigned long dflt)
 {
@@ -314,72 +218,46 @@ static unsigned long cpuid_edx1(void)
     return d;
 }
 
-/* Builds argc/argv/envp/auxv below `top` (strings copied there too where the
- * app needs its own copy) and returns the 16-byte aligned stack pointer. */
+/* Builds argc/argv/envp/auxv below `top` (the argv and envp strings stay
+ * where the host kernel put them, above the loader's frame) and returns the
+ * 16-byte aligned stack pointer. */
 static unsigned long build_stack(char *top, char *floor, int argc, char **argv, char **envp,
                                  unsigned long *host_auxv, const struct image *im,
                                  const struct image *interp)
 {
-    char *s = top;
-    /* execfn and platform strings, 16 random bytes */
-    size_t elen = strlen(linuxu.execfn) + 1;
-    s -= elen;
-    memcpy(s, linuxu.execfn, elen);
-    char *execfn = s;
-    s -= 7;
-    memcpy(s, "x86_64", 7);
-    char *platform = s;
-    s = (char *)((unsigned long)s & ~15UL) - 16;
-    unsigned char *rnd = (unsigned char *)s;
+    unsigned char rnd[16];
     for (int got = 0; got < 16;) {
         long r = host_syscall3(NR_getrandom, rnd + got, 16 - got, 0);
         if (r <= 0)
             linuxu_die("getrandom failed (error %ld)", -r);
         got += (int)r;
     }
-
     int envc = 0;
     while (envp[envc])
         envc++;
-    unsigned long aux[][2] = {
-        { AT_PHDR, phdr_addr(im) },
-        { AT_PHENT, sizeof(Phdr) },
-        { AT_PHNUM, im->eh.phnum },
-        { AT_PAGESZ, LINUXU_PAGE },
-        { AT_BASE, interp ? interp->bias : 0 },
-        { AT_FLAGS, 0 },
-        { AT_ENTRY, im->eh.entry + im->bias },
-        { AT_UID, (unsigned long)host_syscall0(NR_getuid) },
-        { AT_EUID, (unsigned long)host_syscall0(NR_geteuid) },
-        { AT_GID, (unsigned long)host_syscall0(NR_getgid) },
-        { AT_EGID, (unsigned long)host_syscall0(NR_getegid) },
-        { AT_SECURE, 0 },
-        { AT_RANDOM, (unsigned long)rnd },
-        { AT_HWCAP, host_aux(host_auxv, AT_HWCAP, cpuid_edx1()) },
-        { AT_HWCAP2, host_aux(host_auxv, AT_HWCAP2, 0) },
-        { AT_PLATFORM, (unsigned long)platform },
-        { AT_EXECFN, (unsigned long)execfn },
-        { AT_CLKTCK, host_aux(host_auxv, AT_CLKTCK, 100) },
-        { AT_MINSIGSTKSZ, host_aux(host_auxv, AT_MINSIGSTKSZ, 2048) },
-        { AT_NULL, 0 },
+    struct initstack st = {
+        .top = top, .floor = floor,
+        .argc = argc, .argv = (const char *const *)argv,
+        .envc = envc, .envp = (const char *const *)envp,
+        .copy_strings = 0, .execfn = linuxu.execfn, .random = rnd,
+        .aux = {
+            .phdr = elf_loaded_phdr(&im->eh, im->ph, im->bias),
+            .phnum = im->eh.e_phnum,
+            .base = interp ? interp->bias : 0,
+            .entry = im->eh.e_entry + im->bias,
+            .uid = (unsigned long)host_syscall0(NR_getuid),
+            .euid = (unsigned long)host_syscall0(NR_geteuid),
+            .gid = (unsigned long)host_syscall0(NR_getgid),
+            .egid = (unsigned long)host_syscall0(NR_getegid),
+            .hwcap = host_aux(host_auxv, AT_HWCAP, cpuid_edx1()),
+            .hwcap2 = host_aux(host_auxv, AT_HWCAP2, 0),
+            .clktck = host_aux(host_auxv, AT_CLKTCK, 100),
+            .minsigstksz = host_aux(host_auxv, AT_MINSIGSTKSZ, 2048),
+        },
     };
-    unsigned long naux = sizeof aux / sizeof aux[0];
-    unsigned long words = 1 + (unsigned long)argc + 1 + (unsigned long)envc + 1 + 2 * naux;
-    unsigned long sp = ((unsigned long)s - words * 8) & ~15UL;
-    if (sp < (unsigned long)floor)
-        linuxu_die("arguments and environment too large (%lu words)", words);
-    unsigned long *w = (unsigned long *)sp;
-    *w++ = (unsigned long)argc;
-    for (int i = 0; i < argc; i++)
-        *w++ = (unsigned long)argv[i];
-    *w++ = 0;
-    for (int i = 0; i < envc; i++)
-        *w++ = (unsigned long)envp[i];
-    *w++ = 0;
-    for (unsigned long i = 0; i < naux; i++) {
-        *w++ = aux[i][0];
-        *w++ = aux[i][1];
-    }
+    uint64_t sp, words;
+    if (initstack_build(&st, &sp, &words) != INITSTACK_OK)
+        linuxu_die("arguments and environment too large (%lu words)", (unsigned long)words);
     return sp;
 }
 
@@ -556,7 +434,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         shim_printk("port-app: linuxu: %s loaded at bias %#lx, %u slots%s\n", image, im.bias, slots,
                     slots ? "" : " (not rewritten: every syscall takes the SUD fallback path)");
     const struct image *ld = NULL;
-    unsigned long entry = im.eh.entry + im.bias;
+    unsigned long entry = im.eh.e_entry + im.bias;
     if (im.interp[0]) {
         static char ipath[LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8];
         const char *ip = im.interp;
@@ -574,7 +452,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
             shim_printk("port-app: linuxu: interpreter %s loaded at bias %#lx, %u slots\n", ip, interp.bias,
                         islots);
         ld = &interp;
-        entry = interp.eh.entry + interp.bias;
+        entry = interp.eh.e_entry + interp.bias;
     }
     shim_init_modules();
     present_as_app();

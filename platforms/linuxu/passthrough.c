@@ -21,6 +21,7 @@
  * and rt_sigreturn and clone with a new stack on both paths.)
  */
 #include "linuxu.h"
+#include "shim/elf.h"
 
 #define AT_FDCWD (-100)
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -156,15 +157,6 @@ static long app_readlink(const char *app_path, char *app_buf, long size)
 
 /* ---- execve ------------------------------------------------------------- */
 
-struct elf_probe_hdr {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
 /* 1 if `path` is an ELF the loader can run: x86_64, executable or shared
  * object (dynamically linked ones too: the loader loads their PT_INTERP). */
 static int loadable_elf(const char *path)
@@ -172,10 +164,11 @@ static int loadable_elf(const char *path)
     long fd = host_syscall4(NR_openat, AT_FDCWD, path, 0 /* O_RDONLY */ | 0x80000 /* O_CLOEXEC */, 0);
     if (fd < 0)
         return 0;
-    struct elf_probe_hdr h;
+    Elf64_Ehdr h;
     int ok = host_syscall4(NR_pread64, fd, &h, sizeof h, 0) == (long)sizeof h &&
-             memcmp(h.ident, "\177ELF", 4) == 0 && h.ident[4] == 2 && h.machine == 62 &&
-             (h.type == 2 || h.type == 3) && h.phentsize == 56 && h.phnum > 0 && h.phnum < 256;
+             memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 && h.e_ident[EI_CLASS] == ELFCLASS64 &&
+             h.e_machine == EM_X86_64 && (h.e_type == ET_EXEC || h.e_type == ET_DYN) &&
+             h.e_phentsize == sizeof(Elf64_Phdr) && h.e_phnum > 0 && h.e_phnum < 256;
     host_syscall1(NR_close, fd);
     return ok;
 }

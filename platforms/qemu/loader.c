@@ -2,14 +2,30 @@
  * newc), the ELF (static non-PIE ET_EXEC and static-pie ET_DYN, rewritten by
  * port-app or not), its PortApp slot table, its symbols for fault reports,
  * and the initial stack with the auxiliary vector Linux would build.
- * platforms/linuxu/loader.c does the same for a Linux process. */
+ * platforms/linuxu/loader.c does the same for a Linux process; what both
+ * compute alike (ELF checks, slot filling, the stack and auxv) is in
+ * posix-shim/core (shim/elf.h, slot_probe.h, initstack.h). */
 #include "qemu.h"
 #include "shim/shim.h"
 #include "shim/mm.h"
+#include "shim/elf.h"
+#include "shim/initstack.h"
+#include "shim/slot_probe.h"
 
-int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name)
-    __attribute__((weak));
-void mm_brk_init(uintptr_t start) __attribute__((weak));
+/* An image without the mm module (its app makes no memory syscalls) has
+ * nobody to tell what the loader mapped: these no-ops stand in for mm's
+ * (shim/mm.h), and the app lives in what the loader mapped eagerly. */
+__attribute__((weak)) int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
+                                     const char *name)
+{
+    (void)start, (void)end, (void)prot, (void)flags, (void)name;
+    return 0;
+}
+
+__attribute__((weak)) void mm_brk_init(uintptr_t start)
+{
+    (void)start;
+}
 
 #define PAGE_DOWN(x) ((uint64_t)(x) & ~(uint64_t)(PAGE_SIZE - 1))
 #define PAGE_UP(x) (((uint64_t)(x) + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1))
@@ -153,35 +169,6 @@ bool cpio_find(const void *cpio, size_t len, const char *path, const void **data
 
 /* ---- ELF ------------------------------------------------------------------------ */
 
-typedef struct {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-} Ehdr;
-typedef struct {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-} Phdr;
-typedef struct {
-    uint32_t name, type;
-    uint64_t flags, addr, offset, size;
-    uint32_t link, info;
-    uint64_t addralign, entsize;
-} Shdr;
-typedef struct {
-    uint32_t name;
-    unsigned char info, other;
-    uint16_t shndx;
-    uint64_t value, size;
-} Sym;
-enum { PT_LOAD = 1, PT_INTERP = 3, PT_NOTE = 4, PT_PHDR = 6, ET_EXEC = 2, ET_DYN = 3 };
-enum { PF_X = 1, PF_W = 2, PF_R = 4 };
-enum { SHT_SYMTAB = 2, SHT_DYNSYM = 11, STT_FUNC = 2 };
-#define PORTAPP_NOTE_TYPE 0x50410001u
-
 static const char *app_path;
 
 static NORETURN void bad(const char *why)
@@ -190,47 +177,50 @@ static NORETURN void bad(const char *why)
 }
 
 /* The app's symbols, read in place from the initrd (which stays mapped). */
-static const Sym *app_syms;
+static const Elf64_Sym *app_syms;
 static uint64_t app_nsyms, app_sym_bias;
 static const char *app_strtab;
 static uint64_t app_strtab_size;
 
 static bool app_symbolize(uint64_t addr, const char **name, uint64_t *offset)
 {
-    const Sym *best = NULL;
+    const Elf64_Sym *best = NULL;
     uint64_t a = addr - app_sym_bias;
     for (uint64_t i = 0; i < app_nsyms; i++) {
-        const Sym *s = &app_syms[i];
-        if ((s->info & 0xf) != STT_FUNC || !s->value || s->value > a || s->name >= app_strtab_size)
+        const Elf64_Sym *s = &app_syms[i];
+        if ((s->st_info & 0xf) != STT_FUNC || !s->st_value || s->st_value > a ||
+            s->st_name >= app_strtab_size)
             continue;
-        if (s->size && a >= s->value + s->size)
+        if (s->st_size && a >= s->st_value + s->st_size)
             continue;
-        if (!best || s->value > best->value)
+        if (!best || s->st_value > best->st_value)
             best = s;
     }
     if (!best)
         return false;
-    *name = app_strtab + best->name;
-    *offset = a - best->value;
+    *name = app_strtab + best->st_name;
+    *offset = a - best->st_value;
     return true;
 }
 
-static void find_symbols(const unsigned char *elf, size_t size, const Ehdr *eh, uint64_t bias)
+static void find_symbols(const unsigned char *elf, size_t size, const Elf64_Ehdr *eh, uint64_t bias)
 {
-    if (!eh->shoff || eh->shentsize != sizeof(Shdr) || eh->shoff + (uint64_t)eh->shnum * sizeof(Shdr) > size)
+    if (!eh->e_shoff || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+        eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size)
         return;
-    const Shdr *sh = (const Shdr *)(elf + eh->shoff);
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
     for (int want = SHT_SYMTAB; want; want = want == SHT_SYMTAB ? SHT_DYNSYM : 0) {
-        for (int i = 0; i < eh->shnum; i++) {
-            if (sh[i].type != (uint32_t)want || sh[i].link >= eh->shnum || sh[i].entsize != sizeof(Sym))
+        for (int i = 0; i < eh->e_shnum; i++) {
+            if (sh[i].sh_type != (uint32_t)want || sh[i].sh_link >= eh->e_shnum ||
+                sh[i].sh_entsize != sizeof(Elf64_Sym))
                 continue;
-            const Shdr *str = &sh[sh[i].link];
-            if (sh[i].offset + sh[i].size > size || str->offset + str->size > size)
+            const Elf64_Shdr *str = &sh[sh[i].sh_link];
+            if (sh[i].sh_offset + sh[i].sh_size > size || str->sh_offset + str->sh_size > size)
                 continue;
-            app_syms = (const Sym *)(elf + sh[i].offset);
-            app_nsyms = sh[i].size / sizeof(Sym);
-            app_strtab = (const char *)(elf + str->offset);
-            app_strtab_size = str->size;
+            app_syms = (const Elf64_Sym *)(elf + sh[i].sh_offset);
+            app_nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
+            app_strtab = (const char *)(elf + str->sh_offset);
+            app_strtab_size = str->sh_size;
             app_sym_bias = bias;
             app_sym_lookup = app_symbolize;
             return;
@@ -245,27 +235,27 @@ static unsigned vm_prot_of(uint32_t f)
 
 /* Copy the file bytes of segment p that fall into the page at va (already
  * mapped) through the direct map, so read-only pages need no unprotecting. */
-static void fill_page(uint64_t va, const unsigned char *elf, const Phdr *p, uint64_t bias)
+static void fill_page(uint64_t va, const unsigned char *elf, const Elf64_Phdr *p, uint64_t bias)
 {
     uint64_t pa;
     if (!vm_query(va, &pa, NULL))
         bad("page vanished while loading");
-    uint64_t seg = p->vaddr + bias;
+    uint64_t seg = p->p_vaddr + bias;
     uint64_t from = va > seg ? va : seg;
-    uint64_t to = va + PAGE_SIZE < seg + p->filesz ? va + PAGE_SIZE : seg + p->filesz;
+    uint64_t to = va + PAGE_SIZE < seg + p->p_filesz ? va + PAGE_SIZE : seg + p->p_filesz;
     if (from < to)
-        memcpy((char *)phys_to_virt(pa) + (from - va), elf + p->offset + (from - seg), to - from);
+        memcpy((char *)phys_to_virt(pa) + (from - va), elf + p->p_offset + (from - seg), to - from);
 }
 
-static void map_segment(const unsigned char *elf, const Phdr *p, uint64_t bias)
+static void map_segment(const unsigned char *elf, const Elf64_Phdr *p, uint64_t bias)
 {
-    unsigned prot = vm_prot_of(p->flags);
+    unsigned prot = vm_prot_of(p->p_flags);
     if ((prot & VM_WRITE) && (prot & VM_EXEC)) {
         kprintf("[kernel] %s: segment at %#lx is writable and executable; mapping it without execute (W^X)\n",
-                app_path, p->vaddr);
+                app_path, p->p_vaddr);
         prot &= ~VM_EXEC;
     }
-    uint64_t start = PAGE_DOWN(p->vaddr + bias), end = PAGE_UP(p->vaddr + bias + p->memsz);
+    uint64_t start = PAGE_DOWN(p->p_vaddr + bias), end = PAGE_UP(p->p_vaddr + bias + p->p_memsz);
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         unsigned old;
         if (vm_query(va, NULL, &old)) {
@@ -282,83 +272,36 @@ static void map_segment(const unsigned char *elf, const Phdr *p, uint64_t bias)
         }
         fill_page(va, elf, p, bias);
     }
-    if (mm_vma_add) {
-        unsigned sprot = (prot & VM_READ ? SHIM_PROT_READ : 0) | (prot & VM_WRITE ? SHIM_PROT_WRITE : 0) |
-                         (prot & VM_EXEC ? SHIM_PROT_EXEC : 0);
-        const char *slash = strrchr(app_path, '/');
-        mm_vma_add(start, end, sprot, MM_VMA_IMAGE, slash ? slash + 1 : app_path);
-    }
+    unsigned sprot = (prot & VM_READ ? SHIM_PROT_READ : 0) | (prot & VM_WRITE ? SHIM_PROT_WRITE : 0) |
+                     (prot & VM_EXEC ? SHIM_PROT_EXEC : 0);
+    const char *slash = strrchr(app_path, '/');
+    mm_vma_add(start, end, sprot, MM_VMA_IMAGE, slash ? slash + 1 : app_path);
 }
 
-/* The slot table holds the targets of the trampolines' indirect calls:
- * read-only once filled (as on linuxu), unless another segment shares its
- * pages (the rewriter gives it a segment of its own). */
-static void protect_slots(const Ehdr *eh, const Phdr *ph, const struct app_image *im, uint64_t vaddr,
-                          uint64_t len)
+/* Fills the object's slot table (shim/slot_probe.h) and makes its pages
+ * read-only, as on linuxu. Tracing needs every call to pass shim_dispatch:
+ * the direct entries call their handler without it. */
+static void fill_slots(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct app_image *im)
 {
-    uint64_t ps = PAGE_DOWN(vaddr + im->bias), pe = PAGE_UP(vaddr + im->bias + len);
-    for (int j = 0; j < eh->phnum; j++) {
-        const Phdr *q = &ph[j];
-        bool own = vaddr >= q->vaddr && vaddr < q->vaddr + q->memsz;
-        if (q->type == PT_LOAD && q->memsz && !own && PAGE_DOWN(q->vaddr + im->bias) < pe &&
-            PAGE_UP(q->vaddr + im->bias + q->memsz) > ps)
-            return;
+    struct portapp_note_desc note;
+    struct portapp_ro_range ro;
+    switch (portapp_fill_loaded_slots(ph, eh->e_phnum, im->bias, shim_trace_enabled(), &note, &ro)) {
+    case PORTAPP_NOTE_TOO_SHORT:
+        bad("PortApp note too short");
+    case PORTAPP_TABLE_NOT_WRITABLE:
+        bad("PortApp slot table is not in a writable loaded segment");
+    case PORTAPP_NOT_REWRITTEN:
+    case PORTAPP_FILLED:
+        break;
     }
-    for (uint64_t va = ps; va < pe; va += PAGE_SIZE)
+    im->slots = note.nslots;
+    im->sites_rewritten = note.sites_rewritten;
+    im->sites_left = note.sites_left;
+    if (ro.end == ro.start)
+        return;
+    for (uint64_t va = ro.start; va < ro.end; va += PAGE_SIZE)
         vm_protect(va, VM_READ);
-    if (mm_vma_add)
-        mm_vma_add(ps, pe, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]");
-}
-
-static void fill_slots(const Ehdr *eh, const Phdr *ph, struct app_image *im)
-{
-    for (int i = 0; i < eh->phnum; i++) {
-        const Phdr *p = &ph[i];
-        if (p->type != PT_NOTE || p->filesz < 12)
-            continue;
-        /* Read through the loaded image: the rewriter's note lies in its
-         * segment X, which is mapped. */
-        const unsigned char *n = (const unsigned char *)(p->vaddr + im->bias);
-        const unsigned char *end = n + p->filesz;
-        if (!vm_query((uint64_t)n, NULL, NULL) || !vm_query((uint64_t)end - 1, NULL, NULL))
-            continue;
-        while (n + 12 <= end) {
-            uint32_t namesz, descsz, type;
-            memcpy(&namesz, n, 4);
-            memcpy(&descsz, n + 4, 4);
-            memcpy(&type, n + 8, 4);
-            const unsigned char *name = n + 12;
-            const unsigned char *desc = name + ((namesz + 3) & ~3u);
-            const unsigned char *next = desc + ((descsz + 3) & ~3u);
-            if (next > end)
-                break;
-            if (type == PORTAPP_NOTE_TYPE && namesz == 8 && memcmp(name, "PortApp", 8) == 0) {
-                if (descsz < 24)
-                    bad("PortApp note too short");
-                uint64_t slots_vaddr;
-                uint32_t nslots;
-                memcpy(&slots_vaddr, desc, 8);
-                memcpy(&nslots, desc + 8, 4);
-                memcpy(&im->sites_rewritten, desc + 12, 4);
-                memcpy(&im->sites_left, desc + 16, 4);
-                uint64_t *target = (uint64_t *)(slots_vaddr + im->bias);
-                unsigned vprot;
-                if (nslots && (!vm_query((uint64_t)target, NULL, &vprot) || !(vprot & VM_WRITE) ||
-                               !vm_query((uint64_t)target + (uint64_t)nslots * 12 - 1, NULL, NULL)))
-                    bad("PortApp slot table is not in a writable loaded segment");
-                const int32_t *nr = (const int32_t *)(target + nslots);
-                /* Tracing needs every call to pass shim_dispatch: the direct
-                 * entries call their handler without it. */
-                for (uint32_t k = 0; k < nslots; k++)
-                    target[k] = shim_trace_enabled() ? (uint64_t)shim_entry_generic
-                                                     : (uint64_t)shim_entry_for(nr[k]);
-                im->slots = nslots;
-                protect_slots(eh, ph, im, slots_vaddr, (uint64_t)nslots * 12);
-                return;
-            }
-            n = next;
-        }
-    }
+    mm_vma_add(ro.start, ro.end, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]");
 }
 
 /* Maps one object at its link address (ET_EXEC) or at base (ET_DYN) and fills
@@ -366,72 +309,63 @@ static void fill_slots(const Ehdr *eh, const Phdr *ph, struct app_image *im)
 static const char *load_object(const unsigned char *elf, size_t size, struct app_image *im, uint64_t dyn_base,
                                bool interp)
 {
-    if (size < sizeof(Ehdr) || memcmp(elf, "\177ELF", 4) != 0)
+    if (size < sizeof(Elf64_Ehdr))
         bad("not an ELF file");
-    const Ehdr *eh = (const Ehdr *)elf;
-    if (eh->ident[4] != 2 || eh->ident[5] != 1 || eh->machine != 62)
-        bad("not an x86_64 little-endian ELF64 file");
-    if (eh->type != ET_EXEC && eh->type != ET_DYN)
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+    const char *problem = elf_ident_problem(eh);
+    if (problem)
+        bad(problem);
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
         bad(interp ? "not a shared object" : "not an executable");
-    if (eh->phentsize != sizeof(Phdr) || !eh->phnum || eh->phoff + (uint64_t)eh->phnum * sizeof(Phdr) > size)
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
+        eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size)
         bad("malformed program header table");
-    const Phdr *ph = (const Phdr *)(elf + eh->phoff);
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff);
 
     const char *interp_path = NULL;
-    uint64_t lo = ~0ull, hi = 0, align = PAGE_SIZE;
-    for (int i = 0; i < eh->phnum; i++) {
-        const Phdr *p = &ph[i];
-        if (p->type == PT_INTERP) {
+    for (int i = 0; i < eh->e_phnum; i++) {
+        const Elf64_Phdr *p = &ph[i];
+        if (p->p_type == PT_INTERP) {
             if (interp)
                 bad("the interpreter has an interpreter itself");
-            if (!p->filesz || p->offset + p->filesz > size || elf[p->offset + p->filesz - 1] != 0)
+            if (!p->p_filesz || p->p_offset + p->p_filesz > size || elf[p->p_offset + p->p_filesz - 1] != 0)
                 bad("malformed PT_INTERP");
-            interp_path = (const char *)elf + p->offset;
+            interp_path = (const char *)elf + p->p_offset;
         }
-        if (p->type != PT_LOAD || !p->memsz)
-            continue;
-        if (p->filesz > p->memsz || p->offset + p->filesz > size || (p->vaddr - p->offset) % PAGE_SIZE)
+        if (p->p_type == PT_LOAD && p->p_memsz && p->p_offset + p->p_filesz > size)
             bad("malformed PT_LOAD segment");
-        lo = PAGE_DOWN(p->vaddr) < lo ? PAGE_DOWN(p->vaddr) : lo;
-        hi = PAGE_UP(p->vaddr + p->memsz) > hi ? PAGE_UP(p->vaddr + p->memsz) : hi;
-        if (p->align > align && !(p->align & (p->align - 1)) && p->align <= (1ull << 30))
-            align = p->align;
     }
+    uint64_t lo, hi, align;
+    if (elf_load_span(ph, eh->e_phnum, &lo, &hi, &align) >= 0)
+        bad("malformed PT_LOAD segment");
     if (!hi)
         bad("no loadable segment");
     uint64_t bias = 0;
-    if (eh->type == ET_DYN)
+    if (eh->e_type == ET_DYN)
         bias = ((dyn_base + align - 1) & ~(align - 1)) - lo;
     if (lo + bias < 0x10000 || hi + bias > APP_STACK_TOP - APP_STACK_SIZE - (1ull << 30))
         bad("segments outside the app's address range");
 
-    for (int i = 0; i < eh->phnum; i++)
-        if (ph[i].type == PT_LOAD && ph[i].memsz)
+    for (int i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_memsz)
             map_segment(elf, &ph[i], bias);
 
     struct app_image obj = { .bias = bias };
     fill_slots(eh, ph, &obj);
     if (interp) {
         im->interp_bias = bias;
-        im->start = eh->entry + bias;
+        im->start = eh->e_entry + bias;
         im->slots += obj.slots;
         im->sites_rewritten += obj.sites_rewritten;
         im->sites_left += obj.sites_left;
         return NULL;
     }
     im->bias = bias;
-    im->entry = im->start = eh->entry + bias;
-    im->phnum = eh->phnum;
-    for (int i = 0; i < eh->phnum; i++)
-        if (ph[i].type == PT_PHDR)
-            im->phdr = ph[i].vaddr + bias;
-    for (int i = 0; !im->phdr && i < eh->phnum; i++)
-        if (ph[i].type == PT_LOAD && eh->phoff >= ph[i].offset &&
-            eh->phoff + sizeof(Phdr) * eh->phnum <= ph[i].offset + ph[i].filesz)
-            im->phdr = ph[i].vaddr + (eh->phoff - ph[i].offset) + bias;
+    im->entry = im->start = eh->e_entry + bias;
+    im->phnum = eh->e_phnum;
+    im->phdr = elf_loaded_phdr(eh, ph, bias);
     im->brk = hi + bias;
-    if (mm_brk_init)
-        mm_brk_init(im->brk);
+    mm_brk_init(im->brk);
     im->slots = obj.slots;
     im->sites_rewritten = obj.sites_rewritten;
     im->sites_left = obj.sites_left;
@@ -463,13 +397,6 @@ void app_load(const void *initrd, size_t initrd_len, const char *path, struct ap
 }
 
 /* ---- initial stack -------------------------------------------------------------- */
-
-enum {
-    AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
-    AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
-    AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
-    AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51,
-};
 
 /* 64 random bits: RDRAND when the CPU has it, else TSC jitter mixed
  * through a 64-bit finalizer (AT_RANDOM seeds stack canaries and pointer
@@ -503,67 +430,34 @@ uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
         if (!f || vm_map(va, f, VM_READ | VM_WRITE) < 0)
             panic("out of memory for the app's stack");
     }
-    if (mm_vma_add)
-        mm_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]");
+    mm_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]");
 
-    char *s = (char *)APP_STACK_TOP;
-    char *floor = (char *)(APP_STACK_TOP - APP_STACK_EAGER / 2);
-    const char *argv[APP_MAX_ARGS], *envp[APP_MAX_ARGS];
-    size_t n;
-    n = strlen(cl->exe) + 1;
-    s -= n;
-    memcpy(s, cl->exe, n);
-    char *execfn = s;
-    for (int i = cl->envc - 1; i >= 0; i--) {
-        n = strlen(cl->envp[i]) + 1;
-        if (s - n < floor)
-            panic("environment too large for the initial stack");
-        s -= n;
-        memcpy(s, cl->envp[i], n);
-        envp[i] = s;
-    }
-    for (int i = cl->argc - 1; i >= 0; i--) {
-        n = strlen(cl->argv[i]) + 1;
-        if (s - n < floor)
-            panic("arguments too large for the initial stack");
-        s -= n;
-        memcpy(s, cl->argv[i], n);
-        argv[i] = s;
-    }
-    s -= 7;
-    memcpy(s, "x86_64", 7);
-    char *platform = s;
-    s = (char *)((uint64_t)s & ~15ull) - 16;
     uint64_t rnd[2] = { random64(), random64() };
-    memcpy(s, rnd, 16);
-    char *random = s;
-
     uint32_t r[4];
     cpuid(1, 0, r);
-    uint64_t aux[][2] = {
-        { AT_PHDR, im->phdr }, { AT_PHENT, sizeof(Phdr) }, { AT_PHNUM, im->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, im->interp_bias }, { AT_FLAGS, 0 }, { AT_ENTRY, im->entry },
-        { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
-        { AT_RANDOM, (uint64_t)random }, { AT_HWCAP, r[3] }, { AT_HWCAP2, 0 },
-        { AT_PLATFORM, (uint64_t)platform }, { AT_EXECFN, (uint64_t)execfn }, { AT_CLKTCK, 100 },
-        { AT_MINSIGSTKSZ, cpu_features.xsave_size + 1024 }, { AT_NULL, 0 },
+    /* The strings come from the kernel command line (the loader's buffer):
+     * the app gets its own copies. */
+    struct initstack st = {
+        .top = (char *)APP_STACK_TOP, .floor = (char *)(APP_STACK_TOP - APP_STACK_EAGER / 2),
+        .argc = cl->argc, .argv = cl->argv, .envc = cl->envc, .envp = cl->envp,
+        .copy_strings = 1, .execfn = cl->exe, .random = (const unsigned char *)rnd,
+        .aux = {
+            .phdr = im->phdr, .phnum = im->phnum, .base = im->interp_bias, .entry = im->entry,
+            .uid = 0, .euid = 0, .gid = 0, .egid = 0,
+            .hwcap = r[3], .hwcap2 = 0, .clktck = 100,
+            .minsigstksz = cpu_features.xsave_size + 1024,
+        },
     };
-    uint64_t naux = ARRAY_LEN(aux);
-    uint64_t words = 1 + (uint64_t)cl->argc + 1 + (uint64_t)cl->envc + 1 + 2 * naux;
-    uint64_t sp = ((uint64_t)s - words * 8) & ~15ull;
-    if (sp < (uint64_t)floor)
+    uint64_t sp, words;
+    switch (initstack_build(&st, &sp, &words)) {
+    case INITSTACK_ENV_TOO_LARGE:
+        panic("environment too large for the initial stack");
+    case INITSTACK_ARGS_TOO_LARGE:
+        panic("arguments too large for the initial stack");
+    case INITSTACK_TOO_LARGE:
         panic("arguments and environment too large for the initial stack");
-    uint64_t *w = (uint64_t *)sp;
-    *w++ = (uint64_t)cl->argc;
-    for (int i = 0; i < cl->argc; i++)
-        *w++ = (uint64_t)argv[i];
-    *w++ = 0;
-    for (int i = 0; i < cl->envc; i++)
-        *w++ = (uint64_t)envp[i];
-    *w++ = 0;
-    for (uint64_t i = 0; i < naux; i++) {
-        *w++ = aux[i][0];
-        *w++ = aux[i][1];
+    case INITSTACK_OK:
+        break;
     }
     return sp;
 }

@@ -1,79 +1,164 @@
-/* The PortApp slot table's place in a rewritten ELF file: the note (owner
- * "PortApp", type 0x50410001) gives the table's virtual address and size, and
- * the table must lie in the file image of a writable PT_LOAD (nr[] is read
- * from the file). Both platforms fill the slots of objects ld.so maps with it. */
+/* Finding a rewritten object's PortApp note and slot table: in an object a
+ * loader has mapped (read in place), or in a file ld.so maps (read through
+ * the platform's fstat and pread, and cached). shim/slot_probe.h.
+ *
+ * Self-contained on purpose (string functions only): the host-side harness
+ * of posix-shim/tests links it without the rest of core. */
 #include "shim/shim.h"
 #include "shim/slot_probe.h"
 
-#define PORTAPP_NOTE_TYPE 0x50410001u
-#define PT_LOAD 1
-#define PT_NOTE 4
-#define PF_W 2
-#define PAGE_SIZE_4K 4096ul
+#define PAGE_4K 4096ul
+/* Notes longer than this are not port-app's (its PT_NOTE holds one 40-byte
+ * note): a file's PT_NOTE is read into a buffer of this size on the stack. */
+#define NOTE_MAX 256u
+/* Objects with more program headers are not ours to fill (and are read one
+ * header at a time, so this only bounds the work). */
+#define PHNUM_MAX 128u
 
-struct ehdr {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
+int portapp_note_find(const void *notes, uint64_t len, struct portapp_note_desc *out)
+{
+    const unsigned char *base = notes;
+    for (uint64_t o = 0; o + sizeof(Elf64_Nhdr) <= len;) {
+        Elf64_Nhdr nh;
+        memcpy(&nh, base + o, sizeof nh);
+        uint64_t name = o + sizeof nh, desc = name + ((nh.n_namesz + 3ull) & ~3ull);
+        uint64_t next = desc + ((nh.n_descsz + 3ull) & ~3ull);
+        if (next > len)
+            return 0;
+        if (nh.n_type == PORTAPP_NOTE_TYPE && nh.n_namesz == PORTAPP_NOTE_NAMESZ &&
+            memcmp(base + name, PORTAPP_NOTE_OWNER, PORTAPP_NOTE_NAMESZ) == 0) {
+            if (nh.n_descsz < sizeof *out)
+                return -1;
+            memcpy(out, base + desc, sizeof *out);
+            return 1;
+        }
+        o = next;
+    }
+    return 0;
+}
 
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
+/* Whether [vaddr, vaddr + len) lies inside one PT_LOAD's memory image. */
+static int in_load(const Elf64_Phdr *ph, unsigned phnum, uint64_t vaddr, uint64_t len)
+{
+    for (unsigned i = 0; i < phnum; i++)
+        if (ph[i].p_type == PT_LOAD && vaddr >= ph[i].p_vaddr && vaddr + len <= ph[i].p_vaddr + ph[i].p_memsz)
+            return 1;
+    return 0;
+}
 
-void portapp_probe_slots(long fd, shim_pread_exact_fn pread_exact, struct portapp_slot_file *out)
+int portapp_loaded_note(const Elf64_Phdr *ph, unsigned phnum, uint64_t bias, struct portapp_note_desc *out)
+{
+    for (unsigned i = 0; i < phnum; i++) {
+        const Elf64_Phdr *p = &ph[i];
+        if (p->p_type != PT_NOTE || p->p_filesz < sizeof(Elf64_Nhdr) ||
+            !in_load(ph, phnum, p->p_vaddr, p->p_filesz))
+            continue;
+        int r = portapp_note_find((const void *)(uintptr_t)(p->p_vaddr + bias), p->p_filesz, out);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+void portapp_probe_slots(long fd, const struct portapp_file_io *io, struct portapp_slot_file *out)
 {
     out->nslots = 0;
-    struct ehdr eh;
-    if (!pread_exact(fd, &eh, sizeof eh, 0) || memcmp(eh.ident, "\177ELF", 4) != 0 || eh.ident[4] != 2 ||
-        eh.machine != 62 || eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > 128)
+    Elf64_Ehdr eh;
+    if (!io->pread_exact(fd, &eh, sizeof eh, 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+        eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > PHNUM_MAX)
         return;
-    uint64_t slots_vaddr = 0;
-    uint32_t nslots = 0;
-    for (unsigned i = 0; i < eh.phnum && !nslots; i++) {
-        struct phdr ph;
-        if (!pread_exact(fd, &ph, sizeof ph, eh.phoff + i * sizeof ph))
+    struct portapp_note_desc note = { 0 };
+    for (unsigned i = 0; i < eh.e_phnum && !note.nslots; i++) {
+        Elf64_Phdr ph;
+        if (!io->pread_exact(fd, &ph, sizeof ph, eh.e_phoff + i * sizeof ph))
             return;
-        if (ph.type != PT_NOTE || ph.filesz < 12 || ph.filesz > 256)
+        if (ph.p_type != PT_NOTE || ph.p_filesz < sizeof(Elf64_Nhdr) || ph.p_filesz > NOTE_MAX)
             continue;
-        unsigned char note[256];
-        if (!pread_exact(fd, note, ph.filesz, ph.offset))
+        unsigned char buf[NOTE_MAX];
+        if (!io->pread_exact(fd, buf, ph.p_filesz, ph.p_offset))
             continue;
-        for (uint64_t o = 0; o + 12 <= ph.filesz;) {
-            uint32_t namesz, descsz, type;
-            memcpy(&namesz, note + o, 4);
-            memcpy(&descsz, note + o + 4, 4);
-            memcpy(&type, note + o + 8, 4);
-            uint64_t name = o + 12, desc = name + ((namesz + 3UL) & ~3UL);
-            uint64_t next = desc + ((descsz + 3UL) & ~3UL);
-            if (next > ph.filesz)
-                break;
-            if (type == PORTAPP_NOTE_TYPE && namesz == 8 && memcmp(note + name, "PortApp", 8) == 0 &&
-                descsz >= 24) {
-                memcpy(&slots_vaddr, note + desc, 8);
-                memcpy(&nslots, note + desc + 8, 4);
-                break;
+        if (portapp_note_find(buf, ph.p_filesz, &note) != 1)
+            note.nslots = 0;
+    }
+    if (!note.nslots)
+        return;
+    uint64_t len = (uint64_t)note.nslots * PORTAPP_SLOT_BYTES;
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        if (!io->pread_exact(fd, &ph, sizeof ph, eh.e_phoff + i * sizeof ph))
+            return;
+        /* nr[] is read from the mapping: the table must be file-backed. */
+        if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W) && note.slots_vaddr >= ph.p_vaddr &&
+            note.slots_vaddr + len <= ph.p_vaddr + ph.p_filesz) {
+            out->seg_off = ph.p_offset & ~(PAGE_4K - 1);
+            out->table_off = ph.p_offset + (note.slots_vaddr - ph.p_vaddr);
+            out->nslots = note.nslots;
+            return;
+        }
+    }
+}
+
+/* ---- the probe cache ------------------------------------------------------
+ * 256 entries: a large app (Python with its extension modules) maps well
+ * over 64 objects, and each entry is ~70 bytes of bss. Replaced round robin:
+ * a miss only costs a few preads. */
+#define CACHE 256
+
+struct probe {
+    uint64_t dev, ino, size, mtime, mtime_ns;
+    struct portapp_slot_file file;
+    int used;
+};
+static struct probe cache[CACHE];
+static unsigned cache_next;
+static volatile int cache_lock;
+
+/* The lock is held for one scan of the cache (about a microsecond). 1000
+ * tries outlast a holder running on another CPU; a holder that cannot run
+ * (preempted on this CPU, the code a signal handler interrupted, the other
+ * threads of a forked child) costs a waiter microseconds, and then it goes
+ * without the cache: never a deadlock. */
+static int cache_try_lock(void)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (!__atomic_test_and_set(&cache_lock, __ATOMIC_ACQUIRE))
+            return 1;
+        __builtin_ia32_pause();
+    }
+    return 0;
+}
+
+static void cache_unlock(void)
+{
+    __atomic_clear(&cache_lock, __ATOMIC_RELEASE);
+}
+
+int portapp_probe_slots_cached(long fd, const struct portapp_file_io *io, struct portapp_slot_file *out)
+{
+    struct k_stat st;
+    if (io->fstat(fd, &st) != 0 || (st.st_mode & 0170000) != 0100000)   /* not a regular file */
+        return 0;
+    struct probe p = { .dev = st.st_dev, .ino = st.st_ino, .size = (uint64_t)st.st_size,
+                       .mtime = (uint64_t)st.st_mtim.tv_sec, .mtime_ns = (uint64_t)st.st_mtim.tv_nsec,
+                       .used = 1 };
+    if (cache_try_lock()) {
+        for (unsigned i = 0; i < CACHE; i++) {
+            const struct probe *c = &cache[i];
+            if (c->used && c->dev == p.dev && c->ino == p.ino && c->size == p.size && c->mtime == p.mtime &&
+                c->mtime_ns == p.mtime_ns) {
+                *out = c->file;
+                cache_unlock();
+                return 1;
             }
-            o = next;
         }
+        cache_unlock();
     }
-    if (!nslots)
-        return;
-    uint64_t len = (uint64_t)nslots * 12;
-    for (unsigned i = 0; i < eh.phnum; i++) {
-        struct phdr ph;
-        if (!pread_exact(fd, &ph, sizeof ph, eh.phoff + i * sizeof ph))
-            return;
-        if (ph.type == PT_LOAD && (ph.flags & PF_W) && slots_vaddr >= ph.vaddr &&
-            slots_vaddr + len <= ph.vaddr + ph.filesz) {
-            out->seg_off = ph.offset & ~(PAGE_SIZE_4K - 1);
-            out->table_off = ph.offset + (slots_vaddr - ph.vaddr);
-            out->nslots = nslots;
-            return;
-        }
+    portapp_probe_slots(fd, io, &p.file);
+    if (cache_try_lock()) {
+        cache[cache_next++ % CACHE] = p;
+        cache_unlock();
     }
+    *out = p.file;
+    return 1;
 }
