@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.portapp.elf.ElfException;
@@ -24,6 +25,7 @@ import org.portapp.x86.Decoder;
  * (and then pass verification) or fail with the rewriter's user-facing exceptions, within
  * a time bound. Any other exception or a hang fails the test.
  */
+@Tag("slow")
 class RewriterFuzzTest {
     static final int CASES = 10_000;
 
