@@ -40,16 +40,17 @@ f_adjacent:
         .size f_adjacent, .-f_adjacent
 
 # A branch lands on the syscall itself: the window may not start before it.
+# (The loop counts in esi: syscall, and the shim, may change rcx and r11.)
         .type f_loop, @function
 f_loop:
-        xor %ecx, %ecx
+        xor %esi, %esi
         mov $39, %eax
 .Lloop_sys:
         syscall
         mov %rax, %rdx
         mov $39, %eax
-        inc %ecx
-        cmp $2, %ecx
+        inc %esi
+        cmp $2, %esi
         jl .Lloop_sys
         ret
         .size f_loop, .-f_loop
@@ -57,16 +58,16 @@ f_loop:
 # Branch targets on both sides of the syscall: no window, the site stays.
         .type f_pinned, @function
 f_pinned:
-        xor %ecx, %ecx
+        xor %esi, %esi
         mov $39, %eax
-        test %ecx, %ecx
+        test %esi, %esi
         jnz .Lpinned_sys
         mov $39, %eax
 .Lpinned_sys:
         syscall
 .Lpinned_after:
         mov $39, %eax
-        dec %ecx
+        dec %esi
         jg .Lpinned_after
         ret
         .size f_pinned, .-f_pinned
