@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.portapp.elf.ElfFile;
 import org.portapp.elf.ProgramHeader;
 import org.portapp.elf.SectionHeader;
 
@@ -30,31 +29,22 @@ class RewriterTest {
 
     @TempDir
     static Path tmp;
-    static TinySites tiny;
-    static RewriteResult result;
-    static ElfFile out;
+    static TinySites.Rewritten rw;
     static Path outFile;
 
     @BeforeAll
     static void rewrite() throws Exception {
-        tiny = TinySites.build(tmp);
-        result = tiny.analysis().rewrite();
-        out = ElfFile.parse("rewritten", result.output());
+        rw = TinySites.build(tmp).rewrite();
         outFile = tmp.resolve("tiny-sites.rewritten");
-        Files.write(outFile, result.output());
-    }
-
-    static SiteOutcome outcome(SyscallSite s) {
-        return result.outcomes().stream().filter(o -> o.site().equals(s)).findFirst()
-                .orElseThrow(() -> new AssertionError("no outcome for " + s));
+        Files.write(outFile, rw.result().output());
     }
 
     static long fn(String name) {
-        return tiny.fn(name).st_value();
+        return rw.tiny().fn(name).st_value();
     }
 
     static void assertPatched(SyscallSite s, long windowStart, int windowLength) {
-        SiteOutcome o = outcome(s);
+        SiteOutcome o = rw.outcome(s);
         assertTrue(o.rewritten(), "site 0x" + Long.toHexString(s.address()) + " left: " + o.reason());
         assertEquals(windowStart, o.windowStart(), "window start of 0x" + Long.toHexString(s.address()));
         assertEquals(windowLength, o.windowLength(), "window length of 0x" + Long.toHexString(s.address()));
@@ -62,80 +52,80 @@ class RewriterTest {
 
     @Test
     void exitSiteAtTheEndOfAFunctionTakesTheMovBeforeIt() {
-        SyscallSite s = tiny.siteIn("_start");
+        SyscallSite s = rw.tiny().siteIn("_start");
         assertPatched(s, s.address() - 5, 7);
         assertEquals(fn("f_copy"), s.address() + 2, "the window ends where the next function starts");
     }
 
     @Test
     void numberInAnotherRegisterDisplacesBothMoves() {
-        assertPatched(tiny.siteIn("f_copy"), fn("f_copy"), 9);
+        assertPatched(rw.tiny().siteIn("f_copy"), fn("f_copy"), 9);
     }
 
     @Test
     void adjacentSitesGetDisjointWindows() {
-        List<SyscallSite> l = tiny.sitesIn("f_adjacent");
+        List<SyscallSite> l = rw.tiny().sitesIn("f_adjacent");
         assertPatched(l.get(0), fn("f_adjacent"), 7);
         assertPatched(l.get(1), fn("f_adjacent") + 7, 7);
     }
 
     @Test
     void aBranchTargetOnTheSyscallStartsTheWindowThere() {
-        SyscallSite s = tiny.siteIn("f_loop");
-        assertTrue(tiny.analysis().disassembly().isBranchTarget(s.address()));
+        SyscallSite s = rw.tiny().siteIn("f_loop");
+        assertTrue(rw.tiny().analysis().disassembly().isBranchTarget(s.address()));
         assertPatched(s, s.address(), 5); // syscall + mov %rax,%rdx; the mov $39 before it stays
     }
 
     @Test
     void branchTargetsOnBothSidesLeaveTheSite() {
-        SiteOutcome o = outcome(tiny.siteIn("f_pinned"));
+        SiteOutcome o = rw.outcome(rw.tiny().siteIn("f_pinned"));
         assertFalse(o.rewritten());
         assertEquals("jump targets on both sides of the syscall", o.reason());
     }
 
     @Test
     void runTimeNumbersGoThroughAGenericSlot() {
-        assertPatched(tiny.siteIn("f_wrapper"), fn("f_wrapper"), 5);
-        assertPatched(tiny.siteIn("f_unknown"), fn("f_unknown"), 5);
+        assertPatched(rw.tiny().siteIn("f_wrapper"), fn("f_wrapper"), 5);
+        assertPatched(rw.tiny().siteIn("f_unknown"), fn("f_unknown"), 5);
     }
 
     @Test
     void tooLittleRoomBeforeTheNextFunctionLeavesTheSite() {
-        SiteOutcome o = outcome(tiny.siteIn("f_tiny"));
+        SiteOutcome o = rw.outcome(rw.tiny().siteIn("f_tiny"));
         assertFalse(o.rewritten());
         assertTrue(o.reason().startsWith("no run of whole, relocatable instructions"), o.reason());
     }
 
     @Test
     void noteAndSlotTable() {
-        assertEquals(7, result.rewritten());
-        assertEquals(2, result.leftAsSyscall());
-        PortAppNote note = PortAppNote.of(out).orElseThrow();
+        assertEquals(7, rw.result().rewritten());
+        assertEquals(2, rw.result().leftAsSyscall());
+        PortAppNote note = PortAppNote.of(rw.out()).orElseThrow();
         assertEquals(7, note.sitesRewritten());
         assertEquals(2, note.sitesLeft());
         // -2: f_wrapper ({39, 102}, each with a slot of its own); -1: f_unknown; then the known numbers.
         assertArrayEquals(new int[] {Rewriter.GENERIC_BOUNDED, Rewriter.GENERIC_UNBOUNDED, 39, 60, 102},
                 note.slotNumbers());
         assertEquals(5, note.nslots());
-        assertEquals(5, result.slots());
-        long at = out.vaddrToOffset(note.slotsVaddr()).orElseThrow();
-        assertArrayEquals(new byte[8 * 5], out.bytesAt(at, 8 * 5), "targets are zero until a loader fills them");
-        SectionHeader slots = out.section(".portapp.slots").orElseThrow();
+        assertEquals(5, rw.result().slots());
+        long at = rw.out().vaddrToOffset(note.slotsVaddr()).orElseThrow();
+        assertArrayEquals(new byte[8 * 5], rw.out().bytesAt(at, 8 * 5), "targets are zero until a loader fills them");
+        SectionHeader slots = rw.out().section(".portapp.slots").orElseThrow();
         assertEquals(note.slotsVaddr(), slots.sh_addr());
         assertEquals(12 * 5, slots.sh_size());
     }
 
     @Test
     void twoPageAlignedSegmentsAfterTheOriginalImage() {
-        List<ProgramHeader> before = tiny.elf().loadSegments();
-        List<ProgramHeader> after = out.loadSegments();
+        List<ProgramHeader> before = rw.tiny().elf().loadSegments();
+        List<ProgramHeader> after = rw.out().loadSegments();
         assertEquals(before.size() + 2, after.size());
         assertEquals(before, after.subList(0, before.size()), "existing segments are unchanged");
         ProgramHeader x = after.get(before.size());
         ProgramHeader w = after.get(before.size() + 1);
         assertEquals(ProgramHeader.PF_R | ProgramHeader.PF_X, x.p_flags());
         assertEquals(ProgramHeader.PF_R | ProgramHeader.PF_W, w.p_flags());
-        assertTrue(x.p_vaddr() >= tiny.elf().loadEnd(), "segment X lies after the original image");
+        assertTrue(x.p_vaddr() >= rw.tiny().elf().loadEnd(), "segment X lies after the original image");
         assertTrue(w.p_vaddr() >= x.p_vaddr() + x.p_memsz(), "W after X");
         for (ProgramHeader p : List.of(x, w)) {
             assertEquals(0, p.p_vaddr() % 0x1000);
@@ -144,8 +134,8 @@ class RewriterTest {
         ProgramHeader first = before.get(0);
         assertEquals(first.p_vaddr() - first.p_offset(), x.p_vaddr() - x.p_offset(),
                 "segment X keeps the first PT_LOAD's vaddr - offset");
-        assertEquals(x.p_offset(), out.header().e_phoff(), "the program headers open segment X");
-        assertTrue(out.programHeaders().stream().anyMatch(p -> p.p_type() == ProgramHeader.PT_NOTE
+        assertEquals(x.p_offset(), rw.out().header().e_phoff(), "the program headers open segment X");
+        assertTrue(rw.out().programHeaders().stream().anyMatch(p -> p.p_type() == ProgramHeader.PT_NOTE
                 && x.containsVaddr(p.p_vaddr())), "the PortApp note lies in segment X");
     }
 
@@ -165,12 +155,13 @@ class RewriterTest {
                 syscalls.add(a);
             }
         });
+        TinySites tiny = rw.tiny();
         assertEquals(new TreeSet<>(List.of(tiny.siteIn("f_pinned").address(), tiny.siteIn("f_tiny").address())),
                 syscalls);
 
-        SectionHeader text = out.section(".portapp.text").orElseThrow();
+        SectionHeader text = rw.out().section(".portapp.text").orElseThrow();
         Map<Long, Long> slotOf = new TreeMap<>(); // trampoline -> slot it calls
-        for (SiteOutcome o : result.outcomes()) {
+        for (SiteOutcome o : rw.result().outcomes()) {
             if (!o.rewritten()) {
                 continue;
             }
@@ -206,8 +197,8 @@ class RewriterTest {
             assertTrue(tr.get(call + 1).getValue()[1].startsWith("0x80(%rsp),%rsp"), "red zone restored");
         }
         // Each trampoline calls the slot of its site's number.
-        PortAppNote note = PortAppNote.of(out).orElseThrow();
-        for (SiteOutcome o : result.outcomes()) {
+        PortAppNote note = PortAppNote.of(rw.out()).orElseThrow();
+        for (SiteOutcome o : rw.result().outcomes()) {
             if (o.rewritten()) {
                 long t = Long.parseLong(insns.get(o.windowStart())[1].split("\\s+")[0], 16);
                 int nr = Rewriter.slotNumber(o.site());

@@ -68,6 +68,24 @@ record TinySites(Path file, ElfFile elf, Analysis analysis, Map<String, Symbol> 
         return l.get(0);
     }
 
+    /** The rewriter's output for this program, parsed, with what it did to each site. */
+    record Rewritten(TinySites tiny, RewriteResult result, ElfFile out) {
+        SiteOutcome outcome(SyscallSite s) {
+            return result.outcomes().stream().filter(o -> o.site().equals(s)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no outcome for " + s));
+        }
+
+        /** The outcome of the only site in function {@code name}. */
+        SiteOutcome outcomeIn(String name) {
+            return outcome(tiny.siteIn(name));
+        }
+    }
+
+    Rewritten rewrite() {
+        RewriteResult r = analysis.rewrite();
+        return new Rewritten(this, r, ElfFile.parse(file + " (rewritten)", r.output()));
+    }
+
     record Run(int exit, String output) {
     }
 

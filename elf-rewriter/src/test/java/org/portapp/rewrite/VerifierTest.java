@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.portapp.elf.ElfFile;
 import org.portapp.elf.ProgramHeader;
 import org.portapp.elf.SectionHeader;
 import org.portapp.x86.DecodedCode;
@@ -24,22 +23,19 @@ import org.portapp.x86.InsnKind;
 class VerifierTest {
     @TempDir
     static Path tmp;
-    static TinySites tiny;
-    static RewriteResult result;
-    static ElfFile out;
+    static TinySites.Rewritten rw;
     static SectionHeader trampolines;
 
     @BeforeAll
     static void rewrite() throws Exception {
-        tiny = TinySites.build(tmp);
-        result = tiny.analysis().rewrite();
-        out = ElfFile.parse("rewritten", result.output());
-        trampolines = out.section(".portapp.text").orElseThrow();
+        rw = TinySites.build(tmp).rewrite();
+        trampolines = rw.out().section(".portapp.text").orElseThrow();
     }
 
     /** Runs the verifier of the tiny rewrite on {@code bytes} in place of its output. */
     static void verify(byte[] bytes) {
-        new Verifier(tiny.analysis().disassembly(), new RewriteResult(bytes, result.outcomes(), result.slots()),
+        RewriteResult r = rw.result();
+        new Verifier(rw.tiny().analysis().disassembly(), new RewriteResult(bytes, r.outcomes(), r.slots()),
                 trampolines.sh_addr(), (int) trampolines.sh_size()).verify();
     }
 
@@ -51,16 +47,11 @@ class VerifierTest {
     }
 
     static byte[] output() {
-        return result.output().clone();
+        return rw.result().output().clone();
     }
 
     static int offsetOf(long vaddr) {
-        return (int) (long) out.vaddrToOffset(vaddr).orElseThrow();
-    }
-
-    static SiteOutcome outcomeIn(String function) {
-        SyscallSite s = tiny.siteIn(function);
-        return result.outcomes().stream().filter(o -> o.site().equals(s)).findFirst().orElseThrow();
+        return (int) (long) rw.out().vaddrToOffset(vaddr).orElseThrow();
     }
 
     static int rel32At(byte[] b, int off) {
@@ -74,19 +65,19 @@ class VerifierTest {
     /** Where the patch of {@code o} jumps. */
     static long trampolineOf(SiteOutcome o) {
         int off = offsetOf(o.windowStart());
-        return o.windowStart() + 5 + rel32At(result.output(), off + 1);
+        return o.windowStart() + 5 + rel32At(rw.result().output(), off + 1);
     }
 
     @Test
     void theRewriterOutputPasses() {
         verify(output());
-        assertEquals(7, result.rewritten());
+        assertEquals(7, rw.result().rewritten());
     }
 
     @Test
     void aByteChangedOutsideAnyPatch() {
         byte[] b = output();
-        int off = offsetOf(tiny.fn("f_after_tiny").st_value()); // its ret
+        int off = offsetOf(rw.tiny().fn("f_after_tiny").st_value()); // its ret
         b[off] = (byte) 0x90;
         assertRejected(b, "byte at file offset 0x" + Integer.toHexString(off) + " changed outside any patch");
     }
@@ -94,7 +85,7 @@ class VerifierTest {
     @Test
     void aPatchThatJumpsOutsideTheTrampolines() {
         byte[] b = output();
-        SiteOutcome o = outcomeIn("f_copy");
+        SiteOutcome o = rw.outcomeIn("f_copy");
         putRel32(b, offsetOf(o.windowStart()) + 1, -5); // jmp to itself
         assertRejected(b, "patched site at 0x" + Long.toHexString(o.site().address())
                 + " jumps outside the trampolines");
@@ -103,7 +94,7 @@ class VerifierTest {
     @Test
     void aPatchThatJumpsIntoTheMiddleOfItsTrampoline() {
         byte[] b = output();
-        SiteOutcome o = outcomeIn("f_copy"); // its trampoline opens with the 5-byte mov $39, %edx
+        SiteOutcome o = rw.outcomeIn("f_copy"); // its trampoline opens with the 5-byte mov $39, %edx
         int off = offsetOf(o.windowStart()) + 1;
         putRel32(b, off, rel32At(b, off) + 1);
         assertRejected(b, "trampoline at 0x" + Long.toHexString(trampolineOf(o) + 1)
@@ -113,8 +104,8 @@ class VerifierTest {
     @Test
     void twoPatchesThatShareATrampoline() {
         byte[] b = output();
-        SiteOutcome first = tiny.sitesIn("f_adjacent").stream().map(VerifierTest::outcome).findFirst().orElseThrow();
-        SiteOutcome second = outcome(tiny.sitesIn("f_adjacent").get(1));
+        SiteOutcome first = rw.outcome(rw.tiny().sitesIn("f_adjacent").get(0));
+        SiteOutcome second = rw.outcome(rw.tiny().sitesIn("f_adjacent").get(1));
         putRel32(b, offsetOf(second.windowStart()) + 1, (int) (trampolineOf(first) - (second.windowStart() + 5)));
         assertRejected(b, "two patched sites share a trampoline");
     }
@@ -122,10 +113,10 @@ class VerifierTest {
     @Test
     void aTrampolineThatJumpsBackOneByteTooFar() {
         byte[] b = output();
-        SiteOutcome o = outcomeIn("f_copy");
+        SiteOutcome o = rw.outcomeIn("f_copy");
         long t = trampolineOf(o);
         int toff = offsetOf(t);
-        DecodedCode c = tiny.analysis().disassembly().decoder().decode(b, toff, 64, t);
+        DecodedCode c = rw.tiny().analysis().disassembly().decoder().decode(b, toff, 64, t);
         int k = 0;
         while (c.kind(k) != InsnKind.JMP) {
             k++;
@@ -161,25 +152,22 @@ class VerifierTest {
     @Test
     void aMissingNote() {
         byte[] b = output();
-        ProgramHeader note = out.programHeaders().stream().filter(p -> p.p_type() == ProgramHeader.PT_NOTE
-                && p.p_vaddr() >= tiny.elf().loadEnd()).findFirst().orElseThrow(); // not the linker's notes
+        ProgramHeader note = rw.out().programHeaders().stream().filter(p -> p.p_type() == ProgramHeader.PT_NOTE
+                && p.p_vaddr() >= rw.tiny().elf().loadEnd()).findFirst().orElseThrow(); // not the linker's notes
         b[(int) note.p_offset() + 12] = 'X'; // the owner's first letter
         assertRejected(b, "PortApp note missing from the output");
     }
 
-    static SiteOutcome outcome(SyscallSite s) {
-        return result.outcomes().stream().filter(o -> o.site().equals(s)).findFirst().orElseThrow();
-    }
-
     /** One of the two PT_LOADs the rewriter added (after the original image), by flags. */
     static ProgramHeader newSegment(int flags) {
-        return out.loadSegments().stream().filter(p -> p.p_vaddr() >= tiny.elf().loadEnd() && p.p_flags() == flags)
+        long end = rw.tiny().elf().loadEnd();
+        return rw.out().loadSegments().stream().filter(p -> p.p_vaddr() >= end && p.p_flags() == flags)
                 .findFirst().orElseThrow();
     }
 
     static int phdrOffset(ProgramHeader p) {
-        int k = out.programHeaders().indexOf(p);
+        int k = rw.out().programHeaders().indexOf(p);
         assertTrue(k >= 0);
-        return (int) (out.header().e_phoff() + (long) k * ProgramHeader.SIZE);
+        return (int) (rw.out().header().e_phoff() + (long) k * ProgramHeader.SIZE);
     }
 }
