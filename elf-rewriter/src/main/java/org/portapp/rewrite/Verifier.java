@@ -14,7 +14,7 @@ import org.portapp.x86.InsnKind;
 
 /**
  * Checks a rewrite before anything is written: the output parses; its PT_LOAD segments
- * can be mapped (offset congruent to address modulo alignment, no overlap); every byte of
+ * can be mapped (offset congruent to address modulo the page, no overlap); every byte of
  * the input outside the ELF header and the patched windows is unchanged; every window
  * decodes as {@code jmp trampoline} plus int3 padding; the trampolines decode cleanly
  * with no {@code syscall} in them, and each jumps back to the end of its own window; and
