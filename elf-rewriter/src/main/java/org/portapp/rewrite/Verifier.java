@@ -1,7 +1,10 @@
 package org.portapp.rewrite;
 
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.portapp.elf.ElfException;
 import org.portapp.elf.ElfFile;
 import org.portapp.elf.ElfHeader;
@@ -10,13 +13,17 @@ import org.portapp.x86.DecodedCode;
 import org.portapp.x86.InsnKind;
 
 /**
- * Checks a rewrite before anything is written: the output parses; every byte of the
- * input outside the ELF header and the patched windows is unchanged; every window
+ * Checks a rewrite before anything is written: the output parses; its PT_LOAD segments
+ * can be mapped (offset congruent to address modulo the page, no overlap); every byte of
+ * the input outside the ELF header and the patched windows is unchanged; every window
  * decodes as {@code jmp trampoline} plus int3 padding; the trampolines decode cleanly
- * with no {@code syscall} in them; and a fresh disassembly of the output finds exactly
- * the sites that were left as {@code syscall}.
+ * with no {@code syscall} in them, and each jumps back to the end of its own window; and
+ * a fresh disassembly of the output finds exactly the sites that were left as
+ * {@code syscall}.
  */
 final class Verifier {
+    private static final long PAGE = 0x1000;
+
     private final Disassembly original;
     private final RewriteResult result;
     private final long trampolinesVaddr;
@@ -38,12 +45,13 @@ final class Verifier {
         } catch (ElfException e) {
             throw fail("output does not parse: " + e.getMessage());
         }
+        checkSegments(parsed);
         byte[] before = in.bytes();
         boolean[] mayDiffer = new boolean[before.length];
         for (int k = 0; k < ElfHeader.SIZE; k++) {
             mayDiffer[k] = true;
         }
-        Set<Long> trampolineTargets = new HashSet<>();
+        Map<Long, Long> returnOf = new HashMap<>(); // trampoline address -> end of its window
         for (SiteOutcome o : result.outcomes()) {
             if (!o.rewritten()) {
                 continue;
@@ -60,7 +68,7 @@ final class Verifier {
             if (target < trampolinesVaddr || target >= trampolinesVaddr + trampolinesSize) {
                 throw fail("patched site at 0x" + Long.toHexString(o.site().address()) + " jumps outside the trampolines");
             }
-            trampolineTargets.add(target);
+            returnOf.put(target, o.windowStart() + o.windowLength());
             for (int k = 5; k < o.windowLength(); k++) {
                 if (out[off + k] != (byte) 0xcc) {
                     throw fail("padding after the patch at 0x" + Long.toHexString(o.windowStart()) + " is not int3");
@@ -72,7 +80,7 @@ final class Verifier {
                 throw fail("byte at file offset 0x" + Integer.toHexString(k) + " changed outside any patch");
             }
         }
-        if (trampolineTargets.size() != result.rewritten()) {
+        if (returnOf.size() != result.rewritten()) {
             throw fail("two patched sites share a trampoline");
         }
         Disassembly after = Disassembly.of(parsed, original.decoder());
@@ -89,10 +97,13 @@ final class Verifier {
                 }
             }
             if (isTrampolines) {
-                for (long t : trampolineTargets) {
-                    if (c.indexAt(t) < 0) {
+                for (Map.Entry<Long, Long> e : returnOf.entrySet()) {
+                    long t = e.getKey();
+                    int k = c.indexAt(t);
+                    if (k < 0) {
                         throw fail("trampoline at 0x" + Long.toHexString(t) + " is not an instruction boundary");
                     }
+                    checkJumpBack(c, k, t, e.getValue());
                 }
             }
         }
@@ -105,6 +116,52 @@ final class Verifier {
         if (!note) {
             throw fail("PortApp note missing from the output");
         }
+    }
+
+    /**
+     * Every loader (Linux, ld.so, linuxu, the unikernel) maps each PT_LOAD page by page,
+     * so its file offset and address must agree modulo the page size (what mmap needs;
+     * a larger p_align is not enforced by Linux either), and no two may claim the same
+     * addresses.
+     */
+    private void checkSegments(ElfFile parsed) {
+        List<ProgramHeader> loads = new ArrayList<>(parsed.loadSegments());
+        for (ProgramHeader p : loads) {
+            if (((p.p_offset() - p.p_vaddr()) & (PAGE - 1)) != 0) {
+                throw fail("segment at 0x" + Long.toHexString(p.p_vaddr()) + " is misaligned (p_offset 0x"
+                        + Long.toHexString(p.p_offset()) + " and p_vaddr differ modulo the page size)");
+            }
+        }
+        loads.sort(Comparator.comparingLong(ProgramHeader::p_vaddr));
+        for (int k = 1; k < loads.size(); k++) {
+            ProgramHeader a = loads.get(k - 1);
+            ProgramHeader b = loads.get(k);
+            if (Long.compareUnsigned(a.p_vaddr() + a.p_memsz(), b.p_vaddr()) > 0) {
+                throw fail("segments at 0x" + Long.toHexString(a.p_vaddr()) + " and 0x" + Long.toHexString(b.p_vaddr())
+                        + " overlap");
+            }
+        }
+    }
+
+    /**
+     * A trampoline's displaced instructions hold no relative branch, so its first {@code jmp}
+     * is the one back to the original code, which must land right after the patched window.
+     */
+    private void checkJumpBack(DecodedCode c, int first, long trampoline, long windowEnd) {
+        for (int k = first; k < c.count(); k++) {
+            if (c.kind(k) == InsnKind.JMP) {
+                if (c.branchTarget(k) != windowEnd) {
+                    throw fail("trampoline at 0x" + Long.toHexString(trampoline) + " jumps back to 0x"
+                            + Long.toHexString(c.branchTarget(k)) + ", not to the end of its window at 0x"
+                            + Long.toHexString(windowEnd));
+                }
+                return;
+            }
+            if (c.kind(k) != InsnKind.OTHER && c.kind(k) != InsnKind.CALL_INDIRECT) {
+                break;
+            }
+        }
+        throw fail("trampoline at 0x" + Long.toHexString(trampoline) + " does not end with a jmp back");
     }
 
     private RewriteException fail(String what) {

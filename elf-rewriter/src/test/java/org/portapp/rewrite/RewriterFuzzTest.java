@@ -1,6 +1,7 @@
 package org.portapp.rewrite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.portapp.elf.ElfException;
@@ -23,6 +25,7 @@ import org.portapp.x86.Decoder;
  * (and then pass verification) or fail with the rewriter's user-facing exceptions, within
  * a time bound. Any other exception or a hang fails the test.
  */
+@Tag("slow")
 class RewriterFuzzTest {
     static final int CASES = 10_000;
 
@@ -54,14 +57,15 @@ class RewriterFuzzTest {
                 byte[] m = mutate(base, rnd);
                 final int caseNo = i;
                 Future<Boolean> f = ex.submit(() -> {
+                    RewriteResult r;
                     try {
-                        Analysis a = Analysis.of(ElfFile.parse("case" + caseNo, m), decoder);
-                        a.rewrite();
-                        return true;
+                        r = Analysis.of(ElfFile.parse("case" + caseNo, m), decoder).rewrite();
                     } catch (ElfException | RewriteException e) {
-                        assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+                        assertUserFacing(caseNo, e.getMessage());
                         return false;
                     }
+                    assertReparses(caseNo, r);
+                    return true;
                 });
                 try {
                     if (f.get(10, TimeUnit.SECONDS)) {
@@ -85,7 +89,33 @@ class RewriterFuzzTest {
             ex.shutdownNow();
         }
         System.out.printf("fuzz: %d cases, %d rewritten, %d rejected with a clear error%n", CASES, ok, rejected);
-        assertEquals(CASES, ok + rejected);
+        // About 38% of the cases are rewritten and 62% rejected (musl 1.2, seed 0x5eed). Far
+        // fewer rewritten means a check became too strict and the fuzzing no longer reaches
+        // the rewriter; far fewer rejected, that the mutations stopped hitting the headers.
+        assertTrue(ok >= CASES / 4, "only " + ok + " of " + CASES + " mutated files were rewritten");
+        assertTrue(rejected >= CASES / 4, "only " + rejected + " of " + CASES + " mutated files were rejected");
+    }
+
+    /** A rejection is one line for the user, not a Java exception dump. */
+    static void assertUserFacing(int caseNo, String message) {
+        assertTrue(message != null && !message.isBlank(), "case " + caseNo + ": rejected without a message");
+        assertFalse(message.contains("\n") || message.contains("Exception") || message.contains("java."),
+                "case " + caseNo + ": not a user-facing message: " + message);
+    }
+
+    /** An accepted output parses again and its note agrees with what the rewriter reported. */
+    static void assertReparses(int caseNo, RewriteResult r) {
+        ElfFile again;
+        try {
+            again = ElfFile.parse("case" + caseNo + " (rewritten)", r.output());
+        } catch (ElfException e) {
+            throw new AssertionError("case " + caseNo + ": the verified output does not parse: " + e.getMessage(), e);
+        }
+        PortAppNote note = PortAppNote.of(again)
+                .orElseThrow(() -> new AssertionError("case " + caseNo + ": the output has no PortApp note"));
+        assertEquals(r.slots(), note.nslots(), "case " + caseNo + ": slots");
+        assertEquals(r.rewritten(), note.sitesRewritten(), "case " + caseNo + ": sites rewritten");
+        assertEquals(r.leftAsSyscall(), note.sitesLeft(), "case " + caseNo + ": sites left");
     }
 
     /** Header-heavy mutations: most interesting bytes are in the ELF/program/section headers. */

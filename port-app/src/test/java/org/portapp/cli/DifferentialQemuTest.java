@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Invocations that need a new process (fork/exec) must instead fail with the one-line
  * message naming the call, as fork() has no meaning in a single address space.
  */
+@Tag("qemu")
 class DifferentialQemuTest {
     static final List<String> PLATFORMS = List.of("qemu-pc", "qemu-microvm");
 

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.portapp.cli.Main;
  * Both are built static with glibc and with musl.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("qemu")
 class ShimOnQemuTest {
     @TempDir
     static Path dir;

@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.portapp.platform.qemu.UnikernelRunTest.Run;
  * the kernel, the libraries' slot tables filled by mm when ld.so maps them. Each output is
  * compared byte for byte with the same binary run natively.
  */
+@Tag("qemu")
 class DynamicOnQemuTest {
     @TempDir
     Path tmp;

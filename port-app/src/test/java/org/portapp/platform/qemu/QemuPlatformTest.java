@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * under QEMU TCG on -M pc and -M microvm.  Each boot takes well under a
  * second here; the timeout only guards against a hang.
  */
+@Tag("qemu")
 class QemuPlatformTest {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(30);
     private static Path kernel;

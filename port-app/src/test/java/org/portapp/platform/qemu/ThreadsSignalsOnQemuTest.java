@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import org.portapp.cli.Main;
  * every syscall through the LSTAR entry.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("qemu")
 class ThreadsSignalsOnQemuTest {
     @TempDir
     static Path dir;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,7 @@ import org.portapp.cli.Main;
  * rewriting busybox and building the kernel (both cached); each boot then takes about a second.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("qemu")
 class UnikernelRunTest {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static Path crashApp;
