@@ -8,13 +8,15 @@
  */
 #include "qemu.h"
 #include "shim/shim.h"
+#include "shim/vfs.h"
 #include "thread.h"
 
 void shim_init_modules(void);                                     /* generated */
-/* The vfs module's boot entry points (shim/vfs.h); weak: an image without it still links. */
-void vfs_mount_initrd(const void *cpio, size_t len) __attribute__((weak));
-void vfs_set_exe_path(const char *path) __attribute__((weak));
-void vfs_set_cmdline(int argc, const char *const *argv) __attribute__((weak));
+/* The vfs module's boot entry points, declared in shim/vfs.h; weak here
+ * only: an image without the vfs still links. */
+#pragma weak vfs_mount_initrd
+#pragma weak vfs_set_exe_path
+#pragma weak vfs_set_cmdline
 
 uint64_t boot_epoch_ns;
 static struct app_cmdline cmdline;

@@ -6,6 +6,7 @@
  * with the panic exit value.
  */
 #include "arch.h"
+#include "thread.h"   /* sched_signal_fault */
 
 static trap_handler_t handlers[256];
 static int in_fatal;
@@ -209,10 +210,6 @@ static NORETURN void fatal(struct trap_frame *f)
     power_off_panic();
 }
 
-/* The signal module (when linked): a fault in app code goes to the app's
- * handler for the signal instead of the report (platforms/x86_64/thread.h). */
-bool signal_fault(struct trap_frame *f) __attribute__((weak));
-
 static void dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
@@ -226,7 +223,9 @@ static void dispatch(struct trap_frame *f)
         return;                          /* LAPIC spurious: no EOI */
     if (v >= 0x20 && v < 0x30)
         return;                          /* masked 8259 spurious IRQ 7/15 */
-    if (v < 32 && f->rip < USER_TOP && signal_fault && signal_fault(f))
+    /* The signal module (when linked): a fault in app code goes to the
+     * app's handler for the signal instead of the report. */
+    if (v < 32 && f->rip < USER_TOP && sched_signal_fault(f))
         return;
     fatal(f);
 }
