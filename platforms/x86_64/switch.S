@@ -12,6 +12,8 @@
  * zone) and returns into this stub, which saves the general registers,
  * schedules, and resumes the app with iretq when the thread runs again.
  */
+#include "shim/regs.h"
+
     .intel_syntax noprefix
     .text
 
@@ -55,21 +57,7 @@ thread_first_run:
     .type regs_resume, @function
 regs_resume:
     mov rsp, rdi
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    SHIM_REGS_POP_GPRS
     iretq
     .size regs_resume, . - regs_resume
 
@@ -78,41 +66,13 @@ regs_resume:
     .globl preempt_stub
     .type preempt_stub, @function
 preempt_stub:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    SHIM_REGS_PUSH_GPRS
     cld
     mov rbx, rsp
     and rsp, -16
     call sched_preempted
     mov rsp, rbx
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    SHIM_REGS_POP_GPRS
     iretq
     .size preempt_stub, . - preempt_stub
 

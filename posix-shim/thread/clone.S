@@ -20,21 +20,7 @@
  * thread_clone_c(regs, which) on a 16-byte aligned stack, store its result
  * as the parent's rax and pop them again. */
     .macro SAVE_CALL_RESTORE which
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    SHIM_REGS_PUSH_GPRS
     mov rdi, rsp                    /* struct shim_regs * */
     mov esi, \which
     mov rbx, rsp
@@ -43,21 +29,7 @@
     call thread_clone_c
     mov rsp, rbx
     mov [rsp + SHIM_REGS_RAX], rax  /* the parent's result */
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    SHIM_REGS_POP_GPRS
     .endm
 
     .macro CAPTURE_AND_CALL which

@@ -50,7 +50,48 @@
 #define SHIM_LSTAR_RIP    16
 #define SHIM_LSTAR_RSP    24
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* Push the 15 general registers so that rsp points at a struct shim_regs's
+ * first field (r15) with rax at SHIM_REGS_RAX, and pop them back: the one
+ * copy of the order, for every entry that builds or resumes such a frame
+ * (the scheduler's preempt_stub and regs_resume, the clone entries). Intel
+ * syntax. */
+    .macro SHIM_REGS_PUSH_GPRS
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    .endm
+
+    .macro SHIM_REGS_POP_GPRS
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    .endm
+#else
 #include <stddef.h>
 #include <stdint.h>
 
