@@ -4,6 +4,8 @@
  *
  * Everything here is in the loader's .text, the range Syscall User Dispatch
  * lets through: the `syscall` instructions below reach the host directly. */
+#include "shim/initstack.h"
+
     .intel_syntax noprefix
     .text
 
@@ -54,20 +56,7 @@ _start:
 linuxu_enter:
     mov rsp, rsi
     mov rax, rdi
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor esi, esi
-    xor edi, edi
-    xor ebp, ebp
-    xor r8d, r8d
-    xor r9d, r9d
-    xor r10d, r10d
-    xor r11d, r11d
-    xor r12d, r12d
-    xor r13d, r13d
-    xor r14d, r14d
-    xor r15d, r15d
+    INITSTACK_ENTRY_REGS
     jmp rax
     .size linuxu_enter, . - linuxu_enter
 

@@ -7,6 +7,8 @@
  */
 #include "layout.h"
 
+#include "shim/initstack.h"
+
     .intel_syntax noprefix
     .text
 
@@ -18,20 +20,7 @@
 app_enter:
     mov rsp, rsi
     mov rax, rdi
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor esi, esi
-    xor edi, edi
-    xor ebp, ebp
-    xor r8d, r8d
-    xor r9d, r9d
-    xor r10d, r10d
-    xor r11d, r11d
-    xor r12d, r12d
-    xor r13d, r13d
-    xor r14d, r14d
-    xor r15d, r15d
+    INITSTACK_ENTRY_REGS
     push 0x202                  /* IF | reserved bit 1: a clean RFLAGS */
     popfq                       /* (the 8 bytes below the initial rsp are not the app's yet) */
     jmp rax

@@ -5,6 +5,29 @@
 #ifndef SHIM_INITSTACK_H
 #define SHIM_INITSTACK_H
 
+#ifdef __ASSEMBLER__
+/* The registers at a program's entry, as Linux leaves them: every general
+ * register but rsp (the initial stack) zero, so rdx = 0 (no atexit
+ * function for the libc's _start). The entry address is in rax, which the
+ * caller then jumps through (Intel syntax). */
+    .macro INITSTACK_ENTRY_REGS
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8d, r8d
+    xor r9d, r9d
+    xor r10d, r10d
+    xor r11d, r11d
+    xor r12d, r12d
+    xor r13d, r13d
+    xor r14d, r14d
+    xor r15d, r15d
+    .endm
+#else
+
 #pragma GCC visibility push(hidden)
 
 #include <stdint.h>
@@ -51,5 +74,7 @@ enum initstack_status {
 enum initstack_status initstack_build(const struct initstack *in, uint64_t *sp, uint64_t *words);
 
 #pragma GCC visibility pop
+
+#endif /* __ASSEMBLER__ */
 
 #endif
