@@ -90,8 +90,6 @@ void console_set_plain(bool on);
  * signalled the end of its input. */
 int console_getc_nonblock(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- boot information (pvh.c) ---- */
 #define BOOT_MAX_REGIONS 64

@@ -7,6 +7,7 @@
  */
 #include "arch.h"
 #include "thread.h"   /* sched_signal_fault */
+#include "shim/fmt.h"
 
 static trap_handler_t handlers[256];
 static int in_fatal;
@@ -258,7 +259,7 @@ NORETURN void panic(const char *fmt, ...)
     char buf[256];
     va_list ap;
     va_start(ap, fmt);
-    kvsnprintf(buf, sizeof buf, fmt, ap);
+    shim_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kprintf("\n*** KERNEL PANIC: %s\n", buf);
     const uint64_t *fp = __builtin_frame_address(0);

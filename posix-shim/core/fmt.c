@@ -1,5 +1,6 @@
-/* A small vsnprintf for diagnostics and tracing (no floating point). */
-#include "shim/shim.h"
+/* A small vsnprintf for diagnostics and tracing (no floating point), the
+ * shim's and the unikernel platform's (kprintf) alike. */
+#include "shim/fmt.h"
 
 struct out {
     char *buf;
@@ -14,28 +15,52 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_num(struct out *o, unsigned long v, unsigned base, int neg,
-                    int width, char pad, const char *prefix)
+/* One converted field: prefix ("-", "0x"), digits or text, padded to width
+ * on the left (spaces, or zeros after the prefix) or, with '-', on the right. */
+struct field {
+    int width;
+    char pad;                   /* ' ' or '0' */
+    int left;                   /* '-' flag */
+};
+
+static int length(const char *s)
 {
-    char tmp[24];
     int n = 0;
-    do {
-        tmp[n++] = "0123456789abcdef"[v % base];
-        v /= base;
-    } while (v);
-    int plen = (int)strlen(prefix) + (neg ? 1 : 0);
-    if (pad == ' ')
-        for (int i = n + plen; i < width; i++)
+    while (s[n])
+        n++;
+    return n;
+}
+
+static void put_padded(struct out *o, const struct field *f, const char *prefix,
+                       const char *body, int body_len)
+{
+    int len = length(prefix) + body_len;
+    int fill = f->width > len ? f->width - len : 0;
+    if (!f->left && f->pad == ' ')
+        for (; fill; fill--)
             put(o, ' ');
-    if (neg)
-        put(o, '-');
     for (; *prefix; prefix++)
         put(o, *prefix);
-    if (pad == '0')
-        for (int i = n + plen; i < width; i++)
+    if (!f->left && f->pad == '0')
+        for (; fill; fill--)
             put(o, '0');
-    while (n)
-        put(o, tmp[--n]);
+    for (int i = 0; i < body_len; i++)
+        put(o, body[i]);
+    for (; fill; fill--)
+        put(o, ' ');
+}
+
+static void put_num(struct out *o, const struct field *f, unsigned long v, unsigned base,
+                    int upper, const char *prefix)
+{
+    char tmp[24];
+    int n = sizeof tmp;
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    do {
+        tmp[--n] = digits[v % base];
+        v /= base;
+    } while (v);
+    put_padded(o, f, prefix, tmp + n, (int)sizeof tmp - n);
 }
 
 int shim_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
@@ -47,18 +72,20 @@ int shim_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
-        int alt = 0, width = 0, lng = 0;
-        char pad = ' ';
+        int alt = 0, lng = 0;
+        struct field f = { 0, ' ', 0 };
         for (;; fmt++) {
             if (*fmt == '#')
                 alt = 1;
             else if (*fmt == '0')
-                pad = '0';
+                f.pad = '0';
+            else if (*fmt == '-')
+                f.left = 1;
             else
                 break;
         }
         while (*fmt >= '0' && *fmt <= '9')
-            width = width * 10 + (*fmt++ - '0');
+            f.width = f.width * 10 + (*fmt++ - '0');
         while (*fmt == 'l' || *fmt == 'z') {
             lng = 1;
             fmt++;
@@ -68,29 +95,31 @@ int shim_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'i': {
             long v = lng ? va_arg(ap, long) : va_arg(ap, int);
             unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
-            put_num(&o, u, 10, v < 0, width, pad, "");
+            put_num(&o, &f, u, 10, 0, v < 0 ? "-" : "");
             break;
         }
         case 'u':
-            put_num(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10, 0, width, pad, "");
+            put_num(&o, &f, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10, 0, "");
             break;
-        case 'x': {
+        case 'x':
+        case 'X': {
             unsigned long v = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-            put_num(&o, v, 16, 0, width, pad, alt && v ? "0x" : "");
+            put_num(&o, &f, v, 16, *fmt == 'X', alt && v ? (*fmt == 'X' ? "0X" : "0x") : "");
             break;
         }
         case 'p':
-            put_num(&o, (unsigned long)va_arg(ap, void *), 16, 0, width, pad, "0x");
+            put_num(&o, &f, (unsigned long)va_arg(ap, void *), 16, 0, "0x");
             break;
-        case 'c':
-            put(&o, (char)va_arg(ap, int));
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            put_padded(&o, &f, "", &c, 1);
             break;
+        }
         case 's': {
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
-            while (*s)
-                put(&o, *s++);
+            put_padded(&o, &f, "", s, length(s));
             break;
         }
         case '%':
@@ -116,15 +145,4 @@ int shim_snprintf(char *buf, size_t size, const char *fmt, ...)
     int n = shim_vsnprintf(buf, size, fmt, ap);
     va_end(ap);
     return n;
-}
-
-void shim_printk(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = shim_vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    platform_write_err(buf, len);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include "shim/errno.h"
+#include "shim/fmt.h"
 
 /* ---- Handlers -------------------------------------------------------------
  * A module that lists `provides foo` (or `stubs foo`) in its module.conf
@@ -129,13 +130,8 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 size_t shim_strlcpy(char *d, const char *s, size_t size);
 
-/* ---- Formatting (core/fmt.c) ----------------------------------------------
- * A small vsnprintf: %s %c %d %i %u %x %p %% with optional l/ll/z length,
- * '0' flag and width. Returns the length it would have written (like C). */
-int shim_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int shim_snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Formats into a stack buffer (max 512 bytes) and writes it with
+/* ---- Formatting (shim/fmt.h: shim_vsnprintf, shim_snprintf) ---------------
+ * shim_printk (core/printk.c) formats into a stack buffer (max 512 bytes) and writes it with
  * platform_write_err in one call, so concurrent lines do not interleave. */
 void shim_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
