@@ -86,7 +86,8 @@ syscall_lstar_entry:
 
 /* LSTAR entries for the special numbers, called with [rsp] = the return
  * into syscall_lstar_entry, then the saved r11 (app RFLAGS), rcx (return
- * RIP) and the app's rsp. Without the thread/signal modules they take the
+ * RIP) and the app's rsp (the modules' entries read them at the offsets
+ * SHIM_LSTAR_* of shim/regs.h, which the pushes above must keep). Without the thread/signal modules they take the
  * plain C path; those modules define the real ones. */
     .weak syscall_lstar_clone
     .type syscall_lstar_clone, @function

@@ -8,13 +8,10 @@
  */
 #include "qemu.h"
 #include "shim/shim.h"
+#include "shim/vfs.h"
 #include "thread.h"
 
 void shim_init_modules(void);                                     /* generated */
-/* The vfs module's boot entry points (shim/vfs.h); weak: an image without it still links. */
-void vfs_mount_initrd(const void *cpio, size_t len) __attribute__((weak));
-void vfs_set_exe_path(const char *path) __attribute__((weak));
-void vfs_set_cmdline(int argc, const char *const *argv) __attribute__((weak));
 
 uint64_t boot_epoch_ns;
 static struct app_cmdline cmdline;
@@ -46,12 +43,11 @@ void kmain(const struct boot_info *bi)
     const struct boot_module *initrd = &bi->modules[0];
     if (!cmdline.exe)
         panic("no app on the command line (portapp.exe=PATH)");
-    if (vfs_mount_initrd)
-        vfs_mount_initrd(initrd->data, initrd->size);
-    if (vfs_set_exe_path)
-        vfs_set_exe_path(cmdline.exe);            /* /proc/self/exe */
-    if (vfs_set_cmdline)
-        vfs_set_cmdline(cmdline.argc, cmdline.argv);
+#if SHIM_HAVE_vfs   /* the vfs module's boot entry points (shim/vfs.h) */
+    vfs_mount_initrd(initrd->data, initrd->size);
+    vfs_set_exe_path(cmdline.exe);                /* /proc/self/exe */
+    vfs_set_cmdline(cmdline.argc, cmdline.argv);
+#endif
 
     struct app_image im;
     app_load(initrd->data, initrd->size, cmdline.exe, &im);

@@ -1,9 +1,12 @@
 /* The shim's platform hooks on the unikernel (shim.h, shim/kernel.h,
- * shim/mm.h), on top of the x86_64 base (platforms/x86_64/arch.h). */
+ * shim/mm.h, the CPU part of shim/sched.h), on top of the x86_64 base
+ * (platforms/x86_64/arch.h; the scheduler's part of shim/sched.h is
+ * platforms/x86_64/sched.c). */
 #include "arch.h"
 #include "shim/shim.h"
 #include "shim/kernel.h"
 #include "shim/mm.h"
+#include "shim/sched.h"
 #include "qemu.h"
 #include "thread.h"
 
@@ -188,12 +191,24 @@ uint64_t platform_realtime_ns(void) { return boot_epoch_ns + nanotime(); }
 void platform_sleep_ns(uint64_t ns) { sched_sleep_ns(ns); }
 uint64_t platform_sleep_intr_ns(uint64_t ns) { return sched_sleep_ns(ns); }
 uint64_t platform_lstar_count(void) { return this_cpu()->lstar_count; }
+uint64_t platform_tsc_hz(void) { return tsc_hz(); }
+
+/* The serial line's log stream, as kprintf writes it. */
+void platform_log(const char *buf, size_t len) { serial_write(buf, len); }
 
 void platform_memory_info(uint64_t *total, uint64_t *avail)
 {
     *total = frames_total_count() * PAGE_SIZE;
     *avail = frames_free_count() * PAGE_SIZE;
 }
+
+/* ---- sched.h: interrupts and vector state ------------------------------------ */
+
+uint64_t platform_irq_save(void) { return irq_save(); }
+void platform_irq_restore(uint64_t state) { irq_restore(state); }
+size_t platform_fpu_size(void) { return cpu_features.xsave_size; }
+void platform_fpu_save(void *area) { fpu_save(area); }
+void platform_fpu_restore(const void *area) { fpu_restore(area); }
 
 /* ---- mm.h: the app's pages --------------------------------------------------- */
 
@@ -274,15 +289,20 @@ uintptr_t platform_user_top(void)
 
 /* ---- page faults in the app's half: first touch of reserved memory -------- */
 
-int mm_handle_fault(uintptr_t addr, unsigned access) __attribute__((weak));
-
+/* mm_handle_fault is the mm module's (shim/mm.h): an image without mm has
+ * no lazy memory, and every fault there is a real one. */
 static bool page_fault(struct trap_frame *f)
 {
+#if SHIM_HAVE_mm
     uint64_t cr2 = this_cpu()->cr2;
-    if (cr2 >= USER_TOP || !mm_handle_fault || (f->error & 1))   /* bit 0: protection violation */
+    if (cr2 >= USER_TOP || (f->error & 1))   /* bit 0: protection violation */
         return false;
     unsigned access = (f->error & 2) ? SHIM_PROT_WRITE : (f->error & 16) ? SHIM_PROT_EXEC : SHIM_PROT_READ;
     return mm_handle_fault(cr2, access) == 1;
+#else
+    (void)f;
+    return false;
+#endif
 }
 
 void platform_traps_init(void)

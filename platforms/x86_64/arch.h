@@ -119,6 +119,9 @@ extern struct cpu_features cpu_features;
  * 64-byte aligned area of cpu_features.xsave_size bytes. */
 void fpu_save(void *area);
 void fpu_restore(const void *area);
+/* Set the top of the stack the CPU switches to for exceptions (the IST
+ * entry of vectors 0-31 but NMI, #DF and #MC); returns the previous top. */
+uint64_t cpu_exception_stack_set(uint64_t top);
 /* IST stacks (cpu.c): each preceded by a guard page that mm_init leaves
  * unmapped, so overflowing one becomes a #PF (and overflowing the #PF
  * stack a #DF). */

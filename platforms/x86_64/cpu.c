@@ -41,6 +41,13 @@ struct ist_stack ist_stacks[IST_COUNT] ALIGNED(PAGE_SIZE);
 
 extern const uint64_t isr_stubs[256];   /* entry.S */
 
+uint64_t cpu_exception_stack_set(uint64_t top)
+{
+    uint64_t old = tss.ist[IST_EXC - 1];
+    tss.ist[IST_EXC - 1] = top & ~15ull;
+    return old;
+}
+
 static void gdt_init(void)
 {
     gdt[0] = 0;

@@ -9,20 +9,26 @@
  * timers). Interrupts are off in everything here that touches the queues.
  *
  * Memory: each thread owns a slot in a kernel window: a guard page, its
- * kernel stack, and its struct thread with the XSAVE area. Slots of dead
- * threads are reused (never the running one's).
+ * kernel stack, and its struct thread followed by the shim modules'
+ * per-thread area and the XSAVE area. Slots of dead threads are reused
+ * (never the running one's).
  */
 #include "thread.h"
 
 #define SLICE_NS        10000000ull          /* 10 ms */
 #define TICK_MAX_NS     50000000ull          /* re-check at least this often */
 #define KSTACK_PAGES    (THREAD_KSTACK_SIZE / PAGE_SIZE)
-#define TSTRUCT_PAGES   3                    /* struct thread + XSAVE area */
+#define TSTRUCT_PAGES   3                    /* struct thread + modules' area + XSAVE area */
 #define SLOT_PAGES      (1 + KSTACK_PAGES + TSTRUCT_PAGES)
 #define SLOT_BASE       0xffffb00000000000ull
 #define MAX_SLOTS       4096
 
-_Static_assert(sizeof(struct thread) + 64 + 4096 <= TSTRUCT_PAGES * PAGE_SIZE, "struct thread slot");
+_Static_assert(sizeof(struct thread) + 16 + SHIM_THREAD_LOCAL_MAX + 64 + 4096 <= TSTRUCT_PAGES * PAGE_SIZE,
+               "struct thread slot");
+/* The shim's register frame and selectors (shim/regs.h) are this
+ * platform's: regs_resume (switch.S) pops struct shim_regs in its field
+ * order and iretqs into its cs/ss. */
+_Static_assert(SHIM_SEL_CODE == SEL_KCODE && SHIM_SEL_DATA == SEL_KDATA, "shim/regs.h selectors");
 
 static struct thread *cur;
 static struct thread *rq_head, *rq_tail;
@@ -37,7 +43,16 @@ static uint64_t block_seq;
 void (*sched_after_switch)(void);
 
 struct thread *sched_current(void) { return cur; }
+int sched_tid(const struct thread *t) { return t->tid; }
 int sched_live_count(void) { return live; }
+
+bool sched_blocked(const struct thread *t, const void **chan)
+{
+    if (t->state != T_BLOCKED)
+        return false;
+    *chan = t->chan;
+    return true;
+}
 
 struct thread *sched_find(int tid)
 {
@@ -176,8 +191,8 @@ void sched_preempted(void)
     schedule();
 }
 
-const struct user_regs *sched_start_regs(void);
-const struct user_regs *sched_start_regs(void)
+const struct shim_regs *sched_start_regs(void);
+const struct shim_regs *sched_start_regs(void)
 {
     if (sched_after_switch)
         sched_after_switch();
@@ -302,13 +317,46 @@ static struct thread *thread_alloc(void)
     uint64_t base = SLOT_BASE + (uint64_t)t->slot * SLOT_PAGES * PAGE_SIZE;
     t->kstack_top = base + (1 + KSTACK_PAGES) * PAGE_SIZE;
     t->syscall_sp = t->kstack_top;
-    t->xsave = (uint8_t *)(((uint64_t)(t + 1) + 63) & ~63ull);
+    t->local = (uint8_t *)(((uint64_t)(t + 1) + 15) & ~15ull);
+    memset(t->local, 0, SHIM_THREAD_LOCAL_MAX);   /* a reused slot keeps a dead thread's */
+    t->xsave = (uint8_t *)(((uint64_t)t->local + SHIM_THREAD_LOCAL_MAX + 63) & ~63ull);
     t->tid = next_tid++;
-    t->ss_flags = 2;   /* SS_DISABLE */
     return t;
 }
 
-struct thread *sched_spawn(const struct user_regs *start, uint64_t fs_base)
+/* ---- the shim modules' per-thread state (shim/sched.h) -------------------- */
+
+#define LOCAL_INITS 16
+static size_t local_used;
+static struct { size_t offset; sched_local_init_t init; } local_inits[LOCAL_INITS];
+static unsigned nlocal_inits;
+
+size_t sched_local_claim(const char *module, size_t size, sched_local_init_t init)
+{
+    uint64_t flags = irq_save();
+    size_t offset = local_used;
+    size_t end = offset + ((size + 15) & ~(size_t)15);
+    if (end > SHIM_THREAD_LOCAL_MAX || (init && nlocal_inits == LOCAL_INITS))
+        panic("module %s: %lu bytes of per-thread state do not fit (%lu of SHIM_THREAD_LOCAL_MAX %u used)",
+              module, (unsigned long)size, (unsigned long)local_used, SHIM_THREAD_LOCAL_MAX);
+    local_used = end;
+    if (init) {
+        local_inits[nlocal_inits].offset = offset;
+        local_inits[nlocal_inits].init = init;
+        nlocal_inits++;
+        for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t))
+            init(t->local + offset, NULL);
+    }
+    irq_restore(flags);
+    return offset;
+}
+
+void *sched_local(struct thread *t, size_t offset)
+{
+    return t->local + offset;
+}
+
+struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
 {
     uint64_t flags = irq_save();
     struct thread *t = thread_alloc();
@@ -316,6 +364,8 @@ struct thread *sched_spawn(const struct user_regs *start, uint64_t fs_base)
         irq_restore(flags);
         return NULL;
     }
+    for (unsigned i = 0; i < nlocal_inits; i++)
+        local_inits[i].init(t->local + local_inits[i].offset, cur->local + local_inits[i].offset);
     t->start = *start;
     t->start.cs = SEL_KCODE;
     t->start.ss = SEL_KDATA;
@@ -344,6 +394,55 @@ NORETURN void sched_exit_current(void)
     panic("a dead thread was scheduled");
 }
 
+/* ---- the signal module's view of a trap (shim/signal.h) ------------------- */
+
+static void trap_to_shim(const struct trap_frame *f, struct shim_trap *t)
+{
+    t->regs = (struct shim_regs){
+        .r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12,
+        .r11 = f->r11, .r10 = f->r10, .r9 = f->r9, .r8 = f->r8,
+        .rbp = f->rbp, .rdi = f->rdi, .rsi = f->rsi, .rdx = f->rdx,
+        .rcx = f->rcx, .rbx = f->rbx, .rax = f->rax,
+        .rip = f->rip, .cs = f->cs, .rflags = f->rflags, .rsp = f->rsp, .ss = f->ss,
+    };
+    t->vector = f->vector;
+    t->error = f->error;
+    t->fault_addr = f->vector == 14 ? this_cpu()->cr2 : 0;
+}
+
+/* The context a signal handler is entered with (cs/ss stay the kernel's). */
+static void shim_to_trap(const struct shim_trap *t, struct trap_frame *f)
+{
+    const struct shim_regs *r = &t->regs;
+    f->r15 = r->r15; f->r14 = r->r14; f->r13 = r->r13; f->r12 = r->r12;
+    f->r11 = r->r11; f->r10 = r->r10; f->r9 = r->r9; f->r8 = r->r8;
+    f->rbp = r->rbp; f->rdi = r->rdi; f->rsi = r->rsi; f->rdx = r->rdx;
+    f->rcx = r->rcx; f->rbx = r->rbx; f->rax = r->rax;
+    f->rip = r->rip; f->rflags = r->rflags; f->rsp = r->rsp;
+}
+
+bool sched_signal_fault(struct trap_frame *f)
+{
+    if (!signal_fault)
+        return false;
+    struct shim_trap t;
+    trap_to_shim(f, &t);
+    if (!signal_fault(&t))
+        return false;
+    shim_to_trap(&t, f);
+    return true;
+}
+
+static void signal_on_interrupt(struct trap_frame *f)
+{
+    if (!signal_from_trap)
+        return;
+    struct shim_trap t;
+    trap_to_shim(f, &t);
+    if (signal_from_trap(&t))
+        shim_to_trap(&t, f);
+}
+
 /* ---- the timer interrupt --------------------------------------------------- */
 
 static bool mapped_rw(uint64_t va)
@@ -365,8 +464,7 @@ static bool timer_irq(struct trap_frame *f)
     /* Only app code is preempted or handed a signal here: the shim and
      * the kernel run until they block or return (thread.h). */
     if (f->rip < USER_TOP && (f->rflags & (1u << 9))) {
-        if (signal_from_trap)
-            signal_from_trap(f);
+        signal_on_interrupt(f);
         if (rq_head && now >= slice_end) {
             uint64_t sp = (f->rsp - 128 - 5 * 8) & ~15ull;
             if (mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
@@ -404,6 +502,28 @@ void sched_init(void)
     slice_end = nanotime() + SLICE_NS;
     timer_arm();
     irq_restore(flags);
+}
+
+/* ---- the LSTAR entry's stack (shim/sched.h) ------------------------------- */
+
+bool sched_on_kstack(uint64_t sp)
+{
+    return sp < cur->kstack_top && sp >= cur->kstack_top - THREAD_KSTACK_SIZE;
+}
+
+/* platforms/qemu/entry.S pushes the app's rsp first, at the top of the
+ * stack it switches to (percpu.syscall_kstack = the thread's syscall_sp). */
+uint64_t sched_lstar_user_rsp(void)
+{
+    return *(const uint64_t *)(cur->syscall_sp - 8);
+}
+
+uint64_t sched_set_syscall_stack(uint64_t top)
+{
+    uint64_t old = cur->syscall_sp;
+    cur->syscall_sp = top;
+    this_cpu()->syscall_kstack = top;
+    return old;
 }
 
 /* ---- wait queues (posix-shim/include/shim/wait.h) ----------------------- */

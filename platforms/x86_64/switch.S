@@ -37,7 +37,7 @@ switch_context:
     .size switch_context, . - switch_context
 
 /* A new thread's first switch_context returns here (sched_spawn builds the
- * frame): its first context is a struct user_regs, resumed with iretq. */
+ * frame): its first context is a struct shim_regs, resumed with iretq. */
     .globl thread_first_run
     .type thread_first_run, @function
 thread_first_run:
@@ -46,8 +46,11 @@ thread_first_run:
     jmp regs_resume
     .size thread_first_run, . - thread_first_run
 
-/* NORETURN void regs_resume(const struct user_regs *r): load every register
- * and the iretq frame from r (r must stay valid until the iretq). */
+/* NORETURN void regs_resume(const struct shim_regs *r) (shim/sched.h): load
+ * every register and the iretq frame from r (r must stay valid until the
+ * iretq). The pops follow struct shim_regs's field order (shim/regs.h:
+ * SHIM_REGS_R15 = 0 up to SHIM_REGS_RAX, then the iretq frame at
+ * SHIM_REGS_RIP). */
     .globl regs_resume
     .type regs_resume, @function
 regs_resume:

@@ -6,6 +6,7 @@
  * with the panic exit value.
  */
 #include "arch.h"
+#include "thread.h"   /* sched_signal_fault */
 
 static trap_handler_t handlers[256];
 static int in_fatal;
@@ -209,12 +210,7 @@ static NORETURN void fatal(struct trap_frame *f)
     power_off_panic();
 }
 
-/* The signal module (when linked): a fault in app code goes to the app's
- * handler for the signal instead of the report (platforms/x86_64/thread.h). */
-bool signal_fault(struct trap_frame *f) __attribute__((weak));
-
-void trap_dispatch(struct trap_frame *f);
-void trap_dispatch(struct trap_frame *f)
+static void dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
     if (v == 14)
@@ -227,9 +223,33 @@ void trap_dispatch(struct trap_frame *f)
         return;                          /* LAPIC spurious: no EOI */
     if (v >= 0x20 && v < 0x30)
         return;                          /* masked 8259 spurious IRQ 7/15 */
-    if (v < 32 && f->rip < USER_TOP && signal_fault && signal_fault(f))
+    /* The signal module (when linked): a fault in app code goes to the
+     * app's handler for the signal instead of the report. */
+    if (v < 32 && f->rip < USER_TOP && sched_signal_fault(f))
         return;
     fatal(f);
+}
+
+/* Room left on the exception stack for the handler of an exception before
+ * a nested one (below) may land. */
+#define EXC_NEST_ROOM (6 * 1024)
+
+/* An exception stack (IST) is entered at the top the TSS gives, every time:
+ * an exception in kernel code while an exception is handled would land on
+ * the frames of the handler it interrupted. That happens: the signal
+ * module builds a handler's frame for a fault in app code (sched.c,
+ * sched_signal_fault) on an app page mapped on its first touch, which is a
+ * page fault in the kernel. So while an exception is handled, the TSS
+ * points below its frames (as Linux shifts its #DB stack). */
+void trap_dispatch(struct trap_frame *f);
+void trap_dispatch(struct trap_frame *f)
+{
+    unsigned v = (unsigned)f->vector;
+    bool exc_stack = v < 32 && v != 2 && v != 8 && v != 18;   /* cpu.c: not NMI, #DF, #MC */
+    uint64_t top = exc_stack ? cpu_exception_stack_set((uint64_t)f - EXC_NEST_ROOM) : 0;
+    dispatch(f);
+    if (exc_stack)
+        cpu_exception_stack_set(top);
 }
 
 NORETURN void panic(const char *fmt, ...)

@@ -1,10 +1,11 @@
 /* posix-shim/futex (module.conf). Atomicity: the shim is not preempted
- * (platforms/x86_64/thread.h) and the word is read with interrupts off, so
+ * (shim/sched.h) and the word is read with interrupts off, so
  * "the word still holds val" and "this thread sleeps" happen together, as
  * the futex contract requires. */
 #include "shim/shim.h"
 #include "shim/kernel.h"
-#include "thread.h"
+#include "shim/sched.h"
+#include "shim/signal.h"
 
 #define FUTEX_WAIT            0
 #define FUTEX_WAKE            1
@@ -43,17 +44,17 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool
         if (!deadline)
             deadline = 1;
     }
-    uint64_t irq = irq_save();
+    uint64_t irq = platform_irq_save();
     if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) {
-        irq_restore(irq);
+        platform_irq_restore(irq);
         return -EAGAIN;
     }
     if (signal_deliverable && signal_deliverable()) {
-        irq_restore(irq);
+        platform_irq_restore(irq);
         return -EINTR;
     }
     enum wake_reason why = sched_block(uaddr, bits, deadline);
-    irq_restore(irq);
+    platform_irq_restore(irq);
     if (why == WAKE_TIMEOUT)
         return -ETIMEDOUT;
     if (why == WAKE_SIGNAL)
@@ -118,9 +119,9 @@ long sys_futex(SHIM_SYSCALL_ARGS)
         uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)a5;
         if (!bits)
             return -EINVAL;
-        irq = irq_save();
+        irq = platform_irq_save();
         r = sched_wake_chan(uaddr, bits, (int)(val > 0x7fffffff ? 0x7fffffff : val));
-        irq_restore(irq);
+        platform_irq_restore(irq);
         break;
     }
     case FUTEX_REQUEUE:
@@ -131,14 +132,14 @@ long sys_futex(SHIM_SYSCALL_ARGS)
         int nwake = (int)val, nmove = (int)(uint32_t)a3;   /* val2 is the timeout slot */
         if (nwake < 0 || nmove < 0)
             return -EINVAL;
-        irq = irq_save();
+        irq = platform_irq_save();
         if (cmd == FUTEX_CMP_REQUEUE && *uaddr != (uint32_t)a5) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             return -EAGAIN;
         }
         int woken = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, nwake);
         int moved = uaddr2 == uaddr ? 0 : sched_requeue_chan(uaddr, uaddr2, nmove);
-        irq_restore(irq);
+        platform_irq_restore(irq);
         r = woken + (cmd == FUTEX_CMP_REQUEUE ? moved : 0);
         break;
     }
@@ -146,16 +147,16 @@ long sys_futex(SHIM_SYSCALL_ARGS)
         uint32_t *uaddr2 = (uint32_t *)a4;
         if (!user_ok((uintptr_t)uaddr2))
             return -EFAULT;
-        irq = irq_save();
+        irq = platform_irq_save();
         int c = wake_op(uaddr2, (uint32_t)a5);
         if (c < 0) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             return c;
         }
         r = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, (int)val);
         if (c)
             r += sched_wake_chan(uaddr2, FUTEX_BITSET_ANY, (int)(uint32_t)a3);
-        irq_restore(irq);
+        platform_irq_restore(irq);
         break;
     }
     default:

@@ -19,8 +19,6 @@
 #include "shim/kernel.h"
 #include "shim/mm.h"
 
-/* The x86_64 base's TSC rate (arch.h), when linked (weak). */
-uint64_t tsc_hz(void) __attribute__((weak));
 
 /* ---- generated text files ------------------------------------------------- */
 
@@ -88,9 +86,9 @@ static void gen_cpuinfo(struct textbuf *tb)
     tb_printf(tb, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n",
               vendor, family, model);
     tb_printf(tb, "model name\t: %s\nstepping\t: %u\n", b, eax1 & 0xf);
-    if (tsc_hz)
-        tb_printf(tb, "cpu MHz\t\t: %lu.%03lu\n", (unsigned long)(tsc_hz() / 1000000),
-                  (unsigned long)(tsc_hz() / 1000 % 1000));
+    if (platform_tsc_hz)
+        tb_printf(tb, "cpu MHz\t\t: %lu.%03lu\n", (unsigned long)(platform_tsc_hz() / 1000000),
+                  (unsigned long)(platform_tsc_hz() / 1000 % 1000));
     tb_printf(tb, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n");
     tb_printf(tb, "fpu\t\t: %s\nflags\t\t:", (edx1 & 1) ? "yes" : "no");
     static const struct { uint8_t reg, bit; const char *name; } flags[] = {

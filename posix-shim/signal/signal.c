@@ -12,16 +12,27 @@
  *    handler therefore sees a shim address as the interrupted RIP of a
  *    signal taken in a syscall (handlers that only record, jump out with
  *    siglongjmp or return are unaffected).
- * The shim is never preempted (platforms/x86_64/thread.h), so this state
- * needs only interrupts off against the timer's SIGALRM.
+ * The shim is never preempted (shim/sched.h), so this state needs only
+ * interrupts off against the timer's SIGALRM. What is kept per thread (the
+ * blocked mask, thread-directed signals, the alternate stack) is a struct
+ * sig_thread in the platform's per-thread area (sched_local_claim).
  */
 #include "shim/shim.h"
 #include "shim/kernel.h"
-#include "thread.h"
+#include "shim/mm.h"
+#include "shim/sched.h"
+#include "shim/signal.h"
+#include "sigframe.h"
 
-/* mm (weak: absent when the image has no mm module). */
-int mm_addr_mapped(uintptr_t addr) __attribute__((weak));
-int mm_fault_is_bus(uintptr_t addr) __attribute__((weak));
+/* The mm module's fault classification (shim/mm.h) is optional: an image
+ * may have signals without mm (SHIM_HAVE_mm). */
+#if SHIM_HAVE_mm
+#define fault_is_bus(addr) mm_fault_is_bus(addr)
+#define fault_in_mapping(addr) mm_addr_mapped(addr)
+#else
+#define fault_is_bus(addr) ((void)(addr), 0)
+#define fault_in_mapping(addr) ((void)(addr), 0)
+#endif
 
 #define NSIG 64
 #define SIGBIT(s) (1ull << ((s) - 1))
@@ -64,6 +75,45 @@ int mm_fault_is_bus(uintptr_t addr) __attribute__((weak));
 struct ksigaction {
     uint64_t handler, flags, restorer, mask;
 };
+
+/* One queued signal: its number and the siginfo_t the handler gets. */
+struct sig_queued {
+    int sig;
+    uint8_t info[128];
+};
+#define THREAD_SIGQ 24
+
+/* Per thread: the blocked mask, thread-directed pending signals, the
+ * alternate stack. */
+struct sig_thread {
+    uint64_t sigmask;
+    int nsigq;
+    struct sig_queued sigq[THREAD_SIGQ];
+    uint64_t ss_sp, ss_size;
+    int ss_flags;
+};
+static size_t local_offset;
+
+static struct sig_thread *st(struct thread *t)
+{
+    return sched_local(t, local_offset);
+}
+
+/* A new thread inherits its creator's mask (clone), and has no
+ * alternate stack. */
+static void thread_local_init(void *mine, const void *creator)
+{
+    struct sig_thread *s = mine;
+    s->ss_flags = SS_DISABLE;
+    if (creator)
+        s->sigmask = ((const struct sig_thread *)creator)->sigmask;
+}
+
+void signal_init(void);
+void signal_init(void)
+{
+    local_offset = sched_local_claim("signal", sizeof(struct sig_thread), thread_local_init);
+}
 
 static struct ksigaction actions[NSIG + 1];
 static struct sig_queued procq[64];
@@ -135,7 +185,7 @@ static uint64_t queue_set(const struct sig_queued *q, int n)
 
 static uint64_t pending_set(struct thread *t)
 {
-    return queue_set(t->sigq, t->nsigq) | queue_set(procq, nprocq);
+    return queue_set(st(t)->sigq, st(t)->nsigq) | queue_set(procq, nprocq);
 }
 
 /* The lowest-numbered pending signal of t in `allowed` (FIFO within one
@@ -146,10 +196,10 @@ static int dequeue(struct thread *t, uint64_t allowed, uint8_t info[128])
     if (!avail)
         return 0;
     int sig = __builtin_ctzll(avail) + 1;
-    for (int i = 0; i < t->nsigq; i++)
-        if (t->sigq[i].sig == sig) {
-            memcpy(info, t->sigq[i].info, 128);
-            queue_del(t->sigq, &t->nsigq, i);
+    for (int i = 0; i < st(t)->nsigq; i++)
+        if (st(t)->sigq[i].sig == sig) {
+            memcpy(info, st(t)->sigq[i].info, 128);
+            queue_del(st(t)->sigq, &st(t)->nsigq, i);
             return sig;
         }
     for (int i = 0; i < nprocq; i++)
@@ -169,9 +219,10 @@ static void notify(struct thread *only, int sig)
     for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t)) {
         if (only && t != only)
             continue;
-        if (t->state != T_BLOCKED)
+        const void *chan;
+        if (!sched_blocked(t, &chan))
             continue;
-        if (t->chan == &sigwait_chan || !(t->sigmask & SIGBIT(sig)))
+        if (chan == &sigwait_chan || !(st(t)->sigmask & SIGBIT(sig)))
             sched_wake_thread(t, WAKE_SIGNAL);
     }
 }
@@ -179,32 +230,32 @@ static void notify(struct thread *only, int sig)
 /* Queue a signal for the process (t == NULL) or one thread. */
 static int send(struct thread *t, int sig, const uint8_t info[128])
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = platform_irq_save();
     /* An ignored signal is discarded unless blocked (then it stays pending
      * until unblocked or its action changes, as on Linux). */
-    bool blocked = t ? (t->sigmask & SIGBIT(sig)) : false;
+    bool blocked = t ? (st(t)->sigmask & SIGBIT(sig)) : false;
     if (!t) {
         blocked = true;
         for (struct thread *x = sched_next_live(NULL); x; x = sched_next_live(x))
-            if (!(x->sigmask & SIGBIT(sig)))
+            if (!(st(x)->sigmask & SIGBIT(sig)))
                 blocked = false;
     }
     if (ignored(sig) && !blocked) {
-        irq_restore(irq);
+        platform_irq_restore(irq);
         return 0;
     }
-    bool ok = t ? queue_add(t->sigq, &t->nsigq, THREAD_SIGQ, sig, info)
+    bool ok = t ? queue_add(st(t)->sigq, &st(t)->nsigq, THREAD_SIGQ, sig, info)
                 : queue_add(procq, &nprocq, 64, sig, info);
     if (ok)
         notify(t, sig);
-    irq_restore(irq);
+    platform_irq_restore(irq);
     return ok ? 0 : -EAGAIN;
 }
 
 bool signal_deliverable(void)
 {
     struct thread *t = sched_current();
-    return (pending_set(t) & ~t->sigmask) != 0;
+    return (pending_set(t) & ~st(t)->sigmask) != 0;
 }
 
 /* ---- the signal frame ------------------------------------------------------- */
@@ -235,28 +286,39 @@ struct rt_sigframe {
     uint8_t info[128];
 };
 _Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "rt_sigframe");
+/* sigreturn.S writes these fields by offset (sigframe.h). */
+_Static_assert(__builtin_offsetof(struct sigcontext, r12) == SC_R12, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, r13) == SC_R13, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, r14) == SC_R14, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, r15) == SC_R15, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, rbp) == SC_RBP, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, rbx) == SC_RBX, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, rax) == SC_RAX, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, rsp) == SC_RSP, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, rip) == SC_RIP, "sigcontext");
+_Static_assert(__builtin_offsetof(struct sigcontext, eflags) == SC_EFLAGS, "sigcontext");
 
 #define UC_SIGCONTEXT_SS 0x2
 #define UC_STRICT_RESTORE_SS 0x4
 
 static bool on_altstack(struct thread *t, uint64_t sp)
 {
-    return !(t->ss_flags & SS_DISABLE) && sp > t->ss_sp && sp <= t->ss_sp + t->ss_size;
+    return !(st(t)->ss_flags & SS_DISABLE) && sp > st(t)->ss_sp && sp <= st(t)->ss_sp + st(t)->ss_size;
 }
 
 /* Lays out the frame for sig below sp (the interrupted stack pointer),
  * fills everything but uc_mcontext's registers, saves the vector state,
  * updates the mask, and fills h with the handler's entry context. */
 static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t info[128], uint64_t sp,
-                                       uint64_t restore_mask, struct user_regs *h)
+                                       uint64_t restore_mask, struct shim_regs *h)
 {
     struct ksigaction *ka = &actions[sig];
-    bool alt = (ka->flags & SA_ONSTACK) && !(t->ss_flags & SS_DISABLE) && !on_altstack(t, sp);
+    bool alt = (ka->flags & SA_ONSTACK) && !(st(t)->ss_flags & SS_DISABLE) && !on_altstack(t, sp);
     if (alt)
-        sp = t->ss_sp + t->ss_size;
+        sp = st(t)->ss_sp + st(t)->ss_size;
     else
         sp -= 128;   /* the interrupted code's red zone */
-    sp -= cpu_features.xsave_size;
+    sp -= platform_fpu_size();
     sp &= ~63ull;
     uint64_t fp = sp;
     sp -= sizeof(struct rt_sigframe);
@@ -265,22 +327,22 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     memset(f, 0, sizeof *f);
     f->pretcode = ka->restorer;
     f->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-    f->uc.uc_stack.ss_sp = t->ss_sp;
-    f->uc.uc_stack.ss_size = t->ss_size;
-    f->uc.uc_stack.ss_flags = t->ss_flags;
+    f->uc.uc_stack.ss_sp = st(t)->ss_sp;
+    f->uc.uc_stack.ss_size = st(t)->ss_size;
+    f->uc.uc_stack.ss_flags = st(t)->ss_flags;
     f->uc.uc_sigmask = restore_mask;
     f->uc.uc_mcontext.oldmask = restore_mask;
     f->uc.uc_mcontext.fpstate = fp;
-    f->uc.uc_mcontext.cs = SEL_KCODE;
-    f->uc.uc_mcontext.ss = SEL_KDATA;
+    f->uc.uc_mcontext.cs = SHIM_SEL_CODE;
+    f->uc.uc_mcontext.ss = SHIM_SEL_DATA;
     memcpy(f->info, info, 128);
     /* XSAVE leaves the header's reserved bytes as they were, and XRSTOR
      * faults on garbage there: start from a clean area (as Linux does). */
-    memset((void *)fp, 0, cpu_features.xsave_size);
-    fpu_save((void *)fp);
+    memset((void *)fp, 0, platform_fpu_size());
+    platform_fpu_save((void *)fp);
 
-    t->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
-    t->sigmask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    st(t)->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
+    st(t)->sigmask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     if (ka->flags & SA_RESETHAND)
         ka->handler = SIG_DFL;
 
@@ -290,24 +352,25 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     h->rdx = (uint64_t)&f->uc;
     h->rsp = sp;
     h->rip = ka->handler;
-    h->cs = SEL_KCODE;
-    h->ss = SEL_KDATA;
+    h->cs = SHIM_SEL_CODE;
+    h->ss = SHIM_SEL_DATA;
     h->rflags = 0x202;
     return f;
 }
 
-static void mcontext_from_trap(struct sigcontext *mc, const struct trap_frame *tf)
+static void mcontext_from_trap(struct sigcontext *mc, const struct shim_trap *trap)
 {
+    const struct shim_regs *tf = &trap->regs;
     mc->r8 = tf->r8; mc->r9 = tf->r9; mc->r10 = tf->r10; mc->r11 = tf->r11;
     mc->r12 = tf->r12; mc->r13 = tf->r13; mc->r14 = tf->r14; mc->r15 = tf->r15;
     mc->rdi = tf->rdi; mc->rsi = tf->rsi; mc->rbp = tf->rbp; mc->rbx = tf->rbx;
     mc->rdx = tf->rdx; mc->rax = tf->rax; mc->rcx = tf->rcx; mc->rsp = tf->rsp;
     mc->rip = tf->rip; mc->eflags = tf->rflags;
-    mc->err = tf->error;
-    mc->trapno = tf->vector;
+    mc->err = trap->error;
+    mc->trapno = trap->vector;
 }
 
-static void trap_enter_handler(struct trap_frame *tf, const struct user_regs *h)
+static void trap_enter_handler(struct shim_regs *tf, const struct shim_regs *h)
 {
     tf->rdi = h->rdi;
     tf->rsi = h->rsi;
@@ -321,39 +384,41 @@ static void trap_enter_handler(struct trap_frame *tf, const struct user_regs *h)
 /* ---- default actions ---------------------------------------------------------- */
 
 /* The same line as the fault report's (port-app reads it back). */
-static NORETURN void die(int sig)
+static _Noreturn void die(int sig)
 {
-    kprintf("[kernel] app killed by signal %d\n", sig);
+    char line[64];
+    int n = shim_snprintf(line, sizeof line, "[kernel] app killed by signal %d\n", sig);
+    platform_log(line, (size_t)n);
     platform_abort(128 + sig);
 }
 
 /* ---- delivery from traps ---------------------------------------------------- */
 
-bool signal_from_trap(struct trap_frame *tf)
+bool signal_from_trap(struct shim_trap *tf)
 {
     struct thread *t = sched_current();
     uint8_t info[128];
     for (;;) {
-        int sig = dequeue(t, ~t->sigmask, info);
+        int sig = dequeue(t, ~st(t)->sigmask, info);
         if (!sig)
             return false;
         if (ignored(sig))
             continue;
         if (actions[sig].handler == SIG_DFL)
             die(sig);
-        struct user_regs h;
-        uint64_t old = t->sigmask;
-        struct rt_sigframe *f = frame_build(t, sig, info, tf->rsp, old, &h);
+        struct shim_regs h;
+        uint64_t old = st(t)->sigmask;
+        struct rt_sigframe *f = frame_build(t, sig, info, tf->regs.rsp, old, &h);
         mcontext_from_trap(&f->uc.uc_mcontext, tf);
-        trap_enter_handler(tf, &h);
+        trap_enter_handler(&tf->regs, &h);
         return true;
     }
 }
 
-bool signal_fault(struct trap_frame *tf)
+bool signal_fault(struct shim_trap *tf)
 {
     int sig, code = 0;
-    uint64_t addr = tf->rip;
+    uint64_t addr = tf->regs.rip;
     switch (tf->vector) {
     case 0: sig = SIGFPE; code = 1; break;                    /* FPE_INTDIV */
     case 16: case 19: sig = SIGFPE; code = 0; break;
@@ -362,17 +427,17 @@ bool signal_fault(struct trap_frame *tf)
     case 17: sig = SIGBUS; code = 1; break;                   /* BUS_ADRALN */
     case 14:
         sig = SIGSEGV;
-        addr = this_cpu()->cr2;
+        addr = tf->fault_addr;
         /* A shared file mapping's page past the end of the file (mm). */
-        if (mm_fault_is_bus && mm_fault_is_bus(addr)) {
+        if (fault_is_bus(addr)) {
             sig = SIGBUS;
             code = 2;                                         /* BUS_ADRERR */
             break;
         }
         /* SEGV_ACCERR for a protection violation, also on a PROT_NONE
          * page (not present in the page table, but mapped); else MAPERR. */
-        code = ((tf->error & 1) || vm_page_exists(addr & ~0xfffull) ||
-                (mm_addr_mapped && mm_addr_mapped(addr))) ? 2 : 1;
+        code = ((tf->error & 1) || platform_page_present(addr & ~0xfffull) ||
+                fault_in_mapping(addr)) ? 2 : 1;
         break;
     case 13: case 12: sig = SIGSEGV; code = SI_KERNEL; addr = 0; break;
     default: return false;
@@ -381,36 +446,30 @@ bool signal_fault(struct trap_frame *tf)
     uint64_t h0 = actions[sig].handler;
     /* A blocked or ignored synchronous fault cannot be taken: Linux kills
      * the process; here the fault report does, with the same status. */
-    if (h0 == SIG_DFL || h0 == SIG_IGN || (t->sigmask & SIGBIT(sig)))
+    if (h0 == SIG_DFL || h0 == SIG_IGN || (st(t)->sigmask & SIGBIT(sig)))
         return false;
     uint8_t info[128];
     info_make(info, sig, code);
     *(uint64_t *)(info + 16) = addr;   /* si_addr */
-    struct user_regs h;
-    struct rt_sigframe *f = frame_build(t, sig, info, tf->rsp, t->sigmask, &h);
+    struct shim_regs h;
+    struct rt_sigframe *f = frame_build(t, sig, info, tf->regs.rsp, st(t)->sigmask, &h);
     mcontext_from_trap(&f->uc.uc_mcontext, tf);
     f->uc.uc_mcontext.cr2 = tf->vector == 14 ? addr : 0;
-    trap_enter_handler(tf, &h);
+    trap_enter_handler(&tf->regs, &h);
     return true;
 }
 
 /* ---- delivery on the way out of a syscall ----------------------------------- */
 
-void sig_enter_sync(struct sigcontext *mc, const struct user_regs *h);
+void sig_enter_sync(struct sigcontext *mc, const struct shim_regs *h);
 
 /* The app's stack pointer for a handler run from the shim: the shim runs
  * below the app's rsp on its own stack (rewritten sites), or on the
- * thread's kernel stack (LSTAR entry), where the entry saved the app's rsp
- * at the top (platforms/qemu/entry.S). */
-static bool on_kstack(struct thread *t, uint64_t rsp)
+ * thread's kernel stack (LSTAR entry), which saved the app's rsp. */
+static uint64_t sync_stack(uint64_t rsp)
 {
-    return rsp < t->kstack_top && rsp >= t->kstack_top - THREAD_KSTACK_SIZE;
-}
-
-static uint64_t sync_stack(struct thread *t, uint64_t rsp)
-{
-    if (on_kstack(t, rsp))
-        return *(uint64_t *)(t->syscall_sp - 8);
+    if (sched_on_kstack(rsp))
+        return sched_lstar_user_rsp();
     /* Leave room for the calls that build the frame (frame_build, memset,
      * fpu_save) between the caller's rsp and the frame. */
     return rsp - 4096;
@@ -426,39 +485,37 @@ static int deliver(bool use_restore, uint64_t restore_mask)
     int interrupting = 0;
     for (int guard = 0; guard < 256; guard++) {
         uint8_t info[128];
-        uint64_t irq = irq_save();
-        int sig = dequeue(t, ~t->sigmask, info);
+        uint64_t irq = platform_irq_save();
+        int sig = dequeue(t, ~st(t)->sigmask, info);
         if (!sig) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             break;
         }
         if (ignored(sig)) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             continue;
         }
         if (actions[sig].handler == SIG_DFL)
             die(sig);
-        uint64_t old = use_restore ? restore_mask : t->sigmask;
+        uint64_t old = use_restore ? restore_mask : st(t)->sigmask;
         use_restore = false;
         if (!(actions[sig].flags & SA_RESTART))
             interrupting++;
-        struct user_regs h;
+        struct shim_regs h;
         uint64_t rsp;
         __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
-        struct rt_sigframe *f = frame_build(t, sig, info, sync_stack(t, rsp), old, &h);
+        struct rt_sigframe *f = frame_build(t, sig, info, sync_stack(rsp), old, &h);
         /* Through LSTAR this code runs on the kernel stack: a syscall the
          * handler makes through LSTAR must start below these frames. */
-        uint64_t saved_sp = t->syscall_sp;
-        if (on_kstack(t, rsp)) {
-            t->syscall_sp = (rsp - 512) & ~15ull;
-            this_cpu()->syscall_kstack = t->syscall_sp;
-        }
-        irq_restore(irq);
+        bool lstar = sched_on_kstack(rsp);
+        uint64_t saved_sp = lstar ? sched_set_syscall_stack((rsp - 512) & ~15ull) : 0;
+        platform_irq_restore(irq);
         sig_enter_sync(&f->uc.uc_mcontext, &h);
-        irq = irq_save();
-        t->syscall_sp = saved_sp;
-        this_cpu()->syscall_kstack = saved_sp;
-        irq_restore(irq);
+        if (lstar) {
+            irq = platform_irq_save();
+            sched_set_syscall_stack(saved_sp);
+            platform_irq_restore(irq);
+        }
     }
     return interrupting;
 }
@@ -469,16 +526,16 @@ int signal_deliver_pending(void)
 }
 
 /* rt_sigreturn: restore what frame_build saved; the registers go to out. */
-const struct user_regs *rt_sigreturn_c(uint64_t app_rsp, struct user_regs *out);
-const struct user_regs *rt_sigreturn_c(uint64_t app_rsp, struct user_regs *out)
+const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out);
+const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out)
 {
     const struct rt_sigframe *f = (const struct rt_sigframe *)(app_rsp - 8);
     const struct sigcontext *mc = &f->uc.uc_mcontext;
     struct thread *t = sched_current();
-    irq_disable();
-    t->sigmask = f->uc.uc_sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    platform_irq_save();   /* off until regs_resume's iretq */
+    st(t)->sigmask = f->uc.uc_sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     if (mc->fpstate && !(mc->fpstate & 63))
-        fpu_restore((const void *)mc->fpstate);
+        platform_fpu_restore((const void *)mc->fpstate);
     out->r8 = mc->r8; out->r9 = mc->r9; out->r10 = mc->r10; out->r11 = mc->r11;
     out->r12 = mc->r12; out->r13 = mc->r13; out->r14 = mc->r14; out->r15 = mc->r15;
     out->rdi = mc->rdi; out->rsi = mc->rsi; out->rbp = mc->rbp; out->rbx = mc->rbx;
@@ -487,8 +544,8 @@ const struct user_regs *rt_sigreturn_c(uint64_t app_rsp, struct user_regs *out)
     out->rip = mc->rip;
     /* Arithmetic flags, DF and IF as saved; never TF or IOPL games. */
     out->rflags = (mc->eflags & 0x0cd5ul) | 0x202;
-    out->cs = SEL_KCODE;
-    out->ss = SEL_KDATA;
+    out->cs = SHIM_SEL_CODE;
+    out->ss = SHIM_SEL_DATA;
     return out;
 }
 
@@ -513,7 +570,7 @@ long sys_rt_sigaction(SHIM_SYSCALL_ARGS)
     const struct ksigaction *act = (const struct ksigaction *)a1;
     if (act && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
-    uint64_t irq = irq_save();
+    uint64_t irq = platform_irq_save();
     if (a2)
         *(struct ksigaction *)a2 = actions[sig];
     if (act) {
@@ -523,10 +580,10 @@ long sys_rt_sigaction(SHIM_SYSCALL_ARGS)
         if (ignored(sig)) {
             queue_drop(procq, &nprocq, sig);
             for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t))
-                queue_drop(t->sigq, &t->nsigq, sig);
+                queue_drop(st(t)->sigq, &st(t)->nsigq, sig);
         }
     }
-    irq_restore(irq);
+    platform_irq_restore(irq);
     return 0;
 }
 
@@ -536,7 +593,7 @@ long sys_rt_sigprocmask(SHIM_SYSCALL_ARGS)
     if (a3 != 8)
         return -EINVAL;
     struct thread *t = sched_current();
-    uint64_t old = t->sigmask;
+    uint64_t old = st(t)->sigmask;
     if (a1) {
         uint64_t set = *(const uint64_t *)a1;
         uint64_t m = old;
@@ -546,7 +603,7 @@ long sys_rt_sigprocmask(SHIM_SYSCALL_ARGS)
         case 2: m = set; break;
         default: return -EINVAL;
         }
-        t->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+        st(t)->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     }
     if (a2)
         *(uint64_t *)a2 = old;
@@ -560,9 +617,9 @@ long sys_rt_sigpending(SHIM_SYSCALL_ARGS)
     if (a1 > 8 || a1 < 1)
         return -EINVAL;
     struct thread *t = sched_current();
-    uint64_t irq = irq_save();
-    uint64_t s = pending_set(t) & t->sigmask;
-    irq_restore(irq);
+    uint64_t irq = platform_irq_save();
+    uint64_t s = pending_set(t) & st(t)->sigmask;
+    platform_irq_restore(irq);
     memcpy((void *)a0, &s, (size_t)a1);
     return 0;
 }
@@ -653,16 +710,16 @@ static long wait_and_take(uint64_t restore_mask)
 {
     struct thread *t = sched_current();
     for (;;) {
-        uint64_t irq = irq_save();
+        uint64_t irq = platform_irq_save();
         if (signal_deliverable()) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             break;
         }
         sched_block(NULL, 0, 0);
-        irq_restore(irq);
+        platform_irq_restore(irq);
     }
     deliver(true, restore_mask);
-    t->sigmask = restore_mask;
+    st(t)->sigmask = restore_mask;
     return -EINTR;
 }
 
@@ -672,15 +729,15 @@ long sys_rt_sigsuspend(SHIM_SYSCALL_ARGS)
     if (a1 != 8)
         return -EINVAL;
     struct thread *t = sched_current();
-    uint64_t saved = t->sigmask;
-    t->sigmask = *(const uint64_t *)a0 & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    uint64_t saved = st(t)->sigmask;
+    st(t)->sigmask = *(const uint64_t *)a0 & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     return wait_and_take(saved);
 }
 
 long sys_pause(SHIM_SYSCALL_ARGS)
 {
     SHIM_UNUSED_ARGS6;
-    return wait_and_take(sched_current()->sigmask);
+    return wait_and_take(st(sched_current())->sigmask);
 }
 
 struct kts { long sec, nsec; };
@@ -701,25 +758,25 @@ long sys_rt_sigtimedwait(SHIM_SYSCALL_ARGS)
     struct thread *t = sched_current();
     for (;;) {
         uint8_t info[128];
-        uint64_t irq = irq_save();
+        uint64_t irq = platform_irq_save();
         int sig = dequeue(t, set, info);
         if (sig) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             if (a1)
                 memcpy((void *)a1, info, 128);
             return sig;
         }
-        if (pending_set(t) & ~t->sigmask & ~set) {
-            irq_restore(irq);
+        if (pending_set(t) & ~st(t)->sigmask & ~set) {
+            platform_irq_restore(irq);
             deliver(false, 0);
             return -EINTR;
         }
         if (ts && platform_monotonic_ns() >= deadline) {
-            irq_restore(irq);
+            platform_irq_restore(irq);
             return -EAGAIN;
         }
         sched_block(&sigwait_chan, ~0u, ts ? deadline : 0);
-        irq_restore(irq);
+        platform_irq_restore(irq);
     }
 }
 
@@ -730,22 +787,22 @@ long sys_sigaltstack(SHIM_SYSCALL_ARGS)
     const struct kstack *ss = (const struct kstack *)a0;
     uint64_t sp = (uint64_t)__builtin_frame_address(0);
     bool on = on_altstack(t, sp);
-    struct kstack old = { t->ss_sp, on ? SS_ONSTACK : (t->ss_flags & SS_DISABLE), 0, t->ss_size };
+    struct kstack old = { st(t)->ss_sp, on ? SS_ONSTACK : (st(t)->ss_flags & SS_DISABLE), 0, st(t)->ss_size };
     if (ss) {
         if (on)
             return -EPERM;
         if (ss->ss_flags & SS_DISABLE) {
-            t->ss_flags = SS_DISABLE;
-            t->ss_sp = 0;
-            t->ss_size = 0;
+            st(t)->ss_flags = SS_DISABLE;
+            st(t)->ss_sp = 0;
+            st(t)->ss_size = 0;
         } else {
             if (ss->ss_flags & ~(SS_ONSTACK | (int)0x80000000))   /* SS_AUTODISARM */
                 return -EINVAL;
             if (ss->ss_size < MINSIGSTKSZ)
                 return -ENOMEM;
-            t->ss_sp = ss->ss_sp;
-            t->ss_size = ss->ss_size;
-            t->ss_flags = 0;
+            st(t)->ss_sp = ss->ss_sp;
+            st(t)->ss_size = ss->ss_size;
+            st(t)->ss_flags = 0;
         }
     }
     if (a1)
@@ -788,10 +845,10 @@ static void itimer_get(struct kitv *v)
 
 static void itimer_set(uint64_t value, uint64_t interval)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = platform_irq_save();
     itimer_interval = interval;
     itimer_deadline = value ? platform_monotonic_ns() + value : 0;
-    irq_restore(irq);
+    platform_irq_restore(irq);
     if (itimer_deadline)
         sched_timer_at(itimer_deadline);
 }
@@ -845,7 +902,6 @@ long sys_alarm(SHIM_SYSCALL_ARGS)
 
 /* ---- SIGPIPE (the pipe module's hook) --------------------------------------- */
 
-void shim_raise_sigpipe(void);
 void shim_raise_sigpipe(void)
 {
     uint8_t info[128];

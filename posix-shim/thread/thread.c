@@ -1,8 +1,11 @@
 /* posix-shim/thread: clone/clone3 for threads, the exit of one thread,
  * per-thread ids and robust lists (module.conf). The threads themselves
- * are the platform's (platforms/x86_64/thread.h). */
+ * are the platform's (shim/sched.h); what this module keeps per thread
+ * (struct thread_local below) lives in the platform's per-thread area. */
 #include "shim/shim.h"
-#include "thread.h"
+#include "shim/kernel.h"
+#include "shim/sched.h"
+#include "shim/thread.h"
 
 #define CLONE_VM             0x00000100ul
 #define CLONE_FS             0x00000200ul
@@ -19,15 +22,31 @@ struct clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-/* The trampoline's red zone skip (docs/architecture.md): the child resumes
- * right after the trampoline's call with rsp = its stack - 128. */
-#define TRAMPOLINE_SKIP 128
+/* What the thread module keeps per thread: the CLONE_CHILD_CLEARTID
+ * address and the robust list (set_robust_list). Zero in a new thread. */
+struct thread_local {
+    uintptr_t clear_child_tid;
+    uintptr_t robust_head;
+    size_t robust_len;
+};
+static size_t local_offset;
+
+static struct thread_local *tl(struct thread *t)
+{
+    return sched_local(t, local_offset);
+}
+
+void thread_init(void);
+void thread_init(void)
+{
+    local_offset = sched_local_claim("thread", sizeof(struct thread_local), NULL);
+}
 
 /* mode bit 0: clone3 (else clone); bit 1: from the LSTAR entry (r->rip and
  * r->rsp are the app's own; else from a rewritten site, where they are
  * the return into the trampoline just above r). */
-long thread_clone_c(struct user_regs *r, int mode);
-long thread_clone_c(struct user_regs *r, int mode)
+long thread_clone_c(struct shim_regs *r, int mode);
+long thread_clone_c(struct shim_regs *r, int mode)
 {
     bool is_clone3 = mode & 1, lstar = mode & 2;
     uint64_t flags, stack, ptid, ctid, tls;
@@ -55,7 +74,7 @@ long thread_clone_c(struct user_regs *r, int mode)
     if (!(flags & CLONE_THREAD) || !(flags & CLONE_SIGHAND) || !stack)
         return -EINVAL;   /* a second process sharing memory, or no stack: not supported */
 
-    struct user_regs child = *r;
+    struct shim_regs child = *r;
     child.rax = 0;
     if (lstar) {
         /* As after a Linux syscall: rcx = return RIP, r11 = RFLAGS. */
@@ -65,25 +84,25 @@ long thread_clone_c(struct user_regs *r, int mode)
     } else {
         /* The parent's own return: rip/rsp as the trampoline will see them. */
         child.rip = *(uint64_t *)(r + 1);
-        child.rsp = stack - TRAMPOLINE_SKIP;
+        child.rsp = stack - SHIM_TRAMPOLINE_SKIP;
     }
-    struct thread *self = sched_current();
-    uint64_t fs = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
-    uint64_t irq = irq_save();
+    uint64_t fs = (flags & CLONE_SETTLS) ? tls : platform_get_fs_base();
+    uint64_t irq = platform_irq_save();
+    /* The signal module copies the blocked mask from this thread (its
+     * per-thread initialiser, run by sched_spawn). */
     struct thread *t = sched_spawn(&child, fs);
     if (!t) {
-        irq_restore(irq);
+        platform_irq_restore(irq);
         return -EAGAIN;
     }
-    t->sigmask = self->sigmask;
+    int tid = sched_tid(t);
     if (flags & CLONE_CHILD_CLEARTID)
-        t->clear_child_tid = ctid;
+        tl(t)->clear_child_tid = ctid;
     if ((flags & CLONE_PARENT_SETTID) && ptid)
-        *(int *)ptid = t->tid;
+        *(int *)ptid = tid;
     if ((flags & CLONE_CHILD_SETTID) && ctid)
-        *(int *)ctid = t->tid;
-    int tid = t->tid;
-    irq_restore(irq);
+        *(int *)ctid = tid;
+    platform_irq_restore(irq);
     return tid;
 }
 
@@ -123,14 +142,14 @@ long sys_clone3(SHIM_SYSCALL_ARGS)
 long sys_gettid(SHIM_SYSCALL_ARGS)
 {
     SHIM_UNUSED_ARGS6;
-    return sched_current()->tid;
+    return sched_tid(sched_current());
 }
 
 long sys_set_tid_address(SHIM_SYSCALL_ARGS)
 {
     SHIM_UNUSED_ARGS6;
-    sched_current()->clear_child_tid = (uintptr_t)a0;
-    return sched_current()->tid;
+    tl(sched_current())->clear_child_tid = (uintptr_t)a0;
+    return sched_tid(sched_current());
 }
 
 long sys_set_robust_list(SHIM_SYSCALL_ARGS)
@@ -138,8 +157,8 @@ long sys_set_robust_list(SHIM_SYSCALL_ARGS)
     SHIM_UNUSED_ARGS6;
     if (a1 != 24)   /* sizeof(struct robust_list_head) */
         return -EINVAL;
-    sched_current()->robust_head = (uintptr_t)a0;
-    sched_current()->robust_len = (size_t)a1;
+    tl(sched_current())->robust_head = (uintptr_t)a0;
+    tl(sched_current())->robust_len = (size_t)a1;
     return 0;
 }
 
@@ -150,9 +169,9 @@ long sys_get_robust_list(SHIM_SYSCALL_ARGS)
     if (!t)
         return -ESRCH;
     if (a1)
-        *(uintptr_t *)a1 = t->robust_head;
+        *(uintptr_t *)a1 = tl(t)->robust_head;
     if (a2)
-        *(size_t *)a2 = t->robust_len;
+        *(size_t *)a2 = tl(t)->robust_len;
     return 0;
 }
 
@@ -187,18 +206,19 @@ static void futex_death(uint32_t *word, int tid)
 static void robust_list_walk(struct thread *t)
 {
     struct rhead { uintptr_t next; long offset; uintptr_t pending; };
-    const struct rhead *h = (const struct rhead *)t->robust_head;
-    if (!h || t->robust_len != sizeof *h)
+    const struct rhead *h = (const struct rhead *)tl(t)->robust_head;
+    if (!h || tl(t)->robust_len != sizeof *h)
         return;
+    int tid = sched_tid(t);
     uintptr_t e = h->next;
     for (int n = 0; e && e != (uintptr_t)&h->next && n < ROBUST_LIST_LIMIT; n++) {
         uintptr_t next = *(const uintptr_t *)(e & ~1ul);
         if (e != h->pending)
-            futex_death((uint32_t *)((e & ~1ul) + h->offset), t->tid);
+            futex_death((uint32_t *)((e & ~1ul) + h->offset), tid);
         e = next;
     }
     if (h->pending)
-        futex_death((uint32_t *)((h->pending & ~1ul) + h->offset), t->tid);
+        futex_death((uint32_t *)((h->pending & ~1ul) + h->offset), tid);
 }
 
 /* A stack unmap deferred until its thread has left it (mm's munmap). Only
@@ -207,10 +227,9 @@ static void robust_list_walk(struct thread *t)
 static uintptr_t deferred_addr;
 static size_t deferred_len;
 static int deferred_owner;
-long sys_munmap(SHIM_SYSCALL_ARGS);
+long sys_munmap(SHIM_SYSCALL_ARGS);   /* the mm module's (module.conf: needs mm) */
 static void finish_deferred_unmap(void);
 
-int shim_thread_defer_unmap(uintptr_t addr, size_t len);
 int shim_thread_defer_unmap(uintptr_t addr, size_t len)
 {
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
@@ -220,7 +239,7 @@ int shim_thread_defer_unmap(uintptr_t addr, size_t len)
         sys_munmap((long)deferred_addr, (long)deferred_len, 0, 0, 0, 0);
     deferred_addr = addr;
     deferred_len = len;
-    deferred_owner = sched_current()->tid;
+    deferred_owner = sched_tid(sched_current());
     sched_after_switch = finish_deferred_unmap;
     return 1;
 }
@@ -228,7 +247,7 @@ int shim_thread_defer_unmap(uintptr_t addr, size_t len)
 /* Runs on the next thread after a switch (sched.c's after-switch hook). */
 static void finish_deferred_unmap(void)
 {
-    if (!deferred_len || sched_current()->tid == deferred_owner)
+    if (!deferred_len || sched_tid(sched_current()) == deferred_owner)
         return;
     uintptr_t a = deferred_addr;
     size_t l = deferred_len;
@@ -238,20 +257,20 @@ static void finish_deferred_unmap(void)
 
 /* Called by proc's exit: ends the calling thread unless it is the last one
  * (then it returns and the process exits). */
-void shim_thread_exit(int code);
 void shim_thread_exit(int code)
 {
     (void)code;
-    uint64_t irq = irq_save();
+    uint64_t irq = platform_irq_save();
     if (sched_live_count() <= 1) {
-        irq_restore(irq);
+        platform_irq_restore(irq);
         return;
     }
     struct thread *t = sched_current();
     robust_list_walk(t);
-    if (t->clear_child_tid) {
-        *(int *)t->clear_child_tid = 0;
-        sched_wake_chan((const void *)t->clear_child_tid, ~0u, 1);
+    uintptr_t ctid = tl(t)->clear_child_tid;
+    if (ctid) {
+        *(int *)ctid = 0;
+        sched_wake_chan((const void *)ctid, ~0u, 1);
     }
     /* No other thread runs before the switch below: the app stack this
      * code runs on may be unmapped by the joiner only after it. */

@@ -7,6 +7,7 @@
 
 #pragma GCC visibility push(hidden)
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The app's TLS base (FS base). GS base stays the kernel's. */
@@ -28,6 +29,14 @@ void platform_memory_info(uint64_t *total, uint64_t *free);
 
 /* Number of LSTAR (unrewritten `syscall`) entries so far. */
 uint64_t platform_lstar_count(void);
+
+/* The TSC's frequency in Hz (/proc/cpuinfo's "cpu MHz"). Weak, declared so
+ * only here: a host-side build of procfs (posix-shim/tests) has no TSC. */
+uint64_t platform_tsc_hz(void) __attribute__((weak));
+
+/* The kernel's own log (not the app's stdout/stderr): lines such as
+ * "[kernel] app killed by signal 11" that port-app reads back. */
+void platform_log(const char *buf, size_t len);
 
 #pragma GCC visibility pop
 

@@ -1,12 +1,42 @@
-/* What the signal module (posix-shim/signal) offers other modules. Callers
- * test `#if SHIM_HAVE_signal` (shim_syscalls.h): the module is optional. */
+/* The signal module's interface (posix-shim/signal). Other modules call
+ * shim_raise_sigpipe under `#if SHIM_HAVE_signal` (shim_syscalls.h). The
+ * platform's scheduler and trap code, which is compiled without the
+ * generated selection, calls the trap hooks: they are weak, declared so once
+ * here, and each caller checks for NULL first
+ * (`if (signal_deliverable && signal_deliverable())`). */
 #ifndef SHIM_SIGNAL_H
 #define SHIM_SIGNAL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include "shim/regs.h"
+
 #pragma GCC visibility push(hidden)
 
-/* Queues SIGPIPE for the calling thread (a write to a pipe without
- * readers); it is delivered on the way back to the app. */
+/* An interrupt or exception that hit app code, as the platform hands it
+ * over: the interrupted context (which a handler may rewrite to enter a
+ * signal handler; the platform resumes what is there on return), the
+ * vector, the error code, and the faulting address of a page fault. */
+struct shim_trap {
+    struct shim_regs regs;
+    uint64_t vector, error;
+    uint64_t fault_addr;
+};
+
+/* From an interrupt that hit app code (the timer): deliver a pending
+ * signal by rewriting the context; true if one was delivered. */
+bool signal_from_trap(struct shim_trap *t) __attribute__((weak));
+/* A synchronous fault in app code: true if an installed handler takes it. */
+bool signal_fault(struct shim_trap *t) __attribute__((weak));
+/* Whether the current thread has a signal it would take now. */
+bool signal_deliverable(void) __attribute__((weak));
+/* Run the handlers of deliverable signals before a syscall returns;
+ * returns how many of them lack SA_RESTART (the call then fails EINTR). */
+int signal_deliver_pending(void) __attribute__((weak));
+/* The interval timer (SIGALRM); runs in the timer interrupt. */
+void signal_timer_tick(uint64_t now) __attribute__((weak));
+/* A write to a pipe without readers (the pipe module): SIGPIPE to the
+ * calling thread, its handler run before the write returns EPIPE. */
 void shim_raise_sigpipe(void);
 
 #pragma GCC visibility pop

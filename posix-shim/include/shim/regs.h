@@ -1,0 +1,86 @@
+/* The register frame the unikernel's scheduler and the thread and signal
+ * modules share (struct shim_regs), and the constants their assembly needs.
+ * Usable from assembly (.S files include it for the offsets); the C part
+ * ties every offset to the struct with _Static_assert, and the platform
+ * (platforms/x86_64/sched.c) asserts that its GDT and its register-popping
+ * code (regs_resume, switch.S) agree with it. */
+#ifndef SHIM_REGS_H
+#define SHIM_REGS_H
+
+/* Ring-0 selectors of the platform's GDT: the app runs in ring 0, so an
+ * iretq into app code or a signal handler loads these (the platform checks
+ * them against its own: platforms/x86_64/layout.h). */
+#define SHIM_SEL_CODE 0x08
+#define SHIM_SEL_DATA 0x10
+
+/* struct shim_regs: 15 general registers in the order an entry pushes them
+ * last-to-first (r15 lowest), then an iretq frame. Popping the 15 and
+ * executing iretq resumes it (regs_resume). */
+#define SHIM_REGS_R15     0
+#define SHIM_REGS_R14     8
+#define SHIM_REGS_R13     16
+#define SHIM_REGS_R12     24
+#define SHIM_REGS_R11     32
+#define SHIM_REGS_R10     40
+#define SHIM_REGS_R9      48
+#define SHIM_REGS_R8      56
+#define SHIM_REGS_RBP     64
+#define SHIM_REGS_RDI     72
+#define SHIM_REGS_RSI     80
+#define SHIM_REGS_RDX     88
+#define SHIM_REGS_RCX     96
+#define SHIM_REGS_RBX     104
+#define SHIM_REGS_RAX     112
+#define SHIM_REGS_RIP     120
+#define SHIM_REGS_CS      128
+#define SHIM_REGS_RFLAGS  136
+#define SHIM_REGS_RSP     144
+#define SHIM_REGS_SS      152
+#define SHIM_REGS_SIZE    160
+
+/* The shim entry ABI (docs/architecture.md): a trampoline skips the app's
+ * 128-byte red zone before its `call`, so at an entry the app's rsp is
+ * rsp + 8 + SHIM_TRAMPOLINE_SKIP. */
+#define SHIM_TRAMPOLINE_SKIP 128
+
+/* The LSTAR entry's frame (platforms/qemu/entry.S) as its special entries
+ * see it: [rsp] = the return into the LSTAR entry, then the app's RFLAGS,
+ * its RIP after the `syscall`, and its rsp. */
+#define SHIM_LSTAR_RFLAGS 8
+#define SHIM_LSTAR_RIP    16
+#define SHIM_LSTAR_RSP    24
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+struct shim_regs {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+_Static_assert(offsetof(struct shim_regs, r15) == SHIM_REGS_R15, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r14) == SHIM_REGS_R14, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r13) == SHIM_REGS_R13, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r12) == SHIM_REGS_R12, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r11) == SHIM_REGS_R11, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r10) == SHIM_REGS_R10, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r9) == SHIM_REGS_R9, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, r8) == SHIM_REGS_R8, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rbp) == SHIM_REGS_RBP, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rdi) == SHIM_REGS_RDI, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rsi) == SHIM_REGS_RSI, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rdx) == SHIM_REGS_RDX, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rcx) == SHIM_REGS_RCX, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rbx) == SHIM_REGS_RBX, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rax) == SHIM_REGS_RAX, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rip) == SHIM_REGS_RIP, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, cs) == SHIM_REGS_CS, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rflags) == SHIM_REGS_RFLAGS, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, rsp) == SHIM_REGS_RSP, "shim_regs");
+_Static_assert(offsetof(struct shim_regs, ss) == SHIM_REGS_SS, "shim_regs");
+_Static_assert(sizeof(struct shim_regs) == SHIM_REGS_SIZE, "shim_regs");
+#endif
+
+#endif

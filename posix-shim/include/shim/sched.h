@@ -1,0 +1,116 @@
+/* What the unikernel's kernel-only modules (thread, signal, futex) may call
+ * of the platform's scheduler and CPU: threads, sleeping and waking on a
+ * channel, interrupts, vector (FPU) state, register frames, and per-thread
+ * module state. The platform implements these (platforms/x86_64/sched.c,
+ * switch.S; platforms/qemu/platform.c) and includes this header to check
+ * its definitions against it; modules never see the platform's headers.
+ *
+ * The model (platforms/x86_64/thread.h): one CPU, app threads are kernel
+ * threads in one address space, app code is preempted and shim code is not.
+ * So shim state needs no locks, only interrupts off against the timer
+ * interrupt (which wakes sleepers and delivers SIGALRM). Everything here
+ * expects interrupts off unless it says otherwise. */
+#ifndef SHIM_SCHED_H
+#define SHIM_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "shim/regs.h"
+
+#pragma GCC visibility push(hidden)
+
+/* A thread: the platform's, opaque to modules. */
+struct thread;
+
+/* Why a blocked thread was made runnable again. */
+enum wake_reason { WAKE_NONE, WAKE_EVENT, WAKE_TIMEOUT, WAKE_SIGNAL };
+
+/* ---- threads ---------------------------------------------------------------- */
+
+struct thread *sched_current(void);
+int sched_tid(const struct thread *t);
+/* The thread with this tid, or NULL (dead threads are not found). */
+struct thread *sched_find(int tid);
+/* Iterate over live threads: t = NULL starts. */
+struct thread *sched_next_live(struct thread *t);
+int sched_live_count(void);
+/* A new thread that starts at the context `start` (interrupts are turned
+ * on for it, cs/ss are the kernel's) with this FS base; put on the run
+ * queue. Its module-local state is initialised from the calling thread's
+ * (sched_local_claim). NULL when out of memory. */
+struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base);
+/* The current thread ends; never returns. */
+_Noreturn void sched_exit_current(void);
+/* Run by the thread that was switched to, before it goes on (the thread
+ * module finishes work that needed another thread's stack). */
+extern void (*sched_after_switch)(void);
+
+/* ---- blocking and waking ---------------------------------------------------- */
+
+/* Give the CPU to another runnable thread, if any (interrupts any state). */
+void sched_yield_now(void);
+/* Block the current thread on chan until sched_wake_chan(chan), a signal
+ * (sched_wake_thread), or the deadline (absolute monotonic ns, 0 = none).
+ * Called with interrupts OFF (so the caller's check of its condition and
+ * the sleep are atomic); returns with them off. */
+enum wake_reason sched_block(const void *chan, uint32_t bits, uint64_t deadline);
+/* Wake up to n threads blocked on chan whose bits intersect (n < 0: all),
+ * the longest waiting first; returns how many. */
+int sched_wake_chan(const void *chan, uint32_t bits, int n);
+/* Move up to n threads blocked on `from` to `to`; returns how many. */
+int sched_requeue_chan(const void *from, const void *to, int n);
+/* Wake t if it is blocked (a signal arrived for it). */
+void sched_wake_thread(struct thread *t, enum wake_reason why);
+/* Whether t is blocked; if so *chan gets the channel it sleeps on (NULL
+ * for a plain sleep). */
+bool sched_blocked(const struct thread *t, const void **chan);
+/* Make sure the timer interrupt comes by `when` (absolute monotonic ns). */
+void sched_timer_at(uint64_t when);
+
+/* ---- the LSTAR entry's stack ------------------------------------------------
+ * A syscall left as `syscall` runs the shim on the thread's kernel stack
+ * (platforms/qemu/entry.S) instead of the app's. */
+
+/* Whether sp lies on the current thread's kernel stack. */
+bool sched_on_kstack(uint64_t sp);
+/* The app's rsp the LSTAR entry saved for the current thread's syscall. */
+uint64_t sched_lstar_user_rsp(void);
+/* Make the current thread's next LSTAR entry start at stack top `top`
+ * (a signal handler run from a syscall that came through LSTAR must not
+ * overwrite that syscall's frames); returns the previous top. */
+uint64_t sched_set_syscall_stack(uint64_t top);
+
+/* ---- per-thread module state --------------------------------------------------
+ * In the spirit of Unikraft's thread-local initialisers: the platform
+ * reserves SHIM_THREAD_LOCAL_MAX bytes in every thread, zeroed when the
+ * thread is made. A module that keeps per-thread state claims its part once,
+ * from its init function (module.conf `init`), and reaches it in any thread
+ * with sched_local(t, offset). `init` (may be NULL) runs for every thread
+ * made afterwards, with the module's part of the new thread (`mine`) and of
+ * the thread that made it (`creator`), and at once for the threads that
+ * already exist (the main thread), with creator NULL. A claim that does
+ * not fit stops the boot with a message naming the module. */
+#define SHIM_THREAD_LOCAL_MAX 4096
+typedef void (*sched_local_init_t)(void *mine, const void *creator);
+size_t sched_local_claim(const char *module, size_t size, sched_local_init_t init);
+void *sched_local(struct thread *t, size_t offset);
+
+/* ---- CPU state -------------------------------------------------------------- */
+
+/* Disable interrupts and return the previous state for platform_irq_restore. */
+uint64_t platform_irq_save(void);
+void platform_irq_restore(uint64_t state);
+/* The app's vector state (x87/SSE/AVX: XSAVE, else FXSAVE): its size and
+ * save/restore to a 64-byte aligned area that size. Shim code itself never
+ * touches vector registers (-mgeneral-regs-only). */
+size_t platform_fpu_size(void);
+void platform_fpu_save(void *area);
+void platform_fpu_restore(const void *area);
+/* Load every register of r and iretq into it (r must stay valid until the
+ * iretq: it may be on the stack being abandoned). */
+_Noreturn void regs_resume(const struct shim_regs *r);
+
+#pragma GCC visibility pop
+
+#endif
