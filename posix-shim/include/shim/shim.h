@@ -66,12 +66,6 @@
     }                                                                         \
     static inline long sys_typed_##name(SHIM_PARAMS_##name)
 
-/* The older spelling, `long sys_foo(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; ...`:
- * left only until the thread, signal and futex modules are converted
- * (issue 7); do not use them in new code. */
-#define SHIM_SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
-#define SHIM_UNUSED_ARGS6 (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5
-
 /* ---- Core (posix-shim/core) ---------------------------------------------- */
 
 /* Called by shim_entry_generic and by platform fallback paths (linuxu: the
