@@ -91,14 +91,10 @@ static int wake_op(uint32_t *uaddr2, uint32_t encoded)
     }
 }
 
-long sys_futex(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(futex)
 {
-    SHIM_UNUSED_ARGS6;
-    uint32_t *uaddr = (uint32_t *)a0;
-    int op = (int)a1;
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     bool realtime = op & FUTEX_CLOCK_REALTIME;
-    uint32_t val = (uint32_t)a2;
     if (!user_ok((uintptr_t)uaddr))
         return -EFAULT;
     if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
@@ -107,16 +103,16 @@ long sys_futex(SHIM_SYSCALL_ARGS)
     uint64_t irq;
     switch (cmd) {
     case FUTEX_WAIT:
-        r = futex_wait(uaddr, val, (const struct kts *)a3, false, false, FUTEX_BITSET_ANY);
+        r = futex_wait(uaddr, val, (const struct kts *)utime, false, false, FUTEX_BITSET_ANY);
         break;
     case FUTEX_WAIT_BITSET:
-        if (!(uint32_t)a5)
+        if (!val3)
             return -EINVAL;
-        r = futex_wait(uaddr, val, (const struct kts *)a3, true, realtime, (uint32_t)a5);
+        r = futex_wait(uaddr, val, (const struct kts *)utime, true, realtime, val3);
         break;
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
-        uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)a5;
+        uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : val3;
         if (!bits)
             return -EINVAL;
         irq = platform_irq_save();
@@ -126,14 +122,13 @@ long sys_futex(SHIM_SYSCALL_ARGS)
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
-        uint32_t *uaddr2 = (uint32_t *)a4;
         if (!user_ok((uintptr_t)uaddr2))
             return -EFAULT;
-        int nwake = (int)val, nmove = (int)(uint32_t)a3;   /* val2 is the timeout slot */
+        int nwake = (int)val, nmove = (int)(uint32_t)(uintptr_t)utime;   /* val2 is the timeout slot */
         if (nwake < 0 || nmove < 0)
             return -EINVAL;
         irq = platform_irq_save();
-        if (cmd == FUTEX_CMP_REQUEUE && *uaddr != (uint32_t)a5) {
+        if (cmd == FUTEX_CMP_REQUEUE && *uaddr != val3) {
             platform_irq_restore(irq);
             return -EAGAIN;
         }
@@ -144,18 +139,17 @@ long sys_futex(SHIM_SYSCALL_ARGS)
         break;
     }
     case FUTEX_WAKE_OP: {
-        uint32_t *uaddr2 = (uint32_t *)a4;
         if (!user_ok((uintptr_t)uaddr2))
             return -EFAULT;
         irq = platform_irq_save();
-        int c = wake_op(uaddr2, (uint32_t)a5);
+        int c = wake_op(uaddr2, val3);
         if (c < 0) {
             platform_irq_restore(irq);
             return c;
         }
         r = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, (int)val);
         if (c)
-            r += sched_wake_chan(uaddr2, FUTEX_BITSET_ANY, (int)(uint32_t)a3);
+            r += sched_wake_chan(uaddr2, FUTEX_BITSET_ANY, (int)(uint32_t)(uintptr_t)utime);
         platform_irq_restore(irq);
         break;
     }

@@ -310,11 +310,11 @@ static long populate(uintptr_t start, uintptr_t end, unsigned prot)
 
 SHIM_SYSCALL(mmap)
 {
-    uintptr_t addr = (uintptr_t)a0;
-    size_t len = SHIM_PAGE_UP((size_t)a1);
-    unsigned prot = (unsigned)a2 & PROT_MASK;
-    long flags = a3, fd = a4, off = a5;
-    if (!a1 || !len || (addr & (SHIM_PAGE - 1)) || (off & (long)(SHIM_PAGE - 1)))
+    /* addr becomes the mapping's address, len its length in whole pages. */
+    size_t want = len;
+    len = SHIM_PAGE_UP(len);
+    prot &= PROT_MASK;
+    if (!want || !len || (addr & (SHIM_PAGE - 1)) || (off & (SHIM_PAGE - 1)))
         return -EINVAL;
     int type = (int)(flags & MAP_TYPE);
     if (type != MAP_PRIVATE && type != MAP_SHARED && type != 3 /* SHARED_VALIDATE */)
@@ -371,7 +371,7 @@ SHIM_SYSCALL(mmap)
             return -ENOMEM;
         }
 #if SHIM_HAVE_vfs
-        long got = sys_pread64(fd, (long)addr, (long)a1, off, 0, 0);
+        long got = sys_pread64((long)fd, (long)addr, (long)want, (long)off, 0, 0);
 #else
         long got = -ENODEV;   /* not reached: file mappings were refused above */
 #endif
@@ -393,8 +393,7 @@ SHIM_SYSCALL(mmap)
 
 SHIM_SYSCALL(munmap)
 {
-    uintptr_t addr = (uintptr_t)a0;
-    size_t len = SHIM_PAGE_UP((size_t)a1);
+    len = SHIM_PAGE_UP(len);
     if ((addr & (SHIM_PAGE - 1)) || !len || addr + len > platform_user_top())
         return -EINVAL;
 #if SHIM_HAVE_thread
@@ -439,13 +438,12 @@ long mm_protect_range(uintptr_t start, uintptr_t end, unsigned prot)
 
 SHIM_SYSCALL(mprotect)
 {
-    uintptr_t start = (uintptr_t)a0;
-    uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
-    unsigned prot = (unsigned)a2 & PROT_MASK;
+    uintptr_t end = start + SHIM_PAGE_UP(len);
     if (start & (SHIM_PAGE - 1))
         return -EINVAL;
-    if ((unsigned long)a2 & ~(unsigned long)(PROT_MASK | 0x03000000 /* GROWSDOWN/UP */))
+    if (prot & ~(unsigned long)(PROT_MASK | 0x03000000 /* GROWSDOWN/UP */))
         return -EINVAL;
+    prot &= PROT_MASK;
     if (wx_violation(prot))
         return -EACCES;
     return mm_protect_range(start, end, prot);
@@ -453,10 +451,10 @@ SHIM_SYSCALL(mprotect)
 
 SHIM_SYSCALL(mremap)
 {
-    uintptr_t old = (uintptr_t)a0;
-    size_t old_len = SHIM_PAGE_UP((size_t)a1), new_len = SHIM_PAGE_UP((size_t)a2);
-    long flags = a3;
-    if ((old & (SHIM_PAGE - 1)) || !new_len || (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+    uintptr_t old = addr;
+    old_len = SHIM_PAGE_UP(old_len);
+    new_len = SHIM_PAGE_UP(new_len);
+    if ((old & (SHIM_PAGE - 1)) || !new_len || (flags & ~(unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
         (flags & MREMAP_FIXED))
         return -EINVAL;   /* MREMAP_FIXED: not supported */
     struct vma *v = vma_find(old);
@@ -501,7 +499,7 @@ SHIM_SYSCALL(mremap)
 
 SHIM_SYSCALL(brk)
 {
-    uintptr_t want = (uintptr_t)a0;
+    uintptr_t want = brk;
     if (!brk_start || want < brk_start)
         return (long)brk_cur;
     uintptr_t old_end = SHIM_PAGE_UP(brk_cur), new_end = SHIM_PAGE_UP(want);
@@ -520,11 +518,10 @@ SHIM_SYSCALL(brk)
 
 SHIM_SYSCALL(madvise)
 {
-    uintptr_t start = (uintptr_t)a0;
     if (start & (SHIM_PAGE - 1))
         return -EINVAL;
-    uintptr_t end = start + SHIM_PAGE_UP((size_t)a1);
-    if (a2 == MADV_DONTNEED || a2 == MADV_FREE) {
+    uintptr_t end = start + SHIM_PAGE_UP(len);
+    if (behavior == MADV_DONTNEED || behavior == MADV_FREE) {
         /* Private anonymous memory reads back as zeroes: drop the pages,
          * the next touch maps fresh ones. */
         for (uintptr_t p = start; p < end; p += SHIM_PAGE) {
@@ -539,8 +536,8 @@ SHIM_SYSCALL(madvise)
 /* Shared file mappings are the file's own pages: nothing to write back. */
 SHIM_SYSCALL(msync)
 {
-    uintptr_t start = (uintptr_t)a0, end = start + SHIM_PAGE_UP((size_t)a1);
-    if ((start & (SHIM_PAGE - 1)) || (a2 & ~7L) || ((a2 & 1) && (a2 & 4)))   /* MS_ASYNC|MS_SYNC */
+    uintptr_t end = start + SHIM_PAGE_UP(len);
+    if ((start & (SHIM_PAGE - 1)) || (flags & ~7L) || ((flags & 1) && (flags & 4)))   /* MS_ASYNC|MS_SYNC */
         return -EINVAL;
     for (uintptr_t p = start; p < end;) {
         struct vma *v = vma_find(p);
@@ -557,11 +554,9 @@ SHIM_SYSCALL(munlockall) { return 0; }
 
 SHIM_SYSCALL(mincore)
 {
-    uintptr_t start = (uintptr_t)a0;
     if (start & (SHIM_PAGE - 1))
         return -EINVAL;
-    size_t n = SHIM_PAGE_UP((size_t)a1) / SHIM_PAGE;
-    unsigned char *vec = (unsigned char *)a2;
+    size_t n = SHIM_PAGE_UP(len) / SHIM_PAGE;
     for (size_t i = 0; i < n; i++) {
         if (!vma_find(start + i * SHIM_PAGE))
             return -ENOMEM;

@@ -85,7 +85,7 @@ static const struct vnode_ops efd_ops = {
 
 SHIM_SYSCALL(eventfd2)
 {
-    if (a1 & ~(long)(EFD_SEMAPHORE | K_O_NONBLOCK | K_O_CLOEXEC))
+    if (flags & ~(long)(EFD_SEMAPHORE | K_O_NONBLOCK | K_O_CLOEXEC))
         return -EINVAL;
     struct efd *e = shim_alloc(sizeof *e);
     struct vnode *vn = vnode_new(0600, &efd_ops);     /* anon inode: no type bits */
@@ -94,20 +94,20 @@ SHIM_SYSCALL(eventfd2)
         shim_free(vn);
         return -ENOMEM;
     }
-    e->count = (uint32_t)a0;
-    e->semaphore = (a1 & EFD_SEMAPHORE) != 0;
+    e->count = count;
+    e->semaphore = (flags & EFD_SEMAPHORE) != 0;
     vn->data = e;
     vn->priv = (long)(uintptr_t)"eventfd";
-    struct file *f = file_new(vn, K_O_RDWR | ((uint32_t)a1 & K_O_NONBLOCK));
+    struct file *f = file_new(vn, K_O_RDWR | ((uint32_t)flags & K_O_NONBLOCK));
     if (!f) {
         vn->refs = 1;
         vnode_put(vn);
         return -ENOMEM;
     }
-    return fd_install(f, 0, (a1 & K_O_CLOEXEC) != 0);
+    return fd_install(f, 0, (flags & K_O_CLOEXEC) != 0);
 }
 
 SHIM_SYSCALL(eventfd)
 {
-    return sys_eventfd2(a0, 0, a2, a3, a4, a5);
+    return sys_eventfd2(count, 0, 0, 0, 0, 0);
 }

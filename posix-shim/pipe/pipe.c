@@ -226,8 +226,7 @@ static long open_end(struct vnode *vn, uint32_t flags, int cloexec)
 
 SHIM_SYSCALL(pipe2)
 {
-    int *fds = (int *)a0;
-    uint32_t flags = (uint32_t)a1;
+    int *fds = fildes;
     if (flags & ~(uint32_t)(K_O_CLOEXEC | K_O_NONBLOCK | 040000 /* O_DIRECT */))
         return -EINVAL;
     if (!fds)
@@ -257,5 +256,5 @@ SHIM_SYSCALL(pipe2)
 
 SHIM_SYSCALL(pipe)
 {
-    return sys_pipe2(a0, 0, a2, a3, a4, a5);
+    return sys_pipe2((long)fildes, 0, 0, 0, 0, 0);
 }

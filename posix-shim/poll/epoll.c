@@ -86,7 +86,7 @@ static int is_epoll(struct file *f) { return f->vn->ops == &epoll_ops; }
 
 SHIM_SYSCALL(epoll_create1)
 {
-    if (a0 & ~(long)K_O_CLOEXEC)
+    if (flags & ~(long)K_O_CLOEXEC)
         return -EINVAL;
     struct epoll *ep = shim_alloc(sizeof *ep);
     struct vnode *vn = vnode_new(0600, &epoll_ops);   /* anon inode: no type bits */
@@ -103,33 +103,33 @@ SHIM_SYSCALL(epoll_create1)
         vnode_put(vn);
         return -ENOMEM;
     }
-    return fd_install(f, 0, (a0 & K_O_CLOEXEC) != 0);
+    return fd_install(f, 0, (flags & K_O_CLOEXEC) != 0);
 }
 
 SHIM_SYSCALL(epoll_create)
 {
-    if ((int)a0 <= 0)
+    if (size <= 0)
         return -EINVAL;
-    return sys_epoll_create1(0, a1, a2, a3, a4, a5);
+    return sys_epoll_create1(0, 0, 0, 0, 0, 0);
 }
 
 SHIM_SYSCALL(epoll_ctl)
 {
-    struct file *epf = fd_file(a0);
-    struct file *tf = fd_file(a2);
+    struct file *epf = fd_file(epfd);
+    struct file *tf = fd_file(fd);
     if (!epf || !tf)
         return -EBADF;
-    if (!is_epoll(epf) || a0 == a2)
+    if (!is_epoll(epf) || epfd == fd)
         return -EINVAL;
     if (K_S_ISREG(tf->vn->mode) || K_S_ISDIR(tf->vn->mode))
         return -EPERM;       /* Linux: regular files and directories are not pollable */
     struct epoll *ep = ep_of(epf);
     prune(ep);
-    const struct k_epoll_event *ev = (const struct k_epoll_event *)a3;
+    const struct k_epoll_event *ev = (const struct k_epoll_event *)event;
     struct epitem *it = ep->items;
-    while (it && it->fd != (int)a2)
+    while (it && it->fd != fd)
         it = it->next;
-    switch (a1) {
+    switch (op) {
     case K_EPOLL_CTL_ADD: {
         if (!ev)
             return -EFAULT;
@@ -138,7 +138,7 @@ SHIM_SYSCALL(epoll_ctl)
         struct epitem *n = shim_alloc(sizeof *n);
         if (!n)
             return -ENOMEM;
-        n->fd = (int)a2;
+        n->fd = fd;
         n->file_id = tf->id;
         n->events = ev->events;
         n->data = ev->data;
@@ -218,25 +218,25 @@ static long do_wait(long epfd, struct k_epoll_event *out, long max, int64_t time
 
 SHIM_SYSCALL(epoll_wait)
 {
-    int64_t ms = (int)a3;
-    return do_wait(a0, (struct k_epoll_event *)a1, a2, ms < 0 ? -1 : ms * 1000000);
+    int64_t ms = timeout;
+    return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ms < 0 ? -1 : ms * 1000000);
 }
 
 SHIM_SYSCALL(epoll_pwait)
 {
     /* sigmask: no signals module yet */
-    int64_t ms = (int)a3;
-    return do_wait(a0, (struct k_epoll_event *)a1, a2, ms < 0 ? -1 : ms * 1000000);
+    int64_t ms = timeout;
+    return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ms < 0 ? -1 : ms * 1000000);
 }
 
 SHIM_SYSCALL(epoll_pwait2)
 {
-    const struct k_timespec *ts = (const struct k_timespec *)a3;
+    const struct k_timespec *ts = (const struct k_timespec *)timeout;
     int64_t ns = -1;
     if (ts) {
         if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
             return -EINVAL;
         ns = ts->tv_sec * 1000000000 + ts->tv_nsec;
     }
-    return do_wait(a0, (struct k_epoll_event *)a1, a2, ns);
+    return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ns);
 }

@@ -64,8 +64,8 @@ static long do_poll(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, i
 
 SHIM_SYSCALL(poll)
 {
-    int64_t ms = (int)a2;
-    return do_poll((struct k_pollfd *)a0, (unsigned long)a1, ms < 0 ? -1 : ms * 1000000, NULL);
+    int64_t ms = timeout;
+    return do_poll((struct k_pollfd *)ufds, nfds, ms < 0 ? -1 : ms * 1000000, NULL);
 }
 
 static long ts_to_ns(const struct k_timespec *ts, int64_t *ns)
@@ -82,12 +82,12 @@ static long ts_to_ns(const struct k_timespec *ts, int64_t *ns)
 
 SHIM_SYSCALL(ppoll)
 {
-    struct k_timespec *ts = (struct k_timespec *)a2;
+    struct k_timespec *ts = (struct k_timespec *)tsp;
     int64_t ns, left = 0;
     long r = ts_to_ns(ts, &ns);
     if (r < 0)
         return r;
-    r = do_poll((struct k_pollfd *)a0, (unsigned long)a1, ns, &left);
+    r = do_poll((struct k_pollfd *)ufds, nfds, ns, &left);
     if (ts && r >= 0) {
         ts->tv_sec = left / 1000000000;
         ts->tv_nsec = left % 1000000000;
@@ -163,14 +163,14 @@ static long do_select(int nfds, unsigned long *rd, unsigned long *wr, unsigned l
 
 SHIM_SYSCALL(select)
 {
-    struct k_timeval *tv = (struct k_timeval *)a4;
+    struct k_timeval *tv = (struct k_timeval *)tvp;
     int64_t ns = -1, left = 0;
     if (tv) {
         if (tv->tv_sec < 0 || tv->tv_usec < 0)
             return -EINVAL;
         ns = tv->tv_sec * 1000000000 + tv->tv_usec * 1000;
     }
-    long r = do_select((int)a0, (unsigned long *)a1, (unsigned long *)a2, (unsigned long *)a3, ns, &left);
+    long r = do_select(n, (unsigned long *)inp, (unsigned long *)outp, (unsigned long *)exp, ns, &left);
     if (tv && r >= 0) {           /* Linux reports the time not slept */
         tv->tv_sec = left / 1000000000;
         tv->tv_usec = left % 1000000000 / 1000;
@@ -180,12 +180,12 @@ SHIM_SYSCALL(select)
 
 SHIM_SYSCALL(pselect6)
 {
-    struct k_timespec *ts = (struct k_timespec *)a4;
+    struct k_timespec *ts = (struct k_timespec *)tsp;
     int64_t ns, left = 0;
     long r = ts_to_ns(ts, &ns);
     if (r < 0)
         return r;
-    r = do_select((int)a0, (unsigned long *)a1, (unsigned long *)a2, (unsigned long *)a3, ns, &left);
+    r = do_select(n, (unsigned long *)inp, (unsigned long *)outp, (unsigned long *)exp, ns, &left);
     if (ts && r >= 0) {
         ts->tv_sec = left / 1000000000;
         ts->tv_nsec = left % 1000000000;

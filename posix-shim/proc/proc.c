@@ -13,33 +13,33 @@ SHIM_SYSCALL(exit)
 #if SHIM_HAVE_thread
     /* Ends the calling thread; returns only for the last thread, and then
      * the process ends with it. */
-    shim_thread_exit((int)a0);
+    shim_thread_exit(error_code);
 #endif
-    platform_abort((int)(a0 & 0xff));
+    platform_abort((int)(error_code & 0xff));
 }
 
 SHIM_SYSCALL(exit_group)
 {
-    platform_abort((int)(a0 & 0xff));
+    platform_abort((int)(error_code & 0xff));
 }
 
 SHIM_SYSCALL(getpid) { return APP_PID; }
 SHIM_SYSCALL(getppid) { return 0; }
 SHIM_SYSCALL(getpgrp) { return APP_PID; }
-SHIM_SYSCALL(getsid) { return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
-SHIM_SYSCALL(getpgid) { return (a0 == 0 || a0 == APP_PID) ? APP_PID : -ESRCH; }
+SHIM_SYSCALL(getsid) { return (pid == 0 || pid == APP_PID) ? APP_PID : -ESRCH; }
+SHIM_SYSCALL(getpgid) { return (pid == 0 || pid == APP_PID) ? APP_PID : -ESRCH; }
 SHIM_SYSCALL(setpgid)
 {
-    return ((a0 == 0 || a0 == APP_PID) && (a1 == 0 || a1 == APP_PID)) ? 0 : -ESRCH;
+    return ((pid == 0 || pid == APP_PID) && (pgid == 0 || pgid == APP_PID)) ? 0 : -ESRCH;
 }
 /* Already a session leader (pid 1 of its own session). */
 SHIM_SYSCALL(setsid) { return -EPERM; }
 SHIM_SYSCALL(getcpu)
 {
-    if (a0)
-        *(unsigned *)a0 = 0;
-    if (a1)
-        *(unsigned *)a1 = 0;
+    if (cpu)
+        *cpu = 0;
+    if (node)
+        *node = 0;
     return 0;
 }
 
@@ -59,17 +59,17 @@ SHIM_SYSCALL(rseq) { return -ENOSYS; }
 
 SHIM_SYSCALL(arch_prctl)
 {
-    switch (a0) {
+    switch (option) {
     case ARCH_SET_FS:
-        if ((unsigned long)a1 >= 0x0000800000000000UL)
+        if (arg2 >= 0x0000800000000000UL)
             return -EPERM;   /* not a lower-half (app) address */
-        platform_set_fs_base((uintptr_t)a1);
+        platform_set_fs_base((uintptr_t)arg2);
         return 0;
     case ARCH_GET_FS:
-        *(unsigned long *)a1 = platform_get_fs_base();
+        *(unsigned long *)arg2 = platform_get_fs_base();
         return 0;
     case ARCH_GET_GS:
-        *(unsigned long *)a1 = 0;
+        *(unsigned long *)arg2 = 0;
         return 0;
     case ARCH_SET_GS:
         /* GS base points at the kernel's per-CPU data: not the app's. */
@@ -92,9 +92,9 @@ SHIM_SYSCALL(arch_prctl)
 
 SHIM_SYSCALL(prctl)
 {
-    switch (a0) {
+    switch (option) {
     case PR_SET_NAME: {
-        const char *s = (const char *)a1;
+        const char *s = (const char *)arg2;
         size_t i = 0;
         for (; i < sizeof comm - 1 && s[i]; i++)
             comm[i] = s[i];
@@ -102,19 +102,19 @@ SHIM_SYSCALL(prctl)
         return 0;
     }
     case PR_GET_NAME:
-        memcpy((void *)a1, comm, sizeof comm);
+        memcpy((void *)arg2, comm, sizeof comm);
         return 0;
     case PR_GET_DUMPABLE:
         return dumpable;
     case PR_SET_DUMPABLE:
-        if (a1 != 0 && a1 != 1)
+        if (arg2 != 0 && arg2 != 1)
             return -EINVAL;
-        dumpable = (int)a1;
+        dumpable = (int)arg2;
         return 0;
     case PR_SET_PDEATHSIG:
         return 0;   /* the parent (the VM) never dies before us */
     case PR_GET_PDEATHSIG:
-        *(int *)a1 = 0;
+        *(int *)arg2 = 0;
         return 0;
     default:
         return -EINVAL;

@@ -193,15 +193,15 @@ const char *random_source(void)
 
 SHIM_SYSCALL(getrandom)
 {
-    if (a2 & ~(long)(K_GRND_NONBLOCK | K_GRND_RANDOM | K_GRND_INSECURE))
+    if (flags & ~(long)(K_GRND_NONBLOCK | K_GRND_RANDOM | K_GRND_INSECURE))
         return -EINVAL;
-    if ((a2 & K_GRND_RANDOM) && (a2 & K_GRND_INSECURE))
+    if ((flags & K_GRND_RANDOM) && (flags & K_GRND_INSECURE))
         return -EINVAL;
-    size_t n = (size_t)a1;
+    size_t n = count;
     if (n > 0x1ffffff)            /* Linux caps one call at 32 MiB - 1 */
         n = 0x1ffffff;
-    if (n && !a0)
+    if (n && !buf)
         return -EFAULT;
-    random_fill((void *)a0, n);
+    random_fill(buf, n);
     return (long)n;
 }

@@ -549,9 +549,8 @@ const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out)
     return out;
 }
 
-long sys_rt_sigreturn(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigreturn)
 {
-    SHIM_UNUSED_ARGS6;
     /* Only the special entry can restore a frame (it owns the stack). */
     shim_printk("port-app: rt_sigreturn through an unrewritten syscall instruction is not supported\n");
     platform_abort(128 + SIGSEGV);
@@ -561,20 +560,18 @@ long sys_rt_sigreturn(SHIM_SYSCALL_ARGS)
 
 static bool valid_sig(long sig) { return sig >= 1 && sig <= NSIG; }
 
-long sys_rt_sigaction(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigaction)
 {
-    SHIM_UNUSED_ARGS6;
-    int sig = (int)a0;
-    if (!valid_sig(sig) || a3 != 8)
+    if (!valid_sig(sig) || sigsetsize != 8)
         return -EINVAL;
-    const struct ksigaction *act = (const struct ksigaction *)a1;
-    if (act && (sig == SIGKILL || sig == SIGSTOP))
+    const struct ksigaction *na = (const struct ksigaction *)act;
+    if (na && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
     uint64_t irq = platform_irq_save();
-    if (a2)
-        *(struct ksigaction *)a2 = actions[sig];
-    if (act) {
-        actions[sig] = *act;
+    if (oact)
+        *(struct ksigaction *)oact = actions[sig];
+    if (na) {
+        actions[sig] = *na;
         actions[sig].mask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
         /* Setting an action that ignores the signal discards it pending. */
         if (ignored(sig)) {
@@ -587,40 +584,38 @@ long sys_rt_sigaction(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_rt_sigprocmask(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigprocmask)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a3 != 8)
+    if (sigsetsize != 8)
         return -EINVAL;
     struct thread *t = sched_current();
     uint64_t old = st(t)->sigmask;
-    if (a1) {
-        uint64_t set = *(const uint64_t *)a1;
+    if (set) {
+        uint64_t bits = set->sig[0];
         uint64_t m = old;
-        switch (a0) {
-        case 0: m |= set; break;
-        case 1: m &= ~set; break;
-        case 2: m = set; break;
+        switch (how) {
+        case 0: m |= bits; break;
+        case 1: m &= ~bits; break;
+        case 2: m = bits; break;
         default: return -EINVAL;
         }
         st(t)->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     }
-    if (a2)
-        *(uint64_t *)a2 = old;
+    if (oset)
+        oset->sig[0] = old;
     deliver(false, 0);   /* newly unblocked signals run before the call returns */
     return 0;
 }
 
-long sys_rt_sigpending(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigpending)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a1 > 8 || a1 < 1)
+    if (sigsetsize > 8 || sigsetsize < 1)
         return -EINVAL;
     struct thread *t = sched_current();
     uint64_t irq = platform_irq_save();
     uint64_t s = pending_set(t) & st(t)->sigmask;
     platform_irq_restore(irq);
-    memcpy((void *)a0, &s, (size_t)a1);
+    memcpy(set, &s, sigsetsize);
     return 0;
 }
 
@@ -636,36 +631,30 @@ static long kill_thread(struct thread *t, int sig, int code)
     return r;
 }
 
-long sys_kill(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(kill)
 {
-    SHIM_UNUSED_ARGS6;
-    int sig = (int)a1;
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
-    if (a0 != APP_PID && a0 != 0 && a0 != -1 && a0 != -APP_PID)
+    if (pid != APP_PID && pid != 0 && pid != -1 && pid != -APP_PID)
         return -ESRCH;
     return kill_thread(NULL, sig, SI_USER);
 }
 
-long sys_tgkill(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(tgkill)
 {
-    SHIM_UNUSED_ARGS6;
-    int sig = (int)a2;
-    if (sig < 0 || sig > NSIG || a0 <= 0 || a1 <= 0)
+    if (sig < 0 || sig > NSIG || tgid <= 0 || pid <= 0)
         return -EINVAL;
-    struct thread *t = sched_find((int)a1);
-    if (a0 != APP_PID || !t)
+    struct thread *t = sched_find(pid);
+    if (tgid != APP_PID || !t)
         return -ESRCH;
     return kill_thread(t, sig, SI_TKILL);
 }
 
-long sys_tkill(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(tkill)
 {
-    SHIM_UNUSED_ARGS6;
-    int sig = (int)a1;
-    if (sig < 0 || sig > NSIG || a0 <= 0)
+    if (sig < 0 || sig > NSIG || pid <= 0)
         return -EINVAL;
-    struct thread *t = sched_find((int)a0);
+    struct thread *t = sched_find(pid);
     if (!t)
         return -ESRCH;
     return kill_thread(t, sig, SI_TKILL);
@@ -688,21 +677,19 @@ static long queueinfo(struct thread *t, int sig, const uint8_t *uinfo)
     return r;
 }
 
-long sys_rt_sigqueueinfo(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigqueueinfo)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a0 != APP_PID)
+    if (pid != APP_PID)
         return -ESRCH;
-    return queueinfo(NULL, (int)a1, (const uint8_t *)a2);
+    return queueinfo(NULL, sig, (const uint8_t *)uinfo);
 }
 
-long sys_rt_tgsigqueueinfo(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_tgsigqueueinfo)
 {
-    SHIM_UNUSED_ARGS6;
-    struct thread *t = sched_find((int)a1);
-    if (a0 != APP_PID || !t)
+    struct thread *t = sched_find(pid);
+    if (tgid != APP_PID || !t)
         return -ESRCH;
-    return queueinfo(t, (int)a2, (const uint8_t *)a3);
+    return queueinfo(t, sig, (const uint8_t *)uinfo);
 }
 
 /* Block until a signal the thread takes arrives, then take it. */
@@ -723,32 +710,29 @@ static long wait_and_take(uint64_t restore_mask)
     return -EINTR;
 }
 
-long sys_rt_sigsuspend(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigsuspend)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a1 != 8)
+    if (sigsetsize != 8)
         return -EINVAL;
     struct thread *t = sched_current();
     uint64_t saved = st(t)->sigmask;
-    st(t)->sigmask = *(const uint64_t *)a0 & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    st(t)->sigmask = unewset->sig[0] & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     return wait_and_take(saved);
 }
 
-long sys_pause(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(pause)
 {
-    SHIM_UNUSED_ARGS6;
     return wait_and_take(st(sched_current())->sigmask);
 }
 
 struct kts { long sec, nsec; };
 
-long sys_rt_sigtimedwait(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(rt_sigtimedwait)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a3 != 8)
+    if (sigsetsize != 8)
         return -EINVAL;
-    uint64_t set = *(const uint64_t *)a0 & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
-    const struct kts *ts = (const struct kts *)a2;
+    uint64_t set = uthese->sig[0] & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    const struct kts *ts = (const struct kts *)uts;
     uint64_t deadline = 0;
     if (ts) {
         if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000L)
@@ -762,8 +746,8 @@ long sys_rt_sigtimedwait(SHIM_SYSCALL_ARGS)
         int sig = dequeue(t, set, info);
         if (sig) {
             platform_irq_restore(irq);
-            if (a1)
-                memcpy((void *)a1, info, 128);
+            if (uinfo)
+                memcpy(uinfo, info, 128);
             return sig;
         }
         if (pending_set(t) & ~st(t)->sigmask & ~set) {
@@ -780,11 +764,10 @@ long sys_rt_sigtimedwait(SHIM_SYSCALL_ARGS)
     }
 }
 
-long sys_sigaltstack(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(sigaltstack)
 {
-    SHIM_UNUSED_ARGS6;
     struct thread *t = sched_current();
-    const struct kstack *ss = (const struct kstack *)a0;
+    const struct kstack *ss = (const struct kstack *)uss;
     uint64_t sp = (uint64_t)__builtin_frame_address(0);
     bool on = on_altstack(t, sp);
     struct kstack old = { st(t)->ss_sp, on ? SS_ONSTACK : (st(t)->ss_flags & SS_DISABLE), 0, st(t)->ss_size };
@@ -805,8 +788,8 @@ long sys_sigaltstack(SHIM_SYSCALL_ARGS)
             st(t)->ss_flags = 0;
         }
     }
-    if (a1)
-        *(struct kstack *)a1 = old;
+    if (uoss)
+        *(struct kstack *)uoss = old;
     return 0;
 }
 
@@ -853,30 +836,28 @@ static void itimer_set(uint64_t value, uint64_t interval)
         sched_timer_at(itimer_deadline);
 }
 
-long sys_getitimer(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(getitimer)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a0 < 0 || a0 > 2)
+    if (which < 0 || which > 2)
         return -EINVAL;
     struct kitv v = { { 0, 0 }, { 0, 0 } };
-    if (a0 == 0)
+    if (which == 0)
         itimer_get(&v);
-    *(struct kitv *)a1 = v;
+    *(struct kitv *)value = v;
     return 0;
 }
 
-long sys_setitimer(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(setitimer)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a0 < 0 || a0 > 2)
+    if (which < 0 || which > 2)
         return -EINVAL;
-    if (a0 != 0)
+    if (which != 0)
         return -EINVAL;   /* ITIMER_VIRTUAL/PROF: no per-thread CPU accounting */
-    const struct kitv *nv = (const struct kitv *)a1;
-    if (a2) {
+    const struct kitv *nv = (const struct kitv *)value;
+    if (ovalue) {
         struct kitv old;
         itimer_get(&old);
-        *(struct kitv *)a2 = old;
+        *(struct kitv *)ovalue = old;
     }
     if (nv) {
         if (nv->value.usec < 0 || nv->value.usec >= 1000000 || nv->interval.usec < 0 ||
@@ -887,12 +868,11 @@ long sys_setitimer(SHIM_SYSCALL_ARGS)
     return 0;
 }
 
-long sys_alarm(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(alarm)
 {
-    SHIM_UNUSED_ARGS6;
     struct kitv old;
     itimer_get(&old);
-    itimer_set((uint64_t)(unsigned)a0 * 1000000000ull, 0);
+    itimer_set((uint64_t)seconds * 1000000000ull, 0);
     /* As Linux: round to the nearest second, and an armed timer is >= 1. */
     long secs = old.value.sec + (old.value.usec >= 500000);
     if (!secs && (old.value.usec || old.value.sec))

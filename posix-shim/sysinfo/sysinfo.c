@@ -11,7 +11,7 @@ static void setstr(char *d, const char *s)
 
 SHIM_SYSCALL(uname)
 {
-    struct utsname_k *u = (struct utsname_k *)a0;
+    struct utsname_k *u = (struct utsname_k *)name;
     /* glibc checks the release against its minimum kernel version, so it
      * must look like a recent Linux. */
     setstr(u->sysname, "Linux");
@@ -35,7 +35,7 @@ struct sysinfo_k {
 
 SHIM_SYSCALL(sysinfo)
 {
-    struct sysinfo_k *si = (struct sysinfo_k *)a0;
+    struct sysinfo_k *si = (struct sysinfo_k *)info;
     uint64_t total, avail;
     platform_memory_info(&total, &avail);
     memset(si, 0, sizeof *si);
@@ -72,53 +72,53 @@ static void limits_init(void)
 
 SHIM_SYSCALL(prlimit64)
 {
-    if (a0 != 0 && a0 != 1)
+    if (pid != 0 && pid != 1)
         return -ESRCH;
-    if ((unsigned long)a1 >= RLIM_NLIMITS)
+    if (resource >= RLIM_NLIMITS)
         return -EINVAL;
     limits_init();
-    struct rlimit_k *lim = &limits[a1];
+    struct rlimit_k *lim = &limits[resource];
     struct rlimit_k old = *lim;
-    if (a2) {
-        const struct rlimit_k *n = (const struct rlimit_k *)a2;
+    if (new_rlim) {
+        const struct rlimit_k *n = (const struct rlimit_k *)new_rlim;
         if (n->cur > n->max)
             return -EINVAL;
         if (n->max > lim->max)
             return -EPERM;   /* raising the hard limit: not even root may here */
         *lim = *n;
     }
-    if (a3)
-        *(struct rlimit_k *)a3 = old;
+    if (old_rlim)
+        *(struct rlimit_k *)old_rlim = old;
     return 0;
 }
 
 SHIM_SYSCALL(getrlimit)
 {
-    return sys_prlimit64(0, a0, 0, a1, 0, 0);
+    return sys_prlimit64(0, resource, 0, (long)rlim, 0, 0);
 }
 
 SHIM_SYSCALL(setrlimit)
 {
-    return sys_prlimit64(0, a0, a1, 0, 0, 0);
+    return sys_prlimit64(0, resource, (long)rlim, 0, 0, 0);
 }
 
 /* ---- CPU affinity: one CPU ---- */
 SHIM_SYSCALL(sched_getaffinity)
 {
-    if (a0 != 0 && a0 != 1)
+    if (pid != 0 && pid != 1)
         return -ESRCH;
-    if ((unsigned long)a1 < sizeof(unsigned long) || (a1 & (sizeof(unsigned long) - 1)))
+    if (len < sizeof(unsigned long) || (len & (sizeof(unsigned long) - 1)))
         return -EINVAL;
-    memset((void *)a2, 0, (size_t)a1);
-    *(unsigned char *)a2 = 1;
+    memset(user_mask_ptr, 0, len);
+    *(unsigned char *)user_mask_ptr = 1;
     return sizeof(unsigned long);   /* bytes the kernel's mask occupies */
 }
 
 SHIM_SYSCALL(sched_setaffinity)
 {
-    if (a0 != 0 && a0 != 1)
+    if (pid != 0 && pid != 1)
         return -ESRCH;
-    if (a1 < 1 || !(*(const unsigned char *)a2 & 1))
+    if (len < 1 || !(*(const unsigned char *)user_mask_ptr & 1))
         return -EINVAL;   /* a mask without CPU 0 names no CPU that exists */
     return 0;
 }
@@ -131,38 +131,38 @@ SHIM_SYSCALL(getegid) { return 0; }
 
 SHIM_SYSCALL(getresuid)
 {
-    *(unsigned *)a0 = *(unsigned *)a1 = *(unsigned *)a2 = 0;
+    *ruid = *euid = *suid = 0;
     return 0;
 }
 
 SHIM_SYSCALL(getresgid)
 {
-    *(unsigned *)a0 = *(unsigned *)a1 = *(unsigned *)a2 = 0;
+    *rgid = *egid = *sgid = 0;
     return 0;
 }
 
 SHIM_SYSCALL(getgroups) { return 0; }
 
 /* Only root exists: becoming root again succeeds, anything else cannot. */
-SHIM_SYSCALL(setuid) { return a0 == 0 ? 0 : -EINVAL; }
-SHIM_SYSCALL(setgid) { return a0 == 0 ? 0 : -EINVAL; }
+SHIM_SYSCALL(setuid) { return uid == 0 ? 0 : -EINVAL; }
+SHIM_SYSCALL(setgid) { return gid == 0 ? 0 : -EINVAL; }
 static int root_or_keep(long id) { return id == 0 || id == -1; }
 SHIM_SYSCALL(setresuid)
 {
-    return root_or_keep((int)a0) && root_or_keep((int)a1) && root_or_keep((int)a2) ? 0 : -EINVAL;
+    return root_or_keep((int)ruid) && root_or_keep((int)euid) && root_or_keep((int)suid) ? 0 : -EINVAL;
 }
 SHIM_SYSCALL(setresgid)
 {
-    return root_or_keep((int)a0) && root_or_keep((int)a1) && root_or_keep((int)a2) ? 0 : -EINVAL;
+    return root_or_keep((int)rgid) && root_or_keep((int)egid) && root_or_keep((int)sgid) ? 0 : -EINVAL;
 }
-SHIM_SYSCALL(setgroups) { return a0 == 0 ? 0 : -EINVAL; }
+SHIM_SYSCALL(setgroups) { return gidsetsize == 0 ? 0 : -EINVAL; }
 
 static int nice_value;
 /* getpriority returns 20 - nice (the raw syscall's convention). */
 SHIM_SYSCALL(getpriority) { return 20 - nice_value; }
 SHIM_SYSCALL(setpriority)
 {
-    long n = a2 < -20 ? -20 : a2 > 19 ? 19 : a2;
+    long n = niceval < -20 ? -20 : niceval > 19 ? 19 : niceval;
     nice_value = (int)n;
     return 0;
 }

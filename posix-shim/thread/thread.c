@@ -116,22 +116,20 @@ static long clone_without_entry(const char *call)
     return -ENOSYS;
 }
 
-long sys_clone(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(clone)
 {
-    SHIM_UNUSED_ARGS6;
-    if (!(a0 & CLONE_VM) || (a0 & CLONE_VFORK)) {
+    if (!(clone_flags & CLONE_VM) || (clone_flags & CLONE_VFORK)) {
         shim_printk("port-app: %s() is not available in the unikernel (single address space); "
-                    "run that program as its own app\n", (a0 & CLONE_VFORK) ? "vfork" : "fork");
+                    "run that program as its own app\n", (clone_flags & CLONE_VFORK) ? "vfork" : "fork");
         return -ENOSYS;
     }
     return clone_without_entry("clone");
 }
 
-long sys_clone3(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(clone3)
 {
-    SHIM_UNUSED_ARGS6;
-    const struct clone_args *ca = (const struct clone_args *)a0;
-    if (ca && (size_t)a1 >= 8 && (!(ca->flags & CLONE_VM) || (ca->flags & CLONE_VFORK))) {
+    const struct clone_args *ca = (const struct clone_args *)uargs;
+    if (ca && size >= 8 && (!(ca->flags & CLONE_VM) || (ca->flags & CLONE_VFORK))) {
         shim_printk("port-app: %s() is not available in the unikernel (single address space); "
                     "run that program as its own app\n", (ca->flags & CLONE_VFORK) ? "vfork" : "fork");
         return -ENOSYS;
@@ -139,45 +137,40 @@ long sys_clone3(SHIM_SYSCALL_ARGS)
     return clone_without_entry("clone3");
 }
 
-long sys_gettid(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(gettid)
 {
-    SHIM_UNUSED_ARGS6;
     return sched_tid(sched_current());
 }
 
-long sys_set_tid_address(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(set_tid_address)
 {
-    SHIM_UNUSED_ARGS6;
-    tl(sched_current())->clear_child_tid = (uintptr_t)a0;
+    tl(sched_current())->clear_child_tid = (uintptr_t)tidptr;
     return sched_tid(sched_current());
 }
 
-long sys_set_robust_list(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(set_robust_list)
 {
-    SHIM_UNUSED_ARGS6;
-    if (a1 != 24)   /* sizeof(struct robust_list_head) */
+    if (len != 24)   /* sizeof(struct robust_list_head) */
         return -EINVAL;
-    tl(sched_current())->robust_head = (uintptr_t)a0;
-    tl(sched_current())->robust_len = (size_t)a1;
+    tl(sched_current())->robust_head = (uintptr_t)head;
+    tl(sched_current())->robust_len = len;
     return 0;
 }
 
-long sys_get_robust_list(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(get_robust_list)
 {
-    SHIM_UNUSED_ARGS6;
-    struct thread *t = a0 ? sched_find((int)a0) : sched_current();
+    struct thread *t = pid ? sched_find(pid) : sched_current();
     if (!t)
         return -ESRCH;
-    if (a1)
-        *(uintptr_t *)a1 = tl(t)->robust_head;
-    if (a2)
-        *(size_t *)a2 = tl(t)->robust_len;
+    if (head_ptr)
+        *head_ptr = (struct robust_list_head *)tl(t)->robust_head;
+    if (len_ptr)
+        *len_ptr = tl(t)->robust_len;
     return 0;
 }
 
-long sys_sched_yield(SHIM_SYSCALL_ARGS)
+SHIM_SYSCALL(sched_yield)
 {
-    SHIM_UNUSED_ARGS6;
     sched_yield_now();
     return 0;
 }
@@ -227,7 +220,6 @@ static void robust_list_walk(struct thread *t)
 static uintptr_t deferred_addr;
 static size_t deferred_len;
 static int deferred_owner;
-long sys_munmap(SHIM_SYSCALL_ARGS);   /* the mm module's (module.conf: needs mm) */
 static void finish_deferred_unmap(void);
 
 int shim_thread_defer_unmap(uintptr_t addr, size_t len)

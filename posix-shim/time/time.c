@@ -47,10 +47,10 @@ static long long clock_ns(long clk)
 
 SHIM_SYSCALL(clock_gettime)
 {
-    long long ns = clock_ns(a0);
+    long long ns = clock_ns(which_clock);
     if (ns < 0)
         return (long)ns;
-    struct kts *ts = (struct kts *)a1;
+    struct kts *ts = (struct kts *)tp;
     ts->sec = (long)(ns / NS);
     ts->nsec = (long)(ns % NS);
     return 0;
@@ -58,10 +58,10 @@ SHIM_SYSCALL(clock_gettime)
 
 SHIM_SYSCALL(clock_getres)
 {
-    if (clock_ns(a0) < 0)
+    if (clock_ns(which_clock) < 0)
         return -EINVAL;
-    if (a1) {
-        struct kts *ts = (struct kts *)a1;
+    if (tp) {
+        struct kts *ts = (struct kts *)tp;
         ts->sec = 0;
         ts->nsec = 1;
     }
@@ -71,14 +71,14 @@ SHIM_SYSCALL(clock_getres)
 SHIM_SYSCALL(gettimeofday)
 {
     uint64_t ns = platform_realtime_ns();
-    if (a0) {
-        struct ktv *tv = (struct ktv *)a0;
-        tv->sec = (long)(ns / NS);
-        tv->usec = (long)(ns % NS / 1000);
+    if (tv) {
+        struct ktv *out = (struct ktv *)tv;
+        out->sec = (long)(ns / NS);
+        out->usec = (long)(ns % NS / 1000);
     }
-    if (a1) {   /* struct timezone: UTC */
-        ((int *)a1)[0] = 0;
-        ((int *)a1)[1] = 0;
+    if (tz) {   /* struct timezone: UTC */
+        ((int *)tz)[0] = 0;
+        ((int *)tz)[1] = 0;
     }
     return 0;
 }
@@ -86,8 +86,8 @@ SHIM_SYSCALL(gettimeofday)
 SHIM_SYSCALL(time)
 {
     long t = (long)(platform_realtime_ns() / NS);
-    if (a0)
-        *(long *)a0 = t;
+    if (tloc)
+        *(long *)tloc = t;
     return t;
 }
 
@@ -98,12 +98,12 @@ static int valid(const struct kts *ts)
 
 SHIM_SYSCALL(nanosleep)
 {
-    const struct kts *req = (const struct kts *)a0;
+    const struct kts *req = (const struct kts *)rqtp;
     if (!valid(req))
         return -EINVAL;
     uint64_t left = platform_sleep_intr_ns((uint64_t)req->sec * NS + (uint64_t)req->nsec);
-    if (a1) {
-        struct kts *rem = (struct kts *)a1;
+    if (rmtp) {
+        struct kts *rem = (struct kts *)rmtp;
         rem->sec = (long)(left / NS);
         rem->nsec = (long)(left % NS);
     }
@@ -112,18 +112,18 @@ SHIM_SYSCALL(nanosleep)
 
 SHIM_SYSCALL(clock_nanosleep)
 {
-    const struct kts *req = (const struct kts *)a2;
-    long long now = clock_ns(a0);
-    if (now < 0 || a0 == CLOCK_THREAD_CPUTIME_ID)
+    const struct kts *req = (const struct kts *)rqtp;
+    long long now = clock_ns(which_clock);
+    if (now < 0 || which_clock == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;   /* clock_nanosleep returns the error, not -1/errno */
     if (!valid(req))
         return -EINVAL;
     long long want = (long long)req->sec * NS + req->nsec;
-    if (a1 & TIMER_ABSTIME)
+    if (flags & TIMER_ABSTIME)
         want -= now;
     uint64_t left = want > 0 ? platform_sleep_intr_ns((uint64_t)want) : 0;
-    if (left && a3 && !(a1 & TIMER_ABSTIME)) {
-        struct kts *rem = (struct kts *)a3;
+    if (left && rmtp && !(flags & TIMER_ABSTIME)) {
+        struct kts *rem = (struct kts *)rmtp;
         rem->sec = (long)(left / NS);
         rem->nsec = (long)(left % NS);
     }
@@ -133,8 +133,8 @@ SHIM_SYSCALL(clock_nanosleep)
 SHIM_SYSCALL(times)
 {
     long ticks = (long)(platform_monotonic_ns() / (NS / USER_HZ));
-    if (a0) {
-        long *tms = (long *)a0;   /* utime, stime, cutime, cstime */
+    if (tbuf) {
+        long *tms = (long *)tbuf;   /* utime, stime, cutime, cstime */
         tms[0] = ticks;
         tms[1] = 0;
         tms[2] = 0;

@@ -170,14 +170,14 @@ static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_
     return r;
 }
 
-SHIM_SYSCALL(openat) { return do_openat((int)a0, (const char *)a1, (uint32_t)a2, (uint32_t)a3); }
-SHIM_SYSCALL(open) { return do_openat(K_AT_FDCWD, (const char *)a0, (uint32_t)a1, (uint32_t)a2); }
+SHIM_SYSCALL(openat) { return do_openat(dfd, filename, (uint32_t)flags, mode); }
+SHIM_SYSCALL(open) { return do_openat(K_AT_FDCWD, filename, (uint32_t)flags, mode); }
 SHIM_SYSCALL(creat)
 {
-    return do_openat(K_AT_FDCWD, (const char *)a0, K_O_CREAT | K_O_WRONLY | K_O_TRUNC, (uint32_t)a1);
+    return do_openat(K_AT_FDCWD, pathname, K_O_CREAT | K_O_WRONLY | K_O_TRUNC, mode);
 }
 
-SHIM_SYSCALL(close) { return fd_close(a0); }
+SHIM_SYSCALL(close) { return fd_close(fd); }
 
 /* ---- read / write ------------------------------------------------------------ */
 
@@ -219,21 +219,21 @@ static long file_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 
 SHIM_SYSCALL(read)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    return file_read(f, (void *)a1, (size_t)a2, &f->pos);
+    return file_read(f, buf, count, &f->pos);
 }
 
 SHIM_SYSCALL(write)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     /* An empty write moves nothing, even with O_APPEND (as Linux). */
-    if ((f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && a2 > 0)
+    if ((f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && count > 0)
         f->pos = f->vn->size;
-    return file_write(f, (const void *)a1, (size_t)a2, &f->pos);
+    return file_write(f, buf, count, &f->pos);
 }
 
 static int seekable(struct file *f)
@@ -243,30 +243,30 @@ static int seekable(struct file *f)
 
 SHIM_SYSCALL(pread64)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     if (!seekable(f))
         return -ESPIPE;
-    if (a3 < 0)
+    if (pos < 0)
         return -EINVAL;
-    uint64_t pos = (uint64_t)a3;
-    return file_read(f, (void *)a1, (size_t)a2, &pos);
+    uint64_t off = (uint64_t)pos;
+    return file_read(f, buf, count, &off);
 }
 
 SHIM_SYSCALL(pwrite64)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     if (!seekable(f))
         return -ESPIPE;
-    if (a3 < 0)
+    if (pos < 0)
         return -EINVAL;
     /* Linux quirk kept on purpose: on an O_APPEND file pwrite appends,
      * whatever the offset (pwrite(2), BUGS). */
-    uint64_t pos = (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && a2 > 0 ? f->vn->size : (uint64_t)a3;
-    return file_write(f, (const void *)a1, (size_t)a2, &pos);
+    uint64_t off = (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && count > 0 ? f->vn->size : (uint64_t)pos;
+    return file_write(f, buf, count, &off);
 }
 
 static long do_iov(long fd, const struct k_iovec *iov, long cnt, int wr, uint64_t *posp)
@@ -304,46 +304,46 @@ static long do_iov(long fd, const struct k_iovec *iov, long cnt, int wr, uint64_
     return total;
 }
 
-SHIM_SYSCALL(readv) { return do_iov(a0, (const struct k_iovec *)a1, a2, 0, NULL); }
-SHIM_SYSCALL(writev) { return do_iov(a0, (const struct k_iovec *)a1, a2, 1, NULL); }
+SHIM_SYSCALL(readv) { return do_iov(fd, (const struct k_iovec *)vec, vlen, 0, NULL); }
+SHIM_SYSCALL(writev) { return do_iov(fd, (const struct k_iovec *)vec, vlen, 1, NULL); }
 SHIM_SYSCALL(preadv)
 {
-    if (a3 < 0)
+    if ((long)pos_l < 0)
         return -EINVAL;
-    uint64_t pos = (uint64_t)a3;
-    return do_iov(a0, (const struct k_iovec *)a1, a2, 0, &pos);
+    uint64_t pos = pos_l;
+    return do_iov(fd, (const struct k_iovec *)vec, vlen, 0, &pos);
 }
 SHIM_SYSCALL(pwritev)
 {
-    if (a3 < 0)
+    if ((long)pos_l < 0)
         return -EINVAL;
-    uint64_t pos = (uint64_t)a3;
-    return do_iov(a0, (const struct k_iovec *)a1, a2, 1, &pos);
+    uint64_t pos = pos_l;
+    return do_iov(fd, (const struct k_iovec *)vec, vlen, 1, &pos);
 }
 
 SHIM_SYSCALL(lseek)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     if (!seekable(f))
         return -ESPIPE;
     int64_t base;
-    switch (a2) {
+    switch (whence) {
     case K_SEEK_SET: base = 0; break;
     case K_SEEK_CUR: base = (int64_t)f->pos; break;
     case K_SEEK_END: base = (int64_t)f->vn->size; break;
     case 3: /* SEEK_DATA: no holes, data everywhere before the end */
-        if ((uint64_t)a1 >= f->vn->size || a1 < 0)
+        if ((uint64_t)offset >= f->vn->size || offset < 0)
             return -ENXIO;
-        return f->pos = (uint64_t)a1, a1;
+        return f->pos = (uint64_t)offset, offset;
     case 4: /* SEEK_HOLE: the one hole is at the end */
-        if ((uint64_t)a1 > f->vn->size || a1 < 0)
+        if ((uint64_t)offset > f->vn->size || offset < 0)
             return -ENXIO;
         return f->pos = f->vn->size, (long)f->vn->size;
     default: return -EINVAL;
     }
-    int64_t np = base + a1;
+    int64_t np = base + offset;
     if (np < 0)
         return -EINVAL;
     f->pos = (uint64_t)np;
@@ -352,14 +352,13 @@ SHIM_SYSCALL(lseek)
 
 SHIM_SYSCALL(sendfile)
 {
-    struct file *out = fd_file(a0), *in = fd_file(a1);
+    struct file *out = fd_file(out_fd), *in = fd_file(in_fd);
     if (!out || !in)
         return -EBADF;
     if (!can_read(in) || !can_write(out))
         return -EBADF;
-    int64_t *offp = (int64_t *)a2;
+    int64_t *offp = (int64_t *)offset;
     uint64_t pos = offp ? (uint64_t)*offp : in->pos;
-    size_t count = (size_t)a3;
     char *buf = shim_alloc(16384);
     if (!buf)
         return -ENOMEM;
@@ -403,7 +402,7 @@ SHIM_SYSCALL(sendfile)
 
 SHIM_SYSCALL(dup)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fildes);
     if (!f)
         return -EBADF;
     file_get(f);
@@ -426,46 +425,46 @@ static long do_dup3(long oldfd, long newfd, long flags)
 
 SHIM_SYSCALL(dup2)
 {
-    if (a0 == a1)
-        return fd_file(a0) ? a1 : -EBADF;
-    return do_dup3(a0, a1, 0);
+    if (oldfd == newfd)
+        return fd_file(oldfd) ? (long)newfd : -EBADF;
+    return do_dup3(oldfd, newfd, 0);
 }
 
 SHIM_SYSCALL(dup3)
 {
-    if (a0 == a1)
+    if (oldfd == newfd)
         return -EINVAL;
-    return do_dup3(a0, a1, a2);
+    return do_dup3(oldfd, newfd, flags);
 }
 
 SHIM_SYSCALL(fcntl)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    switch (a1) {
+    switch (cmd) {
     case K_F_DUPFD:
     case K_F_DUPFD_CLOEXEC:
-        if (a2 < 0 || a2 >= VFS_MAX_FDS)
+        if (arg >= VFS_MAX_FDS)   /* a negative long is a huge unsigned one */
             return -EINVAL;
         file_get(f);
-        return fd_install(f, (int)a2, a1 == K_F_DUPFD_CLOEXEC);
+        return fd_install(f, (int)arg, cmd == K_F_DUPFD_CLOEXEC);
     case K_F_GETFD:
-        return fd_get_cloexec(a0) ? K_FD_CLOEXEC : 0;
+        return fd_get_cloexec(fd) ? K_FD_CLOEXEC : 0;
     case K_F_SETFD:
-        fd_set_cloexec(a0, (a2 & K_FD_CLOEXEC) != 0);
+        fd_set_cloexec(fd, (arg & K_FD_CLOEXEC) != 0);
         return 0;
     case K_F_GETFL:
         return (long)(f->flags | K_O_LARGEFILE);
     case K_F_SETFL: {
         /* Only these status flags can change (as on Linux). */
         uint32_t chg = K_O_APPEND | K_O_NONBLOCK;
-        f->flags = (f->flags & ~chg) | ((uint32_t)a2 & chg);
+        f->flags = (f->flags & ~chg) | ((uint32_t)arg & chg);
         return 0;
     }
     case K_F_GETLK: {
         /* One process: no lock can conflict with ours. */
-        int16_t *fl = (int16_t *)a2;
+        int16_t *fl = (int16_t *)arg;
         if (!fl)
             return -EFAULT;
         fl[0] = K_F_UNLCK;
@@ -473,7 +472,7 @@ SHIM_SYSCALL(fcntl)
     }
     case K_F_SETLK:
     case K_F_SETLKW:
-        return a2 ? 0 : -EFAULT;
+        return arg ? 0 : -EFAULT;
     case 1033: /* F_GETPIPE_SZ */
     case 1031: /* F_SETPIPE_SZ */
         return K_S_ISREG(f->vn->mode) ? -EBADF : 65536;
@@ -484,18 +483,18 @@ SHIM_SYSCALL(fcntl)
 
 SHIM_SYSCALL(ioctl)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    switch ((unsigned long)a1) {
+    switch (cmd) {
     case K_FIOCLEX:
-        fd_set_cloexec(a0, 1);
+        fd_set_cloexec(fd, 1);
         return 0;
     case K_FIONCLEX:
-        fd_set_cloexec(a0, 0);
+        fd_set_cloexec(fd, 0);
         return 0;
     case K_FIONBIO: {
-        const int *on = (const int *)a2;
+        const int *on = (const int *)arg;
         if (!on)
             return -EFAULT;
         if (*on)
@@ -508,21 +507,21 @@ SHIM_SYSCALL(ioctl)
         break;
     }
     if (f->vn->ops && f->vn->ops->ioctl)
-        return f->vn->ops->ioctl(f, (unsigned long)a1, a2);
-    if ((unsigned long)a1 == K_FIONREAD && K_S_ISREG(f->vn->mode)) {
-        int *n = (int *)a2;
+        return f->vn->ops->ioctl(f, cmd, arg);
+    if (cmd == K_FIONREAD && K_S_ISREG(f->vn->mode)) {
+        int *n = (int *)arg;
         *n = f->pos < f->vn->size ? (int)(f->vn->size - f->pos) : 0;
         return 0;
     }
     return -ENOTTY;
 }
 
-SHIM_SYSCALL(flock) { return fd_file(a0) ? 0 : -EBADF; }
-SHIM_SYSCALL(fsync) { return fd_file(a0) ? 0 : -EBADF; }
-SHIM_SYSCALL(fdatasync) { return fd_file(a0) ? 0 : -EBADF; }
-SHIM_SYSCALL(syncfs) { return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(flock) { return fd_file(fd) ? 0 : -EBADF; }
+SHIM_SYSCALL(fsync) { return fd_file(fd) ? 0 : -EBADF; }
+SHIM_SYSCALL(fdatasync) { return fd_file(fd) ? 0 : -EBADF; }
+SHIM_SYSCALL(syncfs) { return fd_file(fd) ? 0 : -EBADF; }
 SHIM_SYSCALL(sync) { return 0; }
-SHIM_SYSCALL(fadvise64) { return fd_file(a0) ? 0 : -EBADF; }
+SHIM_SYSCALL(fadvise64) { return fd_file(fd) ? 0 : -EBADF; }
 
 /* ---- stat family ------------------------------------------------------------ */
 
@@ -585,33 +584,32 @@ static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
     return 0;
 }
 
-SHIM_SYSCALL(stat) { return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, 0); }
+SHIM_SYSCALL(stat) { return stat_at(K_AT_FDCWD, filename, (struct k_stat *)statbuf, 0); }
 SHIM_SYSCALL(lstat)
 {
-    return stat_at(K_AT_FDCWD, (const char *)a0, (struct k_stat *)a1, K_AT_SYMLINK_NOFOLLOW);
+    return stat_at(K_AT_FDCWD, filename, (struct k_stat *)statbuf, K_AT_SYMLINK_NOFOLLOW);
 }
-SHIM_SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (struct k_stat *)a2, a3); }
+SHIM_SYSCALL(newfstatat) { return stat_at(dfd, filename, (struct k_stat *)statbuf, flag); }
 
 SHIM_SYSCALL(fstat)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    if (!a1)
+    if (!statbuf)
         return -EFAULT;
-    vfs_fill_stat(f->vn, (struct k_stat *)a1);
+    vfs_fill_stat(f->vn, (struct k_stat *)statbuf);
     return 0;
 }
 
 SHIM_SYSCALL(statx)
 {
-    struct k_statx *sx = (struct k_statx *)a4;
+    struct k_statx *sx = (struct k_statx *)buffer;
     if (!sx)
         return -EFAULT;
     /* statx accepts sync flags (0x6000) on top of newfstatat's. */
-    long flags = a2 & ~0x6000L;
     struct k_stat st;
-    long r = stat_at((int)a0, (const char *)a1, &st, flags);
+    long r = stat_at(dfd, path, &st, flags & ~0x6000u);
     if (r < 0)
         return r;
     memset(sx, 0, sizeof *sx);
@@ -657,23 +655,23 @@ static void fill_statfs(struct k_statfs *sf)
 SHIM_SYSCALL(statfs)
 {
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
+    long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
     vnode_put(vn);
-    if (!a1)
+    if (!buf)
         return -EFAULT;
-    fill_statfs((struct k_statfs *)a1);
+    fill_statfs((struct k_statfs *)buf);
     return 0;
 }
 
 SHIM_SYSCALL(fstatfs)
 {
-    if (!fd_file(a0))
+    if (!fd_file(fd))
         return -EBADF;
-    if (!a1)
+    if (!buf)
         return -EFAULT;
-    fill_statfs((struct k_statfs *)a1);
+    fill_statfs((struct k_statfs *)buf);
     return 0;
 }
 
@@ -723,13 +721,13 @@ static int dir_entry(struct vnode *dir, long idx, struct vfs_dirent *de)
 
 SHIM_SYSCALL(getdents64)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     if (!K_S_ISDIR(f->vn->mode))
         return -ENOTDIR;
-    char *buf = (char *)a1;
-    size_t count = (size_t)a2, used = 0;
+    char *buf = (char *)dirent;
+    size_t used = 0;
     struct vfs_dirent de;
     while (dir_entry(f->vn, (long)f->pos, &de)) {
         size_t nl = strlen(de.name);
@@ -755,7 +753,7 @@ SHIM_SYSCALL(getdents64)
 SHIM_SYSCALL(umask)
 {
     uint32_t old = cur_umask;
-    cur_umask = (uint32_t)a0 & 0777;
+    cur_umask = (uint32_t)mask & 0777;
     return old;
 }
 
@@ -763,19 +761,19 @@ SHIM_SYSCALL(umask)
 
 SHIM_SYSCALL(copy_file_range)
 {
-    struct file *in = fd_file(a0), *out = fd_file(a2);
+    struct file *in = fd_file(fd_in), *out = fd_file(fd_out);
     if (!in || !out)
         return -EBADF;
-    if (a5)
+    if (flags)
         return -EINVAL;
     if (!can_read(in) || !can_write(out) || (out->flags & K_O_APPEND))
         return -EBADF;
     if (!K_S_ISREG(in->vn->mode) || !K_S_ISREG(out->vn->mode))
         return K_S_ISDIR(in->vn->mode) || K_S_ISDIR(out->vn->mode) ? -EISDIR : -EINVAL;
-    int64_t *offin = (int64_t *)a1, *offout = (int64_t *)a3;
+    int64_t *offin = (int64_t *)off_in, *offout = (int64_t *)off_out;
     uint64_t pin = offin ? (uint64_t)*offin : in->pos;
     uint64_t pout = offout ? (uint64_t)*offout : out->pos;
-    size_t count = (size_t)a4;
+    size_t count = len;
     char *buf = shim_alloc(16384);
     if (!buf)
         return -ENOMEM;
@@ -814,20 +812,20 @@ SHIM_SYSCALL(copy_file_range)
 
 SHIM_SYSCALL(fallocate)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    if (a2 < 0 || a3 <= 0)
+    if (offset < 0 || len <= 0)
         return -EINVAL;
     if (!can_write(f))
         return -EBADF;
     if (!K_S_ISREG(f->vn->mode))
         return K_S_ISDIR(f->vn->mode) ? -EISDIR : -ENODEV;
-    if (a1 == 1)                 /* FALLOC_FL_KEEP_SIZE: memory is never reserved ahead */
+    if (mode == 1)                 /* FALLOC_FL_KEEP_SIZE: memory is never reserved ahead */
         return 0;
-    if (a1 != 0)
+    if (mode != 0)
         return -EOPNOTSUPP;
-    uint64_t end = (uint64_t)a2 + (uint64_t)a3;
+    uint64_t end = (uint64_t)offset + (uint64_t)len;
     if (end <= f->vn->size)
         return 0;
     return f->vn->ops->truncate(f->vn, end);
@@ -835,33 +833,33 @@ SHIM_SYSCALL(fallocate)
 
 SHIM_SYSCALL(close_range)
 {
-    unsigned long first = (unsigned long)(unsigned)a0, last = (unsigned long)(unsigned)a1;
+    unsigned long first = fd, last = max_fd;
     /* CLOSE_RANGE_UNSHARE (2) means nothing with one fd table. */
-    if (a2 & ~(long)(2 | 4) || first > last)
+    if (flags & ~(long)(2 | 4) || first > last)
         return -EINVAL;
     if (last >= VFS_MAX_FDS)
         last = VFS_MAX_FDS - 1;
-    for (unsigned long fd = first; fd <= last && first < VFS_MAX_FDS; fd++) {
-        if (!fd_file((long)fd))
+    for (unsigned long i = first; i <= last && first < VFS_MAX_FDS; i++) {
+        if (!fd_file((long)i))
             continue;
-        if (a2 & 4)              /* CLOSE_RANGE_CLOEXEC */
-            fd_set_cloexec((long)fd, 1);
+        if (flags & 4)              /* CLOSE_RANGE_CLOEXEC */
+            fd_set_cloexec((long)i, 1);
         else
-            fd_close((long)fd);
+            fd_close((long)i);
     }
     return 0;
 }
 
 SHIM_SYSCALL(memfd_create)
 {
-    const char *name = (const char *)a0;
+    const char *name = uname_ptr;
     if (!name)
         return -EFAULT;
     if (strnlen(name, 250) >= 250)
         return -EINVAL;
     /* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2 (seals are never enforced),
      * MFD_HUGETLB 4 is not supported. */
-    if (a1 & ~3L)
+    if (flags & ~3L)
         return -EINVAL;
     struct vnode *root = vfs_root(), *vn;
     if (!root->ops || !root->ops->mknode)
@@ -870,7 +868,7 @@ SHIM_SYSCALL(memfd_create)
     if (r < 0)
         return r;
     vnode_get(vn);                /* an unlinked file: lives while open */
-    r = vfs_open_vnode(vn, K_O_RDWR | ((a1 & 1) ? K_O_CLOEXEC : 0));
+    r = vfs_open_vnode(vn, K_O_RDWR | ((flags & 1) ? K_O_CLOEXEC : 0));
     vnode_put(vn);
     return r;
 }

@@ -57,10 +57,10 @@ static long make_node(int dirfd, const char *path, uint32_t mode, const char *ta
  * selected; without them mknod answers EPERM. */
 SHIM_SYSCALL(mknodat)
 {
-    uint32_t mode = (uint32_t)a2, type = mode & K_S_IFMT;
+    uint32_t type = mode & K_S_IFMT;
     uint32_t perm = mode & 07777 & ~vfs_umask();
     if (type == 0 || type == K_S_IFREG)
-        return make_node((int)a0, (const char *)a1, K_S_IFREG | perm, NULL);
+        return make_node(dfd, filename, K_S_IFREG | perm, NULL);
     struct vnode *vn = NULL;
     if (type == K_S_IFIFO) {
 #if SHIM_HAVE_pipe
@@ -73,7 +73,7 @@ SHIM_SYSCALL(mknodat)
 #endif
     } else if (type == K_S_IFCHR || type == K_S_IFBLK) {
         /* new_encode_dev: minor low 8 bits | major << 8 | minor high bits << 12 */
-        uint32_t dev = (uint32_t)a3, major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+        uint32_t major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
 #if SHIM_HAVE_devfs
         vn = type == K_S_IFCHR ? devfs_node_for(major, minor) : NULL;
 #else
@@ -88,7 +88,7 @@ SHIM_SYSCALL(mknodat)
         return -EINVAL;
     }
     struct parent_ref pr;
-    long r = vfs_resolve_parent((int)a0, (const char *)a1, &pr);
+    long r = vfs_resolve_parent(dfd, filename, &pr);
     if (r == 0) {
         struct vnode *old;
         if (pr.len == 0 || is_dot(&pr)) {
@@ -109,26 +109,26 @@ SHIM_SYSCALL(mknodat)
     }
     return r;
 }
-SHIM_SYSCALL(mknod) { return sys_mknodat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+SHIM_SYSCALL(mknod) { return sys_mknodat(K_AT_FDCWD, (long)filename, mode, dev, 0, 0); }
 
 SHIM_SYSCALL(mkdirat)
 {
-    return make_node((int)a0, (const char *)a1, K_S_IFDIR | ((uint32_t)a2 & 07777 & ~vfs_umask()), NULL);
+    return make_node(dfd, pathname, K_S_IFDIR | (mode & 07777 & ~vfs_umask()), NULL);
 }
-SHIM_SYSCALL(mkdir) { return sys_mkdirat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
+SHIM_SYSCALL(mkdir) { return sys_mkdirat(K_AT_FDCWD, (long)pathname, mode, 0, 0, 0); }
 
 SHIM_SYSCALL(symlinkat)
 {
-    const char *target = (const char *)a0;
-    if (!target || !a2)
+    const char *target = oldname;
+    if (!target || !newname)
         return -EFAULT;
     if (!*target)
         return -ENOENT;
     if (strnlen(target, 4096) >= 4096)
         return -ENAMETOOLONG;
-    return make_node((int)a1, (const char *)a2, K_S_IFLNK | 0777, target);
+    return make_node(newdfd, newname, K_S_IFLNK | 0777, target);
 }
-SHIM_SYSCALL(symlink) { return sys_symlinkat(a0, K_AT_FDCWD, a1, 0, 0, 0); }
+SHIM_SYSCALL(symlink) { return sys_symlinkat((long)old, K_AT_FDCWD, (long)new, 0, 0, 0); }
 
 static long remove_at(int dirfd, const char *path, int dir_wanted)
 {
@@ -166,12 +166,12 @@ static long remove_at(int dirfd, const char *path, int dir_wanted)
 
 SHIM_SYSCALL(unlinkat)
 {
-    if (a2 & ~(long)K_AT_REMOVEDIR)
+    if (flag & ~(long)K_AT_REMOVEDIR)
         return -EINVAL;
-    return remove_at((int)a0, (const char *)a1, (a2 & K_AT_REMOVEDIR) != 0);
+    return remove_at(dfd, pathname, (flag & K_AT_REMOVEDIR) != 0);
 }
-SHIM_SYSCALL(unlink) { return remove_at(K_AT_FDCWD, (const char *)a0, 0); }
-SHIM_SYSCALL(rmdir) { return remove_at(K_AT_FDCWD, (const char *)a0, 1); }
+SHIM_SYSCALL(unlink) { return remove_at(K_AT_FDCWD, pathname, 0); }
+SHIM_SYSCALL(rmdir) { return remove_at(K_AT_FDCWD, pathname, 1); }
 
 static int is_ancestor(struct vnode *a, struct vnode *d)
 {
@@ -298,20 +298,20 @@ out:
     return r;
 }
 
-SHIM_SYSCALL(rename) { return do_rename(K_AT_FDCWD, (const char *)a0, K_AT_FDCWD, (const char *)a1, 0); }
-SHIM_SYSCALL(renameat) { return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0); }
-SHIM_SYSCALL(renameat2) { return do_rename((int)a0, (const char *)a1, (int)a2, (const char *)a3, a4); }
+SHIM_SYSCALL(rename) { return do_rename(K_AT_FDCWD, oldname, K_AT_FDCWD, newname, 0); }
+SHIM_SYSCALL(renameat) { return do_rename(olddfd, oldname, newdfd, newname, 0); }
+SHIM_SYSCALL(renameat2) { return do_rename(olddfd, oldname, newdfd, newname, flags); }
 
 SHIM_SYSCALL(linkat)
 {
-    if (a4 & ~(long)(K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH))
+    if (flags & ~(long)(K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH))
         return -EINVAL;
     struct vnode *vn;
-    long r = vfs_resolve((int)a0, (const char *)a1, (a4 & K_AT_SYMLINK_FOLLOW) != 0, &vn);
+    long r = vfs_resolve(olddfd, oldname, (flags & K_AT_SYMLINK_FOLLOW) != 0, &vn);
     if (r < 0)
         return r;
     struct parent_ref pr;
-    r = vfs_resolve_parent((int)a2, (const char *)a3, &pr);
+    r = vfs_resolve_parent(newdfd, newname, &pr);
     if (r < 0) {
         vnode_put(vn);
         return r;
@@ -337,38 +337,37 @@ SHIM_SYSCALL(linkat)
     vnode_put(vn);
     return r;
 }
-SHIM_SYSCALL(link) { return sys_linkat(K_AT_FDCWD, a0, K_AT_FDCWD, a1, 0, 0); }
+SHIM_SYSCALL(link) { return sys_linkat(K_AT_FDCWD, (long)oldname, K_AT_FDCWD, (long)newname, 0, 0); }
 
 SHIM_SYSCALL(readlinkat)
 {
-    char *buf = (char *)a2;
-    if ((long)a3 <= 0)
+    if (bufsiz <= 0)
         return -EINVAL;
     struct vnode *vn;
     long r;
-    if (a1 && !*(const char *)a1) {
-        struct file *f = fd_file(a0);
+    if (path && !*path) {
+        struct file *f = fd_file(dfd);
         if (!f)
             return -EBADF;
         vn = f->vn;
         vnode_get(vn);
-    } else if ((r = vfs_resolve((int)a0, (const char *)a1, 0, &vn)) < 0) {
+    } else if ((r = vfs_resolve(dfd, path, 0, &vn)) < 0) {
         return r;
     }
     if (!buf) {
         vnode_put(vn);
         return -EFAULT;
     }
-    r = vfs_readlink_vn(vn, buf, (size_t)a3);
+    r = vfs_readlink_vn(vn, buf, (size_t)bufsiz);
     vnode_put(vn);
     return r;
 }
-SHIM_SYSCALL(readlink) { return sys_readlinkat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
+SHIM_SYSCALL(readlink) { return sys_readlinkat(K_AT_FDCWD, (long)path, (long)buf, bufsiz, 0, 0); }
 
 SHIM_SYSCALL(chdir)
 {
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
+    long r = vfs_resolve(K_AT_FDCWD, filename, 1, &vn);
     if (r < 0)
         return r;
     if (!K_S_ISDIR(vn->mode))
@@ -381,7 +380,7 @@ SHIM_SYSCALL(chdir)
 
 SHIM_SYSCALL(fchdir)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     if (!K_S_ISDIR(f->vn->mode))
@@ -398,11 +397,11 @@ SHIM_SYSCALL(getcwd)
         return -ENAMETOOLONG;
     if (memcmp(path + (len >= 10 ? len - 10 : 0), " (deleted)", len >= 10 ? 10 : 0) == 0 && len >= 10)
         return -ENOENT;                      /* cwd was removed */
-    if ((size_t)a1 < len + 1)
+    if (size < len + 1)
         return -ERANGE;
-    if (!a0)
+    if (!buf)
         return -EFAULT;
-    memcpy((char *)a0, path, len + 1);
+    memcpy(buf, path, len + 1);
     return (long)(len + 1);
 }
 
@@ -426,9 +425,9 @@ static long access_at(int dirfd, const char *path, long mode, long flags)
     return r;
 }
 
-SHIM_SYSCALL(access) { return access_at(K_AT_FDCWD, (const char *)a0, a1, 0); }
-SHIM_SYSCALL(faccessat) { return access_at((int)a0, (const char *)a1, a2, 0); }
-SHIM_SYSCALL(faccessat2) { return access_at((int)a0, (const char *)a1, a2, a3); }
+SHIM_SYSCALL(access) { return access_at(K_AT_FDCWD, filename, mode, 0); }
+SHIM_SYSCALL(faccessat) { return access_at(dfd, filename, mode, 0); }
+SHIM_SYSCALL(faccessat2) { return access_at(dfd, filename, mode, flags); }
 
 static long truncate_vn(struct vnode *vn, long len)
 {
@@ -449,23 +448,23 @@ static long truncate_vn(struct vnode *vn, long len)
 SHIM_SYSCALL(truncate)
 {
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, (const char *)a0, 1, &vn);
+    long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
-    r = truncate_vn(vn, a1);
+    r = truncate_vn(vn, length);
     vnode_put(vn);
     return r;
 }
 
 SHIM_SYSCALL(ftruncate)
 {
-    struct file *f = fd_file(a0);
+    struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     uint32_t acc = f->flags & K_O_ACCMODE;
     if (acc == K_O_RDONLY)
         return K_S_ISREG(f->vn->mode) ? -EINVAL : -EINVAL;
-    return truncate_vn(f->vn, a1);
+    return truncate_vn(f->vn, length);
 }
 
 /* Resolves (dirfd, path, flags) or an fd for the attribute calls. */
@@ -492,18 +491,18 @@ static long set_mode(struct vnode *vn, long mode)
 SHIM_SYSCALL(fchmodat)
 {
     struct vnode *vn;
-    long r = attr_target((int)a0, (const char *)a1, 0, &vn);
+    long r = attr_target(dfd, filename, 0, &vn);
     if (r < 0)
         return r;
-    r = set_mode(vn, a2);
+    r = set_mode(vn, mode);
     vnode_put(vn);
     return r;
 }
-SHIM_SYSCALL(chmod) { return sys_fchmodat(K_AT_FDCWD, a0, a1, 0, 0, 0); }
+SHIM_SYSCALL(chmod) { return sys_fchmodat(K_AT_FDCWD, (long)filename, mode, 0, 0, 0); }
 SHIM_SYSCALL(fchmod)
 {
-    struct file *f = fd_file(a0);
-    return f ? set_mode(f->vn, a1) : -EBADF;
+    struct file *f = fd_file(fd);
+    return f ? set_mode(f->vn, mode) : -EBADF;
 }
 
 static long set_owner(struct vnode *vn, long uid, long gid)
@@ -519,19 +518,19 @@ static long set_owner(struct vnode *vn, long uid, long gid)
 SHIM_SYSCALL(fchownat)
 {
     struct vnode *vn;
-    long r = attr_target((int)a0, (const char *)a1, a4, &vn);
+    long r = attr_target(dfd, filename, flag, &vn);
     if (r < 0)
         return r;
-    r = set_owner(vn, a2, a3);
+    r = set_owner(vn, user, group);
     vnode_put(vn);
     return r;
 }
-SHIM_SYSCALL(chown) { return sys_fchownat(K_AT_FDCWD, a0, a1, a2, 0, 0); }
-SHIM_SYSCALL(lchown) { return sys_fchownat(K_AT_FDCWD, a0, a1, a2, K_AT_SYMLINK_NOFOLLOW, 0); }
+SHIM_SYSCALL(chown) { return sys_fchownat(K_AT_FDCWD, (long)filename, user, group, 0, 0); }
+SHIM_SYSCALL(lchown) { return sys_fchownat(K_AT_FDCWD, (long)filename, user, group, K_AT_SYMLINK_NOFOLLOW, 0); }
 SHIM_SYSCALL(fchown)
 {
-    struct file *f = fd_file(a0);
-    return f ? set_owner(f->vn, a1, a2) : -EBADF;
+    struct file *f = fd_file(fd);
+    return f ? set_owner(f->vn, user, group) : -EBADF;
 }
 
 #define UTIME_NOW  ((1L << 30) - 1)
@@ -541,17 +540,17 @@ SHIM_SYSCALL(utimensat)
 {
     struct vnode *vn;
     long r;
-    if (!a1) {
+    if (!filename) {
         /* utimensat(fd, NULL, ...) is futimens */
-        struct file *f = fd_file(a0);
+        struct file *f = fd_file(dfd);
         if (!f)
             return -EBADF;
         vn = f->vn;
         vnode_get(vn);
-    } else if ((r = attr_target((int)a0, (const char *)a1, a3, &vn)) < 0) {
+    } else if ((r = attr_target(dfd, filename, flags, &vn)) < 0) {
         return r;
     }
-    const struct k_timespec *ts = (const struct k_timespec *)a2;
+    const struct k_timespec *ts = (const struct k_timespec *)utimes;
     struct k_timespec now;
     vfs_now(&now);
     struct k_timespec *dst[2] = { &vn->atime, &vn->mtime };

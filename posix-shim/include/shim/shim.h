@@ -24,36 +24,48 @@
  *
  *     SHIM_SYSCALL(foo)
  *     {
- *         ... a0..a5 are the raw argument registers (rdi, rsi, rdx, r10, r8, r9)
+ *         ... the arguments, named and typed as in syscalls.tsv
  *     }
  *
- * which is the table ABI function long sys_foo(long a0, ..., long a5),
- * returning the kernel's result (>= 0, or -errno). Writing the name once,
- * literally, keeps `grep -rn 'SHIM_SYSCALL(foo)'` (and docs/syscalls.md,
- * which links each syscall to the file defining it) pointing at the handler.
- * A name that is not in syscalls.tsv does not compile (no SHIM_NR_foo); a
- * provided syscall without its definition does not link (shim_table.c refers
- * to sys_foo) and fails syscall-table's RealShimManifestsTest. The generated
- * shim_syscalls.h declares the selected handlers, each under a comment with
- * its typed signature from syscalls.tsv (which argument a0..a5 is), plus the
- * SHIM_NR_<name> numbers and the SHIM_HAVE_<module> selection macros; it
- * is written for each build's selection into the directory every shim
- * build puts on the include path (GEN= of the platform Makefiles; the host
- * harness generates its own). Arguments a handler does not use need no
- * (void) cast. */
+ * in the spirit of Linux's SYSCALL_DEFINEn. The braces are the body of a
+ * static function taking SHIM_PARAMS_foo (e.g. for openat: int dfd,
+ * const char *filename, int flags, umode_t mode); the macro also writes the
+ * table ABI function long sys_foo(long a0, ..., long a5), which converts the
+ * raw argument registers (rdi, rsi, rdx, r10, r8, r9) with SHIM_ARGS_foo and
+ * calls it, so a narrower type drops the register's upper bits as Linux does
+ * (an int fd is the low 32 bits). The result is the kernel's (>= 0, or
+ * -errno). Arguments a handler does not use need no (void) cast.
+ *
+ * Writing the name once, literally, keeps `grep -rn 'SHIM_SYSCALL(foo)'`
+ * (and docs/syscalls.md, which links each syscall to the file defining it)
+ * pointing at the handler. A name that is not in syscalls.tsv does not
+ * compile (no SHIM_NR_foo, no SHIM_PARAMS_foo); a provided syscall without
+ * its definition does not link (shim_table.c refers to sys_foo) and fails
+ * syscall-table's RealShimManifestsTest. The generated shim_syscalls.h has
+ * the SHIM_PARAMS_/SHIM_ARGS_ of every syscall, declares the selected
+ * handlers and the structure tags the table names, and defines the
+ * SHIM_NR_<name> numbers and the SHIM_HAVE_<module> selection macros; it is
+ * written for each build's selection into the directory every shim build
+ * puts on the include path (GEN= of the platform Makefiles; the host harness
+ * generates its own). */
 #include "shim_syscalls.h"
+/* The kernel types those parameters name. Hosted code (the test harness)
+ * has libc's own, different, types of the same names and calls handlers only
+ * through the table ABI. */
+#if !__STDC_HOSTED__
+#include "shim/ktypes.h"
+#endif
 
 #define SHIM_SYSCALL(name)                                                    \
     _Static_assert(SHIM_NR_##name >= 0, #name " is in syscalls.tsv");        \
+    static inline long sys_typed_##name(SHIM_PARAMS_##name);                  \
     long sys_##name(long a0 __attribute__((unused)), long a1 __attribute__((unused)), \
                     long a2 __attribute__((unused)), long a3 __attribute__((unused)), \
-                    long a4 __attribute__((unused)), long a5 __attribute__((unused)))
-
-/* The older spelling, `long sys_foo(SHIM_SYSCALL_ARGS) { SHIM_UNUSED_ARGS6; ...`:
- * left only until the thread, signal and futex modules and mm/slots.c are
- * converted (issue 7); do not use them in new code. */
-#define SHIM_SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
-#define SHIM_UNUSED_ARGS6 (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5
+                    long a4 __attribute__((unused)), long a5 __attribute__((unused))) \
+    {                                                                         \
+        return sys_typed_##name(SHIM_ARGS_##name);                           \
+    }                                                                         \
+    static inline long sys_typed_##name(SHIM_PARAMS_##name)
 
 /* ---- Core (posix-shim/core) ---------------------------------------------- */
 

@@ -8,14 +8,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * Generates the shim's C dispatch tables, init sequence and per-syscall entry
  * stubs for a selection of modules (see docs/architecture.md, "The shim entry
  * ABI"). Output: {@code shim_syscalls.h} (numbers, {@code SHIM_HAVE_<module>}
- * for the selected modules, the handler declarations with their typed
- * signatures as comments; included by posix-shim's shim/shim.h),
+ * for the selected modules, the handler declarations, and for every syscall
+ * of the table its typed parameters {@code SHIM_PARAMS_<name>} and their
+ * conversions from the raw registers {@code SHIM_ARGS_<name>}; included by
+ * posix-shim's shim/shim.h),
  * {@code shim_table.c}, {@code shim_entries.S}.
  */
 public final class ShimGenerator {
@@ -134,14 +139,35 @@ public final class ShimGenerator {
         b.append("""
 
                 /* Handlers of the selected modules (provided and stubbed), each defined
-                 * with SHIM_SYSCALL(<name>) (shim/shim.h). The comment gives the typed
-                 * signature from syscalls.tsv: a0..a5 are its arguments in that order. */
+                 * with SHIM_SYSCALL(<name>) (shim/shim.h), which writes this table-ABI
+                 * function around the typed one the module's body is. */
                 """);
         for (Syscall s : table.all()) {
             if (isHandled(s)) {
                 b.append("/* ").append(handled.get(s.name()).name()).append(": ").append(s.signature()).append(" */\n");
                 b.append("long sys_").append(s.name()).append("(long, long, long, long, long, long);\n");
             }
+        }
+        b.append("""
+
+                /* Structures and unions syscalls.tsv names, declared at file scope so a
+                 * parameter's pointer type is the same everywhere (a tag first seen in a
+                 * parameter list would be local to that prototype). */
+                """);
+        for (String tag : tags()) {
+            b.append(tag).append(";\n");
+        }
+        b.append("""
+
+                /* Typed parameters of every syscall of the table, as the kernel declares
+                 * them (SHIM_PARAMS_<name>), and the raw argument registers a0..a5
+                 * converted to those types (SHIM_ARGS_<name>). SHIM_SYSCALL pastes them;
+                 * the scalar and opaque kernel types come from shim/ktypes.h. Every
+                 * parameter is marked unused, as a handler need not read them all. */
+                """);
+        for (Syscall s : table.all()) {
+            b.append("#define SHIM_PARAMS_").append(s.name()).append(' ').append(params(s)).append('\n');
+            b.append("#define SHIM_ARGS_").append(s.name()).append(args(s)).append('\n');
         }
         b.append("\n/* Name of each number, NULL where the number is unused. */\n");
         b.append("extern const char *const shim_syscall_names[SHIM_NR_COUNT];\n");
@@ -153,6 +179,40 @@ public final class ShimGenerator {
         b.append("/* Calls each selected module's init function, in init order. */\n");
         b.append("void shim_init_modules(void);\n\n");
         b.append("#endif /* __ASSEMBLER__ */\n#endif /* PORTAPP_SHIM_SYSCALLS_H */\n");
+        return b.toString();
+    }
+
+    /** C tags the table's argument types name, e.g. {@code struct iovec}, sorted. */
+    private List<String> tags() {
+        Set<String> found = new TreeSet<>();
+        for (Syscall s : table.all()) {
+            for (Argument a : s.args()) {
+                Matcher m = TAG.matcher(a.type());
+                while (m.find()) {
+                    found.add(m.group(1) + " " + m.group(2));
+                }
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    private static final Pattern TAG = Pattern.compile("\\b(struct|union)\\s+(\\w+)");
+
+    /** {@code void}, or each declaration followed by the unused attribute. */
+    private static String params(Syscall s) {
+        if (s.args().isEmpty()) {
+            return "void";
+        }
+        return s.args().stream().map(a -> a.declaration() + " __attribute__((unused))")
+                .collect(Collectors.joining(", "));
+    }
+
+    /** Empty, or " (type)a0, (type)a1, ..." with its leading space. */
+    private static String args(Syscall s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.argCount(); i++) {
+            b.append(i == 0 ? " " : ", ").append('(').append(s.args().get(i).type()).append(")a").append(i);
+        }
         return b.toString();
     }
 

@@ -31,17 +31,10 @@ class RealShimManifestsTest {
         for (ShimModule m : modules.modules()) {
             assertEquals(m.name(), m.dir().getFileName().toString());
             // resolving a module yields it, after everything it needs
-            assertEquals(m.name(), modules.resolve(java.util.Set.of(m.name())).stream()
+            assertEquals(m.name(), modules.resolve(Set.of(m.name())).stream()
                     .reduce((a, b) -> b).orElseThrow().name());
         }
     }
-
-    /**
-     * Modules whose handlers are still written as {@code long sys_x(SHIM_SYSCALL_ARGS)}
-     * (issue 7: converted to SHIM_SYSCALL after the parallel rework of these modules
-     * is merged; then this set goes, and docs/syscalls.md is regenerated).
-     */
-    private static final Set<String> NOT_YET_CONVERTED = Set.of("thread", "signal", "futex");
 
     /**
      * Every syscall a module answers is defined with SHIM_SYSCALL(name) exactly once in
@@ -52,9 +45,7 @@ class RealShimManifestsTest {
         SyscallTable table = SyscallTable.load();
         List<String> problems = new ArrayList<>();
         for (ShimModule m : ShimModules.scan(repoRoot().resolve("posix-shim"), table).modules()) {
-            if (!NOT_YET_CONVERTED.contains(m.name())) {
-                problems.addAll(HandlerDefinitions.scan(m).problems());
-            }
+            problems.addAll(HandlerDefinitions.scan(m).problems());
         }
         assertEquals(List.of(), problems);
     }

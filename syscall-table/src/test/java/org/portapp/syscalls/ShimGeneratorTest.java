@@ -110,6 +110,13 @@ class ShimGeneratorTest {
         assertFalse(h.contains("sys_read("), "fs is not selected");
         assertTrue(h.contains("/* proc: getppid() */\nlong sys_getppid("), "typed signature above each handler");
         assertTrue(h.contains("/* core: rseq(struct rseq *rseq, uint32_t rseq_len, int flags, uint32_t sig) */\n"), h);
+        // Typed parameters and their conversions: for every syscall, selected or not.
+        assertTrue(h.contains("#define SHIM_PARAMS_read unsigned int fd __attribute__((unused)), "
+                + "char *buf __attribute__((unused)), size_t count __attribute__((unused))\n"), "read is not selected");
+        assertTrue(h.contains("#define SHIM_ARGS_read (unsigned int)a0, (char *)a1, (size_t)a2\n"));
+        assertTrue(h.contains("#define SHIM_PARAMS_getppid void\n#define SHIM_ARGS_getppid\n"));
+        assertEquals(table.size(), h.lines().filter(l -> l.startsWith("#define SHIM_ARGS_")).count());
+        assertTrue(h.contains("\nstruct rseq;\n") && h.contains("\nunion bpf_attr;\n"), "tags at file scope");
         assertTrue(h.contains("#define SHIM_HAVE_core 1\n#define SHIM_HAVE_proc 1\n"));
         assertFalse(h.contains("SHIM_HAVE_fs"), "fs is not selected");
         assertTrue(h.contains("extern const char *const shim_syscall_names[SHIM_NR_COUNT];"));
@@ -191,7 +198,8 @@ class ShimGeneratorTest {
 
     /**
      * SHIM_SYSCALL (posix-shim/include/shim/shim.h) defines the table-ABI handler of a
-     * syscall of the table, and a name that is not one does not compile.
+     * syscall of the table around a body that sees the typed parameters, converted as
+     * the kernel's types convert them; a name that is not one does not compile.
      */
     @Test
     void shimSyscallMacroDefinesHandlersOfTableNamesOnly(@TempDir Path out) throws Exception {
@@ -199,7 +207,9 @@ class ShimGeneratorTest {
         String include = "-I" + RealShimManifestsTest.repoRoot().resolve("posix-shim/include");
         Files.writeString(out.resolve("good.c"), """
                 #include "shim/shim.h"
-                SHIM_SYSCALL(getppid) { return a0 + a5; }
+                SHIM_SYSCALL(getppid) { return 7; }
+                /* rseq(struct rseq *rseq, uint32_t rseq_len, int flags, uint32_t sig) */
+                SHIM_SYSCALL(rseq) { return (long)rseq_len * 10 + flags + (rseq == 0); }
                 #if SHIM_HAVE_proc && !SHIM_HAVE_fs
                 shim_handler_t h = sys_getppid;
                 #endif
@@ -208,6 +218,15 @@ class ShimGeneratorTest {
                 "-I.", "good.c");
         Result sym = exec(out, List.of("nm", "good.o"));
         assertTrue(sym.output().contains(" T sys_getppid\n") && sym.output().contains(" D h\n"), sym.output());
+        // The upper half of a register is dropped for a 32-bit parameter, and int is signed.
+        Files.writeString(out.resolve("main.c"), """
+                #include <stdio.h>
+                long sys_rseq(long, long, long, long, long, long);
+                int main(void) { printf("%ld\\n", sys_rseq(0, 0x100000003L, 0xffffffffL, 0, 0, 0)); return 0; }
+                """);
+        mustRun(out, "gcc", "-o", "typed", "main.c", "good.o");
+        assertEquals(new Result(0, "30\n"), exec(out, List.of("./typed")));
+
         Files.writeString(out.resolve("bad.c"), """
                 #include "shim/shim.h"
                 SHIM_SYSCALL(getppidd) { return 0; }
@@ -216,6 +235,22 @@ class ShimGeneratorTest {
                 include, "-I.", "bad.c"));
         assertEquals(1, bad.exit(), bad.output());
         assertTrue(bad.output().contains("SHIM_NR_getppidd"), bad.output());
+    }
+
+    /**
+     * Every syscall's typed parameters compile in shim code: shim/ktypes.h defines
+     * every kernel type syscalls.tsv names, and the tags are declared at file scope.
+     */
+    @Test
+    void typedParametersOfEverySyscallCompile(@TempDir Path out) throws Exception {
+        new ShimGenerator(table, modules.resolve(Set.of())).writeTo(out);
+        StringBuilder c = new StringBuilder("#include \"shim/shim.h\"\n");
+        for (Syscall s : table.all()) {
+            c.append("SHIM_SYSCALL(").append(s.name()).append(") { return 0; }\n");
+        }
+        Files.writeString(out.resolve("all.c"), c.toString());
+        mustRun(out, "gcc", "-std=c11", "-c", "-Wall", "-Wextra", "-Werror", "-ffreestanding",
+                "-I" + RealShimManifestsTest.repoRoot().resolve("posix-shim/include"), "-I.", "all.c");
     }
 
     @Test
