@@ -13,19 +13,24 @@
 #include "shim/slot_probe.h"
 
 /* An image without the mm module (its app makes no memory syscalls) has
- * nobody to tell what the loader mapped: these no-ops stand in for mm's
- * (shim/mm.h), and the app lives in what the loader mapped eagerly. */
-__attribute__((weak)) int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
-                                     const char *name)
+ * nobody to tell what the loader mapped: the app lives in what the loader
+ * mapped eagerly, and these stand in for mm's calls (shim/mm.h). */
+#if SHIM_HAVE_mm
+#define loader_vma_add mm_vma_add
+#define loader_brk_init mm_brk_init
+#else
+static int loader_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
+                          const char *name)
 {
     (void)start, (void)end, (void)prot, (void)flags, (void)name;
     return 0;
 }
 
-__attribute__((weak)) void mm_brk_init(uintptr_t start)
+static void loader_brk_init(uintptr_t start)
 {
     (void)start;
 }
+#endif
 
 #define PAGE_DOWN(x) ((uint64_t)(x) & ~(uint64_t)(PAGE_SIZE - 1))
 #define PAGE_UP(x) (((uint64_t)(x) + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1))
@@ -275,7 +280,7 @@ static void map_segment(const unsigned char *elf, const Elf64_Phdr *p, uint64_t 
     unsigned sprot = (prot & VM_READ ? SHIM_PROT_READ : 0) | (prot & VM_WRITE ? SHIM_PROT_WRITE : 0) |
                      (prot & VM_EXEC ? SHIM_PROT_EXEC : 0);
     const char *slash = strrchr(app_path, '/');
-    mm_vma_add(start, end, sprot, MM_VMA_IMAGE, slash ? slash + 1 : app_path);
+    loader_vma_add(start, end, sprot, MM_VMA_IMAGE, slash ? slash + 1 : app_path);
 }
 
 /* Fills the object's slot table (shim/slot_probe.h) and makes its pages
@@ -301,7 +306,7 @@ static void fill_slots(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct app_im
         return;
     for (uint64_t va = ro.start; va < ro.end; va += PAGE_SIZE)
         vm_protect(va, VM_READ);
-    mm_vma_add(ro.start, ro.end, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]");
+    loader_vma_add(ro.start, ro.end, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]");
 }
 
 /* Maps one object at its link address (ET_EXEC) or at base (ET_DYN) and fills
@@ -365,7 +370,7 @@ static const char *load_object(const unsigned char *elf, size_t size, struct app
     im->phnum = eh->e_phnum;
     im->phdr = elf_loaded_phdr(eh, ph, bias);
     im->brk = hi + bias;
-    mm_brk_init(im->brk);
+    loader_brk_init(im->brk);
     im->slots = obj.slots;
     im->sites_rewritten = obj.sites_rewritten;
     im->sites_left = obj.sites_left;
@@ -430,7 +435,7 @@ uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
         if (!f || vm_map(va, f, VM_READ | VM_WRITE) < 0)
             panic("out of memory for the app's stack");
     }
-    mm_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]");
+    loader_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]");
 
     uint64_t rnd[2] = { random64(), random64() };
     uint32_t r[4];
