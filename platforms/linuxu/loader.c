@@ -3,7 +3,11 @@
  * kernel would have built, turns on Syscall User Dispatch and jumps to it.
  *
  *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]...
- *                  [--root DIR [--root-strict]] [--] IMAGE [ARGV0 ARG...]
+ *                  [--root DIR [--root-strict]] [--workdir DIR] [--] IMAGE [ARGV0 ARG...]
+ *
+ * --workdir: the app starts in DIR, a path as the app sees it (in the image
+ * under --root-strict; the host's directory with the overlay, which serves
+ * every directory from the host).
  *
  * --exe-path: the app's own path (/proc/self/exe shows it canonicalized);
  * --execfn: the path as given to execve (AT_EXECFN, comm), set by re-exec
@@ -282,7 +286,7 @@ static char *keep(const char *s)
 static void usage(void)
 {
     linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... "
-               "[--root DIR [--root-strict]] [--] IMAGE [ARGV0 ARG...]");
+               "[--root DIR [--root-strict]] [--workdir DIR] [--] IMAGE [ARGV0 ARG...]");
 }
 
 static const char *absolute(const char *p)
@@ -335,6 +339,21 @@ static void present_as_app(void)
     host_syscall2(NR_prctl, 15 /* PR_SET_NAME */, comm);
 }
 
+/* Enters the app's working directory, resolved as the app's own chdir
+ * would be (passthrough.c: the image root first), so getcwd and relative
+ * paths agree with what the app asked for. */
+static void enter_workdir(const char *dir)
+{
+    static char buf[LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8];
+    const char *d = linuxu_root_lookup(dir, buf, sizeof buf) ? buf : dir;
+    long r = host_syscall1(NR_chdir, d);
+    if (r == 0)
+        return;
+    const char *why = r == -2 ? "no such directory" : r == -20 ? "not a directory"
+                    : r == -13 ? "permission denied" : "cannot enter it";
+    linuxu_die("--workdir %s: %s (error %ld)", dir, why, -r);
+}
+
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top);
 
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
@@ -348,7 +367,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
     unsigned long *host_auxv = (unsigned long *)(e + 1);
 
     int i = 1;
-    const char *exe = NULL, *execfn = NULL;
+    const char *exe = NULL, *execfn = NULL, *workdir = NULL;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {
@@ -389,6 +408,8 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
             linuxu.root = r;
         } else if (strcmp(a, "--root-strict") == 0) {
             linuxu.root_strict = 1;
+        } else if (strcmp(a, "--workdir") == 0 && i + 1 < argc) {
+            workdir = keep(argv[++i]);
         } else if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -454,6 +475,10 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         ld = &interp;
         entry = interp.eh.e_entry + interp.bias;
     }
+    /* After IMAGE and its interpreter are loaded, so relative paths on the
+     * loader's command line mean what they meant to its caller. */
+    if (workdir)
+        enter_workdir(workdir);
     shim_init_modules();
     present_as_app();
 
