@@ -3,7 +3,12 @@
  * kernel would have built, turns on Syscall User Dispatch and jumps to it.
  *
  *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]...
- *                  [--root DIR [--root-strict]] [--workdir DIR] [--] IMAGE [ARGV0 ARG...]
+ *                  [--root DIR [--root-strict]] [--workdir DIR] [--env K=V]...
+ *                  [--] IMAGE [ARGV0 ARG...]
+ *
+ * --env K=V (repeatable): the app's environment is exactly these entries,
+ * in this order (port-app passes the one it built, so the order matches the
+ * unikernel's); without any, the loader's own environment (re-exec).
  *
  * --workdir: the app starts in DIR, a path as the app sees it (in the image
  * under --root-strict; the host's directory with the overlay, which serves
@@ -286,7 +291,7 @@ static char *keep(const char *s)
 static void usage(void)
 {
     linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... "
-               "[--root DIR [--root-strict]] [--workdir DIR] [--] IMAGE [ARGV0 ARG...]");
+               "[--root DIR [--root-strict]] [--workdir DIR] [--env K=V]... [--] IMAGE [ARGV0 ARG...]");
 }
 
 static const char *absolute(const char *p)
@@ -368,6 +373,9 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
 
     int i = 1;
     const char *exe = NULL, *execfn = NULL, *workdir = NULL;
+    /* The entries stay in the host's argv area, as the app's argv strings do. */
+    static char *app_envp[1024 + 1];
+    int app_envc = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {
@@ -408,6 +416,10 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
             linuxu.root = r;
         } else if (strcmp(a, "--root-strict") == 0) {
             linuxu.root_strict = 1;
+        } else if (strcmp(a, "--env") == 0 && i + 1 < argc) {
+            if (app_envc == 1024)
+                linuxu_die("too many --env options (max 1024)");
+            app_envp[app_envc++] = argv[++i];
         } else if (strcmp(a, "--workdir") == 0 && i + 1 < argc) {
             workdir = keep(argv[++i]);
         } else if (strcmp(a, "--") == 0) {
@@ -482,7 +494,7 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
     shim_init_modules();
     present_as_app();
 
-    unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, envp,
+    unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, app_envc ? app_envp : envp,
                                    host_auxv, &im, ld);
     linuxu_install_sigsys();
     linuxu_sud_enable();

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import org.portapp.image.AppEnvironment;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
@@ -89,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
             throw new PortAppException("--workdir " + workdir + ": no such directory (on linuxu the app sees "
                     + "the host's directories)");
         }
-        Map<String, String> env = app.environment().variables();
+        AppEnvironment env = app.environment();
         List<FileMapping> files = app.fileMappings();
         Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, System.err::println);
         LinuxuPlatform linuxu = LinuxuPlatform.at(Main.root());
@@ -97,10 +97,12 @@ final class RunCommand implements Callable<Integer> {
         List<String> argv = new ArrayList<>();
         argv.add(app.binary.toString());
         argv.addAll(app.args);
-        ProcessBuilder pb = new ProcessBuilder(linuxu.command(image, argv, workdir, trace,
+        // The loader gets the environment as options, which keep its order (a process
+        // environment set through ProcessBuilder does not), and nothing of port-app's own.
+        ProcessBuilder pb = new ProcessBuilder(linuxu.command(image, argv, workdir, env.entries(), trace,
                 LinuxuPlatform.RootMode.OVERLAY));
         pb.environment().clear();
-        pb.environment().putAll(env);
+        pb.environment().putAll(env.variables());
         return pb;
     }
 }
