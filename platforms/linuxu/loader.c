@@ -3,7 +3,16 @@
  * kernel would have built, turns on Syscall User Dispatch and jumps to it.
  *
  *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]...
- *                  [--root DIR [--root-strict]] [--] IMAGE [ARGV0 ARG...]
+ *                  [--root DIR [--root-strict]] [--workdir DIR] [--env K=V]...
+ *                  [--] IMAGE [ARGV0 ARG...]
+ *
+ * --env K=V (repeatable): the app's environment is exactly these entries,
+ * in this order (port-app passes the one it built, so the order matches the
+ * unikernel's); without any, the loader's own environment (re-exec).
+ *
+ * --workdir: the app starts in DIR, a path as the app sees it (in the image
+ * under --root-strict; the host's directory with the overlay, which serves
+ * every directory from the host).
  *
  * --exe-path: the app's own path (/proc/self/exe shows it canonicalized);
  * --execfn: the path as given to execve (AT_EXECFN, comm), set by re-exec
@@ -282,7 +291,7 @@ static char *keep(const char *s)
 static void usage(void)
 {
     linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... "
-               "[--root DIR [--root-strict]] [--] IMAGE [ARGV0 ARG...]");
+               "[--root DIR [--root-strict]] [--workdir DIR] [--env K=V]... [--] IMAGE [ARGV0 ARG...]");
 }
 
 static const char *absolute(const char *p)
@@ -335,6 +344,21 @@ static void present_as_app(void)
     host_syscall2(NR_prctl, 15 /* PR_SET_NAME */, comm);
 }
 
+/* Enters the app's working directory, resolved as the app's own chdir
+ * would be (passthrough.c: the image root first), so getcwd and relative
+ * paths agree with what the app asked for. */
+static void enter_workdir(const char *dir)
+{
+    static char buf[LINUXU_PATH_MAX + LINUXU_ROOT_MAX + 8];
+    const char *d = linuxu_root_lookup(dir, buf, sizeof buf) ? buf : dir;
+    long r = host_syscall1(NR_chdir, d);
+    if (r == 0)
+        return;
+    const char *why = r == -2 ? "no such directory" : r == -20 ? "not a directory"
+                    : r == -13 ? "permission denied" : "cannot enter it";
+    linuxu_die("--workdir %s: %s (error %ld)", dir, why, -r);
+}
+
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top);
 
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
@@ -348,7 +372,10 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
     unsigned long *host_auxv = (unsigned long *)(e + 1);
 
     int i = 1;
-    const char *exe = NULL, *execfn = NULL;
+    const char *exe = NULL, *execfn = NULL, *workdir = NULL;
+    /* The entries stay in the host's argv area, as the app's argv strings do. */
+    static char *app_envp[1024 + 1];
+    int app_envc = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--trace") == 0) {
@@ -389,6 +416,12 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
             linuxu.root = r;
         } else if (strcmp(a, "--root-strict") == 0) {
             linuxu.root_strict = 1;
+        } else if (strcmp(a, "--env") == 0 && i + 1 < argc) {
+            if (app_envc == 1024)
+                linuxu_die("too many --env options (max 1024)");
+            app_envp[app_envc++] = argv[++i];
+        } else if (strcmp(a, "--workdir") == 0 && i + 1 < argc) {
+            workdir = keep(argv[++i]);
         } else if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -454,10 +487,14 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
         ld = &interp;
         entry = interp.eh.e_entry + interp.bias;
     }
+    /* After IMAGE and its interpreter are loaded, so relative paths on the
+     * loader's command line mean what they meant to its caller. */
+    if (workdir)
+        enter_workdir(workdir);
     shim_init_modules();
     present_as_app();
 
-    unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, envp,
+    unsigned long sp = build_stack(frame_top, frame_top - 0x3f000, app_argc, app_argv, app_envc ? app_envp : envp,
                                    host_auxv, &im, ld);
     linuxu_install_sigsys();
     linuxu_sud_enable();

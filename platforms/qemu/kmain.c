@@ -8,10 +8,31 @@
  */
 #include "qemu.h"
 #include "shim/shim.h"
+#include "shim/errno.h"
+#include "shim/fmt.h"
 #include "shim/vfs.h"
 #include "thread.h"
 
 void shim_init_modules(void);                                     /* generated */
+
+#if SHIM_HAVE_vfs
+/* The app starts in portapp.cwd (-w/--workdir), entered through the vfs's
+ * own chdir so it means what the app's chdir would. A directory the image
+ * lacks is the user's mistake, not the kernel's: one line on the app's
+ * stderr and exit 127, as linuxu's loader does. */
+static void enter_workdir(const char *dir)
+{
+    long r = sys_chdir((long)dir, 0, 0, 0, 0, 0);
+    if (r == 0)
+        return;
+    const char *why = r == -ENOENT ? "no such directory in the image" : r == -ENOTDIR ? "not a directory"
+                    : "cannot enter it";
+    char line[600];
+    int n = shim_snprintf(line, sizeof line, "port-app: --workdir %s: %s (error %ld)\n", dir, why, -r);
+    platform_write_err(line, n < 0 ? 0 : (size_t)n >= sizeof line ? sizeof line - 1 : (size_t)n);
+    power_off(127);
+}
+#endif
 
 uint64_t boot_epoch_ns;
 static struct app_cmdline cmdline;
@@ -47,6 +68,11 @@ void kmain(const struct boot_info *bi)
     vfs_mount_initrd(initrd->data, initrd->size);
     vfs_set_exe_path(cmdline.exe);                /* /proc/self/exe */
     vfs_set_cmdline(cmdline.argc, cmdline.argv);
+    if (cmdline.cwd)
+        enter_workdir(cmdline.cwd);
+#else
+    if (cmdline.cwd)
+        panic("portapp.cwd=%s needs the vfs module", cmdline.cwd);
 #endif
 
     struct app_image im;

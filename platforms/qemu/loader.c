@@ -39,7 +39,7 @@ static void loader_brk_init(uintptr_t start)
  * Words separated by spaces; the app's strings are percent-encoded (every
  * byte outside [A-Za-z0-9._/,:@+=-] as %XX), so they may hold anything:
  *   portapp.exe=PATH  portapp.arg=ARGV0 portapp.arg=ARG1 ...  portapp.env=K=V ...
- *   portapp.trace=1   portapp.time=NS_SINCE_EPOCH   portapp.console=plain
+ *   portapp.cwd=DIR   portapp.trace=1   portapp.time=NS_SINCE_EPOCH   portapp.console=plain
  * Other words are the kernel's (selftest=...) and ignored here. */
 
 static char strbuf[16384];
@@ -104,6 +104,8 @@ void app_cmdline_parse(const char *s, struct app_cmdline *cl)
             if (cl->envc == APP_MAX_ARGS)
                 panic("more than %d environment entries", APP_MAX_ARGS);
             cl->envp[cl->envc++] = decode(v, vlen);
+        } else if (word_is(w, wlen, "portapp.cwd", &v, &vlen)) {
+            cl->cwd = decode(v, vlen);
         } else if (word_is(w, wlen, "portapp.trace", &v, &vlen)) {
             cl->trace = v[0] == '1';
         } else if (word_is(w, wlen, "portapp.console", &v, &vlen)) {

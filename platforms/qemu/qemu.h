@@ -26,6 +26,7 @@ struct app_cmdline {
     int argc, envc;
     const char *argv[APP_MAX_ARGS];
     const char *envp[APP_MAX_ARGS];
+    const char *cwd;                 /* the app's working directory, or NULL for "/" */
     bool trace;
 };
 void app_cmdline_parse(const char *cmdline, struct app_cmdline *out);

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
         description = {"Shows the syscalls a binary can make: every syscall instruction, the syscall number where it can be proven statically, and whether the POSIX shim provides it. For a dynamically linked executable the footprint covers ld.so and every library it loads (the DT_NEEDED closure, resolved as ld.so would).",
             "Status: provided (a shim module implements it), stubbed (answered with a fixed result), missing (no module; on linuxu it is passed to the host, on the unikernel it returns ENOSYS)."})
 final class AnalyzeCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BIN", description = "The ELF executable or shared library.")
+    @Parameters(index = "0", paramLabel = "BIN", description = "The ELF executable or shared library (a name without '/' is looked up on PATH).")
     Path binary;
 
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
@@ -39,7 +39,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Inputs.existingFile(binary);
+        binary = Inputs.program(binary);
         Decoder decoder = Decoder.load();
         ElfFile elf = ElfFile.read(binary);
         List<Analyzed> objects = new ArrayList<>();

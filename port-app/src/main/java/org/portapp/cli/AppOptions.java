@@ -2,9 +2,8 @@ package org.portapp.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.portapp.image.AppEnvironment;
 import org.portapp.image.FileMapping;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Option;
@@ -16,10 +15,23 @@ final class AppOptions {
             description = "Guest memory in MiB (unikernel). Default: ${DEFAULT-VALUE}.")
     int memory;
 
-    @Option(names = "--env", paramLabel = "K=V",
-            description = "Set an environment variable for the app (unikernel; repeatable). The app starts with "
-                    + "PATH and HOME set, nothing else.")
+    @Option(names = {"-e", "--env"}, paramLabel = "K=V|K",
+            description = "Set an environment variable for the app (repeatable): K=V, or K alone for the host's "
+                    + "value (left out when the host has none). The app's environment is the same on every "
+                    + "platform: PATH, HOME (root's home in the image's /etc/passwd), TERM (the host's, when its "
+                    + "stdin or stdout is a terminal), the host's LANG and LC_*, then --env-file, then --env; "
+                    + "nothing else of the host's.")
     List<String> env = new ArrayList<>();
+
+    @Option(names = "--env-file", paramLabel = "FILE",
+            description = "Read environment settings from FILE (repeatable), docker's format: K=V or K per line, "
+                    + "# comments and blank lines skipped. --env settings win over the file's.")
+    List<Path> envFiles = new ArrayList<>();
+
+    @Option(names = {"-w", "--workdir"}, defaultValue = "/", paramLabel = "DIR",
+            description = "The app's working directory (an absolute path in its file system). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String workdir;
 
     @Option(names = {"--file", "--dir"}, paramLabel = "HOST:GUEST",
             description = "Put a host file or directory tree into the guest's file system at GUEST (repeatable; "
@@ -31,7 +43,8 @@ final class AppOptions {
             + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
     boolean knownFootprint;
 
-    @Parameters(index = "0", paramLabel = "BIN", description = "The program.")
+    @Parameters(index = "0", paramLabel = "BIN",
+            description = "The program: a path, or a name without '/' looked up on PATH as a shell does.")
     Path binary;
 
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (after --).")
@@ -42,24 +55,33 @@ final class AppOptions {
         return files.stream().map(FileMapping::parse).toList();
     }
 
-    /** The {@code --env} settings, in order. */
-    Map<String, String> environment() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String e : env) {
-            int eq = e.indexOf('=');
-            if (eq <= 0) {
-                throw new PortAppException("--env " + e + ": expected NAME=VALUE");
-            }
-            out.put(e.substring(0, eq), e.substring(eq + 1));
+    /** The app's whole environment: the default, then {@code --env-file}s, then {@code --env}s. */
+    AppEnvironment environment() {
+        List<String> settings = new ArrayList<>();
+        envFiles.forEach(f -> settings.addAll(AppEnvironment.readEnvFile(f)));
+        settings.addAll(env);
+        return AppEnvironment.build(AppEnvironment.Host.current(),
+                AppEnvironment.imagePasswd(fileMappings(), Path.of("/etc")), settings);
+    }
+
+    /** The working directory, checked to be absolute and normalized. */
+    String workdir() {
+        if (!workdir.startsWith("/")) {
+            throw new PortAppException("--workdir " + workdir + ": must be an absolute path");
         }
-        return out;
+        return Path.of(workdir).normalize().toString();
+    }
+
+    /** The program's file: BIN, or where PATH has it. */
+    Path program() {
+        return Inputs.program(binary);
     }
 
     /** The app made ready to boot on the unikernel. */
     UnikernelApp unikernel(boolean trace, boolean noRewrite) {
-        Inputs.existingFile(binary);
-        return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(binary, args,
-                environment(), fileMappings(), trace, noRewrite, knownFootprint));
+        return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(program(),
+                binary.toString(), args, environment().variables(), workdir(), fileMappings(), trace, noRewrite,
+                knownFootprint));
     }
 
     /** The guest memory, checked. */

@@ -25,6 +25,31 @@ final class Inputs {
         return p;
     }
 
+    /**
+     * The file a program name stands for, as a shell finds it: a name with a {@code /} is a path;
+     * one without is looked up in each directory of the host's PATH in turn (an empty entry is
+     * the current directory), and the first executable regular file wins.
+     */
+    static Path program(Path name) {
+        return program(name, System.getenv("PATH"));
+    }
+
+    static Path program(Path name, String path) {
+        String s = name.toString();
+        if (s.contains("/")) {
+            return existingFile(name);
+        }
+        String searched = path == null ? "" : path;
+        for (String dir : searched.split(":", -1)) {
+            Path candidate = (dir.isEmpty() ? Path.of(".") : Path.of(dir)).resolve(s);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath().normalize();
+            }
+        }
+        throw new PortAppException(s + ": not found on PATH (searched " + (searched.isEmpty() ? "an empty PATH"
+                : searched) + "); give a path to run a file by its location");
+    }
+
     /** The syscall table and the shim modules' manifests, which decide each syscall's status. */
     record SyscallKnowledge(SyscallTable table, ShimModules modules) {
         static SyscallKnowledge load() {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
             "  port-app rewrite /bin/busybox -o busybox.rewritten",
             "  port-app run /bin/busybox -- sh -c 'echo hello; exit 3'",
             "  port-app run --platform linuxu /usr/bin/sqlite3 -- -batch < script.sql",
+            "  port-app run --env FOO=1 --env HOME -w /tmp busybox -- env",
             "  port-app build /bin/busybox -o busybox-vm",
             "", "Run 'port-app help COMMAND' for a command's options."})
 public final class Main implements Runnable {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
         header = "Write a copy of a binary whose syscalls call the POSIX shim directly.",
         description = {"Rewrites every syscall instruction of BIN that can be patched safely into a direct call into the POSIX shim, verifies the result (re-parse, re-disassemble, every byte outside the patches unchanged) and writes it to OUT. The input is never modified. Sites that cannot be patched safely stay `syscall` instructions and are reported; they still work through the fallback path (Syscall User Dispatch on linuxu, the LSTAR entry on the unikernel)."})
 final class RewriteCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BIN", description = "The ELF executable or shared library.")
+    @Parameters(index = "0", paramLabel = "BIN", description = "The ELF executable or shared library (a name without '/' is looked up on PATH).")
     Path binary;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output file.")
@@ -37,7 +37,7 @@ final class RewriteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.existingFile(binary);
+        binary = Inputs.program(binary);
         if (Files.exists(output) && Files.isSameFile(binary, output)) {
             throw new PortAppException(output + ": the output must not be the input file");
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.portapp.image.AppEnvironment;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
@@ -48,9 +49,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (platform.equals("linuxu")) {
-            List<String> cmd = linuxuCommand(app.binary, app.args, app.fileMappings(), trace, noRewrite);
-            Process p = new ProcessBuilder(cmd).inheritIO().start();
-            return p.waitFor();
+            return linuxuProcess(app, trace, noRewrite).inheritIO().start().waitFor();
         }
         Machine machine = Machine.byCliName(platform);
         if (!machine.isQemu()) {
@@ -77,20 +76,33 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The host command that runs {@code binary} on linuxu: resolves its closure (PT_INTERP and
+     * The host process that runs the app on linuxu: resolves its closure (PT_INTERP and
      * DT_NEEDED, for a dynamically linked binary), rewrites every object (cached) into an image
-     * root, builds the platform if needed, and runs it with paths resolved in the image first.
+     * root, builds the platform if needed, and runs it with paths resolved in the image first,
+     * with exactly the app's environment and in its working directory.
      */
-    static List<String> linuxuCommand(Path binary, List<String> args, List<FileMapping> files, boolean trace,
-                                      boolean noRewrite) {
-        Inputs.existingFile(binary);
-        Path exe = binary.toAbsolutePath().normalize();
+    static ProcessBuilder linuxuProcess(AppOptions app, boolean trace, boolean noRewrite) {
+        Path exe = app.program();
+        String workdir = app.workdir();
+        // The overlay root serves the host's directories, so the working directory is the host's.
+        if (!Files.isDirectory(Path.of(workdir))) {
+            throw new PortAppException("--workdir " + workdir + ": no such directory (on linuxu the app sees "
+                    + "the host's directories)");
+        }
+        AppEnvironment env = app.environment();
+        List<FileMapping> files = app.fileMappings();
         Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, System.err::println);
         LinuxuPlatform linuxu = LinuxuPlatform.at(Main.root());
         linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"));
         List<String> argv = new ArrayList<>();
-        argv.add(binary.toString());
-        argv.addAll(args);
-        return linuxu.command(image, argv, trace, LinuxuPlatform.RootMode.OVERLAY);
+        argv.add(app.binary.toString());
+        argv.addAll(app.args);
+        // The loader gets the environment as options, which keep its order (a process
+        // environment set through ProcessBuilder does not), and nothing of port-app's own.
+        ProcessBuilder pb = new ProcessBuilder(linuxu.command(image, argv, workdir, env.entries(), trace,
+                LinuxuPlatform.RootMode.OVERLAY));
+        pb.environment().clear();
+        pb.environment().putAll(env.variables());
+        return pb;
     }
 }

@@ -149,6 +149,11 @@ public final class LinuxuPlatform {
      */
     public enum RootMode { OVERLAY, STRICT }
 
+    /** As below, with the app starting in the loader's own working directory and environment. */
+    public List<String> command(org.portapp.image.Image image, List<String> appArgs, boolean trace, RootMode mode) {
+        return command(image, appArgs, null, List.of(), trace, mode);
+    }
+
     /**
      * The command line that runs an {@link org.portapp.image.Image} on linuxu: the loader loads
      * the image's executable (and its ld.so) and resolves the app's absolute paths in the
@@ -157,11 +162,15 @@ public final class LinuxuPlatform {
      *
      * @param image   the image (see {@link org.portapp.image.Image#build})
      * @param appArgs the app's argv, argv[0] first (empty: argv[0] = the executable's guest path)
+     * @param workdir the app's working directory, a path the app sees (the loader enters it; in the
+     *                image under STRICT), or null for the loader's own
+     * @param env     the app's whole environment, {@code K=V} in order (empty: the loader's own)
      * @param trace   one strace-like line per syscall on stderr
      * @param mode    how the image's root combines with the host's files
      * @throws IllegalStateException if {@link #ensureBuilt} was not called
      */
-    public List<String> command(org.portapp.image.Image image, List<String> appArgs, boolean trace, RootMode mode) {
+    public List<String> command(org.portapp.image.Image image, List<String> appArgs, String workdir,
+                                List<String> env, boolean trace, RootMode mode) {
         Path bin = loader;
         if (bin == null) {
             throw new IllegalStateException("LinuxuPlatform.ensureBuilt must be called before command");
@@ -180,6 +189,14 @@ public final class LinuxuPlatform {
         cmd.add(root);
         if (mode == RootMode.STRICT) {
             cmd.add("--root-strict");
+        }
+        if (workdir != null) {
+            cmd.add("--workdir");
+            cmd.add(workdir);
+        }
+        for (String e : env) {
+            cmd.add("--env");
+            cmd.add(e);
         }
         cmd.add("--exe-path");
         cmd.add(image.executable());

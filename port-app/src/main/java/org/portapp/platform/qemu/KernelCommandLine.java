@@ -8,16 +8,18 @@ import java.util.List;
  * The kernel command line ({@code -append}) that tells the unikernel which app to run
  * and how (platforms/qemu/loader.c): space-separated words
  * {@code portapp.exe=PATH portapp.arg=ARGV0 portapp.arg=... portapp.env=K=V ...
- * [portapp.trace=1] [portapp.time=NS]}, each value percent-encoded: every byte outside
+ * [portapp.cwd=DIR] [portapp.trace=1] [portapp.time=NS]}, each value percent-encoded: every byte outside
  * {@code [A-Za-z0-9._/,:@+=-]} becomes {@code %XX}, so a value holds anything.
  *
  * @param exe      the app's path in the initrd
  * @param argv     argv, argv[0] first
  * @param env      environment entries {@code K=V}
+ * @param workdir  the app's working directory (absolute; "/" is the kernel's default and not written)
  * @param trace    one strace-like line per syscall on the app's stderr
  * @param epochNs  host time at launch, ns since the epoch (0: none; CLOCK_REALTIME then starts at 1970)
  */
-public record KernelCommandLine(String exe, List<String> argv, List<String> env, boolean trace, long epochNs) {
+public record KernelCommandLine(String exe, List<String> argv, List<String> env, String workdir, boolean trace,
+                                long epochNs) {
     public KernelCommandLine {
         argv = List.copyOf(argv);
         env = List.copyOf(env);
@@ -32,6 +34,9 @@ public record KernelCommandLine(String exe, List<String> argv, List<String> env,
         words.add("portapp.exe=" + encodeValue(exe));
         argv.forEach(a -> words.add("portapp.arg=" + encodeValue(a)));
         env.forEach(e -> words.add("portapp.env=" + encodeValue(e)));
+        if (!workdir.equals("/")) {
+            words.add("portapp.cwd=" + encodeValue(workdir));
+        }
         if (trace) {
             words.add("portapp.trace=1");
         }

@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
@@ -29,21 +28,21 @@ import org.portapp.syscalls.ShimModule;
  */
 public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelCommandLine cmdline,
                            AppFootprint footprint, String guestExe, boolean knownOnly) {
-    /** Environment the app gets unless the user's overrides a name. */
-    public static final Map<String, String> DEFAULT_ENV = Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/");
-
     /**
      * What to boot and how.
      *
-     * @param binary    the app as the user named it (argv[0])
+     * @param binary    the app's file on the host
+     * @param argv0     argv[0]: the app as the user named it
      * @param args      its arguments
-     * @param env       environment variables set on top of {@link #DEFAULT_ENV}, in order
+     * @param env       its whole environment, in order ({@link org.portapp.image.AppEnvironment})
+     * @param workdir   its working directory (absolute)
      * @param files     the user's files and trees
      * @param trace     trace every syscall on the console
      * @param noRewrite put the app in unrewritten
      * @param knownOnly select modules for the statically known numbers only
      */
-    public record Request(Path binary, List<String> args, Map<String, String> env, List<FileMapping> files,
+    public record Request(Path binary, String argv0, List<String> args, Map<String, String> env, String workdir,
+                          List<FileMapping> files,
                           boolean trace, boolean noRewrite, boolean knownOnly) {
         public Request {
             args = List.copyOf(args);
@@ -89,14 +88,12 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         QemuPlatform platform = QemuPlatform.at(root);
         List<ShimModule> modules = platform.selectModules(fp, request.knownOnly());
         QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"));
-        Map<String, String> env = new LinkedHashMap<>(new TreeMap<>(DEFAULT_ENV));
-        env.putAll(request.env());
         List<String> envList = new ArrayList<>();
-        env.forEach((k, v) -> envList.add(k + "=" + v));
+        request.env().forEach((k, v) -> envList.add(k + "=" + v));
         List<String> argv = new ArrayList<>();
-        argv.add(request.binary().toString());
+        argv.add(request.argv0());
         argv.addAll(request.args());
-        KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, request.trace(),
+        KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, request.workdir(), request.trace(),
                 System.currentTimeMillis() * 1_000_000L);
         return new UnikernelApp(kernel, initrd, cl, fp, guestExe, request.knownOnly());
     }

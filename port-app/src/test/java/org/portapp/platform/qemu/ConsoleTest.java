@@ -49,9 +49,11 @@ class ConsoleTest {
     @Test
     void commandLineValuesArePercentEncoded() {
         KernelCommandLine cl = new KernelCommandLine("/bin/busybox", List.of("sh", "-c", "echo a%b; x=\"1\""),
-                List.of("K=v w"), true, 5);
+                List.of("K=v w"), "/", true, 5);
         assertEquals("portapp.exe=/bin/busybox portapp.arg=sh portapp.arg=-c portapp.arg=echo%20a%25b%3B%20x=%221%22 "
                 + "portapp.env=K=v%20w portapp.trace=1 portapp.time=5", cl.encode());
+        assertEquals("portapp.exe=/a portapp.arg=a portapp.cwd=/my%20dir",
+                new KernelCommandLine("/a", List.of("a"), List.of(), "/my dir", false, 0).encode());
         assertEquals("%C3%A9", KernelCommandLine.encodeValue("\u00e9"));
     }
 
