@@ -6,7 +6,9 @@
  * character devices 5:1 like /dev/console. There is no line discipline: bytes
  * pass unchanged both ways (the host terminal, or the pipe QEMU's serial is
  * connected to, does echo and line editing). TCSETS is remembered and
- * reported back by TCGETS but changes nothing. */
+ * reported back by TCGETS but changes nothing. Terminal ioctls succeed only
+ * on a stream the platform says is a terminal on the host (ENOTTY otherwise,
+ * as for a pipe), with the host's window size when the platform knows it. */
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
