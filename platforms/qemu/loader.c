@@ -40,6 +40,8 @@ static void loader_brk_init(uintptr_t start)
  * byte outside [A-Za-z0-9._/,:@+=-] as %XX), so they may hold anything:
  *   portapp.exe=PATH  portapp.arg=ARGV0 portapp.arg=ARG1 ...  portapp.env=K=V ...
  *   portapp.cwd=DIR   portapp.trace=1   portapp.time=NS_SINCE_EPOCH   portapp.console=plain
+ *   portapp.tty=FDS[:ROWSxCOLS]   (FDS: the digits of the host's fds among
+ *                                  0, 1, 2 that are terminals, e.g. 012:50x132)
  * Other words are the kernel's (selftest=...) and ignored here. */
 
 static char strbuf[16384];
@@ -82,6 +84,32 @@ static bool word_is(const char *w, size_t wlen, const char *key, const char **va
     return true;
 }
 
+static uint16_t parse_u16(const char **p, const char *end)
+{
+    uint32_t n = 0;
+    while (*p < end && **p >= '0' && **p <= '9' && n <= 0xffff)
+        n = n * 10 + (uint32_t)(*(*p)++ - '0');
+    return n > 0xffff ? 0 : (uint16_t)n;
+}
+
+/* portapp.tty=FDS[:ROWSxCOLS]: which console streams are terminals. */
+static void parse_tty(const char *v, size_t vlen)
+{
+    const char *p = v, *end = v + vlen;
+    console_tty_mask = 0;
+    for (; p < end && *p >= '0' && *p <= '2'; p++)
+        console_tty_mask |= (uint8_t)(1u << (*p - '0'));
+    if (p < end && *p == ':') {
+        p++;
+        uint16_t rows = parse_u16(&p, end);
+        if (p < end && *p == 'x') {
+            p++;
+            console_tty_rows = rows;
+            console_tty_cols = parse_u16(&p, end);
+        }
+    }
+}
+
 void app_cmdline_parse(const char *s, struct app_cmdline *cl)
 {
     memset(cl, 0, sizeof *cl);
@@ -115,6 +143,8 @@ void app_cmdline_parse(const char *s, struct app_cmdline *cl)
             for (size_t i = 0; i < vlen && v[i] >= '0' && v[i] <= '9'; i++)
                 t = t * 10 + (uint64_t)(v[i] - '0');
             boot_epoch_ns = t;
+        } else if (word_is(w, wlen, "portapp.tty", &v, &vlen)) {
+            parse_tty(v, vlen);
         }
     }
     if (cl->exe && cl->argc == 0)

@@ -7,6 +7,7 @@
 #include "shim/kernel.h"
 #include "shim/mm.h"
 #include "shim/sched.h"
+#include "shim/devfs.h"
 #include "qemu.h"
 #include "thread.h"
 
@@ -60,6 +61,26 @@ long platform_console_read(void *buf, size_t len, int nonblock)
         give_up = 0;
     }
     return (long)n;
+}
+
+/* Which streams are terminals on the host, and its size: port-app looks
+ * before it starts QEMU and says so on the command line (loader.c), since
+ * the serial line itself cannot tell a terminal from a pipe. */
+uint8_t console_tty_mask;
+uint16_t console_tty_rows, console_tty_cols;
+
+int platform_console_isatty(int fd)
+{
+    return fd >= 0 && fd <= 2 && (console_tty_mask >> fd & 1);
+}
+
+int platform_console_winsize(uint16_t *rows, uint16_t *cols)
+{
+    if (!console_tty_rows || !console_tty_cols)
+        return 0;
+    *rows = console_tty_rows;
+    *cols = console_tty_cols;
+    return 1;
 }
 
 /* Shim diagnostics (trace lines, "fork() is not available") are the app's

@@ -19,6 +19,12 @@
  * line): CLOCK_REALTIME is this plus nanotime(). */
 extern uint64_t boot_epoch_ns;
 
+/* The host's terminals (portapp.tty= on the command line, README.md):
+ * bit N set when the host's fd N (0, 1, 2) is a terminal; its size, 0 when
+ * not given. Without the word no stream is a terminal. */
+extern uint8_t console_tty_mask;
+extern uint16_t console_tty_rows, console_tty_cols;
+
 /* The app as described by the command line (README.md: encoding). */
 #define APP_MAX_ARGS 256
 struct app_cmdline {

@@ -6,7 +6,9 @@
  * character devices 5:1 like /dev/console. There is no line discipline: bytes
  * pass unchanged both ways (the host terminal, or the pipe QEMU's serial is
  * connected to, does echo and line editing). TCSETS is remembered and
- * reported back by TCGETS but changes nothing. */
+ * reported back by TCGETS but changes nothing. Terminal ioctls succeed only
+ * on a stream the platform says is a terminal on the host (ENOTTY otherwise,
+ * as for a pipe), with the host's window size when the platform knows it. */
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
@@ -72,6 +74,22 @@ static struct k_termios termios = {
     .c_cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0 },
 };
 static struct k_winsize winsize = { 24, 80, 0, 0 };
+static uint16_t host_rows, host_cols;   /* the host's size when last asked */
+
+/* The size to report: the host's, when it is known and has changed since it
+ * was last looked at (so that a TIOCSWINSZ holds until then). */
+static void refresh_winsize(void)
+{
+    uint16_t r, c;
+    if (!platform_console_winsize || !platform_console_winsize(&r, &c) || !r || !c)
+        return;
+    if (r == host_rows && c == host_cols)
+        return;
+    host_rows = r;
+    host_cols = c;
+    winsize.ws_row = r;
+    winsize.ws_col = c;
+}
 
 static int is_tty(long stream)
 {
@@ -181,6 +199,7 @@ static long con_ioctl(struct file *f, unsigned long cmd, long arg)
     case K_TIOCGWINSZ:
         if (!arg)
             return -EFAULT;
+        refresh_winsize();
         memcpy((void *)arg, &winsize, sizeof winsize);
         return 0;
     case K_TIOCSWINSZ:

@@ -29,6 +29,17 @@ int platform_console_isatty(int fd)
 {
     return fake_tty[fd];
 }
+
+uint16_t fake_rows, fake_cols;     /* 0: the host's size is not known */
+
+int platform_console_winsize(uint16_t *rows, uint16_t *cols)
+{
+    if (!fake_rows)
+        return 0;
+    *rows = fake_rows;
+    *cols = fake_cols;
+    return 1;
+}
 unsigned long fake_idle_calls;
 long fake_pages_out;
 

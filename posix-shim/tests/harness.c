@@ -557,6 +557,17 @@ static void t_devfs(void)
     struct k_winsize ws;
     EXPECT(C3(ioctl, 1, K_TIOCGWINSZ, &ws), 0);
     CHECK(ws.ws_row == 24 && ws.ws_col == 80, "TIOCGWINSZ 24x80");
+    fake_rows = 50;                /* the host's terminal is 50x132 */
+    fake_cols = 132;
+    EXPECT(C3(ioctl, 1, K_TIOCGWINSZ, &ws), 0);
+    CHECK(ws.ws_row == 50 && ws.ws_col == 132, "TIOCGWINSZ: the host's size");
+    struct k_winsize set = { 10, 20, 0, 0 };
+    EXPECT(C3(ioctl, 1, K_TIOCSWINSZ, &set), 0);
+    EXPECT(C3(ioctl, 1, K_TIOCGWINSZ, &ws), 0);
+    CHECK(ws.ws_row == 10 && ws.ws_col == 20, "TIOCSWINSZ holds while the host's size stays");
+    fake_cols = 100;               /* the host's terminal was resized */
+    EXPECT(C3(ioctl, 0, K_TIOCGWINSZ, &ws), 0);
+    CHECK(ws.ws_row == 50 && ws.ws_col == 100, "TIOCGWINSZ: the host's new size");
     EXPECT(C3(ioctl, 1, 0x12345, 0), -ENOTTY);
     EXPECT(C3(lseek, 1, 0, K_SEEK_CUR), -ESPIPE);
     fake_tty[1] = 0;               /* the host's stdout is a pipe */

@@ -19,6 +19,12 @@
  * prints columns only on a terminal). Asked at every such ioctl. */
 int platform_console_isatty(int fd) __attribute__((weak));
 
+/* Platform hook (weak: without it, or when it returns 0, TIOCGWINSZ reports
+ * 24x80): the host terminal's size. Asked at every TIOCGWINSZ, so a size
+ * that changes on the host reaches the app; a TIOCSWINSZ by the app holds
+ * until the host's size changes. */
+int platform_console_winsize(uint16_t *rows, uint16_t *cols) __attribute__((weak));
+
 /* A device vnode for major:minor (for the initrd's device nodes), or NULL. */
 struct vnode *devfs_node_for(uint32_t major, uint32_t minor);
 

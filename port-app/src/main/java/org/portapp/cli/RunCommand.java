@@ -11,6 +11,7 @@ import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
 import org.portapp.platform.linuxu.LinuxuPlatform;
+import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuLaunch;
 import org.portapp.platform.qemu.QemuPlatform;
@@ -61,8 +62,8 @@ final class RunCommand implements Callable<Integer> {
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
-            List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd, im.cmdline().encode(),
-                    memory);
+            List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
+                    im.cmdline().withTerminal(HostTerminal.detect()).encode(), memory);
             System.out.flush();
             QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
             return r.exitCode();

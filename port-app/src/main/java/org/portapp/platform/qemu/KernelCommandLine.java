@@ -3,12 +3,14 @@ package org.portapp.platform.qemu;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The kernel command line ({@code -append}) that tells the unikernel which app to run
  * and how (platforms/qemu/loader.c): space-separated words
  * {@code portapp.exe=PATH portapp.arg=ARGV0 portapp.arg=... portapp.env=K=V ...
- * [portapp.cwd=DIR] [portapp.trace=1] [portapp.time=NS]}, each value percent-encoded: every byte outside
+ * [portapp.cwd=DIR] [portapp.trace=1] [portapp.time=NS] [portapp.tty=FDS[:ROWSxCOLS]]}, each value
+ * percent-encoded: every byte outside
  * {@code [A-Za-z0-9._/,:@+=-]} becomes {@code %XX}, so a value holds anything.
  *
  * @param exe      the app's path in the initrd
@@ -17,15 +19,28 @@ import java.util.List;
  * @param workdir  the app's working directory (absolute; "/" is the kernel's default and not written)
  * @param trace    one strace-like line per syscall on the app's stderr
  * @param epochNs  host time at launch, ns since the epoch (0: none; CLOCK_REALTIME then starts at 1970)
+ * @param tty      which of the host's fds 0-2 are terminals, and their size ({@link HostTerminal})
  */
 public record KernelCommandLine(String exe, List<String> argv, List<String> env, String workdir, boolean trace,
-                                long epochNs) {
+                                long epochNs, HostTerminal tty) {
     public KernelCommandLine {
+        Objects.requireNonNull(tty);
         argv = List.copyOf(argv);
         env = List.copyOf(env);
         if (argv.size() > 256 || env.size() > 256) {
             throw new QemuException("at most 256 arguments and 256 environment entries reach the unikernel");
         }
+    }
+
+    /** A command line for an app whose fds 0-2 are no terminals. */
+    public KernelCommandLine(String exe, List<String> argv, List<String> env, String workdir, boolean trace,
+                             long epochNs) {
+        this(exe, argv, env, workdir, trace, epochNs, HostTerminal.NONE);
+    }
+
+    /** This command line, for a host whose terminals are {@code tty}. */
+    public KernelCommandLine withTerminal(HostTerminal tty) {
+        return new KernelCommandLine(exe, argv, env, workdir, trace, epochNs, tty);
     }
 
     /** The encoded command line. */
@@ -42,6 +57,9 @@ public record KernelCommandLine(String exe, List<String> argv, List<String> env,
         }
         if (epochNs > 0) {
             words.add("portapp.time=" + epochNs);
+        }
+        if (!tty.word().isEmpty()) {
+            words.add(tty.word());
         }
         String line = String.join(" ", words);
         if (line.length() >= 16384) {
