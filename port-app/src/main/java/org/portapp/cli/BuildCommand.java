@@ -54,7 +54,7 @@ final class BuildCommand implements Callable<Integer> {
         Path script = out.resolve("run.sh");
         if (machine.isQemu()) {
             List<String> q = QemuPlatform.qemuCommand(machine, Path.of("$DIR/kernel.elf"), Path.of("$DIR/initrd.cpio"),
-                    "$(cat \"$DIR/cmdline.txt\")", memory);
+                    "$(cat \"$DIR/cmdline.txt\")$TTY", memory);
             StringBuilder cmd = new StringBuilder();
             for (String w : q) {
                 cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : w);
@@ -65,6 +65,7 @@ final class BuildCommand implements Callable<Integer> {
                     + "# Exit status: the app's (QEMU's isa-debug-exit gives ((code << 1) | 1) & 0xff);\n"
                     + "# 125 when the kernel panicked (QEMU status 0).\n"
                     + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+                    + TERMINAL_PROBE
                     + cmd + "\n"
                     + "s=$?\n"
                     + "if [ $s -eq 0 ]; then exit 125; fi\n"
@@ -85,6 +86,25 @@ final class BuildCommand implements Callable<Integer> {
                 + (machine.isQemu() ? "" : ", firecracker.json"));
         return 0;
     }
+
+    /**
+     * Shell lines that set TTY to the kernel command-line word naming which of the script's
+     * fds 0-2 are terminals and their size (portapp.tty, as {@code port-app run} adds it through
+     * HostTerminal), or to nothing: the app sees a terminal only where the script has one.
+     */
+    private static final String TERMINAL_PROBE = """
+            TTY=
+            for fd in 0 1 2; do [ -t $fd ] && TTY="$TTY$fd"; done
+            if [ -n "$TTY" ]; then
+                size=$(stty size <&$(echo "$TTY" | cut -c1) 2>/dev/null)
+                rows=${size%% *} cols=${size##* }
+                if [ "$rows" -gt 0 ] 2>/dev/null && [ "$cols" -gt 0 ] 2>/dev/null; then
+                    TTY=" portapp.tty=$TTY:${rows}x$cols"
+                else
+                    TTY=" portapp.tty=$TTY"
+                fi
+            fi
+            """;
 
     private String firecrackerConfig(int memory, String append) {
         return "{\n"
