@@ -56,10 +56,10 @@ final class AppOptions {
     }
 
     /** The app made ready to boot on the unikernel. */
-    UnikernelApp unikernel(boolean trace, boolean noRewrite) {
+    UnikernelApp unikernel(boolean trace, boolean noRewrite, org.portapp.image.Progress progress) {
         Inputs.existingFile(binary);
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(binary, args,
-                environment(), fileMappings(), trace, noRewrite, knownFootprint));
+                environment(), fileMappings(), trace, noRewrite, knownFootprint), progress);
     }
 
     /** The guest memory, checked. */

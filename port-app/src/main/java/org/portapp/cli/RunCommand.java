@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.portapp.cache.CacheDir;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
+import org.portapp.image.Progress;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuLaunch;
@@ -17,6 +19,7 @@ import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code port-app run}: rewrite (cached) and run a binary on a platform. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -45,12 +48,28 @@ final class RunCommand implements Callable<Integer> {
             + "the fallback path (the LSTAR entry on the unikernel, Syscall User Dispatch on linuxu).")
     boolean noRewrite;
 
+    @ParentCommand
+    Main main;
+
     @Override
     public Integer call() throws Exception {
+        Progress progress = main.progress();
+        try {
+            return run(progress);
+        } finally {
+            progress.clear(); // an error's message starts on a line of its own
+        }
+    }
+
+    private int run(Progress progress) throws Exception {
+        CacheDir cache = CacheDir.at(Main.cacheDir());
         if (platform.equals("linuxu")) {
-            List<String> cmd = linuxuCommand(app.binary, app.args, app.fileMappings(), trace, noRewrite);
-            Process p = new ProcessBuilder(cmd).inheritIO().start();
-            return p.waitFor();
+            List<String> cmd = linuxuCommand(app.binary, app.args, app.fileMappings(), trace, noRewrite, progress);
+            pruned(cache, progress);
+            try (AutoCloseable inUse = cache.inUse()) {
+                Process p = new ProcessBuilder(cmd).inheritIO().start();
+                return p.waitFor();
+            }
         }
         Machine machine = Machine.byCliName(platform);
         if (!machine.isQemu()) {
@@ -58,15 +77,18 @@ final class RunCommand implements Callable<Integer> {
                     + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
         }
         int memory = app.memoryMiB();
-        UnikernelApp im = app.unikernel(trace, noRewrite);
+        UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
             List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd, im.cmdline().encode(),
                     memory);
             System.out.flush();
-            QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
-            return r.exitCode();
+            try (AutoCloseable inUse = cache.inUse()) {
+                QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
+                return r.exitCode();
+            }
         } finally {
             try {
                 Files.deleteIfExists(initrd);
@@ -76,18 +98,27 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Keeps the cache under its limit now that this run may have added to it (see {@link CacheDir}). */
+    static void pruned(CacheDir cache, Progress progress) {
+        CacheDir.Pruned p = cache.pruneAfterUse();
+        if (p != null && p.entries() > 0) {
+            progress.detail("port-app: cache over its limit: removed " + p.entries() + " least recently used entries ("
+                    + CacheDir.human(p.freedBytes()) + ")");
+        }
+    }
+
     /**
      * The host command that runs {@code binary} on linuxu: resolves its closure (PT_INTERP and
      * DT_NEEDED, for a dynamically linked binary), rewrites every object (cached) into an image
      * root, builds the platform if needed, and runs it with paths resolved in the image first.
      */
     static List<String> linuxuCommand(Path binary, List<String> args, List<FileMapping> files, boolean trace,
-                                      boolean noRewrite) {
+                                      boolean noRewrite, Progress progress) {
         Inputs.existingFile(binary);
         Path exe = binary.toAbsolutePath().normalize();
-        Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, System.err::println);
+        Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, progress);
         LinuxuPlatform linuxu = LinuxuPlatform.at(Main.root());
-        linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"));
+        linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"), progress);
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());
         argv.addAll(args);

@@ -72,7 +72,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
                               Progress progress) {
         RewriteCache cache = new RewriteCache(cacheRoot, progress);
         // n/N counts the closure; the user's ELF objects, found as the walk goes, add to N
-        progress.objects(rewrite ? closure.files().size() : 0);
+        progress.objects(rewrite ? new java.util.HashSet<>(closure.files().values()).size() : 0);
         // guest path -> source on the host (rewritten object, original, or the user's file)
         Map<String, Path> sources = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : closure.files().entrySet()) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +33,7 @@ public final class Progress {
     private boolean lineShown;
     private int total;
     private int checked;
+    private final Set<Path> seen = new HashSet<>();
     private int rewrote;
     private long sites;
     private long sitesRewritten;
@@ -82,20 +85,26 @@ public final class Progress {
         }
     }
 
-    /** Starts a pass over {@code n} objects, each either found in the cache or rewritten. */
+    /** Starts a pass over {@code n} distinct objects, each either found in the cache or rewritten. */
     public void objects(int n) {
         total = n;
         checked = 0;
+        seen.clear();
         rewrote = 0;
         sites = 0;
         sitesRewritten = 0;
         sitesLeft = 0;
     }
 
-    /** The next object of the pass is being looked up (one more than announced grows the pass). */
-    public void nextObject() {
-        checked++;
-        total = Math.max(total, checked);
+    /**
+     * {@code binary} is being looked up; an object met again (by another guest path) is not
+     * counted twice, and one more than announced grows the pass.
+     */
+    public void nextObject(Path binary) {
+        if (seen.add(binary)) {
+            checked++;
+            total = Math.max(total, checked);
+        }
     }
 
     /** {@code binary} is not cached: it is being rewritten now. */
@@ -151,6 +160,13 @@ public final class Progress {
     /** The build started by {@link #building} is over (done or failed). */
     public void built() {
         clear();
+    }
+
+    /** A line for the verbose level only (what a prune of the cache removed). */
+    public void detail(String line) {
+        if (level == Level.VERBOSE) {
+            lines.accept(line);
+        }
     }
 
     /** Something the user should know (said unless quiet), e.g. a file left unrewritten. */

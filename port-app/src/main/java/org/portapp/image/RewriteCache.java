@@ -47,7 +47,7 @@ public final class RewriteCache {
         } catch (IOException e) {
             throw new ImageException(binary + ": cannot read: " + e.getMessage(), e);
         }
-        progress.nextObject();
+        progress.nextObject(binary);
         String key = sha256(content, rewriterIdentity());
         Path out = dir.resolve(key.substring(0, 32)).resolve(binary.getFileName().toString());
         if (Files.isRegularFile(out)) {
