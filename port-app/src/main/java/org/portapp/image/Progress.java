@@ -138,7 +138,7 @@ public final class Progress {
                 clear();
             } else {
                 lines.accept(String.format("port-app: rewrote %d of %d objects: %d syscall sites, %d rewritten, "
-                        + "%d left as syscall", rewrote, total, sites, sitesRewritten, sitesLeft));
+                        + "%d left as syscall", rewrote, Math.max(total, rewrote), sites, sitesRewritten, sitesLeft));
             }
         }
     }
