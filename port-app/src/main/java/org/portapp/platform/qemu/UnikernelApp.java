@@ -88,7 +88,9 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             }
             fp = all;
         } else {
+            progress.objects(request.noRewrite() ? 0 : 1);
             Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir, progress).rewritten(exe);
+            progress.objectsDone();
             fp = AppFootprint.read(file);
             initrd = Initrd.ofStatic(guestExe, file, request.files());
         }
