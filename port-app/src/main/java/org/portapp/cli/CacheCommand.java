@@ -13,10 +13,11 @@ import picocli.CommandLine.Option;
 @Command(name = "cache", mixinStandardHelpOptions = true,
         header = "Show or trim the cache of rewritten objects, images and platform builds.",
         description = {"Without a subcommand, lists what is cached (as 'cache list').",
-            "The cache is $PORT_APP_CACHE, else $XDG_CACHE_HOME/port-app, else ~/.cache/port-app.",
-            "After a run or build adds to it, it is pruned to $PORT_APP_CACHE_MAX (default 2G),",
-            "least recently used first. Nothing used in the last 10 minutes is pruned, and",
-            "nothing at all while a run is going on (runs hold a shared lock on in-use.lock)."},
+            "The cache is $PORT_APP_CACHE, else $XDG_CACHE_HOME/port-app,",
+            "else ~/.cache/port-app. After a run or build adds to it, it is",
+            "pruned to $PORT_APP_CACHE_MAX (default 2G), least recently used first.",
+            "Nothing used in the last 10 minutes is pruned, and nothing at all",
+            "while a run is going on (runs hold a shared lock on in-use.lock)."},
         subcommands = {CacheCommand.ListCommand.class, CacheCommand.PruneCommand.class,
             CacheCommand.ClearCommand.class})
 final class CacheCommand implements Callable<Integer> {
