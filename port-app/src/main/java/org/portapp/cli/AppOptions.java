@@ -78,10 +78,10 @@ final class AppOptions {
     }
 
     /** The app made ready to boot on the unikernel. */
-    UnikernelApp unikernel(boolean trace, boolean noRewrite) {
+    UnikernelApp unikernel(boolean trace, boolean noRewrite, org.portapp.image.Progress progress) {
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(program(),
                 binary.toString(), args, environment().variables(), workdir(), fileMappings(), trace, noRewrite,
-                knownFootprint));
+                knownFootprint), progress);
     }
 
     /** The guest memory, checked. */

@@ -8,12 +8,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.portapp.cache.CacheDir;
+import org.portapp.image.Progress;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuPlatform;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code port-app build}: a unikernel image specialized for one app, ready to boot. */
 @Command(name = "build", mixinStandardHelpOptions = true,
@@ -36,6 +39,9 @@ final class BuildCommand implements Callable<Integer> {
     @Mixin
     AppOptions app;
 
+    @ParentCommand
+    Main main;
+
     @Override
     public Integer call() throws IOException {
         Machine machine = Machine.byCliName(platform);
@@ -43,7 +49,14 @@ final class BuildCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new PortAppException(out + ": exists and is not a directory");
         }
-        UnikernelApp im = app.unikernel(false, false);
+        Progress progress = main.progress();
+        UnikernelApp im;
+        try {
+            im = app.unikernel(false, false, progress);
+        } finally {
+            progress.clear();
+        }
+        RunCommand.pruned(CacheDir.at(Main.cacheDir()), progress);
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.portapp.PortAppError;
+import org.portapp.image.Progress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
             "Each syscall instruction of the binary becomes a direct call into the POSIX shim.",
             ""},
         subcommands = {AnalyzeCommand.class, RewriteCommand.class, RunCommand.class, BuildCommand.class,
-            CommandLine.HelpCommand.class},
+            CacheCommand.class,             CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  port-app analyze /bin/busybox",
             "  port-app rewrite /bin/busybox -o busybox.rewritten",
@@ -23,11 +24,28 @@ import picocli.CommandLine.Option;
             "  port-app run --platform linuxu /usr/bin/sqlite3 -- -batch < script.sql",
             "  port-app run --env FOO=1 --env HOME -w /tmp busybox -- env",
             "  port-app build /bin/busybox -o busybox-vm",
+            "  port-app cache prune --max-size 500M",
             "", "Run 'port-app help COMMAND' for a command's options."})
 public final class Main implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Print Java stack traces on errors.")
     boolean debug;
+
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Say every object rewritten and every platform build with its modules.")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print nothing but errors (and the app's own output).")
+    boolean quiet;
+
+    /** Where run and build say what they do: in place on a terminal, a few lines in a log. */
+    Progress progress() {
+        if (verbose && quiet) {
+            throw new PortAppException("-v and -q contradict each other");
+        }
+        return Progress.stderr(quiet ? Progress.Level.QUIET : verbose ? Progress.Level.VERBOSE : Progress.Level.NORMAL);
+    }
 
     @Override
     public void run() {

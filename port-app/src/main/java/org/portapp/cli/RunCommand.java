@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.portapp.cache.CacheDir;
 import org.portapp.image.AppEnvironment;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
+import org.portapp.image.Progress;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
@@ -19,6 +21,7 @@ import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code port-app run}: rewrite (cached) and run a binary on a platform. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -47,10 +50,27 @@ final class RunCommand implements Callable<Integer> {
             + "the fallback path (the LSTAR entry on the unikernel, Syscall User Dispatch on linuxu).")
     boolean noRewrite;
 
+    @ParentCommand
+    Main main;
+
     @Override
     public Integer call() throws Exception {
+        Progress progress = main.progress();
+        try {
+            return run(progress);
+        } finally {
+            progress.clear(); // an error's message starts on a line of its own
+        }
+    }
+
+    private int run(Progress progress) throws Exception {
+        CacheDir cache = CacheDir.at(Main.cacheDir());
         if (platform.equals("linuxu")) {
-            return linuxuProcess(app, trace, noRewrite).inheritIO().start().waitFor();
+            ProcessBuilder pb = linuxuProcess(app, trace, noRewrite, progress);
+            pruned(cache, progress);
+            try (AutoCloseable inUse = cache.inUse()) {
+                return pb.inheritIO().start().waitFor();
+            }
         }
         Machine machine = Machine.byCliName(platform);
         if (!machine.isQemu()) {
@@ -58,15 +78,18 @@ final class RunCommand implements Callable<Integer> {
                     + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
         }
         int memory = app.memoryMiB();
-        UnikernelApp im = app.unikernel(trace, noRewrite);
+        UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
             List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
                     im.cmdline().withTerminal(HostTerminal.detect()).encode(), memory);
             System.out.flush();
-            QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
-            return r.exitCode();
+            try (AutoCloseable inUse = cache.inUse()) {
+                QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
+                return r.exitCode();
+            }
         } finally {
             try {
                 Files.deleteIfExists(initrd);
@@ -76,13 +99,22 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Keeps the cache under its limit now that this run may have added to it (see {@link CacheDir}). */
+    static void pruned(CacheDir cache, Progress progress) {
+        CacheDir.Pruned p = cache.pruneAfterUse();
+        if (p != null && p.entries() > 0) {
+            progress.detail("port-app: cache over its limit: removed " + p.entries() + " least recently used entries ("
+                    + CacheDir.human(p.freedBytes()) + ")");
+        }
+    }
+
     /**
      * The host process that runs the app on linuxu: resolves its closure (PT_INTERP and
      * DT_NEEDED, for a dynamically linked binary), rewrites every object (cached) into an image
      * root, builds the platform if needed, and runs it with paths resolved in the image first,
      * with exactly the app's environment and in its working directory.
      */
-    static ProcessBuilder linuxuProcess(AppOptions app, boolean trace, boolean noRewrite) {
+    static ProcessBuilder linuxuProcess(AppOptions app, boolean trace, boolean noRewrite, Progress progress) {
         Path exe = app.program();
         String workdir = app.workdir();
         // The overlay root serves the host's directories, so the working directory is the host's.
@@ -92,9 +124,9 @@ final class RunCommand implements Callable<Integer> {
         }
         AppEnvironment env = app.environment();
         List<FileMapping> files = app.fileMappings();
-        Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, System.err::println);
+        Image image = Image.build(Main.cacheDir(), Closure.of(exe), files, !noRewrite, progress);
         LinuxuPlatform linuxu = LinuxuPlatform.at(Main.root());
-        linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"));
+        linuxu.ensureBuilt(Main.cacheDir().resolve("platforms"), progress);
         List<String> argv = new ArrayList<>();
         argv.add(app.binary.toString());
         argv.addAll(app.args);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.portapp.cache.CacheDir;
 import org.portapp.elf.ElfFile;
 import org.portapp.elf.ElfHeader;
 import org.portapp.platform.CachedBuild;
@@ -63,7 +64,15 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
      */
     public static Image build(Path cacheRoot, Closure closure, List<FileMapping> extra, boolean rewrite,
                               Consumer<String> progress) {
+        return build(cacheRoot, closure, extra, rewrite, Progress.verbose(progress));
+    }
+
+    /** As {@link #build(Path, Closure, List, boolean, Consumer)}, saying what it does on {@code progress}. */
+    public static Image build(Path cacheRoot, Closure closure, List<FileMapping> extra, boolean rewrite,
+                              Progress progress) {
         RewriteCache cache = new RewriteCache(cacheRoot, progress);
+        // n/N counts the closure; the user's ELF objects, found as the walk goes, add to N
+        progress.objects(rewrite ? new java.util.HashSet<>(closure.files().values()).size() : 0);
         // guest path -> source on the host (rewritten object, original, or the user's file)
         Map<String, Path> sources = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : closure.files().entrySet()) {
@@ -80,6 +89,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
                 sources.remove(f.getKey());
             }
         }
+        progress.objectsDone();
 
         String key = key(sources, etc, user);
         Path dir = cacheRoot.toAbsolutePath().normalize().resolve("images").resolve(key);
@@ -90,6 +100,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
         user.keySet().forEach(g -> files.put(g, root.resolve(g.substring(1))));
         Image image = new Image(root, closure.executable().guestPath(), files, closure);
         if (Files.isRegularFile(dir.resolve("complete"))) {
+            CacheDir.touch(dir); // recently used: pruned last
             return image;
         }
         try {
@@ -131,11 +142,11 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
     }
 
     /** A user's ELF file rewritten, or (said on progress) as it is when the rewriter refuses it. */
-    private static Path rewrittenOrAsIs(RewriteCache cache, Path file, Consumer<String> progress) {
+    private static Path rewrittenOrAsIs(RewriteCache cache, Path file, Progress progress) {
         try {
             return cache.rewritten(file);
         } catch (org.portapp.rewrite.RewriteException | org.portapp.elf.ElfException e) {
-            progress.accept("port-app: " + file + " goes in unrewritten (its syscalls take the fallback path): "
+            progress.warn("port-app: " + file + " goes in unrewritten (its syscalls take the fallback path): "
                     + e.getMessage());
             return file;
         }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.function.Consumer;
+import org.portapp.cache.CacheDir;
 import org.portapp.elf.ElfException;
 import org.portapp.rewrite.Analysis;
 import org.portapp.rewrite.OutputFile;
@@ -21,15 +21,15 @@ import org.portapp.x86.Decoder;
  */
 public final class RewriteCache {
     private final Path dir;
-    private final Consumer<String> progress;
+    private final Progress progress;
 
-    /** A cache under {@code cacheRoot/rewritten}; progress lines go to stderr. */
+    /** A cache under {@code cacheRoot/rewritten}; progress lines (one per object) go to stderr. */
     public RewriteCache(Path cacheRoot) {
-        this(cacheRoot, System.err::println);
+        this(cacheRoot, Progress.verbose(System.err::println));
     }
 
-    /** A cache under {@code cacheRoot/rewritten}; progress lines go to {@code progress}. */
-    public RewriteCache(Path cacheRoot, Consumer<String> progress) {
+    /** A cache under {@code cacheRoot/rewritten}, saying what it rewrites on {@code progress}. */
+    public RewriteCache(Path cacheRoot, Progress progress) {
         this.dir = cacheRoot.resolve("rewritten");
         this.progress = progress;
     }
@@ -47,12 +47,14 @@ public final class RewriteCache {
         } catch (IOException e) {
             throw new ImageException(binary + ": cannot read: " + e.getMessage(), e);
         }
+        progress.nextObject(binary);
         String key = sha256(content, rewriterIdentity());
         Path out = dir.resolve(key.substring(0, 32)).resolve(binary.getFileName().toString());
         if (Files.isRegularFile(out)) {
+            CacheDir.touch(out.getParent()); // recently used: pruned last
             return out;
         }
-        progress.accept("port-app: rewriting " + binary + " ...");
+        progress.rewriting(binary);
         RewriteResult r = Analysis.of(org.portapp.elf.ElfFile.parse(binary.toString(), content), Decoder.load())
                 .rewrite();
         try {
@@ -61,8 +63,7 @@ public final class RewriteCache {
             throw new ImageException("cannot create cache directory " + out.getParent() + ": " + e.getMessage(), e);
         }
         OutputFile.write(out, r.output(), true);
-        progress.accept(String.format("port-app: %d syscall sites, %d rewritten, %d left as syscall",
-                r.outcomes().size(), r.rewritten(), r.leftAsSyscall()));
+        progress.rewritten(binary, r.outcomes().size(), r.rewritten(), r.leftAsSyscall());
         return out;
     }
 

@@ -63,7 +63,7 @@ class EnvironmentTest {
     private static CliRunner.Result linuxu(List<String> args) throws Exception {
         RunCommand run = new RunCommand();
         new CommandLine(run).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
-        Process p = RunCommand.linuxuProcess(run.app, false, false)
+        Process p = RunCommand.linuxuProcess(run.app, false, false, org.portapp.image.Progress.none())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();

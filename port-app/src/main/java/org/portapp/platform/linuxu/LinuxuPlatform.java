@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.portapp.cache.CacheDir;
+import org.portapp.image.Progress;
 import org.portapp.platform.CachedBuild;
 import org.portapp.syscalls.ShimGenerator;
 import org.portapp.syscalls.ShimModule;
@@ -62,6 +64,11 @@ public final class LinuxuPlatform {
      * @throws LinuxuException if generation or make fails (with make's output)
      */
     public Path ensureBuilt(Path buildDir) {
+        return ensureBuilt(buildDir, Progress.verbose(System.err::println));
+    }
+
+    /** As {@link #ensureBuilt(Path)}, saying that it builds on {@code progress}. */
+    public Path ensureBuilt(Path buildDir, Progress progress) {
         Path shimDir = root.resolve("posix-shim");
         List<ShimModule> modules;
         ShimGenerator gen;
@@ -84,11 +91,17 @@ public final class LinuxuPlatform {
             Path dir = buildDir.toAbsolutePath().normalize().resolve("linuxu-" + hash);
             Path bin = dir.resolve(LOADER);
             if (!Files.isExecutable(bin)) {
-                System.err.println("port-app: building linuxu platform (modules: " + names + ") ...");
-                CachedBuild.buildOnce(buildDir, dir, bin, generated, List.of(LOADER), (genDir, out) ->
-                        CachedBuild.run(List.of("make", "-C", root.resolve("platforms/linuxu").toString(),
-                                "GEN=" + genDir, "OUT=" + out, "SHIM=" + shimDir, "MODULES=" + names),
-                                "building the linuxu platform"));
+                progress.building("the linuxu platform", "modules: " + names);
+                try {
+                    CachedBuild.buildOnce(buildDir, dir, bin, generated, List.of(LOADER), (genDir, out) ->
+                            CachedBuild.run(List.of("make", "-C", root.resolve("platforms/linuxu").toString(),
+                                    "GEN=" + genDir, "OUT=" + out, "SHIM=" + shimDir, "MODULES=" + names),
+                                    "building the linuxu platform"));
+                } finally {
+                    progress.built();
+                }
+            } else {
+                CacheDir.touch(dir); // recently used: pruned last
             }
             loader = bin;
             return bin;

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.portapp.cache.CacheDir;
 import org.portapp.elf.ElfFile;
+import org.portapp.image.Progress;
 import org.portapp.platform.CachedBuild;
 import org.portapp.syscalls.ShimGenerator;
 import org.portapp.syscalls.ShimModule;
@@ -99,6 +101,11 @@ public final class QemuPlatform {
      * {@link org.portapp.platform.CompileCheck}.
      */
     public Kernel ensureBuilt(List<ShimModule> selected, Path buildDir, boolean lto) {
+        return ensureBuilt(selected, buildDir, lto, Progress.verbose(System.err::println));
+    }
+
+    /** As {@link #ensureBuilt(List, Path, boolean)}, saying that it builds on {@code progress}. */
+    public Kernel ensureBuilt(List<ShimModule> selected, Path buildDir, boolean lto, Progress progress) {
         SyscallTable table = SyscallTable.load();
         ShimGenerator gen = new ShimGenerator(table, selected);
         Map<String, String> generated = new TreeMap<>(Map.of(
@@ -115,12 +122,18 @@ public final class QemuPlatform {
             Path dir = buildDir.toAbsolutePath().normalize().resolve((lto ? "qemu-" : "qemu-nolto-") + hash);
             kernel = dir.resolve(KERNEL);
             if (!Files.isRegularFile(kernel)) {
-                System.err.println("port-app: building the unikernel (modules: " + String.join(" ", names) + ") ...");
-                CachedBuild.buildOnce(buildDir, dir, kernel, generated, List.of(KERNEL), (genDir, out) ->
-                        CachedBuild.run(List.of("make", "-C", root.resolve("platforms/qemu").toString(),
-                                "GEN=" + genDir, "OUT=" + out, "SHIM=" + root.resolve("posix-shim"),
-                                "MODULES=" + String.join(" ", names), "LTO=" + (lto ? "1" : "")),
-                                "building the unikernel"));
+                progress.building("the unikernel", "modules: " + String.join(" ", names));
+                try {
+                    CachedBuild.buildOnce(buildDir, dir, kernel, generated, List.of(KERNEL), (genDir, out) ->
+                            CachedBuild.run(List.of("make", "-C", root.resolve("platforms/qemu").toString(),
+                                    "GEN=" + genDir, "OUT=" + out, "SHIM=" + root.resolve("posix-shim"),
+                                    "MODULES=" + String.join(" ", names), "LTO=" + (lto ? "1" : "")),
+                                    "building the unikernel"));
+                } finally {
+                    progress.built();
+                }
+            } else {
+                CacheDir.touch(dir); // recently used: pruned last
             }
         } catch (CachedBuild.Failure e) {
             throw new QemuException("qemu: " + e.getMessage(), e.output(), e);

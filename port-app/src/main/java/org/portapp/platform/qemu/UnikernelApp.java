@@ -10,6 +10,7 @@ import java.util.Map;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
+import org.portapp.image.Progress;
 import org.portapp.image.RewriteCache;
 import org.portapp.image.RuntimeFiles;
 import org.portapp.syscalls.ShimModule;
@@ -57,6 +58,11 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
      * runtime files, dlopen'ed libraries, the user's files) into the initrd.
      */
     public static UnikernelApp prepare(Path root, Path cacheDir, Request request) {
+        return prepare(root, cacheDir, request, Progress.verbose(System.err::println));
+    }
+
+    /** As {@link #prepare(Path, Path, Request)}, saying what it does on {@code progress}. */
+    public static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress) {
         Path exe = request.binary().toAbsolutePath().normalize();
         AppFootprint.requireX86Executable(exe);
         String guestExe = exe.toString();
@@ -71,7 +77,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             extra.addAll(RuntimeFiles.of(exe));
             extra.addAll(RuntimeFiles.dlopened(closure));
             extra.addAll(request.files());
-            Image image = Image.build(cacheDir, closure, extra, !request.noRewrite(), System.err::println);
+            Image image = Image.build(cacheDir, closure, extra, !request.noRewrite(), progress);
             guestExe = image.executable();
             initrd = Initrd.of(image, request.files());
             AppFootprint all = null;
@@ -81,13 +87,15 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             }
             fp = all;
         } else {
-            Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir).rewritten(exe);
+            progress.objects(request.noRewrite() ? 0 : 1);
+            Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir, progress).rewritten(exe);
+            progress.objectsDone();
             fp = AppFootprint.read(file);
             initrd = Initrd.ofStatic(guestExe, file, request.files());
         }
         QemuPlatform platform = QemuPlatform.at(root);
         List<ShimModule> modules = platform.selectModules(fp, request.knownOnly());
-        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"));
+        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"), true, progress);
         List<String> envList = new ArrayList<>();
         request.env().forEach((k, v) -> envList.add(k + "=" + v));
         List<String> argv = new ArrayList<>();
