@@ -43,6 +43,11 @@ final class AppOptions {
             + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
     boolean knownFootprint;
 
+    @Option(names = "--no-package-data", description = "Unikernel: leave out the data files of the Debian "
+            + "packages the app and its libraries come from (perl's modules, file's magic database), which the "
+            + "image otherwise gets (docs, manuals, other programs and libraries are never added).")
+    boolean noPackageData;
+
     @Parameters(index = "0", paramLabel = "BIN",
             description = "The program: a path, or a name without '/' looked up on PATH as a shell does.")
     Path binary;
@@ -81,7 +86,7 @@ final class AppOptions {
     UnikernelApp unikernel(boolean trace, boolean noRewrite, org.portapp.image.Progress progress) {
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(program(),
                 binary.toString(), args, environment().variables(), workdir(), fileMappings(), trace, noRewrite,
-                knownFootprint), progress);
+                knownFootprint, !noPackageData), progress);
     }
 
     /** The guest memory, checked. */

@@ -79,6 +79,7 @@ final class RunCommand implements Callable<Integer> {
         }
         int memory = app.memoryMiB();
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {

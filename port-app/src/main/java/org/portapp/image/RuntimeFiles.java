@@ -18,6 +18,11 @@ import java.util.regex.Pattern;
  * Files an app needs at run time that its {@link Closure} does not list: a runtime's own
  * library (CPython's standard library) and the libraries its objects {@code dlopen} by a
  * fixed name. Both go into the image beside the closure.
+ *
+ * <p>CPython's standard library stays a rule of its own rather than a case of
+ * {@link PackageData}: Debian ships it in libpython3.X-minimal and libpython3.X-stdlib, which
+ * neither own the executable nor are data packages by name (and hold its extension modules,
+ * ELF plugins of another package), and this rule also leaves out the tests and tools.
  */
 public final class RuntimeFiles {
     /** Parts of the standard library python never needs at run time (tests, tools, the static libpython). */

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
+import org.portapp.image.Dpkg;
+import org.portapp.image.PackageData;
 import org.portapp.image.Progress;
 import org.portapp.image.RewriteCache;
 import org.portapp.image.RuntimeFiles;
@@ -26,9 +28,14 @@ import org.portapp.syscalls.ShimModule;
  * @param footprint the app's syscall footprint (every object's, for a dynamic app)
  * @param guestExe  the executable's path in the guest
  * @param knownOnly whether modules were selected for the statically known numbers only
+ * @param packageData one line per package whose data files went into the image
  */
 public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelCommandLine cmdline,
-                           AppFootprint footprint, String guestExe, boolean knownOnly) {
+                           AppFootprint footprint, String guestExe, boolean knownOnly, List<String> packageData) {
+    public UnikernelApp {
+        packageData = List.copyOf(packageData);
+    }
+
     /**
      * What to boot and how.
      *
@@ -41,10 +48,11 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
      * @param trace     trace every syscall on the console
      * @param noRewrite put the app in unrewritten
      * @param knownOnly select modules for the statically known numbers only
+     * @param packageData add the data files of the app's Debian packages ({@link PackageData})
      */
     public record Request(Path binary, String argv0, List<String> args, Map<String, String> env, String workdir,
                           List<FileMapping> files,
-                          boolean trace, boolean noRewrite, boolean knownOnly) {
+                          boolean trace, boolean noRewrite, boolean knownOnly, boolean packageData) {
         public Request {
             args = List.copyOf(args);
             env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
@@ -68,6 +76,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         String guestExe = exe.toString();
         byte[] initrd;
         AppFootprint fp;
+        List<String> packageSummary = List.of();
         if (AppFootprint.isDynamic(exe)) {
             // ld.so, the libraries and /etc defaults travel in the initrd at the paths ld.so
             // opens them by; the user's files go through the image too (ELF objects among them
@@ -76,6 +85,14 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             List<FileMapping> extra = new ArrayList<>();
             extra.addAll(RuntimeFiles.of(exe));
             extra.addAll(RuntimeFiles.dlopened(closure));
+            if (request.packageData()) {
+                PackageData data = PackageData.of(Dpkg.system(), exe, closure, request.env().get("LANG"));
+                packageSummary = data.summary();
+                // the runtime rules' files first: a package's copy of the same path is the same file
+                java.util.Set<String> have = new java.util.HashSet<>();
+                extra.forEach(f -> have.add(f.guest()));
+                data.files().stream().filter(f -> !have.contains(f.guest())).forEach(extra::add);
+            }
             extra.addAll(request.files());
             Image image = Image.build(cacheDir, closure, extra, !request.noRewrite(), progress);
             guestExe = image.executable();
@@ -103,7 +120,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         argv.addAll(request.args());
         KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, request.workdir(), request.trace(),
                 System.currentTimeMillis() * 1_000_000L);
-        return new UnikernelApp(kernel, initrd, cl, fp, guestExe, request.knownOnly());
+        return new UnikernelApp(kernel, initrd, cl, fp, guestExe, request.knownOnly(), packageSummary);
     }
 
     /** One line per fact: the footprint, the modules chosen and the kernel's size. */
@@ -114,6 +131,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             note = knownOnly ? why + ": modules for the known numbers only (--known-footprint)"
                     : why + ": every unikernel module kept (--known-footprint selects for the known numbers only)";
         }
+        packageData.forEach(out::println);
         out.printf("footprint: %d distinct syscalls%s%n", footprint.numbers().size(), note);
         out.println("modules: " + String.join(" ", kernel.modules()));
         out.printf("kernel: %s, %d bytes (%d KiB loaded in memory)%n", kernel.path(),
