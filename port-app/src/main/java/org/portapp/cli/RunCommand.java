@@ -12,6 +12,7 @@ import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
 import org.portapp.image.Progress;
+import org.portapp.platform.HostSignals;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
@@ -69,7 +70,12 @@ final class RunCommand implements Callable<Integer> {
             ProcessBuilder pb = linuxuProcess(app, trace, noRewrite, progress);
             pruned(cache, progress);
             try (AutoCloseable inUse = cache.inUse()) {
-                return pb.inheritIO().start().waitFor();
+                // Started and waited for by this thread: the loader's parent-death signal
+                // fires when the thread that started it ends (LinuxuPlatform.tiedTo).
+                Process p = pb.inheritIO().start();
+                try (HostSignals forwarding = HostSignals.forwardTo(p)) {
+                    return p.waitFor(); // 128+N when a signal killed it
+                }
             }
         }
         Machine machine = Machine.byCliName(platform);
@@ -132,8 +138,8 @@ final class RunCommand implements Callable<Integer> {
         argv.addAll(app.args);
         // The loader gets the environment as options, which keep its order (a process
         // environment set through ProcessBuilder does not), and nothing of port-app's own.
-        ProcessBuilder pb = new ProcessBuilder(linuxu.command(image, argv, workdir, env.entries(), trace,
-                LinuxuPlatform.RootMode.OVERLAY));
+        ProcessBuilder pb = new ProcessBuilder(LinuxuPlatform.tiedTo(linuxu.command(image, argv, workdir,
+                env.entries(), trace, LinuxuPlatform.RootMode.OVERLAY), ProcessHandle.current().pid()));
         pb.environment().clear();
         pb.environment().putAll(env.variables());
         return pb;
