@@ -72,8 +72,9 @@ final class RunCommand implements Callable<Integer> {
             try (AutoCloseable inUse = cache.inUse()) {
                 // Started and waited for by this thread: the loader's parent-death signal
                 // fires when the thread that started it ends (LinuxuPlatform.tiedTo).
-                Process p = pb.inheritIO().start();
-                try (HostSignals forwarding = HostSignals.forwardTo(p)) {
+                try (HostSignals forwarding = HostSignals.forwarding()) {
+                    Process p = pb.inheritIO().start();
+                    forwarding.attach(p);
                     return p.waitFor(); // 128+N when a signal killed it
                 }
             }

@@ -3,6 +3,7 @@ package org.portapp.platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,27 +46,55 @@ public final class HostSignals implements AutoCloseable {
     }
 
     /**
-     * Forwards {@link #FORWARDED} to {@code child} (with kill(1): Java itself sends only
-     * TERM and KILL). SIGINT is not forwarded while port-app is in the foreground of a
-     * terminal: the terminal sent it to the whole process group, the app included, and a
-     * second one would be one too many (an interactive app would see two Ctrl-C).
+     * Forwards {@link #FORWARDED} to the process given to {@link #attach} (with kill(1):
+     * Java itself sends only TERM and KILL); signals that come before it are forwarded when
+     * it is attached. Installed before the process starts, so none is lost in between.
+     * SIGINT is not forwarded while port-app is in the foreground of a terminal: the
+     * terminal sent it to the whole process group, the app included, and a second one
+     * would be one too many (an interactive app would see two Ctrl-C).
      */
-    public static HostSignals forwardTo(Process child) {
+    public static HostSignals forwarding() {
         boolean foreground = inTerminalForeground();
-        return handle(FORWARDED, sig -> {
-            if (!child.isAlive() || (sig == 2 && foreground)) {
-                return;
-            }
-            try {
-                new ProcessBuilder("kill", "-" + sig, String.valueOf(child.pid()))
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start().waitFor();
-            } catch (IOException e) {
-                // no kill(1): the app keeps running, as it would have without forwarding
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        HostSignals[] self = new HostSignals[1];
+        self[0] = handle(FORWARDED, sig -> {
+            if (sig != 2 || !foreground) {
+                self[0].forward(sig);
             }
         });
+        return self[0];
+    }
+
+    private Process target;
+    private final List<Integer> pending = new ArrayList<>();
+
+    /** The process {@link #forwarding()} forwards to; forwards what came before. */
+    public synchronized void attach(Process child) {
+        target = child;
+        pending.forEach(sig -> send(child, sig));
+        pending.clear();
+    }
+
+    private synchronized void forward(int sig) {
+        if (target == null) {
+            pending.add(sig);
+        } else {
+            send(target, sig);
+        }
+    }
+
+    private static void send(Process child, int sig) {
+        if (!child.isAlive()) {
+            return;
+        }
+        try {
+            new ProcessBuilder("kill", "-" + sig, String.valueOf(child.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor();
+        } catch (IOException e) {
+            // no kill(1): the app keeps running, as it would have without forwarding
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The last signal received, or 0. */
