@@ -127,6 +127,46 @@ class SignalsTest {
         awaitGone(marker);
     }
 
+    /** nginx (Debian's) on linuxu in the foreground on a free port, answering. */
+    static PortApp nginx(String marker) throws Exception {
+        Path prefix = Files.createDirectories(work.resolve(marker));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(prefix.resolve("nginx.conf"), "error_log stderr notice;\npid " + prefix + "/nginx.pid;\n"
+                + "events { worker_connections 16; }\nhttp { access_log off; server { listen 127.0.0.1:" + port
+                + "; location / { return 200 \"ok\\n\"; } } }\n");
+        PortApp pa = start("run", "--platform", "linuxu", "/usr/sbin/nginx", "--", "-e", "stderr", "-p",
+                prefix.toString(), "-c", prefix.resolve("nginx.conf").toString(), "-g",
+                "daemon off; master_process off;");
+        for (int i = 0; ; i++) {
+            try (java.net.Socket c = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                return pa;
+            } catch (IOException notYet) {
+                assertTrue(i < 600 && pa.process().isAlive(), () -> "nginx does not answer: " + pa.stderr());
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Test
+    void nginxStopsOnQuitAndOnTermOfPortApp() throws Exception {
+        // SIGQUIT to the app itself (the JVM keeps SIGQUIT: port-app cannot forward it);
+        // it used to stay blocked, inherited from the JVM, and nginx ignored it.
+        PortApp pa = nginx("nginx-quit");
+        List<ProcessHandle> app = pa.process().toHandle().children().toList();
+        assertEquals(1, app.size());
+        kill(app.get(0).pid(), "QUIT");
+        assertEquals(0, pa.process().waitFor(), pa::stderr);
+        assertTrue(pa.stderr().contains("signal 3 (SIGQUIT) received"), pa.stderr());
+
+        PortApp term = nginx("nginx-term");
+        kill(term.process().pid(), "TERM");
+        assertEquals(0, term.process().waitFor(), term::stderr);
+        assertTrue(term.stderr().contains("signal 15 (SIGTERM) received"), term.stderr());
+    }
+
     @Test
     @Tag("qemu")
     void termEndsQemuWith143() throws Exception {
