@@ -122,9 +122,14 @@ class SignalsTest {
         pa.line();
         assertEquals("ready", pa.line());
         assertTrue(running(marker));
-        kill(pa.process().pid(), "KILL");
-        pa.process().waitFor();
-        awaitGone(marker);
+        List<ProcessHandle> app = pa.process().toHandle().descendants().toList();
+        try {
+            kill(pa.process().pid(), "KILL");
+            pa.process().waitFor();
+            awaitGone(marker);
+        } finally {
+            app.forEach(ProcessHandle::destroyForcibly); // no orphan left by a failure
+        }
     }
 
     /** nginx (Debian's) on linuxu in the foreground on a free port, answering. */
