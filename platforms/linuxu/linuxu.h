@@ -39,7 +39,7 @@ enum {
     NR_readlink = 89, NR_getuid = 102, NR_getgid = 104, NR_geteuid = 107,
     NR_getegid = 108, NR_rt_sigsuspend = 130, NR_sigaltstack = 131, NR_prctl = 157,
     NR_gettid = 186, NR_getpid = 39, NR_tgkill = 234, NR_exit_group = 231, NR_openat = 257, NR_readlinkat = 267,
-    NR_getrandom = 318, NR_process_vm_readv = 310, NR_process_vm_writev = 311, NR_execveat = 322, NR_getcwd = 79, NR_chdir = 80, NR_fcntl = 72, NR_clone3 = 435,
+    NR_getppid = 110, NR_kill = 62, NR_getrandom = 318, NR_process_vm_readv = 310, NR_process_vm_writev = 311, NR_execveat = 322, NR_getcwd = 79, NR_chdir = 80, NR_fcntl = 72, NR_clone3 = 435,
 };
 
 #define LINUXU_PAGE 4096UL

@@ -2,7 +2,8 @@
  * process, wires its slot table to the shim, builds the initial stack the
  * kernel would have built, turns on Syscall User Dispatch and jumps to it.
  *
- *   portapp-linuxu [--trace] [--exe-path PATH] [--map ORIG=IMAGE]...
+ *   portapp-linuxu [--trace] [--fresh-signals] [--parent-pid PID]
+ *                  [--exe-path PATH] [--map ORIG=IMAGE]...
  *                  [--root DIR [--root-strict]] [--workdir DIR] [--env K=V]...
  *                  [--] IMAGE [ARGV0 ARG...]
  *
@@ -18,6 +19,19 @@
  * --execfn: the path as given to execve (AT_EXECFN, comm), set by re-exec
  * when it differs (an exec of /proc/self/exe or of a "#!" script); default:
  * the exe path.
+ *
+ * --fresh-signals: the app starts with no signal blocked and every
+ * disposition the default, as a shell's exec gives (port-app's JVM blocks
+ * and ignores signals, which a child inherits). port-app passes it; re-exec
+ * does not, as the kernel's exec rules then apply (the mask and ignored
+ * signals survive an exec).
+ *
+ * --parent-pid PID: the loader (and so the app) is killed when PID, the
+ * process that started it, dies: PR_SET_PDEATHSIG, plus a check that the
+ * parent is still PID after setting it (it may have died in between).
+ * PDEATHSIG fires when the parent *thread* exits: the caller must start the
+ * loader from a thread that outlives it (port-app's waits for it). It
+ * survives exec, so a re-exec'd loader stays tied; re-exec does not pass it.
  *
  * A dynamically linked IMAGE: its PT_INTERP (looked up in the --root image
  * first, then on the host) is loaded too, both slot tables are filled, and
@@ -290,7 +304,7 @@ static char *keep(const char *s)
 
 static void usage(void)
 {
-    linuxu_die("usage: portapp-linuxu [--trace] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... "
+    linuxu_die("usage: portapp-linuxu [--trace] [--fresh-signals] [--parent-pid PID] [--exe-path PATH] [--execfn PATH] [--map ORIG=IMAGE]... "
                "[--root DIR [--root-strict]] [--workdir DIR] [--env K=V]... [--] IMAGE [ARGV0 ARG...]");
 }
 
@@ -359,6 +373,35 @@ static void enter_workdir(const char *dir)
     linuxu_die("--workdir %s: %s (error %ld)", dir, why, -r);
 }
 
+/* The kernel's struct sigaction (no sa_restorer needed for SIG_DFL). */
+struct k_sigaction_dfl {
+    void *handler;
+    unsigned long flags, restorer, mask;
+};
+
+/* No signal blocked, every disposition SIG_DFL (0). SIGKILL and SIGSTOP
+ * cannot be changed; SIGSYS gets the fallback's handler later. */
+static void fresh_signals(void)
+{
+    struct k_sigaction_dfl dfl = { 0 };
+    for (long sig = 1; sig <= 64; sig++)
+        if (sig != 9 && sig != 19)
+            host_syscall4(NR_rt_sigaction, sig, &dfl, 0, 8);
+    unsigned long none = 0;
+    host_syscall4(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);
+}
+
+/* Dies with `parent` (see --parent-pid above). */
+static void tie_to_parent(long parent)
+{
+    long r = host_syscall2(NR_prctl, 1 /* PR_SET_PDEATHSIG */, 9 /* SIGKILL */);
+    if (r < 0)
+        linuxu_die("cannot set the parent-death signal (prctl: error %ld)", -r);
+    /* Set after the parent died: we were reparented and no signal comes. */
+    if (host_syscall0(NR_getppid) != parent)
+        host_syscall2(NR_kill, host_syscall0(NR_getpid), 9);
+}
+
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top);
 
 _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
@@ -388,6 +431,16 @@ _Noreturn void loader_main(unsigned long *host_sp, char *frame_top)
             if (*n || host_syscall2(NR_fcntl, fd, 1 /* F_GETFD */) < 0)
                 fd = 2;   /* gone (the app closed it): the current stderr */
             linuxu.err_fd = (int)fd;
+        } else if (strcmp(a, "--fresh-signals") == 0) {
+            fresh_signals();
+        } else if (strcmp(a, "--parent-pid") == 0 && i + 1 < argc) {
+            const char *n = argv[++i];
+            long pid = 0;
+            for (; *n >= '0' && *n <= '9' && pid < 100000000; n++)
+                pid = pid * 10 + (*n - '0');
+            if (*n || pid <= 0)
+                linuxu_die("--parent-pid wants a process id, got \"%s\"", argv[i]);
+            tie_to_parent(pid);
         } else if (strcmp(a, "--exe-path") == 0 && i + 1 < argc) {
             exe = keep(argv[++i]);
         } else if (strcmp(a, "--execfn") == 0 && i + 1 < argc) {

@@ -12,6 +12,7 @@ import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
 import org.portapp.image.Progress;
+import org.portapp.platform.HostSignals;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
@@ -30,7 +31,10 @@ import picocli.CommandLine.ParentCommand;
             "unikernel under QEMU (qemu-pc, qemu-microvm) or as a Linux process (linuxu).",
             "The app's stdout, stderr and stdin are the command's own, unchanged, and the",
             "exit code is the app's (128+N if a signal N or a fault killed it; 125 if the",
-            "unikernel panicked). port-app's own messages go to stderr."})
+            "unikernel panicked). port-app's own messages go to stderr.",
+            "Signals: on linuxu, INT, TERM, HUP, USR1 and USR2 sent to port-app are passed",
+            "to the app (QUIT is the JVM's: send it to the app's process); under QEMU, INT,",
+            "TERM and HUP end the VM. Either way the exit code is then 128+N."})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
             description = "Where to run: qemu-pc, qemu-microvm (the unikernel under QEMU) or linuxu "
@@ -69,7 +73,13 @@ final class RunCommand implements Callable<Integer> {
             ProcessBuilder pb = linuxuProcess(app, trace, noRewrite, progress);
             pruned(cache, progress);
             try (AutoCloseable inUse = cache.inUse()) {
-                return pb.inheritIO().start().waitFor();
+                // Started and waited for by this thread: the loader's parent-death signal
+                // fires when the thread that started it ends (LinuxuPlatform.tiedTo).
+                try (HostSignals forwarding = HostSignals.forwarding()) {
+                    Process p = pb.inheritIO().start();
+                    forwarding.attach(p);
+                    return p.waitFor(); // 128+N when a signal killed it
+                }
             }
         }
         Machine machine = Machine.byCliName(platform);
@@ -133,8 +143,8 @@ final class RunCommand implements Callable<Integer> {
         argv.addAll(app.args);
         // The loader gets the environment as options, which keep its order (a process
         // environment set through ProcessBuilder does not), and nothing of port-app's own.
-        ProcessBuilder pb = new ProcessBuilder(linuxu.command(image, argv, workdir, env.entries(), trace,
-                LinuxuPlatform.RootMode.OVERLAY));
+        ProcessBuilder pb = new ProcessBuilder(LinuxuPlatform.tiedTo(linuxu.command(image, argv, workdir,
+                env.entries(), trace, LinuxuPlatform.RootMode.OVERLAY), ProcessHandle.current().pid()));
         pb.environment().clear();
         pb.environment().putAll(env.variables());
         return pb;

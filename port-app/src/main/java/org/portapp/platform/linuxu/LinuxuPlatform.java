@@ -133,6 +133,8 @@ public final class LinuxuPlatform {
         Objects.requireNonNull(exePath, "exePath");
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.toString());
+        // The app starts as a shell's exec would start it, not with the JVM's mask and SIG_IGNs.
+        cmd.add("--fresh-signals");
         if (trace) {
             cmd.add("--trace");
         }
@@ -150,6 +152,18 @@ public final class LinuxuPlatform {
         cmd.add("--");
         cmd.add(image.toString());
         cmd.addAll(appArgs);
+        return List.copyOf(cmd);
+    }
+
+    /**
+     * {@code command} (from {@link #command}) with the loader tied to the process
+     * {@code parentPid}: killed (SIGKILL) when it dies, so no app outlives a killed port-app.
+     * The kernel fires this when the parent's <em>thread</em> that started the loader ends:
+     * start it from a thread that waits for it.
+     */
+    public static List<String> tiedTo(List<String> command, long parentPid) {
+        List<String> cmd = new ArrayList<>(command);
+        cmd.addAll(1, List.of("--parent-pid", Long.toString(parentPid)));
         return List.copyOf(cmd);
     }
 
@@ -195,6 +209,8 @@ public final class LinuxuPlatform {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.toString());
+        // The app starts as a shell's exec would start it, not with the JVM's mask and SIG_IGNs.
+        cmd.add("--fresh-signals");
         if (trace) {
             cmd.add("--trace");
         }

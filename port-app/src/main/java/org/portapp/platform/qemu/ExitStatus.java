@@ -7,14 +7,35 @@ import java.util.regex.Pattern;
  * QEMU's exit status decoded per the convention in platforms/x86_64/README.md:
  * odd status s = ((E << 1) | 1) & 0xff from isa-debug-exit gives the app's
  * exit code E modulo 128, made exact by the kernel's "[kernel] exit E" log
- * line; status 0 (with -no-reboot) is a kernel panic or crash.
+ * line; status 0 (with -no-reboot) is a kernel panic or crash, unless a
+ * signal ended QEMU (it then exits 0 too, saying "terminating on signal N" on
+ * stderr) or port-app ended QEMU on a signal it received itself.
  *
  * @param kind        what ended the VM
- * @param appExitCode the app's exit code for {@link Kind#APP_EXIT}, else -1
+ * @param appExitCode the app's exit code for {@link Kind#APP_EXIT}, 128+N for
+ *                    {@link Kind#SIGNALED}, else -1
  */
 public record ExitStatus(Kind kind, int appExitCode) {
-    /** What ended the VM. */
-    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR }
+    /** What ended the VM. SIGNALED: a signal to port-app or to QEMU, not from the guest. */
+    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR, SIGNALED }
+
+    private static final Pattern QEMU_SIGNALED = Pattern.compile("terminating on signal (\\d+)");
+
+    /**
+     * As {@link #decode(int, String)}, knowing QEMU's stderr and the signal port-app ended
+     * QEMU on (0: none). A signal wins over the status the VM ended with, as a shell
+     * reports 128+N for a command that a signal ended.
+     */
+    public static ExitStatus decode(int qemuStatus, String kernelLog, String qemuStderr, int hostSignal) {
+        if (hostSignal > 0) {
+            return new ExitStatus(Kind.SIGNALED, 128 + hostSignal);
+        }
+        Matcher m = QEMU_SIGNALED.matcher(qemuStderr);
+        if (qemuStatus == 0 && m.find()) {
+            return new ExitStatus(Kind.SIGNALED, 128 + Integer.parseInt(m.group(1)));
+        }
+        return decode(qemuStatus, kernelLog);
+    }
 
     private static final Pattern EXIT_LINE = Pattern.compile("(?m)^\\[kernel\\] exit (\\d+)\\r?$");
 

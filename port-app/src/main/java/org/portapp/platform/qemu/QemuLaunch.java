@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.portapp.platform.HostSignals;
 
 /**
  * Runs a unikernel under QEMU: the serial line is split into the app's stdout and
@@ -18,6 +19,9 @@ import java.util.regex.Pattern;
 public final class QemuLaunch {
     /** Exit code of {@code port-app run} when the kernel panicked (no app exit code exists). */
     public static final int KERNEL_PANIC_EXIT = 125;
+
+    /** Signals to port-app that end the VM (USR1 and USR2 are the JVM's defaults: not taken). */
+    private static final List<String> ENDING_SIGNALS = List.of("INT", "TERM", "HUP");
 
     private static final Pattern KILLED = Pattern.compile("(?m)^\\[kernel\\] app killed by signal (\\d+)$");
 
@@ -59,6 +63,8 @@ public final class QemuLaunch {
         }
         Thread killer = new Thread(p::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);
+        // A signal that would end port-app ends QEMU instead, and the run reports 128+N.
+        HostSignals signals = HostSignals.handle(ENDING_SIGNALS, sig -> p.destroyForcibly());
         ByteArrayOutputStream qemuErr = new ByteArrayOutputStream();
         Thread errPump = pump(p.getErrorStream(), qemuErr);
         Thread inPump = inputPump(in, p.getOutputStream());
@@ -73,9 +79,10 @@ public final class QemuLaunch {
             errPump.join();
             inPump.interrupt();
             String log = demux.kernelLog();
-            ExitStatus st = ExitStatus.decode(status, log);
+            ExitStatus st = ExitStatus.decode(status, log, qemuErr.toString(StandardCharsets.UTF_8),
+                    signals.received());
             int code = switch (st.kind()) {
-                case APP_EXIT -> st.appExitCode();
+                case APP_EXIT, SIGNALED -> st.appExitCode();
                 case KERNEL_PANIC -> {
                     report(err, log, "*** KERNEL", kernelLog);
                     err.println("port-app: the unikernel panicked (QEMU exit status 0); the kernel log is above");
@@ -96,6 +103,7 @@ public final class QemuLaunch {
             Thread.currentThread().interrupt();
             throw new QemuException("interrupted while waiting for QEMU");
         } finally {
+            signals.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(killer);
             } catch (IllegalStateException ignored) {

@@ -352,8 +352,10 @@ class LinuxuPlatformTest {
         Path img = Path.of("/x/img");
         List<String> cmd = platform.command(img, Path.of("/x/exe"), List.of("exe", "-v"), true,
                 Map.of(Path.of("/bin/a"), Path.of("/c/a")));
-        assertEquals(List.of(loader.toString(), "--trace", "--exe-path", "/x/exe", "--map", "/bin/a=/c/a", "--",
-                "/x/img", "exe", "-v"), cmd);
+        assertEquals(List.of(loader.toString(), "--fresh-signals", "--trace", "--exe-path", "/x/exe", "--map",
+                "/bin/a=/c/a", "--", "/x/img", "exe", "-v"), cmd);
+        assertEquals(List.of(loader.toString(), "--parent-pid", "42", "--fresh-signals"),
+                LinuxuPlatform.tiedTo(cmd, 42).subList(0, 4));
         assertThrows(LinuxuException.class, () -> platform.command(img, img, List.of(), false,
                 Map.of(Path.of("/a=b"), img)));
     }
