@@ -261,7 +261,8 @@ int mm_handle_fault(uintptr_t addr, unsigned access)
             return 0;   /* past the end of the file: SIGBUS */
         return platform_page_map_at(page, (const char *)v->vn->data + off, v->prot) == 0;
     }
-    return platform_page_map(page, v->prot) == 0;
+    int r = platform_page_map(page, v->prot);
+    return r == 0 ? 1 : r == -ENOMEM ? -ENOMEM : 0;
 }
 
 int mm_fault_is_bus(uintptr_t addr)
