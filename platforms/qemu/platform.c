@@ -257,6 +257,11 @@ int platform_page_map(uintptr_t va, unsigned prot)
     return r;
 }
 
+void platform_out_of_memory(const char *what)
+{
+    out_of_memory("%s", what);
+}
+
 void platform_page_unmap(uintptr_t va)
 {
     if (va >= USER_TOP)
