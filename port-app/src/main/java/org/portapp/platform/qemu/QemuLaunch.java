@@ -106,8 +106,15 @@ public final class QemuLaunch {
                     err.println(outOfMemoryMessage(command, ExitStatus.outOfMemoryCause(log)));
                     yield OUT_OF_MEMORY_EXIT;
                 }
-                case QEMU_ERROR -> throw new QemuException("QEMU failed (exit status " + status + "): "
-                        + qemuErr.toString(StandardCharsets.UTF_8).strip());
+                case QEMU_ERROR -> {
+                    String said = qemuErr.toString(StandardCharsets.UTF_8).strip();
+                    // The initrd does not fit the guest's RAM: QEMU refuses before the kernel runs.
+                    if (said.contains("initrd is too large")) {
+                        err.println(outOfMemoryMessage(command, "the initrd, as QEMU says: " + said));
+                        yield OUT_OF_MEMORY_EXIT;
+                    }
+                    throw new QemuException("QEMU failed (exit status " + status + "): " + said);
+                }
             };
             Result r = new Result(code, st, log, status);
             if (st.kind() == ExitStatus.Kind.APP_EXIT && r.killedBy() != 0) {

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,5 +61,22 @@ class OutOfMemoryMessageTest {
         assertTrue(msg.contains("with -m 12; the image alone needs at least -m 13 (initrd 10240 KiB + kernel "
                 + "524 KiB + 2 MiB, rounded up; a lower bound"), msg);
         assertTrue(!msg.contains("\n"), msg);
+    }
+
+    @Test
+    void qemuRefusingTheInitrdIsOutOfMemoryToo() throws Exception {
+        // A stand-in for QEMU that fails as QEMU 7+ does when the initrd does not fit -m.
+        Path k = Files.write(tmp.resolve("kernel.elf"), kernelElf());
+        Path initrd = Files.write(tmp.resolve("initrd.cpio"), new byte[9 << 20]);
+        List<String> cmd = List.of("sh", "-c",
+                "echo 'qemu: initrd is too large, cannot support.(max: 8224767, need 9437184)' >&2; exit 1",
+                "qemu", "-m", "8", "-kernel", k.toString(), "-initrd", initrd.toString());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        QemuLaunch.Result r = QemuLaunch.run(cmd, null, new ByteArrayOutputStream(),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(QemuLaunch.OUT_OF_MEMORY_EXIT, r.exitCode(), said);
+        assertTrue(said.contains("ran out of memory (the initrd, as QEMU says: qemu: initrd is too large"), said);
+        assertTrue(said.contains("with -m 8; the image alone needs at least -m 12 "), said);
     }
 }
