@@ -305,7 +305,7 @@ static void map_segment(const unsigned char *elf, const Elf64_Phdr *p, uint64_t 
         } else {
             uint64_t f = frame_alloc();
             if (!f || vm_map(va, f, prot) < 0)
-                panic("out of memory loading %s (%lu frames free)", app_path, frames_free_count());
+                out_of_memory("loading %s", app_path);
         }
         fill_page(va, elf, p, bias);
     }
@@ -465,7 +465,7 @@ uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
     for (uint64_t va = APP_STACK_TOP - APP_STACK_EAGER; va < APP_STACK_TOP; va += PAGE_SIZE) {
         uint64_t f = frame_alloc();
         if (!f || vm_map(va, f, VM_READ | VM_WRITE) < 0)
-            panic("out of memory for the app's stack");
+            out_of_memory("the app's stack");
     }
     loader_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]");
 

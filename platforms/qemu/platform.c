@@ -250,10 +250,16 @@ int platform_page_map(uintptr_t va, unsigned prot)
         r = -ENOMEM;
     else if (vm_map(va, f, vm_prot(prot)) < 0) {
         frame_free(f);
-        r = -EEXIST;
+        /* vm_map also fails when no frame is left for a page table. */
+        r = vm_page_exists(va) ? -EEXIST : -ENOMEM;
     }
     irq_restore(flags);
     return r;
+}
+
+void platform_out_of_memory(const char *what)
+{
+    out_of_memory("%s", what);
 }
 
 void platform_page_unmap(uintptr_t va)
@@ -319,7 +325,10 @@ static bool page_fault(struct trap_frame *f)
     if (cr2 >= USER_TOP || (f->error & 1))   /* bit 0: protection violation */
         return false;
     unsigned access = (f->error & 2) ? SHIM_PROT_WRITE : (f->error & 16) ? SHIM_PROT_EXEC : SHIM_PROT_READ;
-    return mm_handle_fault(cr2, access) == 1;
+    int r = mm_handle_fault(cr2, access);
+    if (r == -ENOMEM)
+        out_of_memory("a page for the app at %#lx", cr2);
+    return r == 1;
 #else
     (void)f;
     return false;

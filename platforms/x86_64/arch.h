@@ -198,6 +198,11 @@ typedef bool (*trap_handler_t)(struct trap_frame *f);
 void trap_init(void);
 void trap_set_handler(unsigned vector, trap_handler_t h);
 NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The guest ran out of memory where the kernel cannot go on: one log line
+ * "[kernel] out of memory: WHAT (N KiB free of M KiB)", then isa-debug-exit
+ * with OOM_EXIT_VALUE (QEMU status 245; README.md, "Exit status"). */
+NORETURN void out_of_memory(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define OOM_EXIT_VALUE 122
 /* Print "  #n 0xaddr <sym+off>" lines for a frame-pointer chain. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
 /* Symbolize a kernel address; returns false if unknown. */

@@ -319,7 +319,7 @@ void *mmio_map(uint64_t phys, size_t size)
     for (size_t i = 0; i < n; i++)
         if (vm_map(base + i * PAGE_SIZE, (phys & ~0xfffull) + i * PAGE_SIZE,
                    VM_READ | VM_WRITE | VM_UNCACHED) < 0)
-            panic("mmio_map(%#lx): out of page-table memory", phys);
+            out_of_memory("page tables for the device at %#lx", phys);
     mmio_next += (n + 1) * PAGE_SIZE;   /* one unmapped page between windows */
     return (void *)(base + off);
 }
@@ -365,7 +365,7 @@ static void map_direct(uint64_t base, uint64_t end)
                 if (!(t[idx] & PTE_P)) {
                     uint64_t f = frame_alloc();
                     if (!f)
-                        panic("out of memory for the direct map");
+                        out_of_memory("the direct map of RAM");
                     t[idx] = f | PTE_P | PTE_W;
                 }
                 t = phys_to_virt(t[idx] & PTE_ADDR);
@@ -389,7 +389,7 @@ void mm_init(const struct boot_info *bi)
     frames_init(bi);
     uint64_t root = frame_alloc();
     if (!root)
-        panic("out of memory for the page tables");
+        out_of_memory("the kernel's page tables");
     pml4 = phys_to_virt(root);
 
     /* Kernel image, section by section; guard pages stay unmapped. */

@@ -266,3 +266,22 @@ NORETURN void panic(const char *fmt, ...)
     backtrace_print(fp[1], fp[0]);   /* starting at panic's caller */
     power_off_panic();
 }
+
+/* Status 245 ((122 << 1) | 1) is also what app exit codes 122 and 250 give:
+ * the launcher tells them apart by this line and the missing "[kernel] exit"
+ * line.  A value in 65..127 keeps it clear of every signal death (128+N, N <=
+ * 64, gives 1..64), and 122 is no exit code a shell or common tool assigns. */
+NORETURN void out_of_memory(const char *fmt, ...)
+{
+    irq_disable();
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    shim_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    kprintf("[kernel] out of memory: %s (%lu KiB free of %lu KiB)\n", buf,
+            frames_free_count() * (PAGE_SIZE / 1024), frames_total_count() * (PAGE_SIZE / 1024));
+    outl(0xf4, OOM_EXIT_VALUE);   /* power.c's isa-debug-exit port */
+    /* No isa-debug-exit (Firecracker): the line above is the report. */
+    power_off_panic();
+}

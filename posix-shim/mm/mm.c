@@ -261,7 +261,8 @@ int mm_handle_fault(uintptr_t addr, unsigned access)
             return 0;   /* past the end of the file: SIGBUS */
         return platform_page_map_at(page, (const char *)v->vn->data + off, v->prot) == 0;
     }
-    return platform_page_map(page, v->prot) == 0;
+    int r = platform_page_map(page, v->prot);
+    return r == 0 ? 1 : r == -ENOMEM ? -ENOMEM : 0;
 }
 
 int mm_fault_is_bus(uintptr_t addr)
@@ -365,11 +366,10 @@ SHIM_SYSCALL(mmap)
         return r;
     if (!anon) {
         /* Read the file into private pages (writable while filling). */
-        if (populate(addr, addr + len, SHIM_PROT_READ | SHIM_PROT_WRITE) < 0) {
-            unmap_pages(addr, addr + len);
-            vma_cut(addr, addr + len);
-            return -ENOMEM;
-        }
+        /* Linux maps a file lazily, so this mmap cannot fail there for want
+         * of memory: running out here is the guest's memory running out. */
+        if (populate(addr, addr + len, SHIM_PROT_READ | SHIM_PROT_WRITE) < 0)
+            platform_out_of_memory("a private file mapping (a library's segments)");
 #if SHIM_HAVE_vfs
         long got = sys_pread64((long)fd, (long)addr, (long)want, (long)off, 0, 0);
 #else
@@ -486,11 +486,12 @@ SHIM_SYSCALL(mremap)
     for (uintptr_t p = 0; p < old_len; p += SHIM_PAGE) {
         if (!platform_page_present(old + p))
             continue;
-        if (platform_page_map(dst + p, SHIM_PROT_READ | SHIM_PROT_WRITE) == 0) {
-            if (prot & SHIM_PROT_READ)
-                memcpy((void *)(dst + p), (const void *)(old + p), SHIM_PAGE);
-            platform_page_protect(dst + p, prot);
-        }
+        /* A page that cannot be copied must not turn into zeroes. */
+        if (platform_page_map(dst + p, SHIM_PROT_READ | SHIM_PROT_WRITE) != 0)
+            platform_out_of_memory("mremap moving the app's pages");
+        if (prot & SHIM_PROT_READ)
+            memcpy((void *)(dst + p), (const void *)(old + p), SHIM_PAGE);
+        platform_page_protect(dst + p, prot);
     }
     unmap_pages(old, old + old_len);
     vma_cut(old, old + old_len);

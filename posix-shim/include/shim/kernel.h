@@ -27,6 +27,11 @@ uint64_t platform_sleep_intr_ns(uint64_t ns);
 /* RAM in bytes: total usable and currently free page frames. */
 void platform_memory_info(uint64_t *total, uint64_t *free);
 
+/* No page is left for something Linux does without new memory or lazily
+ * (a private file mapping's pages, mremap moving pages): the guest is out of
+ * memory, as a fault would find later; reports WHAT and ends the VM. */
+__attribute__((noreturn)) void platform_out_of_memory(const char *what);
+
 /* Number of LSTAR (unrewritten `syscall`) entries so far. */
 uint64_t platform_lstar_count(void);
 

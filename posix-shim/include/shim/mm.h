@@ -54,7 +54,9 @@ int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, co
 void mm_brk_init(uintptr_t start);
 /* A page fault at addr (access: PROT_WRITE for a write, PROT_EXEC for an
  * instruction fetch, else PROT_READ): 1 if it was a first touch of a
- * reserved page and is now mapped, 0 if it is a real fault. */
+ * reserved page and is now mapped, 0 if it is a real fault, -ENOMEM if it
+ * was a first touch but no page is left (the platform then reports that the
+ * guest ran out of memory: Linux's overcommit would end in the OOM killer). */
 int mm_handle_fault(uintptr_t addr, unsigned access);
 /* Whether a fault at addr is an access to a page of a shared file mapping
  * past the end of the file (SIGBUS/BUS_ADRERR, as Linux). */

@@ -31,7 +31,8 @@ import picocli.CommandLine.ParentCommand;
             "unikernel under QEMU (qemu-pc, qemu-microvm) or as a Linux process (linuxu).",
             "The app's stdout, stderr and stdin are the command's own, unchanged, and the",
             "exit code is the app's (128+N if a signal N or a fault killed it; 125 if the",
-            "unikernel panicked). port-app's own messages go to stderr.",
+            "unikernel panicked; 123 if the guest ran out of memory: raise -m, the message",
+            "names a lower bound). port-app's own messages go to stderr.",
             "Signals: on linuxu, INT, TERM, HUP, USR1 and USR2 sent to port-app are passed",
             "to the app (QUIT is the JVM's: send it to the app's process); under QEMU, INT,",
             "TERM and HUP end the VM. Either way the exit code is then 128+N."})

@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
  * exit code E modulo 128, made exact by the kernel's "[kernel] exit E" log
  * line; status 0 (with -no-reboot) is a kernel panic or crash, unless a
  * signal ended QEMU (it then exits 0 too, saying "terminating on signal N" on
- * stderr) or port-app ended QEMU on a signal it received itself.
+ * stderr) or port-app ended QEMU on a signal it received itself. Status
+ * {@link #OOM_QEMU_STATUS} with the kernel's "[kernel] out of memory:" line and
+ * no exit line is the guest running out of memory.
  *
  * @param kind        what ended the VM
  * @param appExitCode the app's exit code for {@link Kind#APP_EXIT}, 128+N for
@@ -17,7 +19,22 @@ import java.util.regex.Pattern;
  */
 public record ExitStatus(Kind kind, int appExitCode) {
     /** What ended the VM. SIGNALED: a signal to port-app or to QEMU, not from the guest. */
-    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR, SIGNALED }
+    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR, SIGNALED, OUT_OF_MEMORY }
+
+    /**
+     * QEMU's status when the guest ran out of memory: the kernel writes 122 to
+     * isa-debug-exit (platforms/x86_64/trap.c). App exits 122 and 250 give it too;
+     * the kernel's out-of-memory line without an exit line tells them apart.
+     */
+    public static final int OOM_QEMU_STATUS = (122 << 1) | 1;
+
+    private static final Pattern OOM_LINE = Pattern.compile("(?m)^\\[kernel\\] out of memory: (.*?)\\r?$");
+
+    /** What the kernel said ran out of memory ("WHAT (N KiB free of M KiB)"), or null. */
+    public static String outOfMemoryCause(String kernelLog) {
+        Matcher m = OOM_LINE.matcher(kernelLog);
+        return m.find() ? m.group(1) : null;
+    }
 
     private static final Pattern QEMU_SIGNALED = Pattern.compile("terminating on signal (\\d+)");
 
@@ -51,6 +68,9 @@ public record ExitStatus(Kind kind, int appExitCode) {
         Integer logged = null;
         while (m.find()) {
             logged = Integer.parseInt(m.group(1));
+        }
+        if (qemuStatus == OOM_QEMU_STATUS && logged == null && outOfMemoryCause(kernelLog) != null) {
+            return new ExitStatus(Kind.OUT_OF_MEMORY, -1);
         }
         int fromStatus = qemuStatus >> 1;
         if (logged != null && (logged & 0x7f) == fromStatus) {

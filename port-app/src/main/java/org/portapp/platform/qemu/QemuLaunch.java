@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,6 +24,16 @@ public final class QemuLaunch {
     /** Exit code of {@code port-app run} when the kernel panicked (no app exit code exists). */
     public static final int KERNEL_PANIC_EXIT = 125;
 
+    /** Exit code of {@code port-app run} when the guest ran out of memory (raise {@code -m}). */
+    public static final int OUT_OF_MEMORY_EXIT = 123;
+
+    /**
+     * What the smallest {@code -m} adds to the initrd and the kernel's loaded size: the
+     * first MiB (BIOS data, never given out) and one MiB for the frame bitmap, page
+     * tables, the app's initial stack and the shim's first data structures.
+     */
+    static final long MEMORY_MARGIN = 2L << 20;
+
     /** Signals to port-app that end the VM (USR1 and USR2 are the JVM's defaults: not taken). */
     private static final List<String> ENDING_SIGNALS = List.of("INT", "TERM", "HUP");
 
@@ -32,7 +46,7 @@ public final class QemuLaunch {
      * What a run produced.
      *
      * @param exitCode  the app's exit code (128 + signal after an app fault, {@link #KERNEL_PANIC_EXIT}
-     *                  after a kernel panic)
+     *                  after a kernel panic, {@link #OUT_OF_MEMORY_EXIT} when the guest ran out of memory)
      * @param status    QEMU's exit status, decoded
      * @param kernelLog the kernel's own log
      */
@@ -88,8 +102,19 @@ public final class QemuLaunch {
                     err.println("port-app: the unikernel panicked (QEMU exit status 0); the kernel log is above");
                     yield KERNEL_PANIC_EXIT;
                 }
-                case QEMU_ERROR -> throw new QemuException("QEMU failed (exit status " + status + "): "
-                        + qemuErr.toString(StandardCharsets.UTF_8).strip());
+                case OUT_OF_MEMORY -> {
+                    err.println(outOfMemoryMessage(command, ExitStatus.outOfMemoryCause(log)));
+                    yield OUT_OF_MEMORY_EXIT;
+                }
+                case QEMU_ERROR -> {
+                    String said = qemuErr.toString(StandardCharsets.UTF_8).strip();
+                    // The initrd does not fit the guest's RAM: QEMU refuses before the kernel runs.
+                    if (said.contains("initrd is too large")) {
+                        err.println(outOfMemoryMessage(command, "the initrd, as QEMU says: " + said));
+                        yield OUT_OF_MEMORY_EXIT;
+                    }
+                    throw new QemuException("QEMU failed (exit status " + status + "): " + said);
+                }
             };
             Result r = new Result(code, st, log, status);
             if (st.kind() == ExitStatus.Kind.APP_EXIT && r.killedBy() != 0) {
@@ -110,6 +135,73 @@ public final class QemuLaunch {
                 // shutting down already
             }
         }
+    }
+
+    /**
+     * The one-line report of a guest that ran out of memory: the cause as the kernel
+     * logged it, the {@code -m} in force (from the QEMU command) and a lower bound
+     * for the {@code -m} the image needs ({@link #minimumMemoryMiB}).
+     */
+    static String outOfMemoryMessage(List<String> command, String cause) {
+        String mem = argAfter(command, "-m");
+        String kernel = argAfter(command, "-kernel");
+        String initrd = argAfter(command, "-initrd");
+        long kernelBytes = kernel == null ? 0 : loadedSize(Path.of(kernel));
+        long initrdBytes = 0;
+        try {
+            initrdBytes = initrd == null ? 0 : Files.size(Path.of(initrd));
+        } catch (IOException e) {
+            // deleted already: the bound leaves it out
+        }
+        long min = minimumMemoryMiB(kernelBytes, initrdBytes);
+        return "port-app: the unikernel ran out of memory (" + (cause == null ? "no cause logged" : cause)
+                + ") with -m " + mem + "; the image alone needs at least -m " + min
+                + " (initrd " + (initrdBytes >> 10) + " KiB + kernel " + (kernelBytes >> 10) + " KiB + "
+                + (MEMORY_MARGIN >> 20) + " MiB, rounded up; a lower bound: the app's own memory comes on top)"
+                + "; run again with a larger -m";
+    }
+
+    /** Lower bound of the guest memory that fits the image: initrd + kernel + {@link #MEMORY_MARGIN}, in MiB. */
+    static long minimumMemoryMiB(long kernelLoadedBytes, long initrdBytes) {
+        long bytes = kernelLoadedBytes + initrdBytes + MEMORY_MARGIN;
+        return (bytes + (1L << 20) - 1) >> 20;
+    }
+
+    /**
+     * The span the kernel ELF's PT_LOAD segments take in memory (lowest to highest
+     * address, bss included), what the frame allocator keeps for the image; the file's
+     * size if it is not a 64-bit ELF, 0 if it cannot be read.
+     */
+    static long loadedSize(Path kernel) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(kernel)).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.limit() < 64 || b.getInt(0) != 0x464c457f || b.get(4) != 2) {
+                return b.limit();
+            }
+            long phoff = b.getLong(32);
+            int phentsize = Short.toUnsignedInt(b.getShort(54));
+            int phnum = Short.toUnsignedInt(b.getShort(56));
+            long lo = Long.MAX_VALUE;
+            long hi = 0;
+            for (int i = 0; i < phnum; i++) {
+                int at = (int) (phoff + (long) i * phentsize);
+                if (b.getInt(at) != 1) { // PT_LOAD
+                    continue;
+                }
+                long paddr = b.getLong(at + 24);
+                long memsz = b.getLong(at + 40);
+                lo = Math.min(lo, paddr);
+                hi = Math.max(hi, paddr + memsz);
+            }
+            return hi > lo ? hi - lo : b.limit();
+        } catch (IOException | IndexOutOfBoundsException e) {
+            return 0;
+        }
+    }
+
+    private static String argAfter(List<String> command, String option) {
+        int i = command.indexOf(option);
+        return i >= 0 && i + 1 < command.size() ? command.get(i + 1) : null;
     }
 
     /** Prints the kernel log from the report's first line on, unless it was echoed already. */
