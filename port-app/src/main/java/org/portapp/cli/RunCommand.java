@@ -83,6 +83,10 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+        if (java.util.Arrays.stream(Machine.values()).noneMatch(m -> m.cliName().equals(platform))) {
+            throw new PortAppException("unknown platform '" + platform + "' (run takes qemu-pc, qemu-microvm "
+                    + "or linuxu)");
+        }
         Machine machine = Machine.byCliName(platform);
         if (!machine.isQemu()) {
             throw new PortAppException("'run' boots under QEMU (qemu-pc, qemu-microvm) or runs on linuxu; for "

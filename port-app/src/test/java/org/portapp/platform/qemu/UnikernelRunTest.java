@@ -350,6 +350,7 @@ class UnikernelRunTest {
     void badPlatformIsAUserError() {
         Run r = run("vax", BUSYBOX.toString());
         assertEquals(1, r.code(), r::describe);
-        assertTrue(r.err().contains("unknown platform 'vax'"), r::describe);
+        assertTrue(r.err().contains("unknown platform 'vax' (run takes qemu-pc, qemu-microvm or linuxu)"),
+                r::describe);
     }
 }
