@@ -375,7 +375,8 @@ public final class ElfFile {
         return out;
     }
 
-    private static long alignUp(long v, long a) {
+    /** {@code v} rounded up to a multiple of {@code a}, a power of two (ELF alignments are). */
+    public static long alignUp(long v, long a) {
         return (v + a - 1) & -a;
     }
 

@@ -63,8 +63,8 @@ public final class ElfWriter {
         this.elf = elf;
         this.notes = notes;
         this.phnum = elf.header().e_phnum() + 2 + notes;
-        long offset = alignUp(elf.length(), PAGE);
-        long vaddr = alignUp(elf.loadEnd(), PAGE) + PAGE;
+        long offset = ElfFile.alignUp(elf.length(), PAGE);
+        long vaddr = ElfFile.alignUp(elf.loadEnd(), PAGE) + PAGE;
         List<ProgramHeader> loads = elf.loadSegments();
         long base = loads.isEmpty() ? 0 : loads.get(0).p_vaddr() - loads.get(0).p_offset();
         long gap = vaddr - base - offset;
@@ -73,9 +73,9 @@ public final class ElfWriter {
                     + " bytes more in memory than in the file; padding the output that much is refused");
         }
         if (gap > 0) {
-            offset += alignUp(gap, PAGE);
+            offset += ElfFile.alignUp(gap, PAGE);
         } else if (gap < 0) {
-            vaddr += alignUp(-gap, PAGE);
+            vaddr += ElfFile.alignUp(-gap, PAGE);
         }
         this.textOffset = offset;
         this.textVaddr = vaddr;
@@ -102,14 +102,14 @@ public final class ElfWriter {
             if (dataVaddr >= 0) {
                 throw new IllegalStateException("TEXT reserved after DATA was placed");
             }
-            long at = alignUp(textReserved, align);
+            long at = ElfFile.alignUp(textReserved, align);
             textReserved = at + size;
             vaddr = textVaddr + at;
         } else {
             if (dataVaddr < 0) {
-                dataVaddr = textVaddr + alignUp(textReserved, PAGE);
+                dataVaddr = textVaddr + ElfFile.alignUp(textReserved, PAGE);
             }
-            long at = alignUp(dataReserved, align);
+            long at = ElfFile.alignUp(dataReserved, align);
             dataReserved = at + size;
             vaddr = dataVaddr + at;
         }
@@ -148,7 +148,7 @@ public final class ElfWriter {
             throw new IllegalStateException("expected " + notes + " notes");
         }
         if (dataVaddr < 0) {
-            dataVaddr = textVaddr + alignUp(textReserved, PAGE);
+            dataVaddr = textVaddr + ElfFile.alignUp(textReserved, PAGE);
         }
         long textEnd = textVaddr + programHeaderTableSize();
         long dataEnd = dataVaddr;
@@ -185,8 +185,8 @@ public final class ElfWriter {
             added.append(p.name()).append('\0');
         }
         byte[] newNames = added.toString().getBytes(StandardCharsets.ISO_8859_1);
-        long namesOffset = alignUp(dataFileEnd, 8);
-        long shOffset = alignUp(namesOffset + oldNames.length + newNames.length, 8);
+        long namesOffset = ElfFile.alignUp(dataFileEnd, 8);
+        long shOffset = ElfFile.alignUp(namesOffset + oldNames.length + newNames.length, 8);
         int shnum = withSections ? oldSections.size() + pieces.size() : 0;
         long total = withSections ? shOffset + (long) shnum * SectionHeader.SIZE : dataFileEnd;
         if (total > Integer.MAX_VALUE - 16) {
@@ -285,9 +285,5 @@ public final class ElfWriter {
         b.putInt(o + 44, s.sh_info());
         b.putLong(o + 48, s.sh_addralign());
         b.putLong(o + 56, s.sh_entsize());
-    }
-
-    private static long alignUp(long v, long a) {
-        return (v + a - 1) & -a;
     }
 }

@@ -3,6 +3,7 @@ package org.portapp.rewrite;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.portapp.elf.ElfFile;
 
 /**
  * The machine code of a patch (docs/architecture.md, "A trampoline for one site"): the
@@ -22,7 +23,7 @@ final class TrampolineEncoder {
      * Bytes the largest trampoline takes, padding included: up to MAX_NEIGHBOURS displaced
      * instructions of at most 15 bytes on each side, plus the two leas, the call and the jmp back.
      */
-    static final long MAX_SIZE = alignUp(2L * SitePlanner.MAX_NEIGHBOURS * 15 + LEA_RSP_MINUS_128.length
+    static final long MAX_SIZE = ElfFile.alignUp(2L * SitePlanner.MAX_NEIGHBOURS * 15 + LEA_RSP_MINUS_128.length
             + CALL_SLOT_LEN + LEA_RSP_PLUS_128.length + SitePlanner.JMP_LEN, ALIGN);
 
     private TrampolineEncoder() {
@@ -96,9 +97,5 @@ final class TrampolineEncoder {
         b[off + 1] = (byte) (v >> 8);
         b[off + 2] = (byte) (v >> 16);
         b[off + 3] = (byte) (v >> 24);
-    }
-
-    private static long alignUp(long v, long a) {
-        return (v + a - 1) & -a;
     }
 }
