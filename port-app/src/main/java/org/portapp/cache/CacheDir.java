@@ -196,9 +196,7 @@ public final class CacheDir {
      */
     public AutoCloseable inUse() {
         try {
-            Files.createDirectories(root);
-            FileChannel ch = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel ch = openLockFile();
             FileLock lock;
             try {
                 lock = ch.lock(0, Long.MAX_VALUE, true);
@@ -212,12 +210,17 @@ public final class CacheDir {
         }
     }
 
+    /** The lock file (created with the cache root if need be), which runs share and prune takes alone. */
+    private FileChannel openLockFile() throws IOException {
+        Files.createDirectories(root);
+        return FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+    }
+
     /** The exclusive lock, or null when a run holds the shared one. */
     private Lock exclusive() {
         try {
-            Files.createDirectories(root);
-            FileChannel ch = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel ch = openLockFile();
             FileLock lock;
             try {
                 lock = ch.tryLock();
