@@ -234,6 +234,9 @@ void lapic_eoi(void);
  * panic -> triple fault, QEMU status 0 (requires -no-reboot). */
 NORETURN void power_off(int app_exit_code);
 NORETURN void power_off_panic(void);
+/* Write value to isa-debug-exit (QEMU then exits with (value << 1) | 1);
+ * returns when the device is absent (Firecracker). */
+void power_debug_exit(uint32_t value);
 
 /* ---- entry point provided by the image (selftest.c, later the shim) ---- */
 void kmain(const struct boot_info *bi);

@@ -14,11 +14,16 @@ static NORETURN void halt_forever(void)
         __asm__ volatile("cli; hlt");
 }
 
+void power_debug_exit(uint32_t value)
+{
+    outl(DEBUG_EXIT_PORT, value);
+}
+
 NORETURN void power_off(int app_exit_code)
 {
     irq_disable();
     kprintf("[kernel] exit %d\n", app_exit_code & 0xff);
-    outl(DEBUG_EXIT_PORT, (uint32_t)(app_exit_code & 0xff));
+    power_debug_exit((uint32_t)(app_exit_code & 0xff));
     /* No isa-debug-exit (Firecracker): a reset through the i8042 keyboard
      * controller ends a Firecracker VM (and a QEMU pc under -no-reboot); the
      * exit code is then only in the log line above. */

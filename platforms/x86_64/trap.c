@@ -281,7 +281,7 @@ NORETURN void out_of_memory(const char *fmt, ...)
     va_end(ap);
     kprintf("[kernel] out of memory: %s (%lu KiB free of %lu KiB)\n", buf,
             frames_free_count() * (PAGE_SIZE / 1024), frames_total_count() * (PAGE_SIZE / 1024));
-    outl(0xf4, OOM_EXIT_VALUE);   /* power.c's isa-debug-exit port */
+    power_debug_exit(OOM_EXIT_VALUE);
     /* No isa-debug-exit (Firecracker): the line above is the report. */
     power_off_panic();
 }
