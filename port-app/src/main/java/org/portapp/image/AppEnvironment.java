@@ -48,7 +48,8 @@ public record AppEnvironment(Map<String, String> variables) {
             return new Host(System.getenv(), isTerminal(0) || isTerminal(1));
         }
 
-        /** Whether this process's descriptor {@code fd} is a terminal (Linux: what /proc/self/fd names). */
+        /** Whether this process's descriptor {@code fd} is a terminal (Linux: what /proc/self/fd names);
+         * also what Progress asks of fd 2. */
         static boolean isTerminal(int fd) {
             try {
                 String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();

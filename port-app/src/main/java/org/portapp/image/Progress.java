@@ -1,8 +1,6 @@
 package org.portapp.image;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -69,20 +67,9 @@ public final class Progress {
         return level;
     }
 
-    /**
-     * Whether fd 2 is a terminal: Java has no isatty, and {@code System.console()} looks at
-     * stdin and stdout only, so this reads where /proc/self/fd/2 points (a tty or pty device).
-     */
+    /** Whether fd 2 is a terminal that can redraw a line (not TERM=dumb). */
     static boolean stderrIsTerminal() {
-        if ("dumb".equals(System.getenv("TERM"))) {
-            return false;
-        }
-        try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
+        return !"dumb".equals(System.getenv("TERM")) && AppEnvironment.Host.isTerminal(2);
     }
 
     /** Starts a pass over {@code n} distinct objects, each either found in the cache or rewritten. */
