@@ -11,58 +11,6 @@
 #include "qemu.h"
 #include "thread.h"
 
-/* ---- console: the serial line's stdout/stderr streams -------------------- */
-
-long platform_console_write(const void *buf, size_t len)
-{
-    console_write(CONSOLE_STDOUT, buf, len);
-    return (long)len;
-}
-
-long platform_console_write_err(const void *buf, size_t len)
-{
-    console_write(CONSOLE_STDERR, buf, len);
-    return (long)len;
-}
-
-/* The UART is polled and has no FIFO (x86_64/serial.c): QEMU hands over the
- * next input byte only after the previous one was read, a few microseconds
- * later. So an empty receive register is watched for CONSOLE_SPIN_NS before
- * the read ends or goes to sleep; without it every byte would cost a sleep. */
-#define CONSOLE_SPIN_NS 100000
-
-long platform_console_read(void *buf, size_t len, int nonblock)
-{
-    unsigned char *p = buf;
-    size_t n = 0;
-    uint64_t give_up = 0;
-    while (n < len) {
-        int c = console_getc_nonblock();
-        if (c >= 0) {
-            p[n++] = (unsigned char)c;
-            give_up = 0;
-            if (c == '\n')
-                break;              /* a line at a time, like a tty in canonical mode */
-            continue;
-        }
-        if (c == CONSOLE_EOF)
-            break;
-        if (!give_up)
-            give_up = nanotime() + CONSOLE_SPIN_NS;
-        if (nanotime() < give_up) {
-            cpu_relax();
-            continue;
-        }
-        if (n)
-            break;
-        if (nonblock)
-            return -EAGAIN;
-        platform_idle();
-        give_up = 0;
-    }
-    return (long)n;
-}
-
 /* Which streams are terminals on the host, and its size: port-app looks
  * before it starts QEMU and says so on the command line (loader.c), since
  * the serial line itself cannot tell a terminal from a pipe. */
@@ -87,7 +35,7 @@ int platform_console_winsize(uint16_t *rows, uint16_t *cols)
  * stderr, as on linuxu; the kernel's own log is a stream of its own. */
 void platform_write_err(const char *buf, size_t len)
 {
-    console_write(CONSOLE_STDERR, buf, len);
+    platform_console_write_err(buf, len);    /* through the terminal's output processing */
 }
 
 _Noreturn void platform_abort(int code)

@@ -24,6 +24,9 @@ extern uint64_t boot_epoch_ns;
  * not given. Without the word no stream is a terminal. */
 extern uint8_t console_tty_mask;
 extern uint16_t console_tty_rows, console_tty_cols;
+/* The console's line discipline and the host's control codes (tty.c):
+ * starts looking at input in every timer interrupt. */
+void tty_init(void);
 
 /* The app as described by the command line (README.md: encoding). */
 #define APP_MAX_ARGS 256

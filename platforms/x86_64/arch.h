@@ -86,8 +86,10 @@ void console_write(int chan, const void *buf, size_t n);
 /* Plain console: no stream markers or escapes, for a person reading it. */
 void console_set_plain(bool on);
 #define CONSOLE_EOF (-2)
-/* Next input byte, -1 when none is waiting, CONSOLE_EOF once the host
- * signalled the end of its input. */
+#define CONSOLE_CONTROL 0x100
+/* Next input byte, -1 when none is waiting, CONSOLE_EOF (once) where the
+ * host signalled the end of its input, or CONSOLE_CONTROL | X for the
+ * host's control code X (serial.c). */
 int console_getc_nonblock(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -451,6 +451,14 @@ static bool mapped_rw(uint64_t va)
     return vm_query(va, NULL, &prot) && (prot & VM_WRITE);
 }
 
+/* The platform's work at every timer interrupt (sched_set_tick_hook). */
+static void (*tick_hook)(uint64_t now);
+
+void sched_set_tick_hook(void (*hook)(uint64_t now))
+{
+    tick_hook = hook;
+}
+
 static bool timer_irq(struct trap_frame *f)
 {
     this_cpu()->timer_ticks++;
@@ -459,6 +467,8 @@ static bool timer_irq(struct trap_frame *f)
     if (timer_request && timer_request <= now)
         timer_request = 0;
     wake_expired(now);
+    if (tick_hook)
+        tick_hook(now);
     if (signal_timer_tick)
         signal_timer_tick(now);
     /* Only app code is preempted or handed a signal here: the shim and
@@ -544,7 +554,7 @@ int platform_wq_sleep(void *wq, uint64_t deadline)
         sched_block(wq, ~0u, deadline);
     irq_restore(flags);
     if (signal_deliverable && signal_deliverable() && signal_deliver_pending)
-        return signal_deliver_pending() > 0;
+        return signal_deliver_pending();   /* WAIT_HANDLER_* bits */
     return 0;
 }
 

@@ -11,7 +11,10 @@
  *   0xff 0xff                 a literal 0xff byte in the current stream
  * The line starts in the kernel-log stream, so a kernel that never runs an
  * app prints plain text.  Input (host to guest) uses the same escape:
- *   0xff 0xff a literal 0xff, 0xff 0x04 end of input (the host's stdin closed).
+ *   0xff 0xff a literal 0xff, 0xff 0x04 end of input (the host's stdin closed),
+ *   0xff X    for any other X: a control code for the platform's terminal
+ *             (console_getc_nonblock returns CONSOLE_CONTROL | X; the codes
+ *             and their payload bytes are platforms/qemu/tty.c's).
  * console_set_plain turns all of this off: the three streams go out as plain
  * text, interleaved, and input is taken as it comes (for a person at the
  * console, e.g. the launch scripts of port-app build).
@@ -23,7 +26,6 @@
 
 static int cur_chan = CONSOLE_LOG;
 static bool plain;
-static bool input_eof;
 static bool input_esc;
 
 void serial_init(void)
@@ -104,8 +106,6 @@ static int uart_getc(void)
 int console_getc_nonblock(void)
 {
     for (;;) {
-        if (input_eof)
-            return CONSOLE_EOF;
         int c = uart_getc();
         if (c < 0)
             return -1;
@@ -113,11 +113,9 @@ int console_getc_nonblock(void)
             return c;
         if (input_esc) {
             input_esc = false;
-            if (c == 0x04) {
-                input_eof = true;
-                continue;
-            }
-            return c;               /* 0xff 0xff, or an unknown pair: the byte */
+            if (c == 0x04)
+                return CONSOLE_EOF;     /* once; control codes may follow */
+            return c == ESC ? c : CONSOLE_CONTROL | c;
         }
         if (c == ESC) {
             input_esc = true;
@@ -129,6 +127,9 @@ int console_getc_nonblock(void)
 
 int serial_getc_nonblock(void)
 {
-    int c = console_getc_nonblock();
+    int c;
+    do
+        c = console_getc_nonblock();
+    while (c >= CONSOLE_CONTROL);
     return c == CONSOLE_EOF ? -1 : c;
 }

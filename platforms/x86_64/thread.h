@@ -63,6 +63,10 @@ struct thread {
 /* The scheduler's part of shim/sched.h is in sched.c; these are the
  * platform's own. */
 void sched_init(void);
+/* Runs hook(now) in every timer interrupt (at least every 50 ms, whatever
+ * the app does), before a pending signal is handed to interrupted app code:
+ * the console looks at its input there. Interrupts are off; keep it short. */
+void sched_set_tick_hook(void (*hook)(uint64_t now));
 /* Sleep ns; returns the time left (> 0) if a deliverable signal ended it. */
 uint64_t sched_sleep_ns(uint64_t ns);
 /* An exception in app code: the signal module's handler, if the module is

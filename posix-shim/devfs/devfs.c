@@ -3,12 +3,13 @@
  *
  * The three streams are separate vnodes (stdout and stderr may go to
  * different host streams, and each may or may not be a terminal), all
- * character devices 5:1 like /dev/console. There is no line discipline: bytes
- * pass unchanged both ways (the host terminal, or the pipe QEMU's serial is
- * connected to, does echo and line editing). TCSETS is remembered and
- * reported back by TCGETS but changes nothing. Terminal ioctls succeed only
- * on a stream the platform says is a terminal on the host (ENOTTY otherwise,
- * as for a pipe), with the host's window size when the platform knows it. */
+ * character devices 5:1 like /dev/console. devfs keeps the terminal's
+ * settings (TCGETS/TCSETS) and hands them to the platform, whose line
+ * discipline does echo, line editing and ^C when the host's stdin is a
+ * terminal (platforms/qemu/tty.c); bytes from a pipe pass unchanged.
+ * Terminal ioctls succeed only on a stream the platform says is a terminal
+ * on the host (ENOTTY otherwise, as for a pipe), with the host's window
+ * size when the platform knows it. */
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
@@ -107,7 +108,21 @@ static int32_t fg_pgrp = 1;
 /* Input read ahead by poll (to learn whether stdin is readable). */
 static unsigned char pending[256];
 static size_t npending;
+/* The platform said end of file: for good after a pipe's end, for the next
+ * read only when stdin is a terminal (^D on an empty line). */
 static int input_eof;
+
+static void got_eof(void)
+{
+    input_eof = 1;
+}
+
+/* A read returned the end of file: a terminal goes on after it. */
+static void eof_taken(void)
+{
+    if (is_tty(CON_IN))
+        input_eof = 0;
+}
 
 static struct vnode *console_vn[4];
 
@@ -121,7 +136,7 @@ static long fill_pending(void)
     if (r > 0)
         npending = (size_t)r;
     else if (r == 0)
-        input_eof = 1;
+        got_eof();
     return r;
 }
 
@@ -136,13 +151,16 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
             npending -= c;
             return (long)c;
         }
-        if (input_eof)
+        if (input_eof) {
+            eof_taken();
             return 0;
+        }
         long r = platform_console_read(buf, n, 1);
         if (r > 0)
             return r;
         if (r == 0) {
-            input_eof = 1;
+            got_eof();
+            eof_taken();
             return 0;
         }
         if (r != -EAGAIN)
@@ -150,8 +168,10 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         if (f->flags & K_O_NONBLOCK)
             return -EAGAIN;
         /* The console is polled (no receive interrupt wakes the queue):
-         * look again soon, not only at the queue's cap of several ms. */
-        wait_queue_sleep(&shim_poll_wq, platform_monotonic_ns() + CON_POLL_NS);
+         * look again soon, not only at the queue's cap of several ms. A
+         * signal (^C) ends the read as on Linux's terminals and pipes. */
+        if (wait_queue_sleep_intr(&shim_poll_wq, platform_monotonic_ns() + CON_POLL_NS))
+            return -EINTR;
     }
 }
 
@@ -195,6 +215,8 @@ static long con_ioctl(struct file *f, unsigned long cmd, long arg)
         memcpy(&termios, (const void *)arg, sizeof termios);
         if (cmd == K_TCSETSF)
             npending = 0;
+        if (platform_console_termios)
+            platform_console_termios(&termios, cmd == K_TCSETSF);
         return 0;
     case K_TIOCGWINSZ:
         if (!arg)
@@ -336,4 +358,6 @@ void devfs_init(void)
     bind_stdio(0, CON_IN, K_O_RDWR);
     bind_stdio(1, CON_OUT, K_O_RDWR);
     bind_stdio(2, CON_ERR, K_O_RDWR);
+    if (platform_console_termios)
+        platform_console_termios(&termios, 0);
 }

@@ -212,7 +212,8 @@ static long do_wait(long epfd, struct k_epoll_event *out, long max, int64_t time
             return n;
         if (dl && platform_monotonic_ns() >= dl)
             return 0;
-        wait_queue_sleep(&shim_poll_wq, dl);
+        if (wait_queue_sleep_handled(&shim_poll_wq, dl))
+            return -EINTR;
     }
 }
 

@@ -1,7 +1,7 @@
 /* poll, ppoll, select, pselect6: readiness of any fd through vfs_poll_file,
  * sleeping on shim_poll_wq (which every fd kind wakes) until something is
- * ready or the timeout passes. Signal masks (ppoll, pselect6) are accepted
- * and ignored until the signals module exists; there is no EINTR yet. */
+ * ready, the timeout passes, or a signal handler runs (EINTR, SA_RESTART or
+ * not, as Linux). Signal masks (ppoll, pselect6) are accepted and ignored. */
 #include "shim/shim.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -55,7 +55,10 @@ static long do_poll(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, i
             break;
         if (dl && platform_monotonic_ns() >= dl)
             break;
-        wait_queue_sleep(&shim_poll_wq, dl);
+        if (wait_queue_sleep_handled(&shim_poll_wq, dl)) {
+            r = -EINTR;
+            break;
+        }
     }
     if (left && dl)
         *left = remaining(dl);
@@ -154,7 +157,15 @@ static long do_select(int nfds, unsigned long *rd, unsigned long *wr, unsigned l
             break;
         if (dl && platform_monotonic_ns() >= dl)
             break;
-        wait_queue_sleep(&shim_poll_wq, dl);
+        if (wait_queue_sleep_handled(&shim_poll_wq, dl)) {
+            for (size_t i = 0; i < words; i++) {   /* the sets as given, as Linux leaves them */
+                if (rd) rd[i] = in_rd[i];
+                if (wr) wr[i] = in_wr[i];
+                if (ex) ex[i] = in_ex[i];
+            }
+            ready = -EINTR;
+            break;
+        }
     }
     if (left && dl)
         *left = remaining(dl);

@@ -22,6 +22,7 @@
 #include "shim/mm.h"
 #include "shim/sched.h"
 #include "shim/signal.h"
+#include "shim/wait.h"
 #include "sigframe.h"
 
 /* The mm module's fault classification (shim/mm.h) is optional: an image
@@ -477,12 +478,12 @@ static uint64_t sync_stack(uint64_t rsp)
 
 /* Runs handlers for the deliverable signals. restore_mask: the mask the
  * first handler's rt_sigreturn reinstates (sigsuspend's saved mask), or 0
- * for the mask at delivery. Returns how many of the handlers that ran lack
- * SA_RESTART. */
+ * for the mask at delivery. Returns WAIT_HANDLER_RAN when a handler ran,
+ * with WAIT_HANDLER_INTERRUPTS when one of them lacks SA_RESTART. */
 static int deliver(bool use_restore, uint64_t restore_mask)
 {
     struct thread *t = sched_current();
-    int interrupting = 0;
+    int ran = 0;
     for (int guard = 0; guard < 256; guard++) {
         uint8_t info[128];
         uint64_t irq = platform_irq_save();
@@ -499,8 +500,9 @@ static int deliver(bool use_restore, uint64_t restore_mask)
             die(sig);
         uint64_t old = use_restore ? restore_mask : st(t)->sigmask;
         use_restore = false;
+        ran |= WAIT_HANDLER_RAN;
         if (!(actions[sig].flags & SA_RESTART))
-            interrupting++;
+            ran |= WAIT_HANDLER_INTERRUPTS;
         struct shim_regs h;
         uint64_t rsp;
         __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
@@ -517,7 +519,7 @@ static int deliver(bool use_restore, uint64_t restore_mask)
             platform_irq_restore(irq);
         }
     }
-    return interrupting;
+    return ran;
 }
 
 int signal_deliver_pending(void)
@@ -881,6 +883,15 @@ SHIM_SYSCALL(alarm)
 }
 
 /* ---- SIGPIPE (the pipe module's hook) --------------------------------------- */
+
+void signal_raise_app(int sig)
+{
+    if (!valid_sig(sig))
+        return;
+    uint8_t info[128];
+    info_make(info, sig, SI_KERNEL);
+    send(NULL, sig, info);
+}
 
 void shim_raise_sigpipe(void)
 {

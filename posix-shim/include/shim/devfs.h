@@ -25,6 +25,15 @@ int platform_console_isatty(int fd) __attribute__((weak));
  * until the host's size changes. */
 int platform_console_winsize(uint16_t *rows, uint16_t *cols) __attribute__((weak));
 
+/* Platform hook (weak: without it the platform passes bytes unchanged):
+ * the terminal settings the app set with TCSETS* (and devfs's defaults at
+ * its init), for the platform's line discipline; flush (TCSETSF) drops
+ * input not yet read. A platform with a line discipline returns 0 from
+ * platform_console_read for a ^D on an empty line: an end of file for
+ * that read only, on a terminal. */
+struct k_termios;
+void platform_console_termios(const struct k_termios *t, int flush) __attribute__((weak));
+
 /* A device vnode for major:minor (for the initrd's device nodes), or NULL. */
 struct vnode *devfs_node_for(uint32_t major, uint32_t minor);
 

@@ -31,10 +31,16 @@ bool signal_fault(struct shim_trap *t) __attribute__((weak));
 /* Whether the current thread has a signal it would take now. */
 bool signal_deliverable(void) __attribute__((weak));
 /* Run the handlers of deliverable signals before a syscall returns;
- * returns how many of them lack SA_RESTART (the call then fails EINTR). */
+ * returns 0, or WAIT_HANDLER_RAN (shim/wait.h) when a handler ran, with
+ * WAIT_HANDLER_INTERRUPTS when one lacks SA_RESTART (a restartable call
+ * then fails EINTR; poll, select and epoll_wait fail EINTR either way). */
 int signal_deliver_pending(void) __attribute__((weak));
 /* The interval timer (SIGALRM); runs in the timer interrupt. */
 void signal_timer_tick(uint64_t now) __attribute__((weak));
+/* A signal from outside the app (the terminal's ^C, port-app forwarding
+ * the host's kill): queued for the process, taken on the app's next
+ * return from the shim or interrupt. Safe in interrupt context. */
+void signal_raise_app(int sig) __attribute__((weak));
 /* A write to a pipe without readers (the pipe module): SIGPIPE to the
  * calling thread, its handler run before the write returns EPIPE. */
 void shim_raise_sigpipe(void);

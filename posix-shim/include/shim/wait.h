@@ -28,6 +28,10 @@ struct wait_queue {
  * module that makes an fd readable or writable wakes it. Defined by vfs. */
 extern struct wait_queue shim_poll_wq;
 
+/* What a sleep's wake-up ran (platform_wq_sleep, signal_deliver_pending). */
+#define WAIT_HANDLER_RAN        1   /* a signal handler */
+#define WAIT_HANDLER_INTERRUPTS 2   /* ... one without SA_RESTART */
+
 /* The scheduler's real sleep on a queue (platforms/x86_64/sched.c); weak,
  * so platforms without threads (linuxu, the host-side harness) keep the
  * idle-and-recheck fallback. */
@@ -60,7 +64,18 @@ static inline void wait_queue_sleep(struct wait_queue *wq, uint64_t deadline_ns)
 static inline int wait_queue_sleep_intr(struct wait_queue *wq, uint64_t deadline_ns)
 {
     if (platform_wq_sleep)
-        return platform_wq_sleep(wq, deadline_ns);
+        return (platform_wq_sleep(wq, deadline_ns) & WAIT_HANDLER_INTERRUPTS) != 0;
+    platform_idle();
+    return 0;
+}
+
+/* As wait_queue_sleep; returns 1 when any signal handler ran during the
+ * sleep: for the calls Linux never restarts after a handler, SA_RESTART or
+ * not (poll, ppoll, select, pselect6, epoll_wait: they fail with -EINTR). */
+static inline int wait_queue_sleep_handled(struct wait_queue *wq, uint64_t deadline_ns)
+{
+    if (platform_wq_sleep)
+        return (platform_wq_sleep(wq, deadline_ns) & WAIT_HANDLER_RAN) != 0;
     platform_idle();
     return 0;
 }
