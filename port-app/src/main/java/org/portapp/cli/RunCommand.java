@@ -99,11 +99,12 @@ final class RunCommand implements Callable<Integer> {
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
+            HostTerminal tty = HostTerminal.detect();
             List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(HostTerminal.detect()).encode(), memory);
+                    im.cmdline().withTerminal(tty).encode(), memory);
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
-                QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
+                QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog, tty);
                 return r.exitCode();
             }
         } finally {

@@ -137,7 +137,9 @@ class TerminalsTest {
 
     /** The lines of {@code cmd} run in a 33x101 pseudo-terminal that are the probe's. */
     private static List<String> underTerminal(String cmd) throws Exception {
-        Out o = run(List.of("/usr/bin/script", "-qec", "stty rows 33 cols 101; " + cmd, "/dev/null"), new byte[0]);
+        // stdin stays open: at its end script types an end-of-file character, which a terminal
+        // in raw mode (port-app's while QEMU runs) passes to the app as a byte.
+        Out o = typed("33", "101", cmd, List.of());
         assertEquals(0, o.exit(), () -> o.text() + o.stderr());
         return Arrays.stream(o.text().split("\r?\n"))
                 .filter(l -> l.matches("tty[0-2]|\\d+ \\d+")).toList();
@@ -157,5 +159,101 @@ class TerminalsTest {
         List<String> natMixed = underTerminal(sh(List.of("/bin/busybox", "sh", "-c", PROBE)) + redirect);
         assertEquals(List.of("tty2"), natMixed);
         assertEquals(natMixed, underTerminal(sh(portApp(platform, guest.toArray(String[]::new))) + redirect));
+    }
+
+    /**
+     * Runs {@code shell} (a command line) in a pseudo-terminal ({@code script}, 24x80 unless
+     * given) and types
+     * each of {@code keys} once the output holds its prompt; the whole transcript, and the exit code.
+     */
+    private static Out typed(String shell, List<String[]> promptsAndKeys) throws Exception {
+        return typed("24", "80", shell, promptsAndKeys);
+    }
+
+    private static Out typed(String rows, String cols, String shell, List<String[]> promptsAndKeys) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/script", "-qec", "stty rows " + rows + " cols " + cols + "; " + shell,
+                "/dev/null")
+                .redirectErrorStream(true).start();
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            int n;
+            try (InputStream s = p.getInputStream()) {
+                while ((n = s.read(buf)) > 0) {
+                    synchronized (seen) {
+                        seen.write(buf, 0, n);
+                    }
+                }
+            } catch (IOException ignored) {
+                // script ended
+            }
+        });
+        reader.start();
+        try (OutputStream in = p.getOutputStream()) {
+            int from = 0;
+            for (String[] pk : promptsAndKeys) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+                for (;;) {
+                    String text;
+                    synchronized (seen) {
+                        text = seen.toString(StandardCharsets.UTF_8);
+                    }
+                    int at = text.indexOf(pk[0], from);
+                    if (at >= 0) {
+                        from = at + pk[0].length();
+                        break;
+                    }
+                    assertTrue(System.nanoTime() < deadline && p.isAlive(), () -> "no '" + pk[0] + "' in: " + text);
+                    Thread.sleep(50);
+                }
+                Thread.sleep(300);       // the app is now reading (or computing): type
+                in.write(pk[1].getBytes(StandardCharsets.UTF_8));
+                in.flush();
+            }
+            assertTrue(p.waitFor(150, TimeUnit.SECONDS), () -> "timed out: " + shell);
+        }
+        reader.join();
+        return new Out(p.exitValue(), seen.toByteArray(), "");
+    }
+
+    private static final String EDIT = "echo ready; read x; echo \"[$x]\"; read y; echo \"[$y]\"";
+
+    /** Erase, kill and word erase, echo, CR to NL: the guest's line discipline as the host's pty does it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qemu-pc", "linuxu"})
+    void linesAreEditedAndEchoedAsOnATerminal(String platform) throws Exception {
+        assume("/usr/bin/script");
+        assume("/bin/busybox");
+        List<String[]> keys = List.of(new String[] {"ready", "abc\u007fd\r"},
+                new String[] {"[abd]", "junk\u0015one two\u0017three\r"});
+        Out nat = typed(sh(List.of("/bin/busybox", "sh", "-c", EDIT)), keys);
+        Out app = typed(sh(portApp(platform, "/bin/busybox", "--", "sh", "-c", EDIT)), keys);
+        assertEquals(0, nat.exit(), nat::text);
+        assertTrue(nat.text().contains("[abd]") && nat.text().contains("[one three]"), nat::text);
+        assertEquals(0, app.exit(), app::text);
+        assertEquals(tail(nat.text(), "ready"), tail(app.text(), "ready"));
+    }
+
+    /** ^C is SIGINT for the app: a trap runs, and without one the app dies of it (130). */
+    @ParameterizedTest
+    @ValueSource(strings = {"qemu-pc", "linuxu"})
+    void ctrlCIsSigintForTheApp(String platform) throws Exception {
+        assume("/usr/bin/script");
+        assume("/bin/busybox");
+        String trapped = "trap 'echo caught; exit 7' INT; echo ready; read x; echo not-interrupted";
+        List<String[]> keys = List.<String[]>of(new String[] {"ready", "\u0003"});
+        Out nat = typed(sh(List.of("/bin/busybox", "sh", "-c", trapped)), keys);
+        Out app = typed(sh(portApp(platform, "/bin/busybox", "--", "sh", "-c", trapped)), keys);
+        assertEquals(7, nat.exit(), nat::text);
+        assertEquals(7, app.exit(), app::text);
+        assertEquals(tail(nat.text(), "ready"), tail(app.text(), "ready"));
+        String plain = "echo ready; read x; echo not-interrupted";
+        assertEquals(130, typed(sh(portApp(platform, "/bin/busybox", "--", "sh", "-c", plain)), keys).exit());
+    }
+
+    /** The transcript after the first {@code marker}. */
+    private static String tail(String text, String marker) {
+        int at = text.indexOf(marker);
+        return at < 0 ? text : text.substring(at);
     }
 }

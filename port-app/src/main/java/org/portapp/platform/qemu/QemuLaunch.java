@@ -34,8 +34,8 @@ public final class QemuLaunch {
      */
     static final long MEMORY_MARGIN = 2L << 20;
 
-    /** Signals to port-app that end the VM (USR1 and USR2 are the JVM's defaults: not taken). */
-    private static final List<String> ENDING_SIGNALS = List.of("INT", "TERM", "HUP");
+    /** SIGINT, SIGTERM, SIGHUP: the third of them ends QEMU, whatever the app does with them. */
+    private static final List<Integer> ENDING_SIGNALS = List.of(2, 15, 1);
 
     private static final Pattern KILLED = Pattern.compile("(?m)^\\[kernel\\] app killed by signal (\\d+)$");
 
@@ -68,20 +68,45 @@ public final class QemuLaunch {
      */
     public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
                              boolean kernelLog) {
+        return run(command, in, out, err, kernelLog, HostTerminal.NONE);
+    }
+
+    /**
+     * As {@link #run(List, InputStream, OutputStream, PrintStream, boolean)}, with the host's
+     * terminals as {@code tty} says (what the kernel command line told the guest): when stdin
+     * is a terminal it is raw while QEMU runs (the guest's line discipline edits lines, echoes
+     * and turns ^C into SIGINT), and a change of the terminal's size reaches the app as
+     * SIGWINCH. The signals port-app takes ({@link HostSignals#FORWARDED}) go to the app; the
+     * third INT, TERM or HUP ends QEMU, for an app that ignores them.
+     */
+    public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
+                             boolean kernelLog, HostTerminal tty) {
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(detached(command)).redirectError(ProcessBuilder.Redirect.PIPE).start();
         } catch (IOException e) {
             throw new QemuException("cannot start " + command.get(0) + ": " + e.getMessage()
                     + " (install QEMU: apt-get install qemu-system-x86)");
         }
         Thread killer = new Thread(p::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);
-        // A signal that would end port-app ends QEMU instead, and the run reports 128+N.
-        HostSignals signals = HostSignals.handle(ENDING_SIGNALS, sig -> p.destroyForcibly());
+        GuestInput input = new GuestInput(p.getOutputStream());
+        ControlSender control = new ControlSender(input);
+        int[] endings = new int[1];
+        int[] forcedBy = new int[1];
+        HostSignals signals = HostSignals.handle(HostSignals.FORWARDED, sig -> {
+            if (ENDING_SIGNALS.contains(sig) && ++endings[0] >= 3) {
+                forcedBy[0] = sig;
+                p.destroyForcibly();
+            } else {
+                control.signal(sig);
+            }
+        });
+        HostSignals resize = tty.fds() == 0 ? null : HostSignals.handle(List.of("WINCH"), sig -> control.resized());
         ByteArrayOutputStream qemuErr = new ByteArrayOutputStream();
         Thread errPump = pump(p.getErrorStream(), qemuErr);
-        Thread inPump = inputPump(in, p.getOutputStream());
+        TerminalMode raw = TerminalMode.raw(tty);
+        Thread inPump = inputPump(in, input);
         ConsoleDemux demux = new ConsoleDemux(out, err, kernelLog ? err : null);
         byte[] buf = new byte[8192];
         try (InputStream serial = p.getInputStream()) {
@@ -90,11 +115,11 @@ public final class QemuLaunch {
                 demux.feed(buf, 0, n);
             }
             int status = p.waitFor();
+            raw.close();
             errPump.join();
             inPump.interrupt();
             String log = demux.kernelLog();
-            ExitStatus st = ExitStatus.decode(status, log, qemuErr.toString(StandardCharsets.UTF_8),
-                    signals.received());
+            ExitStatus st = ExitStatus.decode(status, log, qemuErr.toString(StandardCharsets.UTF_8), forcedBy[0]);
             int code = switch (st.kind()) {
                 case APP_EXIT, SIGNALED -> st.appExitCode();
                 case KERNEL_PANIC -> {
@@ -117,7 +142,8 @@ public final class QemuLaunch {
                 }
             };
             Result r = new Result(code, st, log, status);
-            if (st.kind() == ExitStatus.Kind.APP_EXIT && r.killedBy() != 0) {
+            // A death by a signal the app did not handle has no fault report to show.
+            if (st.kind() == ExitStatus.Kind.APP_EXIT && r.killedBy() != 0 && log.contains("*** APP FAULT")) {
                 report(err, log, "*** APP FAULT", kernelLog);
             }
             return r;
@@ -128,12 +154,91 @@ public final class QemuLaunch {
             Thread.currentThread().interrupt();
             throw new QemuException("interrupted while waiting for QEMU");
         } finally {
+            raw.close();
             signals.close();
+            if (resize != null) {
+                resize.close();
+            }
+            control.stop();
             try {
                 Runtime.getRuntime().removeShutdownHook(killer);
             } catch (IllegalStateException ignored) {
                 // shutting down already
             }
+        }
+    }
+
+    /**
+     * QEMU in a session of its own, so that the terminal's signals (^C, ^\, a resize) reach
+     * port-app alone, which forwards them; and killed with port-app (PR_SET_PDEATHSIG) should
+     * port-app die without a chance to end it (SIGKILL). Both from util-linux; where either is
+     * missing QEMU runs as before.
+     */
+    static List<String> detached(List<String> command) {
+        if (!Files.isExecutable(Path.of("/usr/bin/setsid")) || !Files.isExecutable(Path.of("/usr/bin/setpriv"))
+                || onPath(command.get(0)) == null) {
+            return command;   // a missing QEMU is then reported by ProcessBuilder, naming it
+        }
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/setsid", "/usr/bin/setpriv", "--pdeathsig", "KILL"));
+        cmd.addAll(command);
+        return cmd;
+    }
+
+    private static Path onPath(String program) {
+        if (program.contains("/")) {
+            return Files.isExecutable(Path.of(program)) ? Path.of(program) : null;
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Sends control codes from a thread of its own: the JVM's signal thread must not wait on
+     * QEMU's input pipe, which stays full while the app does not read its stdin.
+     */
+    private static final class ControlSender {
+        private static final int RESIZED = -1;
+        private final java.util.concurrent.BlockingQueue<Integer> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Thread thread;
+
+        ControlSender(GuestInput input) {
+            thread = new Thread(() -> {
+                try {
+                    for (;;) {
+                        int what = queue.take();
+                        if (what == RESIZED) {
+                            HostTerminal now = HostTerminal.detect();
+                            if (now.rows() > 0 && now.cols() > 0) {
+                                input.windowSize(now.rows(), now.cols());
+                            }
+                        } else {
+                            input.signal(what);
+                        }
+                    }
+                } catch (InterruptedException | IOException e) {
+                    // the run is over, or QEMU went away
+                }
+            }, "qemu-control");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void signal(int sig) {
+            queue.offer(sig);
+        }
+
+        void resized() {
+            queue.offer(RESIZED);
+        }
+
+        void stop() {
+            thread.interrupt();
         }
     }
 
@@ -228,7 +333,7 @@ public final class QemuLaunch {
     }
 
     /** Host input to the serial line, 0xff escaped, then the end-of-input mark. */
-    private static Thread inputPump(InputStream in, OutputStream toQemu) {
+    private static Thread inputPump(InputStream in, GuestInput toQemu) {
         Thread t = new Thread(() -> {
             // QEMU's stdin stays open: the end of input is the mark, not a closed pipe.
             try {
@@ -236,12 +341,10 @@ public final class QemuLaunch {
                     byte[] buf = new byte[4096];
                     int n;
                     while ((n = in.read(buf)) > 0) {
-                        toQemu.write(ConsoleDemux.escapeInput(buf, 0, n));
-                        toQemu.flush();
+                        toQemu.data(buf, 0, n);
                     }
                 }
-                toQemu.write(new byte[] {(byte) ConsoleDemux.ESC, ConsoleDemux.EOF_MARK});
-                toQemu.flush();
+                toQemu.endOfInput();
             } catch (IOException ignored) {
                 // QEMU exited before reading everything: the app did not want more
             }
