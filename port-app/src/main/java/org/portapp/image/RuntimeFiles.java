@@ -34,6 +34,28 @@ public final class RuntimeFiles {
     private RuntimeFiles() {
     }
 
+    /** Where ncurses looks for terminal descriptions, in its order (Debian's build). */
+    private static final List<String> TERMINFO_DIRS = List.of("/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo");
+
+    /**
+     * The description of terminal type {@code term} (the app's {@code TERM}) from the host's
+     * terminfo, at the path ncurses reads it by: readline and curses know the terminal's keys
+     * (Home, End, arrows) and capabilities only through it. Empty when {@code term} is
+     * null, not a plain name, or not described on the host.
+     */
+    public static List<FileMapping> terminfo(String term) {
+        if (term == null || !term.matches("[A-Za-z0-9][A-Za-z0-9._+-]*")) {
+            return List.of();
+        }
+        for (String dir : TERMINFO_DIRS) {
+            Path entry = Path.of(dir, term.substring(0, 1), term);
+            if (Files.isRegularFile(entry)) {
+                return List.of(new FileMapping(entry, entry.toString()));
+            }
+        }
+        return List.of();
+    }
+
     /**
      * Files an app is known to need at run time beyond its closure: for CPython
      * ({@code pythonX.Y}), its standard library under {@code PREFIX/lib/pythonX.Y} (sources and

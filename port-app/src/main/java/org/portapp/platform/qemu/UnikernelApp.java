@@ -85,6 +85,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             List<FileMapping> extra = new ArrayList<>();
             extra.addAll(RuntimeFiles.of(exe));
             extra.addAll(RuntimeFiles.dlopened(closure));
+            extra.addAll(RuntimeFiles.terminfo(request.env().get("TERM")));
             if (request.packageData()) {
                 PackageData data = PackageData.of(Dpkg.system(), exe, closure, request.env().get("LANG"));
                 packageSummary = data.summary();
