@@ -27,6 +27,14 @@ public final class Initrd {
      * {@code user}'s files), sorted by guest path.
      */
     public static byte[] of(Image image, List<FileMapping> user) {
+        return of(image, user, List.of());
+    }
+
+    /**
+     * As {@link #of(Image, List)}, with {@code verbatim} files added as they are (never
+     * rewritten: the files the app's arguments name, {@link org.portapp.image.ArgumentFiles}).
+     */
+    public static byte[] of(Image image, List<FileMapping> user, List<FileMapping> verbatim) {
         Cpio cpio = new Cpio();
         try {
             Map<String, Long> fileTimes = new HashMap<>();
@@ -40,6 +48,7 @@ public final class Initrd {
             }
             dirTimes.keySet().forEach(cpio::directory);
             dirTimes.forEach(cpio::directoryTime);
+            addVerbatim(cpio, verbatim);
         } catch (IOException e) {
             throw cannotRead(e);
         }
@@ -51,6 +60,11 @@ public final class Initrd {
      * {@code user}'s files and trees.
      */
     public static byte[] ofStatic(String guestExe, Path exeFile, List<FileMapping> user) {
+        return ofStatic(guestExe, exeFile, user, List.of());
+    }
+
+    /** As {@link #ofStatic(String, Path, List)}, with {@code verbatim} files added as they are. */
+    public static byte[] ofStatic(String guestExe, Path exeFile, List<FileMapping> user, List<FileMapping> verbatim) {
         Cpio cpio = new Cpio();
         try {
             cpio.file(guestExe, Files.readAllBytes(exeFile), 0755);
@@ -62,10 +76,17 @@ public final class Initrd {
                     cpio.file(m.guest(), Files.readAllBytes(m.host()), permissions(m.host()), mtime(m.host()));
                 }
             }
+            addVerbatim(cpio, verbatim);
         } catch (IOException e) {
             throw cannotRead(e);
         }
         return cpio.toBytes();
+    }
+
+    private static void addVerbatim(Cpio cpio, List<FileMapping> files) throws IOException {
+        for (FileMapping m : files) {
+            cpio.file(m.guest(), Files.readAllBytes(m.host()), permissions(m.host()), mtime(m.host()));
+        }
     }
 
     private static QemuException cannotRead(IOException e) {

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.portapp.image.Closure;
+import org.portapp.image.ArgumentFiles;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Image;
 import org.portapp.image.Dpkg;
@@ -77,6 +78,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         byte[] initrd;
         AppFootprint fp;
         List<String> packageSummary = List.of();
+        List<FileMapping> argFiles;
         if (AppFootprint.isDynamic(exe)) {
             // ld.so, the libraries and /etc defaults travel in the initrd at the paths ld.so
             // opens them by; the user's files go through the image too (ELF objects among them
@@ -97,7 +99,8 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             extra.addAll(request.files());
             Image image = Image.build(cacheDir, closure, extra, !request.noRewrite(), progress);
             guestExe = image.executable();
-            initrd = Initrd.of(image, request.files());
+            argFiles = ArgumentFiles.of(request.args(), request.workdir(), hostCwd(), image.files().keySet());
+            initrd = Initrd.of(image, request.files(), argFiles);
             AppFootprint all = null;
             for (Closure.LoadedObject o : closure.objects()) {
                 AppFootprint f = AppFootprint.read(image.hostPath(o.guestPath()));
@@ -109,8 +112,13 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir, progress).rewritten(exe);
             progress.objectsDone();
             fp = AppFootprint.read(file);
-            initrd = Initrd.ofStatic(guestExe, file, request.files());
+            java.util.Set<String> taken = new java.util.HashSet<>();
+            taken.add(guestExe);
+            request.files().forEach(f -> taken.add(f.guest()));
+            argFiles = ArgumentFiles.of(request.args(), request.workdir(), hostCwd(), taken);
+            initrd = Initrd.ofStatic(guestExe, file, request.files(), argFiles);
         }
+        argFiles.forEach(f -> progress.detail("port-app: " + f.guest() + " (named by an argument) goes into the guest"));
         QemuPlatform platform = QemuPlatform.at(root);
         List<ShimModule> modules = platform.selectModules(fp, request.knownOnly());
         QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"), true, progress);
@@ -122,6 +130,10 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         KernelCommandLine cl = new KernelCommandLine(guestExe, argv, envList, request.workdir(), request.trace(),
                 System.currentTimeMillis() * 1_000_000L);
         return new UnikernelApp(kernel, initrd, cl, fp, guestExe, request.knownOnly(), packageSummary);
+    }
+
+    private static Path hostCwd() {
+        return Path.of("").toAbsolutePath();
     }
 
     /** One line per fact: the footprint, the modules chosen and the kernel's size. */
