@@ -77,7 +77,7 @@ void kmain(const struct boot_info *bi)
 #endif
 
     struct app_image im;
-    app_load(initrd->data, initrd->size, cmdline.exe, &im);
+    app_load(initrd->data, initrd->size, cmdline.exe, cmdline.aslr, &im);
     uint64_t sp = app_stack(&im, &cmdline);
     kprintf("[kernel] app %s: entry %#lx, %u slots, %u sites rewritten, %u left as syscall\n",
             cmdline.exe, im.entry, im.slots, im.sites_rewritten, im.sites_left);

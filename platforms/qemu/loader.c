@@ -42,6 +42,7 @@ static void loader_brk_init(uintptr_t start)
  *   portapp.cwd=DIR   portapp.trace=1   portapp.time=NS_SINCE_EPOCH   portapp.console=plain
  *   portapp.tty=FDS[:ROWSxCOLS]   (FDS: the digits of the host's fds among
  *                                  0, 1, 2 that are terminals, e.g. 012:50x132)
+ *   portapp.aslr=0                 (load a static-pie app and ld.so at fixed bases)
  * Other words are the kernel's (selftest=...) and ignored here. */
 
 static char strbuf[16384];
@@ -113,6 +114,7 @@ static void parse_tty(const char *v, size_t vlen)
 void app_cmdline_parse(const char *s, struct app_cmdline *cl)
 {
     memset(cl, 0, sizeof *cl);
+    cl->aslr = true;
     while (*s) {
         while (*s == ' ')
             s++;
@@ -145,11 +147,15 @@ void app_cmdline_parse(const char *s, struct app_cmdline *cl)
             boot_epoch_ns = t;
         } else if (word_is(w, wlen, "portapp.tty", &v, &vlen)) {
             parse_tty(v, vlen);
+        } else if (word_is(w, wlen, "portapp.aslr", &v, &vlen)) {
+            cl->aslr = !(vlen == 1 && v[0] == '0');
         }
     }
     if (cl->exe && cl->argc == 0)
         cl->argv[cl->argc++] = cl->exe;
 }
+
+static uint64_t random64(void);
 
 /* ---- cpio newc ---------------------------------------------------------------- */
 
@@ -410,7 +416,19 @@ static const char *load_object(const unsigned char *elf, size_t size, struct app
     return interp_path;
 }
 
-void app_load(const void *initrd, size_t initrd_len, const char *path, struct app_image *im)
+/* ASLR as Linux's for the two objects the kernel maps: a static-pie (or
+ * PIE) executable anywhere in 64 GiB above APP_DYN_BASE, its interpreter in
+ * 2 GiB above APP_INTERP_BASE (which keeps it clear of the stack's guard
+ * gap); page-aligned before each object's own alignment is applied. */
+#define ASLR_EXE_PAGES    (1ull << 24)
+#define ASLR_INTERP_PAGES (1ull << 19)
+
+static uint64_t aslr_offset(bool on, uint64_t pages)
+{
+    return on ? (random64() % pages) * PAGE_SIZE : 0;
+}
+
+void app_load(const void *initrd, size_t initrd_len, const char *path, bool aslr, struct app_image *im)
 {
     const void *file;
     size_t size;
@@ -418,7 +436,7 @@ void app_load(const void *initrd, size_t initrd_len, const char *path, struct ap
     app_path = path;
     if (!cpio_find(initrd, initrd_len, path, &file, &size))
         panic("app %s not found in the initrd (%lu bytes)", path, initrd_len);
-    const char *interp = load_object(file, size, im, APP_DYN_BASE, false);
+    const char *interp = load_object(file, size, im, APP_DYN_BASE + aslr_offset(aslr, ASLR_EXE_PAGES), false);
     if (!interp)
         return;
     /* A dynamically linked app: the kernel maps its interpreter (ld.so, from
@@ -429,7 +447,7 @@ void app_load(const void *initrd, size_t initrd_len, const char *path, struct ap
     app_path = interp;
     if (!cpio_find(initrd, initrd_len, interp, &file, &size))
         panic("app %s: its interpreter %s is not in the initrd", path, interp);
-    load_object(file, size, im, APP_INTERP_BASE, true);
+    load_object(file, size, im, APP_INTERP_BASE + aslr_offset(aslr, ASLR_INTERP_PAGES), true);
     app_path = path;
 }
 

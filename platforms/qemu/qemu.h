@@ -37,6 +37,7 @@ struct app_cmdline {
     const char *envp[APP_MAX_ARGS];
     const char *cwd;                 /* the app's working directory, or NULL for "/" */
     bool trace;
+    bool aslr;                       /* random load bases (portapp.aslr=0: off) */
 };
 void app_cmdline_parse(const char *cmdline, struct app_cmdline *out);
 
@@ -55,9 +56,10 @@ struct app_image {
     unsigned slots, sites_rewritten, sites_left;   /* both objects' */
 };
 /* Maps the app at path in the initrd (and its PT_INTERP, from the initrd
- * too) with W^X, and fills their PortApp slots; panics with a clear message
- * on a missing, malformed or unsupported file. */
-void app_load(const void *initrd, size_t initrd_len, const char *path, struct app_image *out);
+ * too) with W^X, at random bases when aslr (position-independent objects),
+ * and fills their PortApp slots; panics with a clear message on a missing,
+ * malformed or unsupported file. */
+void app_load(const void *initrd, size_t initrd_len, const char *path, bool aslr, struct app_image *out);
 /* Maps the stack and writes argc/argv/envp/auxv; returns the initial rsp. */
 uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl);
 

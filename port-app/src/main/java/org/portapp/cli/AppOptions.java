@@ -48,6 +48,10 @@ final class AppOptions {
             + "image otherwise gets (docs, manuals, other programs and libraries are never added).")
     boolean noPackageData;
 
+    @Option(names = "--no-aslr", description = "Unikernel: load a position-independent app and its ld.so at "
+            + "fixed addresses on every boot (default: random bases, as Linux's ASLR).")
+    boolean noAslr;
+
     @Parameters(index = "0", paramLabel = "BIN",
             description = "The program: a path, or a name without '/' looked up on PATH as a shell does.")
     Path binary;

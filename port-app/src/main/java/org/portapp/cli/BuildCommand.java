@@ -62,7 +62,7 @@ final class BuildCommand implements Callable<Integer> {
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
         Files.write(out.resolve("initrd.cpio"), im.initrd());
         // The launch scripts ask for plain console output: a person reads it directly.
-        String append = im.cmdline().encode() + " portapp.console=plain";
+        String append = im.cmdline().withAslr(!app.noAslr).encode() + " portapp.console=plain";
         Files.writeString(out.resolve("cmdline.txt"), append + "\n", StandardCharsets.UTF_8);
         Path script = out.resolve("run.sh");
         if (machine.isQemu()) {

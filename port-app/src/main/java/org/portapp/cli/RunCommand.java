@@ -33,9 +33,11 @@ import picocli.CommandLine.ParentCommand;
             "exit code is the app's (128+N if a signal N or a fault killed it; 125 if the",
             "unikernel panicked; 123 if the guest ran out of memory: raise -m, the message",
             "names a lower bound). port-app's own messages go to stderr.",
-            "Signals: on linuxu, INT, TERM, HUP, USR1 and USR2 sent to port-app are passed",
-            "to the app (QUIT is the JVM's: send it to the app's process); under QEMU, INT,",
-            "TERM and HUP end the VM. Either way the exit code is then 128+N."})
+            "Signals: INT, TERM, HUP, USR1 and USR2 sent to port-app are passed to the app",
+            "on every platform (QUIT is the JVM's: send it to the app's process on linuxu);",
+            "under QEMU the third INT, TERM or HUP ends the VM. A death by a signal N exits",
+            "128+N. With a terminal as stdin, the unikernel edits lines and echoes as a Linux",
+            "terminal does, and Ctrl-C is SIGINT for the app."})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
             description = "Where to run: qemu-pc, qemu-microvm (the unikernel under QEMU) or linuxu "
@@ -101,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
             Files.write(initrd, im.initrd());
             HostTerminal tty = HostTerminal.detect();
             List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(tty).encode(), memory);
+                    im.cmdline().withTerminal(tty).withAslr(!app.noAslr).encode(), memory);
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
                 QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog, tty);

@@ -9,7 +9,8 @@ import java.util.Objects;
  * The kernel command line ({@code -append}) that tells the unikernel which app to run
  * and how (platforms/qemu/loader.c): space-separated words
  * {@code portapp.exe=PATH portapp.arg=ARGV0 portapp.arg=... portapp.env=K=V ...
- * [portapp.cwd=DIR] [portapp.trace=1] [portapp.time=NS] [portapp.tty=FDS[:ROWSxCOLS]]}, each value
+ * [portapp.cwd=DIR] [portapp.trace=1] [portapp.time=NS] [portapp.tty=FDS[:ROWSxCOLS]] [portapp.aslr=0]},
+ * each value
  * percent-encoded: every byte outside
  * {@code [A-Za-z0-9._/,:@+=-]} becomes {@code %XX}, so a value holds anything.
  *
@@ -20,9 +21,10 @@ import java.util.Objects;
  * @param trace    one strace-like line per syscall on the app's stderr
  * @param epochNs  host time at launch, ns since the epoch (0: none; CLOCK_REALTIME then starts at 1970)
  * @param tty      which of the host's fds 0-2 are terminals, and their size ({@link HostTerminal})
+ * @param aslr     random load bases for a position-independent app and its ld.so (the default)
  */
 public record KernelCommandLine(String exe, List<String> argv, List<String> env, String workdir, boolean trace,
-                                long epochNs, HostTerminal tty) {
+                                long epochNs, HostTerminal tty, boolean aslr) {
     public KernelCommandLine {
         Objects.requireNonNull(tty);
         argv = List.copyOf(argv);
@@ -35,12 +37,17 @@ public record KernelCommandLine(String exe, List<String> argv, List<String> env,
     /** A command line for an app whose fds 0-2 are no terminals. */
     public KernelCommandLine(String exe, List<String> argv, List<String> env, String workdir, boolean trace,
                              long epochNs) {
-        this(exe, argv, env, workdir, trace, epochNs, HostTerminal.NONE);
+        this(exe, argv, env, workdir, trace, epochNs, HostTerminal.NONE, true);
     }
 
     /** This command line, for a host whose terminals are {@code tty}. */
     public KernelCommandLine withTerminal(HostTerminal tty) {
-        return new KernelCommandLine(exe, argv, env, workdir, trace, epochNs, tty);
+        return new KernelCommandLine(exe, argv, env, workdir, trace, epochNs, tty, aslr);
+    }
+
+    /** This command line, with load-base randomization on or off ({@code --no-aslr}). */
+    public KernelCommandLine withAslr(boolean on) {
+        return new KernelCommandLine(exe, argv, env, workdir, trace, epochNs, tty, on);
     }
 
     /** The encoded command line. */
@@ -60,6 +67,9 @@ public record KernelCommandLine(String exe, List<String> argv, List<String> env,
         }
         if (!tty.word().isEmpty()) {
             words.add(tty.word());
+        }
+        if (!aslr) {
+            words.add("portapp.aslr=0");
         }
         String line = String.join(" ", words);
         if (line.length() >= 16384) {
