@@ -5,6 +5,7 @@
 #include "shim/ramfs.h"
 #include "shim/wait.h"
 #include "shim/kernel.h"
+#include "vfs_impl.h"
 
 struct wait_queue shim_poll_wq;
 
@@ -220,6 +221,83 @@ long vfs_install(const char *path, struct vnode *vn)
         vfs_unlink_name(dir, name, len);
     }
     return vfs_link(dir, name, len, vn);
+}
+
+long vfs_mount(const char *path, struct vnode *mroot)
+{
+    static uint64_t next_dev = 0x11;      /* the tree itself is 0x10 */
+    if (path[0] != '/' || !mroot->fs || !K_S_ISDIR(mroot->mode))
+        return -EINVAL;
+    const char *slash = strrchr(path, '/');
+    char parent[256];
+    size_t plen = (size_t)(slash - path);
+    if (plen >= sizeof parent)
+        return -ENAMETOOLONG;
+    memcpy(parent, path, plen);
+    parent[plen] = 0;
+    const char *name = slash + 1;
+    size_t len = strlen(name);
+    if (len == 0)
+        return -EBUSY;                    /* "/" stays the initrd's */
+    struct vnode *dir = vfs_mkdir_p(parent);
+    if (!dir)
+        return -ENOENT;
+    if (dir->fs)
+        return -EINVAL;                   /* no mounts inside mounts */
+    struct vnode *old = vfs_dir_find(dir, name, len);
+    if (old)
+        vfs_unlink_name(dir, name, len);  /* hidden, as under a Linux mount */
+    mroot->fs->dev = next_dev++;
+    return vfs_link(dir, name, len, mroot);
+}
+
+long vfs_new_entry(struct vnode *dir, const char *name, size_t len, uint32_t mode, const char *target,
+                   struct vnode **out)
+{
+    struct vnode *vn;
+    long r;
+    if (dir->fs) {
+        if (!dir->ops->create)
+            return -EPERM;
+        r = dir->ops->create(dir, name, len, mode, target, &vn);
+        if (r < 0)
+            return r;
+    } else {
+        if (!dir->ops || !dir->ops->mknode)
+            return -EACCES;
+        r = dir->ops->mknode(dir, mode, &vn);
+        if (r < 0)
+            return r;
+        if (target) {
+            size_t tl = strlen(target);
+            vn->data = shim_strndup(target, tl);
+            if (!vn->data) {
+                vn->refs++;
+                vnode_put(vn);
+                return -ENOMEM;
+            }
+            vn->cap = tl + 1;
+            vn->size = tl;
+        }
+    }
+    r = vfs_link(dir, name, len, vn);
+    if (r < 0) {
+        vn->refs++;
+        vnode_put(vn);
+        return r;
+    }
+    *out = vn;
+    return 0;
+}
+
+void vfs_drop_cache(struct vnode *dir)
+{
+    while (dir->children) {
+        struct dentry *d = dir->children;
+        if (K_S_ISDIR(d->vn->mode))
+            vfs_drop_cache(d->vn);
+        vfs_unlink_name(dir, d->name, d->len);
+    }
 }
 
 /* Name of vn inside dir, or NULL. */
