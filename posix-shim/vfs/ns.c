@@ -134,12 +134,12 @@ static long remove_at(int dirfd, const char *path, int dir_wanted)
             r = -EISDIR;
         else if (!dir_wanted && pr.trailing_slash)
             r = -ENOTDIR;
+        else if (vn->fs && vn->fs != dir->fs)
+            r = -EBUSY;                     /* a mount point */
         else if (dir_wanted && vn->children)
             r = -ENOTEMPTY;
         else if (dir_wanted && vn == vfs_root())
             r = -EBUSY;
-        else if (vn->fs && vn->fs != dir->fs)
-            r = -EBUSY;                     /* a mount point */
         else if (dir->fs)
             r = dir->ops->remove ? dir->ops->remove(dir, pr.name, pr.len, dir_wanted) : -EPERM;
         else if (!dir->ops || !dir->ops->mknode)
