@@ -34,6 +34,41 @@ static void enter_workdir(const char *dir)
 }
 #endif
 
+#if SHIM_HAVE_9pfs
+#include "shim/p9.h"
+#include "virtio_9p.h"
+
+/* A mount that cannot be made is the user's problem (port-app checked the
+ * host directory; the device or the export may still fail): one line on
+ * the app's stderr and exit 127, like a bad --workdir. */
+static void mount_failed(const struct app_mount *m, const char *why, long err)
+{
+    char line[600];
+    int n = shim_snprintf(line, sizeof line, "port-app: --mount to %s: %s (error %ld)\n", m->path, why, err);
+    platform_write_err(line, n < 0 ? 0 : (size_t)n >= sizeof line ? sizeof line - 1 : (size_t)n);
+    power_off(127);
+}
+
+/* portapp.mount=TAG:PATH[:ro]: the virtio-9p device tagged TAG, mounted at
+ * PATH before the app (and its working directory) is looked up. */
+static void mount_shares(const char *kcmdline, const struct app_cmdline *cl)
+{
+    if (cl->nmounts == 0)
+        return;
+    virtio_9p_init(kcmdline);
+    for (int i = 0; i < cl->nmounts; i++) {
+        const struct app_mount *m = &cl->mounts[i];
+        struct p9_transport *t = virtio_9p_find(m->tag);
+        if (!t)
+            mount_failed(m, "no virtio-9p device with its tag", -ENODEV);
+        long r = p9fs_mount(t, m->path, m->readonly);
+        if (r < 0)
+            mount_failed(m, "the 9P mount failed", r);
+        kprintf("[kernel] 9p: %s mounted at %s%s\n", m->tag, m->path, m->readonly ? " (read-only)" : "");
+    }
+}
+#endif
+
 uint64_t boot_epoch_ns;
 static struct app_cmdline cmdline;
 static char syscall_stack[32 * 1024] ALIGNED(16);
@@ -68,6 +103,12 @@ void kmain(const struct boot_info *bi)
     vfs_mount_initrd(initrd->data, initrd->size);
     vfs_set_exe_path(cmdline.exe);                /* /proc/self/exe */
     vfs_set_cmdline(cmdline.argc, cmdline.argv);
+#if SHIM_HAVE_9pfs
+    mount_shares(bi->cmdline, &cmdline);
+#else
+    if (cmdline.nmounts)
+        panic("portapp.mount needs the 9pfs module");
+#endif
     if (cmdline.cwd)
         enter_workdir(cmdline.cwd);
 #else

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.portapp.image.AppEnvironment;
 import org.portapp.image.FileMapping;
+import org.portapp.image.HostMount;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,6 +39,13 @@ final class AppOptions {
                     + "on linuxu it is placed in the app's image root). " + FileMapping.RULE)
     List<String> files = new ArrayList<>();
 
+    @Option(names = "--mount", paramLabel = "HOSTDIR:GUESTDIR[:ro]",
+            description = "Mount a host directory at GUESTDIR (repeatable): the app reads and writes the host's "
+                    + "files themselves, so what it writes outlives it (the unikernel reaches them through "
+                    + "virtio-9p; the mount point is created if missing). :ro makes every change fail with EROFS. "
+                    + HostMount.RULE)
+    List<String> mounts = new ArrayList<>();
+
     @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
             + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
             + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
@@ -69,6 +77,11 @@ final class AppOptions {
                 AppEnvironment.imagePasswd(fileMappings(), Path.of("/etc")), settings);
     }
 
+    /** The {@code --mount}s, parsed, their host directories checked to exist. */
+    List<HostMount> hostMounts() {
+        return mounts.stream().map(m -> HostMount.parse(m).requireDirectory()).toList();
+    }
+
     /** The working directory, checked to be absolute and normalized. */
     String workdir() {
         if (!workdir.startsWith("/")) {
@@ -86,7 +99,7 @@ final class AppOptions {
     UnikernelApp unikernel(boolean trace, boolean noRewrite, org.portapp.image.Progress progress) {
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(program(),
                 binary.toString(), args, environment().variables(), workdir(), fileMappings(), trace, noRewrite,
-                knownFootprint, !noPackageData), progress);
+                knownFootprint, !noPackageData, hostMounts()), progress);
     }
 
     /** The guest memory, checked. */

@@ -6,11 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.portapp.cache.CacheDir;
+import org.portapp.image.HostMount;
 import org.portapp.image.Progress;
 import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.QemuMounts;
 import org.portapp.platform.qemu.QemuPlatform;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
@@ -46,6 +49,11 @@ final class BuildCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Machine machine = Machine.byCliName(platform);
         int memory = app.memoryMiB();
+        List<HostMount> mounts = app.hostMounts();
+        if (!mounts.isEmpty() && !machine.isQemu()) {
+            throw new PortAppException("--mount: " + machine.cliName() + " has no 9P file sharing (virtio-9p); "
+                    + "use --platform qemu-pc or qemu-microvm, or put the files in the image with --dir");
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new PortAppException(out + ": exists and is not a directory");
         }
@@ -62,15 +70,16 @@ final class BuildCommand implements Callable<Integer> {
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
         Files.write(out.resolve("initrd.cpio"), im.initrd());
         // The launch scripts ask for plain console output: a person reads it directly.
-        String append = im.cmdline().encode() + " portapp.console=plain";
+        String append = im.cmdline().encode() + QemuMounts.kernelWords(mounts) + " portapp.console=plain";
         Files.writeString(out.resolve("cmdline.txt"), append + "\n", StandardCharsets.UTF_8);
         Path script = out.resolve("run.sh");
         if (machine.isQemu()) {
-            List<String> q = QemuPlatform.qemuCommand(machine, Path.of("$DIR/kernel.elf"), Path.of("$DIR/initrd.cpio"),
-                    "$(cat \"$DIR/cmdline.txt\")$TTY", memory);
+            List<String> q = new ArrayList<>(QemuPlatform.qemuCommand(machine, Path.of("$DIR/kernel.elf"),
+                    Path.of("$DIR/initrd.cpio"), "$(cat \"$DIR/cmdline.txt\")$TTY", memory));
+            q.addAll(QemuMounts.qemuArgs(machine, mounts));   // the host directories by absolute path
             StringBuilder cmd = new StringBuilder();
             for (String w : q) {
-                cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : w);
+                cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : shellWord(w));
             }
             Files.writeString(script, "#!/bin/sh\n"
                     + "# Boots " + app.binary + " as a unikernel on QEMU " + machine.qemuMachine()
@@ -118,6 +127,14 @@ final class BuildCommand implements Callable<Integer> {
                 fi
             fi
             """;
+
+    /** w as one shell word: as is when it is plain, else single-quoted (a mount's host path). */
+    static String shellWord(String w) {
+        if (w.matches("[A-Za-z0-9_@%+=:,./-]+")) {
+            return w;
+        }
+        return "'" + w.replace("'", "'\\''") + "'";
+    }
 
     private String firecrackerConfig(int memory, String append) {
         return "{\n"

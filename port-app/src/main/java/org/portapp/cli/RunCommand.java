@@ -10,6 +10,7 @@ import org.portapp.cache.CacheDir;
 import org.portapp.image.AppEnvironment;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
+import org.portapp.image.HostMount;
 import org.portapp.image.Image;
 import org.portapp.image.Progress;
 import org.portapp.platform.HostSignals;
@@ -17,6 +18,7 @@ import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.QemuLaunch;
+import org.portapp.platform.qemu.QemuMounts;
 import org.portapp.platform.qemu.QemuPlatform;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
@@ -93,14 +95,17 @@ final class RunCommand implements Callable<Integer> {
                     + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
         }
         int memory = app.memoryMiB();
+        List<HostMount> mounts = app.hostMounts();    // a bad --mount fails before anything is built
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
-            List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(HostTerminal.detect()).encode(), memory);
+            List<String> cmd = new ArrayList<>(QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
+                    im.cmdline().withTerminal(HostTerminal.detect()).encode() + QemuMounts.kernelWords(mounts),
+                    memory));
+            cmd.addAll(QemuMounts.qemuArgs(machine, mounts));
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
                 QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);
@@ -131,6 +136,10 @@ final class RunCommand implements Callable<Integer> {
      * with exactly the app's environment and in its working directory.
      */
     static ProcessBuilder linuxuProcess(AppOptions app, boolean trace, boolean noRewrite, Progress progress) {
+        if (!app.hostMounts().isEmpty()) {
+            throw new PortAppException("--mount: not on linuxu yet (the app there already sees the host's files: "
+                    + "use the host path itself); it works on qemu-pc and qemu-microvm");
+        }
         Path exe = app.program();
         String workdir = app.workdir();
         // The overlay root serves the host's directories, so the working directory is the host's.

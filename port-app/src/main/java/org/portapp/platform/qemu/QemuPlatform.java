@@ -59,11 +59,27 @@ public final class QemuPlatform {
      * number whose module is missing then gets -ENOSYS).
      */
     public List<ShimModule> selectModules(AppFootprint footprint, boolean knownOnly) {
+        return selectModules(footprint, knownOnly, List.of());
+    }
+
+    /**
+     * As {@link #selectModules(AppFootprint, boolean)}, plus the modules named in {@code extra}
+     * (and what they need) whatever the footprint: 9pfs for {@code --mount}, which no syscall
+     * number selects.
+     */
+    public List<ShimModule> selectModules(AppFootprint footprint, boolean knownOnly, Collection<String> extra) {
         ShimModules all = modules();
         if (!footprint.complete() && !knownOnly) {
             return all.modules();
         }
-        return selectFor(all, footprint.numbers());
+        List<ShimModule> chosen = selectFor(all, footprint.numbers());
+        if (extra.isEmpty()) {
+            return chosen;
+        }
+        Set<String> wanted = new LinkedHashSet<>();
+        chosen.forEach(m -> wanted.add(m.name()));
+        wanted.addAll(extra);
+        return all.resolve(wanted);
     }
 
     private static List<ShimModule> selectFor(ShimModules all, Collection<Integer> footprint) {
