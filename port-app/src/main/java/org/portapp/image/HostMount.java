@@ -28,13 +28,16 @@ public record HostMount(Path host, String guest, boolean readOnly) {
     public static HostMount parse(String spec) {
         boolean ro = spec.endsWith(":ro");
         String rest = ro ? spec.substring(0, spec.length() - 3) : spec;
-        try {
-            FileMapping m = FileMapping.parse(rest);
-            return new HostMount(m.host(), m.guest(), ro);
-        } catch (ImageException e) {
-            throw new ImageException("--mount " + spec + ": " + e.getMessage()
-                    + " (expected HOSTDIR:GUESTDIR[:ro], GUESTDIR absolute and not /)");
+        int c = rest.lastIndexOf(":/");
+        if (c <= 0) {
+            throw new ImageException("--mount " + spec + ": expected HOSTDIR:GUESTDIR[:ro] (GUESTDIR an absolute path)");
         }
+        String guest = rest.substring(c + 1);
+        if (Path.of(guest).normalize().toString().equals("/")) {
+            throw new ImageException("--mount " + spec + ": cannot mount over / (the image stays the root; pick a "
+                    + "directory such as /data)");
+        }
+        return new HostMount(Path.of(rest.substring(0, c)), guest, ro);
     }
 
     /** Refuses a mount whose host directory does not exist (before anything is built or booted). */
