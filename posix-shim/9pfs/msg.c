@@ -337,12 +337,14 @@ long p9_setattr(struct p9_mount *m, uint32_t fid, uint32_t valid, const struct p
     return finish(&e);
 }
 
-long p9_read(struct p9_mount *m, uint32_t fid, uint64_t off, void *buf, size_t n)
+/* Tread and Treaddir: fid, offset, count; the reply is count[4] and that
+ * many bytes, copied to buf. */
+static long read_data(struct p9_mount *m, uint8_t type, uint32_t fid, uint64_t off, void *buf, size_t n)
 {
     struct enc e;
     struct dec d;
     size_t max = p9_iounit(m);
-    begin(m, &e, TREAD);
+    begin(m, &e, type);
     put32(&e, fid);
     put64(&e, off);
     put32(&e, (uint32_t)(n < max ? n : max));
@@ -358,6 +360,11 @@ long p9_read(struct p9_mount *m, uint32_t fid, uint64_t off, void *buf, size_t n
     }
     end(m);
     return r;
+}
+
+long p9_read(struct p9_mount *m, uint32_t fid, uint64_t off, void *buf, size_t n)
+{
+    return read_data(m, TREAD, fid, off, buf, n);
 }
 
 long p9_write(struct p9_mount *m, uint32_t fid, uint64_t off, const void *buf, size_t n)
@@ -442,25 +449,7 @@ long p9_statfs(struct p9_mount *m, uint32_t fid, struct k_statfs *sf)
 
 long p9_readdir(struct p9_mount *m, uint32_t fid, uint64_t offset, void *buf, size_t size)
 {
-    struct enc e;
-    struct dec d;
-    size_t max = p9_iounit(m);
-    begin(m, &e, TREADDIR);
-    put32(&e, fid);
-    put64(&e, offset);
-    put32(&e, (uint32_t)(size < max ? size : max));
-    long r = rpc(&e, &d);
-    if (r == 0) {
-        uint32_t got = get32(&d);
-        if (d.short_ || got > d.n || got > size) {
-            r = -EIO;
-        } else {
-            memcpy(buf, d.p, got);
-            r = got;
-        }
-    }
-    end(m);
-    return r;
+    return read_data(m, TREADDIR, fid, offset, buf, size);
 }
 
 int p9_dirent_next(const uint8_t *buf, size_t len, size_t *pos, struct p9_dirent *de)

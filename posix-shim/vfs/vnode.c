@@ -198,7 +198,9 @@ struct vnode *vfs_mkdir_p(const char *path)
     return dir;
 }
 
-long vfs_install(const char *path, struct vnode *vn)
+/* The directory that will hold the last component of an absolute path
+ * (created like mkdir -p), and that component in *name. */
+static long parent_dir(const char *path, struct vnode **dir, const char **name)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
@@ -209,10 +211,18 @@ long vfs_install(const char *path, struct vnode *vn)
         return -ENAMETOOLONG;
     memcpy(parent, path, plen);
     parent[plen] = 0;
-    struct vnode *dir = vfs_mkdir_p(parent);
-    if (!dir)
-        return -ENOENT;
-    const char *name = slash + 1;
+    *dir = vfs_mkdir_p(parent);
+    *name = slash + 1;
+    return *dir ? 0 : -ENOENT;
+}
+
+long vfs_install(const char *path, struct vnode *vn)
+{
+    struct vnode *dir;
+    const char *name;
+    long r = parent_dir(path, &dir, &name);
+    if (r < 0)
+        return r;
     size_t len = strlen(name);
     struct vnode *old = vfs_dir_find(dir, name, len);
     if (old) {
@@ -228,20 +238,14 @@ long vfs_mount(const char *path, struct vnode *mroot)
     static uint64_t next_dev = 0x11;      /* the tree itself is 0x10 */
     if (path[0] != '/' || !mroot->fs || !K_S_ISDIR(mroot->mode))
         return -EINVAL;
-    const char *slash = strrchr(path, '/');
-    char parent[256];
-    size_t plen = (size_t)(slash - path);
-    if (plen >= sizeof parent)
-        return -ENAMETOOLONG;
-    memcpy(parent, path, plen);
-    parent[plen] = 0;
-    const char *name = slash + 1;
-    size_t len = strlen(name);
+    struct vnode *dir;
+    const char *name;
+    size_t len = strlen(strrchr(path, '/') + 1);
     if (len == 0)
         return -EBUSY;                    /* "/" stays the initrd's */
-    struct vnode *dir = vfs_mkdir_p(parent);
-    if (!dir)
-        return -ENOENT;
+    long r = parent_dir(path, &dir, &name);
+    if (r < 0)
+        return r;
     if (dir->fs)
         return -EINVAL;                   /* no mounts inside mounts */
     struct vnode *old = vfs_dir_find(dir, name, len);

@@ -42,10 +42,8 @@ class StorageOnQemuTest {
             Files.write(src, in.readAllBytes());
         }
         probe = dir.resolve("storageprobe");
-        Process cc = new ProcessBuilder("gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                probe.toString(), src.toString()).redirectErrorStream(true).start();
-        String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), () -> "gcc failed:\n" + out);
+        UnikernelRunTest.compile(List.of("gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                probe.toString(), src.toString()));
     }
 
     private static UnikernelRunTest.Run runMounted(String platform, String mount, String... app) {

@@ -95,7 +95,7 @@ class UnikernelRunTest {
         assertEquals(3, Files.readAllBytes(probeMusl)[16], "expected ET_DYN (static-pie)");
     }
 
-    private static void compile(List<String> cmd) throws Exception {
+    static void compile(List<String> cmd) throws Exception {
         Process cc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), () -> String.join(" ", cmd) + " failed:\n" + out);
