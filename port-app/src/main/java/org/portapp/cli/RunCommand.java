@@ -137,8 +137,9 @@ final class RunCommand implements Callable<Integer> {
      */
     static ProcessBuilder linuxuProcess(AppOptions app, boolean trace, boolean noRewrite, Progress progress) {
         if (!app.hostMounts().isEmpty()) {
-            throw new PortAppException("--mount: not on linuxu yet (the app there already sees the host's files: "
-                    + "use the host path itself); it works on qemu-pc and qemu-microvm");
+            throw new PortAppException("--mount: not on linuxu (the app there sees the host's files already: use "
+                    + "the host path; the loader maps lookups into the image, not the calls that create names); "
+                    + "it works on qemu-pc and qemu-microvm");
         }
         Path exe = app.program();
         String workdir = app.workdir();
