@@ -81,6 +81,7 @@ static bool start(struct v9p *v, struct virtio_dev *d)
         return false;
     v->t.rpc = v9p_rpc;
     v->t.max_msize = P9_MSIZE;
+    v->t.name = v->tag;
     virtio_driver_ok(d);
     return true;
 }

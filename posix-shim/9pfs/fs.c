@@ -408,6 +408,8 @@ long p9fs_mount(struct p9_transport *t, const char *path, int readonly)
     m->t = t;
     m->next_fid = 1;
     m->fs.readonly = readonly;
+    m->fs.type = "9p";
+    m->fs.source = t->name;
     m->tx = shim_alloc(msize);
     m->rx = shim_alloc(msize);
     long r = m->tx && m->rx ? p9_version(m, msize) : -ENOMEM;

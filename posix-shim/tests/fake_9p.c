@@ -539,5 +539,6 @@ struct p9_transport *fake9p_serve(const char *dir, uint32_t msize)
         fids[i].fd = -1;
     S->t.rpc = rpc;
     S->t.max_msize = msize;
+    S->t.name = "fake9p";
     return &S->t;
 }

@@ -1487,6 +1487,10 @@ static void t_9p(void)
     EXPECT(C2(truncate, "/ro/pre", 0), -EROFS);
     EXPECT(C2(chmod, "/ro/pre", 0600), -EROFS);
     EXPECT(C2(access, "/ro/pre", K_W_OK), -EROFS);
+    static char mounts[1024];
+    EXPECT(read_all("/proc/mounts", mounts, sizeof mounts), (long)strlen(mounts));
+    CHECK(strstr(mounts, "fake9p /mnt/data 9p rw 0 0\n") && strstr(mounts, "fake9p /ro 9p ro 0 0\n"),
+          "/proc/mounts lists the mounts: %s", mounts);
     EXPECT(C2(statfs, "/ro", &sf), 0);
     CHECK(sf.f_flags & 1, "statfs on the ro mount: ST_RDONLY");
     EXPECT(host_read(h, "pre", buf, sizeof buf), 7);

@@ -233,11 +233,28 @@ long vfs_install(const char *path, struct vnode *vn)
     return vfs_link(dir, name, len, vn);
 }
 
+static struct {
+    char path[256];
+    const struct vfs_fs *fs;
+} mounts[VFS_MAX_MOUNTS];
+static int nmounts;
+
+int vfs_mount_nth(int i, const char **path, const struct vfs_fs **fs)
+{
+    if (i < 0 || i >= nmounts)
+        return 0;
+    *path = mounts[i].path;
+    *fs = mounts[i].fs;
+    return 1;
+}
+
 long vfs_mount(const char *path, struct vnode *mroot)
 {
     static uint64_t next_dev = 0x11;      /* the tree itself is 0x10 */
     if (path[0] != '/' || !mroot->fs || !K_S_ISDIR(mroot->mode))
         return -EINVAL;
+    if (nmounts == VFS_MAX_MOUNTS || strlen(path) >= sizeof mounts[0].path)
+        return -ENOMEM;
     struct vnode *dir;
     const char *name;
     size_t len = strlen(strrchr(path, '/') + 1);
@@ -252,7 +269,12 @@ long vfs_mount(const char *path, struct vnode *mroot)
     if (old)
         vfs_unlink_name(dir, name, len);  /* hidden, as under a Linux mount */
     mroot->fs->dev = next_dev++;
-    return vfs_link(dir, name, len, mroot);
+    r = vfs_link(dir, name, len, mroot);
+    if (r == 0) {
+        shim_strlcpy(mounts[nmounts].path, path, sizeof mounts[0].path);
+        mounts[nmounts++].fs = mroot->fs;
+    }
+    return r;
 }
 
 long vfs_new_entry(struct vnode *dir, const char *name, size_t len, uint32_t mode, const char *target,

@@ -21,6 +21,8 @@ struct p9_transport {
     /* The largest message the transport carries each way (the client
      * offers it as msize in Tversion). */
     uint32_t max_msize;
+    /* What /proc/mounts names as the mount's source (the mount tag). */
+    const char *name;
 };
 
 /* Mounts the export behind t at the absolute path (created if missing):

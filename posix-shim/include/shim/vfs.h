@@ -45,6 +45,7 @@ struct k_statfs;
  * /proc/self/fd working unchanged across the mount point. The cache is never
  * evicted (a limit: memory grows with the names an app looks up). */
 struct vfs_fs {
+    const char *type, *source;   /* for /proc/mounts: "9p", the device's tag */
     uint64_t dev;            /* st_dev of its files (vfs_mount sets it) */
     int readonly;            /* mounted read-only: the fs answers EROFS to
                               * every change; vfs reports it (statfs, access) */
@@ -167,6 +168,9 @@ long vfs_install(const char *path, struct vnode *vn);
  * path, creating the directory (and its parents) if missing; what the
  * tree had there is hidden (dropped). Gives the fs its st_dev. */
 long vfs_mount(const char *path, struct vnode *root);
+#define VFS_MAX_MOUNTS 16
+/* The ith mount (0 ...): its path and fs; 0 past the last. */
+int vfs_mount_nth(int i, const char **path, const struct vfs_fs **fs);
 /* Absolute path of a vnode (best effort: its first name in its parent). */
 size_t vfs_path_of(struct vnode *vn, char *buf, size_t size);
 void vfs_now(struct k_timespec *ts);
