@@ -154,6 +154,14 @@ static long p9_rename(struct vnode *odir, const char *oname, size_t olen, struct
     return p9_renameat(m, node_of(odir)->fid, oname, olen, node_of(ndir)->fid, nname, nlen);
 }
 
+static long p9_link_op(struct vnode *dir, const char *name, size_t len, struct vnode *vn)
+{
+    struct p9_mount *m = mount_of(dir);
+    if (m->fs.readonly)
+        return -EROFS;
+    return p9_link(m, node_of(dir)->fid, node_of(vn)->fid, name, len);
+}
+
 static long p9_getattr_op(struct vnode *vn, struct k_stat *st)
 {
     struct p9_attr a;
@@ -391,6 +399,7 @@ static const struct vnode_ops p9_ops = {
     .create = p9_create,
     .remove = p9_remove,
     .rename = p9_rename,
+    .link = p9_link_op,
     .getattr = p9_getattr_op,
     .setattr = p9_setattr_op,
     .fsync = p9_fsync_op,

@@ -10,7 +10,7 @@
 enum {
     RLERROR = 7,
     TSTATFS = 8, TLOPEN = 12, TLCREATE = 14, TSYMLINK = 16, TREADLINK = 22, TGETATTR = 24,
-    TSETATTR = 26, TREADDIR = 40, TFSYNC = 50, TMKDIR = 72, TRENAMEAT = 74, TUNLINKAT = 76,
+    TSETATTR = 26, TREADDIR = 40, TFSYNC = 50, TLINK = 70, TMKDIR = 72, TRENAMEAT = 74, TUNLINKAT = 76,
     TVERSION = 100, TATTACH = 104, TWALK = 110, TREAD = 116, TWRITE = 118, TCLUNK = 120,
 };
 
@@ -407,6 +407,16 @@ long p9_renameat(struct p9_mount *m, uint32_t odfid, const char *oname, size_t o
     putstr(&e, oname, olen);
     put32(&e, ndfid);
     putstr(&e, nname, nlen);
+    return finish(&e);
+}
+
+long p9_link(struct p9_mount *m, uint32_t dfid, uint32_t fid, const char *name, size_t len)
+{
+    struct enc e;
+    begin(m, &e, TLINK);
+    put32(&e, dfid);
+    put32(&e, fid);
+    putstr(&e, name, len);
     return finish(&e);
 }
 

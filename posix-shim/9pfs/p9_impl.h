@@ -65,6 +65,7 @@ long p9_write(struct p9_mount *m, uint32_t fid, uint64_t off, const void *buf, s
 long p9_unlinkat(struct p9_mount *m, uint32_t dfid, const char *name, size_t len, uint32_t flags);
 long p9_renameat(struct p9_mount *m, uint32_t odfid, const char *oname, size_t olen, uint32_t ndfid,
                  const char *nname, size_t nlen);
+long p9_link(struct p9_mount *m, uint32_t dfid, uint32_t fid, const char *name, size_t len);
 long p9_fsync(struct p9_mount *m, uint32_t fid, int datasync);
 long p9_statfs(struct p9_mount *m, uint32_t fid, struct k_statfs *sf);
 /* Reads entries from offset into buf (a copy of the reply's data, at most

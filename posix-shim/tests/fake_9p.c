@@ -481,6 +481,21 @@ static long handle(struct buf *in, struct buf *out, uint8_t type)
         free(nn);
         return e;
     }
+    case 70: {                                     /* Tlink */
+        struct sfid *d = fid_of(r32(in)), *s = fid_of(r32(in));
+        char *name = rname(in);
+        long e = 0;
+        if (!d || !s) {
+            e = -EBADF;
+        } else {
+            char *np = join(d->path, name);
+            if (linkat(export_fd, rel(s->path), export_fd, np, 0) < 0)
+                e = -errno;
+            free(np);
+        }
+        free(name);
+        return e;
+    }
     case 8: {                                      /* Tstatfs */
         struct sfid *s = fid_of(r32(in));
         struct statfs sf;

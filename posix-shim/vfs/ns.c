@@ -347,8 +347,12 @@ SHIM_SYSCALL(linkat)
         r = -ENOENT;
     else if (pr.dir->fs != vn->fs)
         r = -EXDEV;
+    else if (pr.dir->fs && (K_S_ISDIR(vn->mode) || !pr.dir->ops->link))
+        r = -EPERM;
     else if (pr.dir->fs)
-        r = -EPERM;               /* no hard links on mounted stores (yet) */
+        /* Not cached: a mounted fs's vnode stands for one name (9P fids
+         * are paths), so the new name gets its own vnode at its lookup. */
+        r = pr.dir->ops->link(pr.dir, pr.name, pr.len, vn);
     else if (!pr.dir->ops || !pr.dir->ops->mknode)
         r = -EACCES;
     else if (K_S_ISDIR(vn->mode))

@@ -94,6 +94,10 @@ struct vnode_ops {
     long (*remove)(struct vnode *dir, const char *name, size_t len, int is_dir);
     long (*rename)(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir, const char *nname,
                    size_t nlen);
+    /* A new name in dir for vn (same fs). vfs does not cache it: a mounted
+     * fs's vnode may stand for one name only (a 9P fid is a path), so the
+     * name gets a vnode of its own when looked up. NULL: EPERM. */
+    long (*link)(struct vnode *dir, const char *name, size_t len, struct vnode *vn);
     /* stat from the store (also refreshes vn's cached mode and size). */
     long (*getattr)(struct vnode *, struct k_stat *);
     /* Writes the attributes named in what (VFS_SET_*) from vn's fields. */
