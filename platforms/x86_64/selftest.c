@@ -231,6 +231,13 @@ static void selftest_net(const struct boot_info *bi)
     kprintf("net: %s, features %#lx, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u\n", st.transport,
             st.features, nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu);
     nd->receive = arp_receive;
+    /* Let the driver thread start and fall asleep first, so the reply can
+     * only reach it through the device's interrupt. */
+    const void *chan;
+    for (int i = 0; i < 100 && !sched_blocked(st.thread, &chan); i++)
+        sched_sleep_ns(1000000ull);
+    if (!sched_blocked(st.thread, &chan))
+        panic("net selftest: the driver thread did not go to sleep");
 
     uint8_t req[60];                                /* the minimum Ethernet frame */
     memset(req, 0, sizeof req);
@@ -263,7 +270,6 @@ static void selftest_net(const struct boot_info *bi)
      * unless an interrupt woke it (a polling driver would wake without). */
     sched_sleep_ns(100000000ull);
     virtio_net_stats(0, &st);
-    const void *chan;
     bool asleep = sched_blocked(st.thread, &chan) && chan != NULL;
     kprintf("net: receive ran on the driver thread: %s; main thread woken by %s; "
             "%lu interrupt(s), %lu driver wake-up(s), %lu frame(s) in, %lu out; driver thread asleep: %s\n",

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -94,13 +93,9 @@ class NetworkCliTest {
         assertTrue(script.contains(" -netdev user,id=net0,hostfwd=udp:0.0.0.0:18099-:80 -device "
                 + "virtio-net-device,netdev=net0\n"), script);
         assertTrue(script.contains("#   host 0.0.0.0:18099/udp -> guest port 80\n"), script);
-        Process p = new ProcessBuilder("sh", out.resolve("run.sh").toString())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).start();
-        String console = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), console);
-        assertTrue(console.contains("built\n"), console);
+        Run r = UnikernelRunTest.launchScript(out);
+        assertEquals(0, r.code(), r::describe);
+        assertTrue(r.out().contains("built\n"), r::describe);
     }
 
     @Tag("qemu")
