@@ -58,7 +58,8 @@ final class AppOptions {
     @Option(names = "--net", paramLabel = "user|none",
             description = "Unikernel: the guest's network. user: a virtio-net device on QEMU's user-mode network "
                     + "(guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3; on Firecracker a tap device, tap0). none: "
-                    + "no device. Default: user when -p is given or the app makes socket calls, else none.")
+                    + "no device. Default: user when -p is given or the app makes socket calls (and its kernel has the "
+                    + "net module), else none.")
     String net;
 
     @Parameters(index = "0", paramLabel = "BIN",

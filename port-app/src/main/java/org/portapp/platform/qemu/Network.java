@@ -74,8 +74,8 @@ public record Network(Mode mode, List<PortForward> forwards) {
 
     /**
      * The network for {@code --net} (null when not given) and the {@code -p} values: as asked,
-     * else {@code user} when there are forwards or the app makes socket calls, else none (an
-     * app that never uses the network boots as fast as without one).
+     * else {@code user} when there are forwards or the app uses sockets ({@link #appUsesSockets}),
+     * else none (an app that never uses the network boots as fast as without one).
      */
     public static Network choose(String net, List<String> publish, boolean appUsesSockets) {
         List<PortForward> fwd = publish.stream().map(PortForward::parse).toList();
