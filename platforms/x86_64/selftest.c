@@ -13,13 +13,15 @@
  *   selftest=echo    read one line from the console and print it back
  *   selftest=net     virtio-net: ARP for 10.0.2.2 (QEMU's user-mode gateway)
  *                    through transmit, print the reply's sender MAC, and
- *                    check the reply came through the interrupt-driven path
+ *                    check the reply came through the interrupt-driven path,
+ *                    then a burst of 600 requests must all be answered
  *   selftest=exit:N  exit with code N
  * The real image links the shim's kmain instead of this file.
  */
 #include "arch.h"
 #include "thread.h"
 #include "virtio_net.h"
+#include "shim/errno.h"
 
 static uint64_t parse_u64(const char *s)
 {
@@ -202,6 +204,9 @@ static const uint8_t guest_ip[4] = { 10, 0, 2, 15 }, gateway_ip[4] = { 10, 0, 2,
 static volatile bool arp_answered;
 static uint8_t arp_mac[6];
 static struct thread *arp_receiver;
+static volatile unsigned arp_replies;
+/* Requests of the burst: several times both rings' size, so every index wraps. */
+#define ARP_BURST 600
 
 /* The stack's side of netdev.h: runs on the driver's thread. */
 static void arp_receive(struct netdev *nd, const void *frame, size_t len)
@@ -215,6 +220,7 @@ static void arp_receive(struct netdev *nd, const void *frame, size_t len)
     memcpy(arp_mac, f + 22, 6);
     arp_receiver = sched_current();
     arp_answered = true;
+    arp_replies++;
     sched_wake_chan((const void *)&arp_answered, ~0u, -1);
 }
 
@@ -231,6 +237,13 @@ static void selftest_net(const struct boot_info *bi)
     kprintf("net: %s, features %#lx, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u\n", st.transport,
             st.features, nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu);
     nd->receive = arp_receive;
+    /* Let the driver thread start and fall asleep first, so the reply can
+     * only reach it through the device's interrupt. */
+    const void *chan;
+    for (int i = 0; i < 100 && !sched_blocked(st.thread, &chan); i++)
+        sched_sleep_ns(1000000ull);
+    if (!sched_blocked(st.thread, &chan))
+        panic("net selftest: the driver thread did not go to sleep");
 
     uint8_t req[60];                                /* the minimum Ethernet frame */
     memset(req, 0, sizeof req);
@@ -263,7 +276,6 @@ static void selftest_net(const struct boot_info *bi)
      * unless an interrupt woke it (a polling driver would wake without). */
     sched_sleep_ns(100000000ull);
     virtio_net_stats(0, &st);
-    const void *chan;
     bool asleep = sched_blocked(st.thread, &chan) && chan != NULL;
     kprintf("net: receive ran on the driver thread: %s; main thread woken by %s; "
             "%lu interrupt(s), %lu driver wake-up(s), %lu frame(s) in, %lu out; driver thread asleep: %s\n",
@@ -275,6 +287,32 @@ static void selftest_net(const struct boot_info *bi)
         panic("net selftest: the driver thread woke %lu times for %lu interrupts", st.wakeups, st.irqs);
     if (!asleep)
         panic("net selftest: the driver thread is not asleep while idle");
+
+    /* A burst: transmit as fast as the ring takes it (-ENOBUFS: wait for
+     * the device), then every reply must come back through the rings. */
+    unsigned base = arp_replies, sent = 0, full = 0;
+    while (sent < ARP_BURST) {
+        r = nd->transmit(nd, req, sizeof req);
+        if (r == -ENOBUFS) {
+            full++;
+            sched_sleep_ns(100000ull);
+            continue;
+        }
+        if (r != 0)
+            panic("net selftest: transmit returned %d in the burst", r);
+        sent++;
+    }
+    flags = irq_save();
+    deadline = nanotime() + 5000000000ull;
+    while (arp_replies - base < ARP_BURST && nanotime() < deadline)
+        sched_block((const void *)&arp_answered, ~0u, deadline);
+    irq_restore(flags);
+    virtio_net_stats(0, &st);
+    kprintf("net: burst of %u requests: %u replies, transmit ring full %u time(s); %lu interrupt(s), "
+            "%lu driver wake-up(s), %lu frame(s) in, %lu out\n", sent, arp_replies - base, full, st.irqs,
+            st.wakeups, st.rx_frames, st.tx_frames);
+    if (arp_replies - base != ARP_BURST)
+        panic("net selftest: %u of %u ARP replies came back", arp_replies - base, ARP_BURST);
     kprintf("net ok\n");
 }
 

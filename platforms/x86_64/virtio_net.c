@@ -171,11 +171,15 @@ static void rx_thread(void *arg)
          * so the device's interrupt cannot fall in between and be missed. */
         uint64_t flags = irq_save();
         virtq_interrupts(v->rx, true);
-        while (!virtq_has_used(v->rx))
+        bool slept = false;
+        while (!virtq_has_used(v->rx)) {
             sched_block(v, ~0u, 0);
+            slept = true;
+        }
         virtq_interrupts(v->rx, false);     /* no interrupts while we drain */
         irq_restore(flags);
-        v->st.wakeups++;
+        if (slept)
+            v->st.wakeups++;
         uint32_t len;
         uint8_t *buf;
         while ((buf = virtq_used(v->rx, &len))) {

@@ -24,7 +24,7 @@ int virtio_net_init(const char *cmdline);
 
 struct virtio_net_stats {
     uint64_t irqs;          /* interrupts the device raised */
-    uint64_t wakeups;       /* times the driver thread woke up */
+    uint64_t wakeups;       /* times the driver thread woke from sleep */
     uint64_t rx_frames, rx_dropped, tx_frames;
     uint64_t features;      /* negotiated */
     const char *transport;

@@ -17,6 +17,7 @@ import org.portapp.platform.HostSignals;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.QemuLaunch;
 import org.portapp.platform.qemu.QemuMounts;
 import org.portapp.platform.qemu.QemuPlatform;
@@ -73,6 +74,7 @@ final class RunCommand implements Callable<Integer> {
     private int run(Progress progress) throws Exception {
         CacheDir cache = CacheDir.at(Main.cacheDir());
         if (platform.equals("linuxu")) {
+            app.refuseNetworkOptions();
             ProcessBuilder pb = linuxuProcess(app, trace, noRewrite, progress);
             pruned(cache, progress);
             try (AutoCloseable inUse = cache.inUse()) {
@@ -96,7 +98,9 @@ final class RunCommand implements Callable<Integer> {
         }
         int memory = app.memoryMiB();
         List<HostMount> mounts = app.hostMounts();    // a bad --mount fails before anything is built
+        app.network(false); // -p and --net checked before the (slow) build
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        Network network = app.network(Network.appUsesSockets(im));
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
@@ -104,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
             Files.write(initrd, im.initrd());
             List<String> cmd = new ArrayList<>(QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
                     im.cmdline().withTerminal(HostTerminal.detect()).encode() + QemuMounts.kernelWords(mounts),
-                    memory));
+                    memory, network));
             cmd.addAll(QemuMounts.qemuArgs(machine, mounts));
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {

@@ -25,17 +25,15 @@ public final class QemuMounts {
 
     /**
      * QEMU options for the mounts on {@code machine}: virtio-9p-pci on pc, virtio-9p-device
-     * (virtio-mmio) on microvm, whose mmio devices the kernel finds on the command line QEMU
-     * writes only without ACPI.
+     * (virtio-mmio) on microvm, whose mmio slots the kernel finds on the command line (QEMU
+     * writes them there because {@link QemuPlatform#qemuCommand} runs microvm with acpi=off).
      */
     public static List<String> qemuArgs(Machine machine, List<HostMount> mounts) {
         List<String> args = new ArrayList<>();
         if (mounts.isEmpty()) {
             return args;
         }
-        if (machine == Machine.QEMU_MICROVM) {
-            args.addAll(List.of("-M", "acpi=off"));   // merged into -M microvm
-        } else if (machine != Machine.QEMU_PC) {
+        if (machine != Machine.QEMU_PC && machine != Machine.QEMU_MICROVM) {
             throw new QemuException("--mount: " + machine.cliName() + " has no virtio-9p (use qemu-pc or qemu-microvm)");
         }
         String device = machine == Machine.QEMU_MICROVM ? "virtio-9p-device" : "virtio-9p-pci";

@@ -23,9 +23,9 @@ class QemuMountsTest {
     }
 
     @Test
-    void microvmGetsMmioDevicesAndNoAcpi() {
+    void microvmGetsMmioDevices() {
         List<String> a = QemuMounts.qemuArgs(Machine.QEMU_MICROVM, MOUNTS.subList(0, 1));
-        assertEquals(List.of("-M", "acpi=off", "-fsdev", "local,id=fs0,path=/srv/a,,b,security_model=none",
+        assertEquals(List.of("-fsdev", "local,id=fs0,path=/srv/a,,b,security_model=none",
                 "-device", "virtio-9p-device,fsdev=fs0,mount_tag=p0"), a);
         assertEquals(List.of(), QemuMounts.qemuArgs(Machine.QEMU_MICROVM, List.of()));
     }
