@@ -33,6 +33,9 @@ struct p9_node {
 
 static const struct vnode_ops p9_ops;
 
+/* An open regular file's f->priv_len holds its opened fid (+1, so 0 means none). */
+static uint32_t open_fid(const struct file *f) { return (uint32_t)(f->priv_len - 1); }
+
 static struct p9_node *node_of(const struct vnode *vn) { return vn->data; }
 static struct p9_mount *mount_of(const struct vnode *vn) { return node_of(vn)->m; }
 
@@ -162,10 +165,14 @@ static long p9_link_op(struct vnode *dir, const char *name, size_t len, struct v
     return p9_link(m, node_of(dir)->fid, node_of(vn)->fid, name, len);
 }
 
-static long p9_getattr_op(struct vnode *vn, struct k_stat *st)
+/* f's open fid is asked when there is one: it still names the file after
+ * an unlink or a rename over it (QEMU fstat()s its host fd), the vnode's
+ * walked fid does not. */
+static long p9_getattr_op(struct vnode *vn, struct file *f, struct k_stat *st)
 {
     struct p9_attr a;
-    long r = p9_getattr(mount_of(vn), node_of(vn)->fid, &a);
+    uint32_t fid = f && f->priv_len ? open_fid(f) : node_of(vn)->fid;
+    long r = p9_getattr(mount_of(vn), fid, &a);
     if (r < 0)
         return r;
     set_attrs(vn, &a);
@@ -231,9 +238,6 @@ static long p9_readlink_op(struct vnode *vn, char *buf, size_t size)
 }
 
 /* ---- open files ------------------------------------------------------------ */
-
-/* f->priv_len holds the open fid (+1, so 0 means none). */
-static uint32_t open_fid(const struct file *f) { return (uint32_t)(f->priv_len - 1); }
 
 static long p9_open(struct vnode *vn, struct file *f)
 {

@@ -1434,6 +1434,15 @@ static void t_9p(void)
     CHECK((hs.st_mode & 0777) == 0640, "chmod reached the host: %o", hs.st_mode & 0777);
     EXPECT(C1(unlink, "/mnt/data/big"), 0);
 
+    /* fstat of an open file after its name is gone */
+    fd = xopen("/mnt/data/doomed", K_O_RDWR | K_O_CREAT, 0600);
+    EXPECT(C3(write, fd, "12345", 5), 5);
+    EXPECT(C1(unlink, "/mnt/data/doomed"), 0);
+    EXPECT(C2(fstat, fd, &st), 0);
+    CHECK(st.st_size == 5, "fstat after unlink: size %ld", (long)st.st_size);
+    EXPECT(C4(pread64, fd, buf, 5, 0), 5);
+    C1(close, fd);
+
     /* open/close leaves no fid behind */
     EXPECT(read_all("/mnt/data/pre", buf, sizeof buf), 7);
     int fids = fake9p_open_fids(t);

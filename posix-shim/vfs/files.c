@@ -561,10 +561,10 @@ void vfs_fill_stat(const struct vnode *vn, struct k_stat *st)
     st->st_ctim = vn->ctime;
 }
 
-long vfs_stat_vn(struct vnode *vn, struct k_stat *st)
+long vfs_stat_vn(struct vnode *vn, struct file *f, struct k_stat *st)
 {
     if (vn->fs && vn->ops->getattr)
-        return vn->ops->getattr(vn, st);
+        return vn->ops->getattr(vn, f, st);
     vfs_fill_stat(vn, st);
     return 0;
 }
@@ -578,20 +578,21 @@ static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
     struct vnode *vn;
     /* AT_EMPTY_PATH with a NULL path is fstat too (Linux 6.11). */
     if ((flags & K_AT_EMPTY_PATH) && (!path || !*path)) {
+        struct file *f = NULL;
         if (dirfd == K_AT_FDCWD) {
             vn = vfs_cwd();
         } else {
-            struct file *f = fd_file(dirfd);
+            f = fd_file(dirfd);
             if (!f)
                 return -EBADF;
             vn = f->vn;
         }
-        return vfs_stat_vn(vn, st);
+        return vfs_stat_vn(vn, f, st);
     }
     long r = vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), &vn);
     if (r < 0)
         return r;
-    r = vfs_stat_vn(vn, st);
+    r = vfs_stat_vn(vn, NULL, st);
     vnode_put(vn);
     return r;
 }
@@ -610,7 +611,7 @@ SHIM_SYSCALL(fstat)
         return -EBADF;
     if (!statbuf)
         return -EFAULT;
-    return vfs_stat_vn(f->vn, (struct k_stat *)statbuf);
+    return vfs_stat_vn(f->vn, f, (struct k_stat *)statbuf);
 }
 
 SHIM_SYSCALL(statx)

@@ -24,8 +24,8 @@ long vfs_new_entry(struct vnode *dir, const char *name, size_t len, uint32_t mod
                    struct vnode **out);
 /* Forgets the cached entries below a mounted directory (vfs_fs). */
 void vfs_drop_cache(struct vnode *dir);
-/* stat of a vnode: from its fs (getattr) or the tree. */
-long vfs_stat_vn(struct vnode *vn, struct k_stat *st);
+/* stat of a vnode (opened as f, or NULL): from its fs (getattr) or the tree. */
+long vfs_stat_vn(struct vnode *vn, struct file *f, struct k_stat *st);
 
 long vfs_open_vnode(struct vnode *vn, uint32_t flags);  /* -> fd */
 uint32_t vfs_umask(void);

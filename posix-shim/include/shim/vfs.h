@@ -98,8 +98,9 @@ struct vnode_ops {
      * fs's vnode may stand for one name only (a 9P fid is a path), so the
      * name gets a vnode of its own when looked up. NULL: EPERM. */
     long (*link)(struct vnode *dir, const char *name, size_t len, struct vnode *vn);
-    /* stat from the store (also refreshes vn's cached mode and size). */
-    long (*getattr)(struct vnode *, struct k_stat *);
+    /* stat from the store (also refreshes vn's cached mode and size);
+     * f: the open file it is asked through (fstat), or NULL. */
+    long (*getattr)(struct vnode *, struct file *f, struct k_stat *);
     /* Writes the attributes named in what (VFS_SET_*) from vn's fields. */
     long (*setattr)(struct vnode *, unsigned what);
     long (*fsync)(struct file *, int datasync);              /* NULL: 0 */
