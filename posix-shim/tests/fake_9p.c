@@ -21,7 +21,8 @@
 #define MAXFID 4096
 
 struct sfid {
-    char *path;          /* relative to the export; "" is its root */
+    uint32_t num;        /* the client's fid number (any 32-bit value) */
+    char *path;          /* relative to the export; "" is its root; NULL: free slot */
     int fd;              /* opened (lopen/lcreate), or -1 */
     DIR *dir;
 };
@@ -118,11 +119,18 @@ static char *join(const char *dir, const char *name)
     return s;
 }
 
-static struct sfid *fid_of(uint32_t f) { return f < MAXFID && fids[f].path ? &fids[f] : NULL; }
-
-static void fid_clunk(uint32_t f)
+/* Fid numbers are the client's to choose, as QEMU allows: a table of
+ * MAXFID slots searched for the number (a test server: simple beats fast). */
+static struct sfid *fid_of(uint32_t f)
 {
-    struct sfid *s = &fids[f];
+    for (int i = 0; i < MAXFID; i++)
+        if (fids[i].path && fids[i].num == f)
+            return &fids[i];
+    return NULL;
+}
+
+static void fid_free(struct sfid *s)
+{
     if (s->dir)
         closedir(s->dir);
     else if (s->fd >= 0)
@@ -132,16 +140,28 @@ static void fid_clunk(uint32_t f)
     s->fd = -1;
 }
 
+static void fid_clunk(uint32_t f)
+{
+    fid_free(fid_of(f));
+}
+
 static int fid_new(uint32_t f, char *path)
 {
-    if (f >= MAXFID || fids[f].path) {
+    if (fid_of(f)) {
         free(path);
-        return -EBADF;
+        return -EBADF;            /* in use */
     }
-    fids[f].path = path;
-    fids[f].fd = -1;
-    fids[f].dir = NULL;
-    return 0;
+    for (int i = 0; i < MAXFID; i++) {
+        if (!fids[i].path) {
+            fids[i].num = f;
+            fids[i].path = path;
+            fids[i].fd = -1;
+            fids[i].dir = NULL;
+            return 0;
+        }
+    }
+    free(path);
+    return -ENFILE;               /* the client holds MAXFID fids: a leak */
 }
 
 /* ---- one message ------------------------------------------------------------------ */
