@@ -145,6 +145,21 @@ class StorageOnQemuTest {
     }
 
     @Test
+    void buildWritesTheMountIntoItsLaunchScript(@TempDir Path tmp) throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("host data, odd"));
+        Path out = tmp.resolve("out");
+        UnikernelRunTest.Run b = UnikernelRunTest.cli("", "build", "-q", "--platform", "qemu-microvm", "-o",
+                out.toString(), "--mount", data + ":/data", probe.toString(), "--", "write", "/data/from-build",
+                "built\n");
+        assertEquals(0, b.code(), b::describe);
+        Process p = new ProcessBuilder("sh", out.resolve("run.sh").toString()).redirectErrorStream(true).start();
+        String console = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), console);
+        assertTrue(console.contains("wrote 6 fsync 0"), console);
+        assertEquals("built\n", Files.readString(data.resolve("from-build")));
+    }
+
+    @Test
     void aMissingHostDirectoryIsOneLineBeforeAnythingBoots(@TempDir Path dir) {
         Path missing = dir.resolve("no-such-dir");
         long t0 = System.nanoTime();
