@@ -434,10 +434,9 @@ long p9fs_mount(struct p9_transport *t, const char *path, int readonly)
         r = make_vnode(m, root_fid, &root);
     if (r == 0) {
         r = vfs_mount(path, root);
-        vnode_put(root);         /* the tree holds it now (or nothing does) */
+        vnode_put(root);         /* the tree holds it now, or it is gone (clunked) */
     }
-    if (r < 0 && !root) {
-        /* the mount stays allocated once a vnode points to it */
+    if (r < 0) {
         shim_free(m->tx);
         shim_free(m->rx);
         shim_free(m);

@@ -1486,6 +1486,12 @@ static void t_9p(void)
     C2(stat, "/mnt/data", &st);
     CHECK(rs.st_dev != st.st_dev, "the mount has its own st_dev");
 
+    /* mounts that cannot be: over "/", inside a mount; the server's fids come back */
+    struct p9_transport *tbad = fake9p_serve(h, 8192 + 24);
+    EXPECT(p9fs_mount(tbad, "/", 0), -EBUSY);
+    EXPECT(p9fs_mount(tbad, "/mnt/data/sub/x", 0), -EINVAL);
+    EXPECT(fake9p_open_fids(tbad), 0);
+
     /* a read-only mount of the same directory */
     struct p9_transport *t2 = fake9p_serve(h, 8192 + 24);
     EXPECT(p9fs_mount(t2, "/ro", 1), 0);
