@@ -12,6 +12,7 @@
 #include "shim/fmt.h"
 #include "shim/vfs.h"
 #include "thread.h"
+#include "virtio_net.h"
 
 void shim_init_modules(void);                                     /* generated */
 
@@ -31,6 +32,41 @@ static void enter_workdir(const char *dir)
     int n = shim_snprintf(line, sizeof line, "port-app: --workdir %s: %s (error %ld)\n", dir, why, -r);
     platform_write_err(line, n < 0 ? 0 : (size_t)n >= sizeof line ? sizeof line - 1 : (size_t)n);
     power_off(127);
+}
+#endif
+
+#if SHIM_HAVE_9pfs
+#include "shim/p9.h"
+#include "virtio_9p.h"
+
+/* A mount that cannot be made is the user's problem (port-app checked the
+ * host directory; the device or the export may still fail): one line on
+ * the app's stderr and exit 127, like a bad --workdir. */
+static void mount_failed(const struct app_mount *m, const char *why, long err)
+{
+    char line[600];
+    int n = shim_snprintf(line, sizeof line, "port-app: --mount to %s: %s (error %ld)\n", m->path, why, err);
+    platform_write_err(line, n < 0 ? 0 : (size_t)n >= sizeof line ? sizeof line - 1 : (size_t)n);
+    power_off(127);
+}
+
+/* portapp.mount=TAG:PATH[:ro]: the virtio-9p device tagged TAG, mounted at
+ * PATH before the app (and its working directory) is looked up. */
+static void mount_shares(const char *kcmdline, const struct app_cmdline *cl)
+{
+    if (cl->nmounts == 0)
+        return;
+    virtio_9p_init(kcmdline);
+    for (int i = 0; i < cl->nmounts; i++) {
+        const struct app_mount *m = &cl->mounts[i];
+        struct p9_transport *t = virtio_9p_find(m->tag);
+        if (!t)
+            mount_failed(m, "no virtio-9p device with its tag", -ENODEV);
+        long r = p9fs_mount(t, m->path, m->readonly);
+        if (r < 0)
+            mount_failed(m, "the 9P mount failed", r);
+        kprintf("[kernel] 9p: %s mounted at %s%s\n", m->tag, m->path, m->readonly ? " (read-only)" : "");
+    }
 }
 #endif
 
@@ -58,6 +94,12 @@ void kmain(const struct boot_info *bi)
 
     app_cmdline_parse(bi->cmdline, &cmdline);
     shim_set_trace(cmdline.trace);
+#if SHIM_HAVE_net
+    /* Only an image with the net module looks for devices: an app that
+     * never uses the network boots without scanning PCI or touching virtio
+     * (and the linker drops the drivers). The stack attaches in its init. */
+    virtio_net_init(bi->cmdline);
+#endif
     shim_init_modules();
 
     if (bi->nmodules == 0)
@@ -69,6 +111,12 @@ void kmain(const struct boot_info *bi)
     vfs_mount_initrd(initrd->data, initrd->size);
     vfs_set_exe_path(cmdline.exe);                /* /proc/self/exe */
     vfs_set_cmdline(cmdline.argc, cmdline.argv);
+#if SHIM_HAVE_9pfs
+    mount_shares(bi->cmdline, &cmdline);
+#else
+    if (cmdline.nmounts)
+        panic("portapp.mount needs the 9pfs module");
+#endif
     if (cmdline.cwd)
         enter_workdir(cmdline.cwd);
 #else

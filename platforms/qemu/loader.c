@@ -111,6 +111,25 @@ static void parse_tty(const char *v, size_t vlen)
     }
 }
 
+/* TAG:PATH[:ro] (decoded; split in place: the tag never holds ':'). */
+static void parse_mount(char *v, struct app_cmdline *cl)
+{
+    if (cl->nmounts == APP_MAX_MOUNTS)
+        panic("more than %d mounts", APP_MAX_MOUNTS);
+    char *colon = strchr(v, ':');
+    if (!colon || colon[1] != '/')
+        panic("portapp.mount=%s: not TAG:/PATH[:ro]", v);
+    *colon = 0;
+    struct app_mount *m = &cl->mounts[cl->nmounts++];
+    m->tag = v;
+    m->path = colon + 1;
+    size_t len = strlen(m->path);
+    if (len > 3 && strcmp(m->path + len - 3, ":ro") == 0) {
+        colon[1 + len - 3] = 0;
+        m->readonly = true;
+    }
+}
+
 void app_cmdline_parse(const char *s, struct app_cmdline *cl)
 {
     memset(cl, 0, sizeof *cl);
@@ -149,6 +168,8 @@ void app_cmdline_parse(const char *s, struct app_cmdline *cl)
             parse_tty(v, vlen);
         } else if (word_is(w, wlen, "portapp.aslr", &v, &vlen)) {
             cl->aslr = !(vlen == 1 && v[0] == '0');
+        } else if (word_is(w, wlen, "portapp.mount", &v, &vlen)) {
+            parse_mount((char *)decode(v, vlen), cl);   /* decode's buffer is ours */
         }
     }
     if (cl->exe && cl->argc == 0)

@@ -30,6 +30,7 @@ void tty_init(void);
 
 /* The app as described by the command line (README.md: encoding). */
 #define APP_MAX_ARGS 256
+#define APP_MAX_MOUNTS 8
 struct app_cmdline {
     const char *exe;                 /* path in the initrd, also argv[0]'s default */
     int argc, envc;
@@ -38,6 +39,9 @@ struct app_cmdline {
     const char *cwd;                 /* the app's working directory, or NULL for "/" */
     bool trace;
     bool aslr;                       /* random load bases (portapp.aslr=0: off) */
+    /* portapp.mount=TAG:PATH[:ro]: the virtio-9p device tagged TAG at PATH. */
+    int nmounts;
+    struct app_mount { const char *tag, *path; bool readonly; } mounts[APP_MAX_MOUNTS];
 };
 void app_cmdline_parse(const char *cmdline, struct app_cmdline *out);
 

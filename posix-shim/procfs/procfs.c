@@ -148,6 +148,12 @@ static void gen_mounts(struct textbuf *tb)
      * mounts of their own would make tools that match st_dev (df) pick one
      * of them for every path. */
     tb_printf(tb, "rootfs / rootfs rw 0 0\n");
+    /* Mounted stores do have devices of their own (vfs_mount). */
+    const char *path;
+    const struct vfs_fs *fs;
+    for (int i = 0; vfs_mount_nth(i, &path, &fs); i++)
+        tb_printf(tb, "%s %s %s %s 0 0\n", fs->source ? fs->source : "none", path, fs->type ? fs->type : "none",
+                  fs->readonly ? "ro" : "rw");
 }
 
 static void gen_uptime(struct textbuf *tb)

@@ -27,6 +27,8 @@
 #include "shim/alloc.h"
 #include "shim/random.h"
 #include "shim/devfs.h"
+#include "shim/p9.h"
+#include "fake_9p.h"
 #include "shim_syscalls.h"   /* the sys_* handlers (generated, tests/Makefile) */
 
 uint64_t platform_monotonic_ns(void);
@@ -1021,6 +1023,11 @@ static void t_random(void)
 /* ---- differential: random name-space operations, shim vs. the host kernel --- */
 
 static char host_base[64];
+/* Where the fuzzers work in the shim: the tree's own /fz and /fzd, or a
+ * directory of a 9P mount (RENAME_EXCHANGE is left out there: 9P has no
+ * such call, 9pfs answers EINVAL). */
+static const char *fz_root = "/fz", *fzd_root = "/fzd";
+static int fz_no_exchange;
 static const char *const fz_names[] = { "a", "b", "c", "a/b", "a/c", "b/a", "c/c", "a/b/c", "l", "a/l", "b/", "a/." };
 #define NFZ (int)(sizeof fz_names / sizeof fz_names[0])
 
@@ -1028,7 +1035,7 @@ static long host_r(long r) { return r < 0 ? -errno : r; }
 
 static void fz_paths(int i, char *sp, char *hp)
 {
-    sprintf(sp, "/fz/%s", fz_names[i]);
+    sprintf(sp, "%s/%s", fz_root, fz_names[i]);
     sprintf(hp, "%s/%s", host_base, fz_names[i]);
 }
 
@@ -1112,13 +1119,16 @@ static void t_differential(unsigned seed, int steps)
         CHECK(0, "mkdtemp");
         return;
     }
-    fz_clear("/fz");                  /* a fresh /fz for every round */
-    EXPECT(C2(mkdir, "/fz", 0755), 0);
+    fz_clear(fz_root);                /* a fresh /fz for every round */
+    EXPECT(C2(mkdir, fz_root, 0755), 0);
     umask(022);
     srand(seed);
     int mismatches = 0;
     for (int step = 0; step < steps && mismatches < 10; step++) {
         int i = rand() % NFZ, j = rand() % NFZ, op = rand() % 14;
+        long xfl = rand() % 2 ? K_RENAME_EXCHANGE : K_RENAME_NOREPLACE;
+        if (fz_no_exchange && op == 11 && xfl == K_RENAME_EXCHANGE)
+            continue;
         char sp[256], hp[256], sq[256], hq[256];
         fz_paths(i, sp, hp);
         fz_paths(j, sq, hq);
@@ -1182,7 +1192,7 @@ static void t_differential(unsigned seed, int steps)
         }
         case 11: {
             what = "renameat2";
-            long fl = rand() % 2 ? K_RENAME_EXCHANGE : K_RENAME_NOREPLACE;
+            long fl = xfl;
             rs = C5(renameat2, K_AT_FDCWD, sp, K_AT_FDCWD, sq, fl);
             rh = host_r(syscall(SYS_renameat2, AT_FDCWD, hp, AT_FDCWD, hq, (unsigned)fl));
             break;
@@ -1218,7 +1228,7 @@ static void t_differential(unsigned seed, int steps)
         int tdiffs = 0;
         if (rs == rh) {
             /* same result: the trees must still be the same too */
-            fz_compare_trees("/fz", host_base, &tdiffs);
+            fz_compare_trees(fz_root, host_base, &tdiffs);
             if (tdiffs) {
                 printf("FAIL [differential] step %d: %s %s %s (both %ld) left the trees different\n", step, what,
                        fz_names[i], op == 3 || op == 4 ? fz_names[j] : "", rs);
@@ -1234,7 +1244,7 @@ static void t_differential(unsigned seed, int steps)
         }
     }
     int diffs = 0;
-    fz_compare_trees("/fz", host_base, &diffs);
+    fz_compare_trees(fz_root, host_base, &diffs);
     printf("differential: %d random operations (seed %u) compared with the host kernel, %d mismatches, tree %s\n",
            steps, seed, mismatches, diffs ? "differs" : "identical");
     char cmd[128];
@@ -1253,14 +1263,14 @@ static void t_data_differential(unsigned seed, int steps)
         CHECK(0, "mkdtemp");
         return;
     }
-    fz_clear("/fzd");
-    C2(mkdir, "/fzd", 0755);
+    fz_clear(fzd_root);
+    C2(mkdir, fzd_root, 0755);
     static const uint32_t modes[] = { K_O_RDWR, K_O_RDWR | K_O_APPEND, K_O_RDONLY, K_O_WRONLY };
     long sfd[4];
     int hfd[4];
     for (int k = 0; k < 4; k++) {
         char sp[64], hp[64];
-        snprintf(sp, sizeof sp, "/fzd/f%d", k % 2);
+        snprintf(sp, sizeof sp, "%s/f%d", fzd_root, k % 2);
         snprintf(hp, sizeof hp, "%s/f%d", hdir, k % 2);
         sfd[k] = C4(openat, K_AT_FDCWD, sp, modes[k] | K_O_CREAT, 0644);
         hfd[k] = open(hp, (int)modes[k] | O_CREAT, 0644);
@@ -1329,6 +1339,211 @@ static void t_data_differential(unsigned seed, int steps)
     snprintf(cmd, sizeof cmd, "rm -rf %s", hdir);
     if (system(cmd) != 0)
         printf("note: could not remove %s\n", hdir);
+}
+
+/* ---- 9pfs: a 9P mount served by fake_9p.c from a host directory ---------- */
+
+static long host_read(const char *dir, const char *name, char *buf, size_t size)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    int fd = open(p, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    long n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n < 0 ? 0 : n] = 0;
+    return n;
+}
+
+static void t_9p(void)
+{
+    section = "9pfs";
+    char h[] = "/tmp/shim9p-XXXXXX";
+    if (!mkdtemp(h)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    char p[256], buf[512];
+    snprintf(p, sizeof p, "%s/pre", h);
+    FILE *fp = fopen(p, "w");
+    fputs("before\n", fp);
+    fclose(fp);
+    snprintf(p, sizeof p, "%s/sub", h);
+    mkdir(p, 0755);
+
+    struct p9_transport *t = fake9p_serve(h, 8192 + 24);
+    EXPECT(p9fs_mount(t, "/mnt/data", 0), 0);
+    EXPECT(read_all("/mnt/data/pre", buf, sizeof buf), 7);
+    CHECK(!strcmp(buf, "before\n"), "pre reads %s", buf);
+
+    /* the sequence the QEMU test runs with busybox */
+    EXPECT(write_file("/mnt/data/f", "hi\n"), 3);
+    EXPECT(host_read(h, "f", buf, sizeof buf), 3);
+    CHECK(!strcmp(buf, "hi\n"), "host sees %s", buf);
+    EXPECT(C2(mkdir, "/mnt/data/d", 0755), 0);
+    EXPECT(C2(rename, "/mnt/data/f", "/mnt/data/d/g"), 0);
+    EXPECT(host_read(h, "f", buf, sizeof buf), -ENOENT);
+    EXPECT(host_read(h, "d/g", buf, sizeof buf), 3);
+    struct k_stat st;
+    EXPECT(C2(stat, "/mnt/data/d/g", &st), 0);
+    CHECK(st.st_size == 3 && K_S_ISREG(st.st_mode) && st.st_nlink == 1, "stat d/g size %ld mode %o",
+          (long)st.st_size, st.st_mode);
+    struct stat hs;
+    snprintf(p, sizeof p, "%s/d/g", h);
+    stat(p, &hs);
+    CHECK(st.st_ino == hs.st_ino, "inode %lu is the host's %lu", (unsigned long)st.st_ino, (unsigned long)hs.st_ino);
+    EXPECT(list_dir("/mnt/data/d", buf, sizeof buf), 7);
+    CHECK(!strcmp(buf, ".\n..\ng\n"), "ls d: %s", buf);
+    EXPECT(C1(rmdir, "/mnt/data/d"), -ENOTEMPTY);
+    EXPECT(C1(unlink, "/mnt/data/d/g"), 0);
+    EXPECT(C1(rmdir, "/mnt/data/d"), 0);
+    snprintf(p, sizeof p, "%s/d", h);
+    CHECK(access(p, F_OK) < 0 && errno == ENOENT, "host d removed");
+
+    /* more than one message's worth of data, pread, O_APPEND, ftruncate, fsync */
+    static char big[100000], back[100000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7 + i / 251);
+    long fd = xopen("/mnt/data/big", K_O_RDWR | K_O_CREAT | K_O_TRUNC, 0600);
+    CHECK(fd >= 0, "create big: %ld", fd);
+    EXPECT(C3(write, fd, big, sizeof big), (long)sizeof big);
+    unsigned long fs0 = fake9p_fsyncs();
+    EXPECT(C1(fsync, fd), 0);
+    EXPECT(C1(fdatasync, fd), 0);
+    CHECK(fake9p_fsyncs() == fs0 + 2, "two Tfsync sent (%lu)", fake9p_fsyncs() - fs0);
+    EXPECT(C4(pread64, fd, back, sizeof back, 0), (long)sizeof back);
+    CHECK(!memcmp(big, back, sizeof big), "big reads back");
+    EXPECT(C4(pread64, fd, back, 10, 99995), 5);
+    EXPECT(C2(ftruncate, fd, 1000), 0);
+    EXPECT(C2(fstat, fd, &st), 0);
+    CHECK(st.st_size == 1000, "size after ftruncate %ld", (long)st.st_size);
+    EXPECT(C3(lseek, fd, 0, K_SEEK_END), 1000);
+    C1(close, fd);
+    snprintf(p, sizeof p, "%s/big", h);
+    stat(p, &hs);
+    CHECK(hs.st_size == 1000 && (hs.st_mode & 0777) == 0600, "host big: size %ld mode %o", (long)hs.st_size,
+          hs.st_mode & 0777);
+    fd = xopen("/mnt/data/big", K_O_WRONLY | K_O_APPEND, 0);
+    EXPECT(C3(write, fd, "tail", 4), 4);
+    C1(close, fd);
+    stat(p, &hs);
+    CHECK(hs.st_size == 1004, "O_APPEND appended: %ld", (long)hs.st_size);
+    EXPECT(C2(chmod, "/mnt/data/big", 0640), 0);
+    stat(p, &hs);
+    CHECK((hs.st_mode & 0777) == 0640, "chmod reached the host: %o", hs.st_mode & 0777);
+    EXPECT(C1(unlink, "/mnt/data/big"), 0);
+
+    /* fstat of an open file after its name is gone */
+    fd = xopen("/mnt/data/doomed", K_O_RDWR | K_O_CREAT, 0600);
+    EXPECT(C3(write, fd, "12345", 5), 5);
+    EXPECT(C1(unlink, "/mnt/data/doomed"), 0);
+    EXPECT(C2(fstat, fd, &st), 0);
+    CHECK(st.st_size == 5, "fstat after unlink: size %ld", (long)st.st_size);
+    EXPECT(C4(pread64, fd, buf, 5, 0), 5);
+    C1(close, fd);
+
+    /* open/close leaves no fid behind */
+    EXPECT(read_all("/mnt/data/pre", buf, sizeof buf), 7);
+    int fids = fake9p_open_fids(t);
+    for (int i = 0; i < 50; i++)
+        read_all("/mnt/data/pre", buf, sizeof buf);
+    CHECK(fake9p_open_fids(t) == fids, "fids %d after 50 opens, %d before", fake9p_open_fids(t), fids);
+
+    /* symlinks, names made on the host after the mount, paths, cwd */
+    EXPECT(C2(symlink, "pre", "/mnt/data/ln"), 0);
+    EXPECT(C3(readlink, "/mnt/data/ln", buf, sizeof buf), 3);
+    EXPECT(read_all("/mnt/data/ln", buf, sizeof buf), 7);
+    snprintf(p, sizeof p, "%s/late", h);
+    fp = fopen(p, "w");
+    fclose(fp);
+    EXPECT(list_dir("/mnt/data", buf, sizeof buf), (long)strlen(buf));
+    CHECK(has_line(buf, "late") && has_line(buf, "pre") && has_line(buf, "sub") && has_line(buf, "ln"),
+          "ls /mnt/data: %s", buf);
+    EXPECT(C1(chdir, "/mnt/data/sub"), 0);
+    EXPECT(C2(getcwd, buf, sizeof buf), 14);
+    CHECK(!strcmp(buf, "/mnt/data/sub"), "getcwd %s", buf);
+    EXPECT(write_file("rel", "r"), 1);
+    EXPECT(host_read(h, "sub/rel", buf, sizeof buf), 1);
+    EXPECT(C1(chdir, "../.."), 0);
+    EXPECT(C2(getcwd, buf, sizeof buf), 5);
+    EXPECT(C1(chdir, "/"), 0);
+
+    /* the mount point itself, and across it */
+    EXPECT(C1(rmdir, "/mnt/data"), -EBUSY);
+    EXPECT(C2(rename, "/mnt/data", "/mnt/x"), -EBUSY);
+    EXPECT(C2(rename, "/mnt/data/pre", "/tmp/pre"), -EXDEV);
+    EXPECT(C2(link, "/mnt/data/pre", "/tmp/pre"), -EXDEV);
+    EXPECT(C2(link, "/mnt/data/pre", "/mnt/data/pre2"), 0);
+    EXPECT(C2(stat, "/mnt/data/pre2", &st), 0);
+    CHECK(st.st_nlink == 2, "hard link on the host: nlink %lu", (unsigned long)st.st_nlink);
+    EXPECT(C1(unlink, "/mnt/data/pre2"), 0);
+    struct k_statfs sf;
+    EXPECT(C2(statfs, "/mnt/data/pre", &sf), 0);
+    CHECK(sf.f_type != K_TMPFS_MAGIC && (sf.f_flags & 1) == 0, "statfs: the host's, read-write");
+    struct k_stat rs;
+    C2(stat, "/", &rs);
+    C2(stat, "/mnt/data", &st);
+    CHECK(rs.st_dev != st.st_dev, "the mount has its own st_dev");
+
+    /* mounts that cannot be: over "/", inside a mount; the server's fids come back */
+    struct p9_transport *tbad = fake9p_serve(h, 8192 + 24);
+    EXPECT(p9fs_mount(tbad, "/", 0), -EBUSY);
+    EXPECT(p9fs_mount(tbad, "/mnt/data/sub/x", 0), -EINVAL);
+    EXPECT(fake9p_open_fids(tbad), 0);
+
+    /* a read-only mount of the same directory */
+    struct p9_transport *t2 = fake9p_serve(h, 8192 + 24);
+    EXPECT(p9fs_mount(t2, "/ro", 1), 0);
+    EXPECT(read_all("/ro/pre", buf, sizeof buf), 7);
+    EXPECT(xopen("/ro/pre", K_O_WRONLY, 0), -EROFS);
+    EXPECT(xopen("/ro/pre", K_O_RDWR | K_O_TRUNC, 0), -EROFS);
+    EXPECT(xopen("/ro/new", K_O_WRONLY | K_O_CREAT, 0644), -EROFS);
+    EXPECT(C2(mkdir, "/ro/nd", 0755), -EROFS);
+    EXPECT(C2(mkdir, "/ro/sub", 0755), -EEXIST);
+    EXPECT(C1(unlink, "/ro/pre"), -EROFS);
+    EXPECT(C2(rename, "/ro/pre", "/ro/pre2"), -EROFS);
+    EXPECT(C2(truncate, "/ro/pre", 0), -EROFS);
+    EXPECT(C2(chmod, "/ro/pre", 0600), -EROFS);
+    EXPECT(C2(access, "/ro/pre", K_W_OK), -EROFS);
+    static char mounts[1024];
+    EXPECT(read_all("/proc/mounts", mounts, sizeof mounts), (long)strlen(mounts));
+    CHECK(strstr(mounts, "fake9p /mnt/data 9p rw 0 0\n") && strstr(mounts, "fake9p /ro 9p ro 0 0\n"),
+          "/proc/mounts lists the mounts: %s", mounts);
+    EXPECT(C2(statfs, "/ro", &sf), 0);
+    CHECK(sf.f_flags & 1, "statfs on the ro mount: ST_RDONLY");
+    EXPECT(host_read(h, "pre", buf, sizeof buf), 7);
+
+    /* the fuzzers, on a mount of a directory of their own */
+    char h2[] = "/tmp/shim9pf-XXXXXX";
+    if (mkdtemp(h2)) {
+        struct p9_transport *t9 = fake9p_serve(h2, 4096);
+        EXPECT(p9fs_mount(t9, "/mnt/fz9", 0), 0);
+        fz_root = "/mnt/fz9/fz";
+        fzd_root = "/mnt/fz9/fzd";
+        fz_no_exchange = 1;
+        t_differential(12345, 3000);
+        t_data_differential(4242, 3000);
+        /* SHIM_FZ_SEEDS=N explores N more seeds here too. */
+        const char *more = getenv("SHIM_FZ_SEEDS");
+        for (int k = 0; more && k < atoi(more); k++)
+            t_differential(3000u + (unsigned)k, 3000), t_data_differential(4000u + (unsigned)k, 3000);
+        /* Every fid the fuzzing took is given back once its names are gone:
+         * what stays is the root's (walked, and opened for getdents). */
+        fz_clear(fz_root);
+        fz_clear(fzd_root);
+        CHECK(fake9p_open_fids(t9) <= 2, "fids held after the fuzzers: %d", fake9p_open_fids(t9));
+        fz_root = "/fz";
+        fzd_root = "/fzd";
+        fz_no_exchange = 0;
+        snprintf(p, sizeof p, "rm -rf %s", h2);
+        if (system(p) != 0)
+            printf("note: could not remove %s\n", h2);
+    }
+    printf("9pfs: %lu 9P messages answered by the in-process server\n", fake9p_messages());
+    snprintf(p, sizeof p, "rm -rf %s", h);
+    if (system(p) != 0)
+        printf("note: could not remove %s\n", h);
 }
 
 static int entries_compared;
@@ -1422,6 +1637,7 @@ int main(int argc, char **argv)
     t_differential(12345, 4000);
     t_differential(777, 4000);
     t_data_differential(4242, 4000);
+    t_9p();
     const char *more = getenv("SHIM_FZ_SEEDS");
     for (int k = 0; more && k < atoi(more); k++)
         t_differential(1000u + (unsigned)k, 4000), t_data_differential(2000u + (unsigned)k, 4000);

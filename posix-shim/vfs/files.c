@@ -139,13 +139,7 @@ static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_
                 vnode_put(dir);
             }
         } else if (r == -ENOENT) {
-            if (!dir->ops || !dir->ops->mknode) {
-                vnode_put(dir);
-                return -EACCES;
-            }
-            r = dir->ops->mknode(dir, K_S_IFREG | (mode & 07777 & ~cur_umask), &vn);
-            if (r == 0)
-                r = vfs_link(dir, pr.name, pr.len, vn);
+            r = vfs_new_entry(dir, pr.name, pr.len, K_S_IFREG | (mode & 07777 & ~cur_umask), NULL, &vn);
             if (r < 0) {
                 vnode_put(dir);
                 return r;
@@ -516,9 +510,20 @@ SHIM_SYSCALL(ioctl)
     return -ENOTTY;
 }
 
+/* The tree lives in RAM: only a mounted store has anything to flush. */
+static long do_fsync(long fd, int datasync)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (f->vn->ops && f->vn->ops->fsync)
+        return f->vn->ops->fsync(f, datasync);
+    return 0;
+}
+
 SHIM_SYSCALL(flock) { return fd_file(fd) ? 0 : -EBADF; }
-SHIM_SYSCALL(fsync) { return fd_file(fd) ? 0 : -EBADF; }
-SHIM_SYSCALL(fdatasync) { return fd_file(fd) ? 0 : -EBADF; }
+SHIM_SYSCALL(fsync) { return do_fsync(fd, 0); }
+SHIM_SYSCALL(fdatasync) { return do_fsync(fd, 1); }
 SHIM_SYSCALL(syncfs) { return fd_file(fd) ? 0 : -EBADF; }
 SHIM_SYSCALL(sync) { return 0; }
 SHIM_SYSCALL(fadvise64) { return fd_file(fd) ? 0 : -EBADF; }
@@ -537,7 +542,7 @@ static uint32_t nlink_of(const struct vnode *vn)
 void vfs_fill_stat(const struct vnode *vn, struct k_stat *st)
 {
     memset(st, 0, sizeof *st);
-    st->st_dev = 0x10;
+    st->st_dev = vn->fs ? vn->fs->dev : 0x10;
     st->st_ino = vn->ino;
     st->st_nlink = nlink_of(vn);
     st->st_mode = vn->mode;
@@ -556,6 +561,14 @@ void vfs_fill_stat(const struct vnode *vn, struct k_stat *st)
     st->st_ctim = vn->ctime;
 }
 
+long vfs_stat_vn(struct vnode *vn, struct file *f, struct k_stat *st)
+{
+    if (vn->fs && vn->ops->getattr)
+        return vn->ops->getattr(vn, f, st);
+    vfs_fill_stat(vn, st);
+    return 0;
+}
+
 static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
 {
     if (!st)
@@ -565,23 +578,23 @@ static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
     struct vnode *vn;
     /* AT_EMPTY_PATH with a NULL path is fstat too (Linux 6.11). */
     if ((flags & K_AT_EMPTY_PATH) && (!path || !*path)) {
+        struct file *f = NULL;
         if (dirfd == K_AT_FDCWD) {
             vn = vfs_cwd();
         } else {
-            struct file *f = fd_file(dirfd);
+            f = fd_file(dirfd);
             if (!f)
                 return -EBADF;
             vn = f->vn;
         }
-        vfs_fill_stat(vn, st);
-        return 0;
+        return vfs_stat_vn(vn, f, st);
     }
     long r = vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), &vn);
     if (r < 0)
         return r;
-    vfs_fill_stat(vn, st);
+    r = vfs_stat_vn(vn, NULL, st);
     vnode_put(vn);
-    return 0;
+    return r;
 }
 
 SHIM_SYSCALL(stat) { return stat_at(K_AT_FDCWD, filename, (struct k_stat *)statbuf, 0); }
@@ -598,8 +611,7 @@ SHIM_SYSCALL(fstat)
         return -EBADF;
     if (!statbuf)
         return -EFAULT;
-    vfs_fill_stat(f->vn, (struct k_stat *)statbuf);
-    return 0;
+    return vfs_stat_vn(f->vn, f, (struct k_stat *)statbuf);
 }
 
 SHIM_SYSCALL(statx)
@@ -630,8 +642,8 @@ SHIM_SYSCALL(statx)
     sx->stx_ctime.tv_nsec = (uint32_t)st.st_ctim.tv_nsec;
     sx->stx_rdev_major = (uint32_t)(st.st_rdev >> 8) & 0xfff;
     sx->stx_rdev_minor = (uint32_t)(st.st_rdev & 0xff);
-    sx->stx_dev_major = 0;
-    sx->stx_dev_minor = 0x10;
+    sx->stx_dev_major = (uint32_t)(st.st_dev >> 8) & 0xfff;
+    sx->stx_dev_minor = (uint32_t)(st.st_dev & 0xff);
     return 0;
 }
 
@@ -652,27 +664,37 @@ static void fill_statfs(struct k_statfs *sf)
     sf->f_namelen = 255;
 }
 
+static long statfs_vn(struct vnode *vn, struct k_statfs *sf)
+{
+    if (!sf)
+        return -EFAULT;
+    if (!(vn->fs && vn->ops->statfs)) {
+        fill_statfs(sf);
+        return 0;
+    }
+    long r = vn->ops->statfs(vn, sf);
+    if (r == 0 && vn->fs->readonly)
+        sf->f_flags |= 1;          /* ST_RDONLY */
+    return r;
+}
+
 SHIM_SYSCALL(statfs)
 {
     struct vnode *vn;
     long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
+    r = statfs_vn(vn, (struct k_statfs *)buf);
     vnode_put(vn);
-    if (!buf)
-        return -EFAULT;
-    fill_statfs((struct k_statfs *)buf);
-    return 0;
+    return r;
 }
 
 SHIM_SYSCALL(fstatfs)
 {
-    if (!fd_file(fd))
+    struct file *f = fd_file(fd);
+    if (!f)
         return -EBADF;
-    if (!buf)
-        return -EFAULT;
-    fill_statfs((struct k_statfs *)buf);
-    return 0;
+    return statfs_vn(f->vn, (struct k_statfs *)buf);
 }
 
 /* ---- directories ------------------------------------------------------------ */
@@ -705,7 +727,8 @@ static int dir_entry(struct vnode *dir, long idx, struct vfs_dirent *de)
         return 1;
     }
     long i = idx - 2;
-    for (struct dentry *d = dir->children; d; d = d->next, i--) {
+    /* A mounted directory lists its store; its children are only a cache. */
+    for (struct dentry *d = dir->fs ? NULL : dir->children; d; d = d->next, i--) {
         if (i == 0) {
             de->ino = d->vn->ino;
             de->type = dtype_of(d->vn->mode);

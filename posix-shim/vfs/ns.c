@@ -28,26 +28,8 @@ static long make_node(int dirfd, const char *path, uint32_t mode, const char *ta
     } else if (vfs_lookup_one(dir, pr.name, pr.len, &vn) == 0) {
         vnode_put(vn);
         r = -EEXIST;
-    } else if (!dir->ops || !dir->ops->mknode) {
-        r = -EACCES;
-    } else if ((r = dir->ops->mknode(dir, mode, &vn)) == 0) {
-        if (target) {
-            size_t tl = strlen(target);
-            vn->data = shim_strndup(target, tl);
-            if (!vn->data) {
-                vn->refs++;
-                vnode_put(vn);
-                vnode_put(dir);
-                return -ENOMEM;
-            }
-            vn->cap = tl + 1;
-            vn->size = tl;
-        }
-        r = vfs_link(dir, pr.name, pr.len, vn);
-        if (r < 0) {
-            vn->refs++;
-            vnode_put(vn);
-        }
+    } else {
+        r = vfs_new_entry(dir, pr.name, pr.len, mode, target, &vn);
     }
     vnode_put(dir);
     return r;
@@ -96,6 +78,8 @@ SHIM_SYSCALL(mknodat)
         } else if (vfs_lookup_one(pr.dir, pr.name, pr.len, &old) == 0) {
             vnode_put(old);
             r = -EEXIST;
+        } else if (pr.dir->fs) {
+            r = -EPERM;           /* no device nodes or FIFOs on mounted stores */
         } else if (!pr.dir->ops || !pr.dir->ops->mknode) {
             r = -EACCES;
         } else {
@@ -150,12 +134,18 @@ static long remove_at(int dirfd, const char *path, int dir_wanted)
             r = -EISDIR;
         else if (!dir_wanted && pr.trailing_slash)
             r = -ENOTDIR;
+        else if (vn->fs && vn->fs != dir->fs)
+            r = -EBUSY;                     /* a mount point */
         else if (dir_wanted && vn->children)
             r = -ENOTEMPTY;
         else if (dir_wanted && vn == vfs_root())
             r = -EBUSY;
+        else if (dir->fs)
+            r = dir->ops->remove ? dir->ops->remove(dir, pr.name, pr.len, dir_wanted) : -EPERM;
         else if (!dir->ops || !dir->ops->mknode)
             r = -EACCES;                    /* read-only directory */
+        if (r == 0 && dir->fs && K_S_ISDIR(vn->mode))
+            vfs_drop_cache(vn);
         vnode_put(vn);
         if (r == 0)
             r = vfs_unlink_name(dir, pr.name, pr.len);
@@ -211,6 +201,18 @@ static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, 
         r = (flags & K_RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
         goto out;
     }
+    if (op.dir->fs != np.dir->fs) {
+        r = -EXDEV;               /* across a mount point */
+        goto out;
+    }
+    /* Below a mount the tree caches names: have both looked up first. */
+    if (op.dir->fs) {
+        struct vnode *tmp;
+        if (vfs_lookup_one(op.dir, op.name, op.len, &tmp) == 0)
+            vnode_put(tmp);
+        if (vfs_lookup_one(np.dir, np.name, np.len, &tmp) == 0)
+            vnode_put(tmp);
+    }
     src = vfs_dir_find(op.dir, op.name, op.len);
     if (!src) {
         r = -ENOENT;
@@ -243,13 +245,32 @@ static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, 
         r = exchange ? -EINVAL : -ENOTEMPTY;   /* over a directory holding the source */
         goto out;
     }
-    if (!op.dir->ops || !op.dir->ops->mknode || !np.dir->ops || !np.dir->ops->mknode) {
+    if ((src->fs && src->fs != op.dir->fs) || (dst && dst->fs && dst->fs != np.dir->fs)) {
+        r = -EBUSY;               /* a mount point */
+        goto out;
+    }
+    if (!op.dir->fs && (!op.dir->ops || !op.dir->ops->mknode || !np.dir->ops || !np.dir->ops->mknode)) {
         r = -EACCES;
         goto out;
     }
     if (dst == src) {
         r = 0;
         goto out;
+    }
+    if (op.dir->fs) {
+        if (exchange || !op.dir->ops->rename) {
+            r = -EINVAL;          /* 9P has no exchange */
+            goto out;
+        }
+        if (dst && K_S_ISDIR(src->mode) != K_S_ISDIR(dst->mode)) {
+            r = K_S_ISDIR(src->mode) ? -ENOTDIR : -EISDIR;
+            goto out;
+        }
+        r = op.dir->ops->rename(op.dir, op.name, op.len, np.dir, np.name, np.len);
+        if (r < 0)
+            goto out;
+        if (dst && K_S_ISDIR(dst->mode))
+            vfs_drop_cache(dst);
     }
     if (flags & K_RENAME_EXCHANGE) {
         if (!dst) {
@@ -324,6 +345,14 @@ SHIM_SYSCALL(linkat)
         r = (vnode_put(old), -EEXIST);
     else if (pr.trailing_slash)
         r = -ENOENT;
+    else if (pr.dir->fs != vn->fs)
+        r = -EXDEV;
+    else if (pr.dir->fs && (K_S_ISDIR(vn->mode) || !pr.dir->ops->link))
+        r = -EPERM;
+    else if (pr.dir->fs)
+        /* Not cached: a mounted fs's vnode stands for one name (9P fids
+         * are paths), so the new name gets its own vnode at its lookup. */
+        r = pr.dir->ops->link(pr.dir, pr.name, pr.len, vn);
     else if (!pr.dir->ops || !pr.dir->ops->mknode)
         r = -EACCES;
     else if (K_S_ISDIR(vn->mode))
@@ -418,6 +447,8 @@ static long access_at(int dirfd, const char *path, long mode, long flags)
     /* The app runs as root: only execute needs a mode bit (like Linux). */
     if ((mode & K_X_OK) && !K_S_ISDIR(vn->mode) && !(vn->mode & 0111))
         r = -EACCES;
+    else if ((mode & K_W_OK) && vn->fs && vn->fs->readonly)
+        r = -EROFS;
     else if ((mode & K_W_OK) && vn->parent && vn->parent->ops && !vn->parent->ops->mknode &&
              !(vn->ops && vn->ops->write))
         r = -EROFS;
@@ -481,11 +512,30 @@ static long attr_target(int dirfd, const char *path, long flags, struct vnode **
     return vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), out);
 }
 
+/* A mounted fs's store takes the attributes vfs has just set in vn; if
+ * it refuses, vn gets its old ones back. */
+static long push_attrs(struct vnode *vn, const struct vnode *old, unsigned what)
+{
+    if (!vn->fs)
+        return 0;
+    long r = vn->ops->setattr ? vn->ops->setattr(vn, what) : -EPERM;
+    if (r < 0) {
+        vn->mode = old->mode;
+        vn->uid = old->uid;
+        vn->gid = old->gid;
+        vn->atime = old->atime;
+        vn->mtime = old->mtime;
+        vn->ctime = old->ctime;
+    }
+    return r;
+}
+
 static long set_mode(struct vnode *vn, long mode)
 {
+    struct vnode old = *vn;
     vn->mode = (vn->mode & K_S_IFMT) | ((uint32_t)mode & 07777);
     vfs_now(&vn->ctime);
-    return 0;
+    return push_attrs(vn, &old, VFS_SET_MODE);
 }
 
 SHIM_SYSCALL(fchmodat)
@@ -507,12 +557,18 @@ SHIM_SYSCALL(fchmod)
 
 static long set_owner(struct vnode *vn, long uid, long gid)
 {
-    if ((int)uid != -1)
+    struct vnode old = *vn;
+    unsigned what = 0;
+    if ((int)uid != -1) {
         vn->uid = (uint32_t)uid;
-    if ((int)gid != -1)
+        what |= VFS_SET_UID;
+    }
+    if ((int)gid != -1) {
         vn->gid = (uint32_t)gid;
+        what |= VFS_SET_GID;
+    }
     vfs_now(&vn->ctime);
-    return 0;
+    return what ? push_attrs(vn, &old, what) : 0;
 }
 
 SHIM_SYSCALL(fchownat)
@@ -554,13 +610,19 @@ SHIM_SYSCALL(utimensat)
     struct k_timespec now;
     vfs_now(&now);
     struct k_timespec *dst[2] = { &vn->atime, &vn->mtime };
+    struct vnode old = *vn;
+    unsigned what = 0;
     for (int i = 0; i < 2; i++) {
         if (!ts || ts[i].tv_nsec == UTIME_NOW)
             *dst[i] = now;
         else if (ts[i].tv_nsec != UTIME_OMIT)
             *dst[i] = ts[i];
+        else
+            continue;
+        what |= i ? VFS_SET_MTIME : VFS_SET_ATIME;
     }
     vn->ctime = now;
+    r = what ? push_attrs(vn, &old, what) : 0;
     vnode_put(vn);
-    return 0;
+    return r;
 }

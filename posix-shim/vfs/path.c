@@ -61,6 +61,28 @@ long vfs_lookup_one(struct vnode *dir, const char *name, size_t len, struct vnod
         if (len > 255)
             return -ENAMETOOLONG;
         vn = vfs_dir_find(dir, name, len);
+        if (!vn && dir->fs) {
+            /* A mounted fs: ask the store, and cache what it has. */
+            long r = dir->ops->lookup ? dir->ops->lookup(dir, name, len, &vn) : -ENOENT;
+            if (r < 0)
+                return r;
+            /* The store's round trip sleeps: another thread may have
+             * cached the name meanwhile. Keep one entry per name. */
+            struct vnode *raced = vfs_dir_find(dir, name, len);
+            if (raced) {
+                vnode_put(vn);
+                vnode_get(raced);
+                *out = raced;
+                return 0;
+            }
+            r = vfs_link(dir, name, len, vn);
+            if (r < 0) {
+                vnode_put(vn);
+                return r;
+            }
+            *out = vn;            /* lookup's reference */
+            return 0;
+        }
         if (!vn) {
             if (dir->ops && dir->ops->lookup)
                 return dir->ops->lookup(dir, name, len, out);

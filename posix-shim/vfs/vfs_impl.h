@@ -18,6 +18,15 @@ struct parent_ref {
 };
 long vfs_resolve_parent(int dirfd, const char *path, struct parent_ref *pr);
 
+/* A new entry name in dir (ramfs's mknode, or a mounted fs's create),
+ * linked into the tree; *out is not referenced. */
+long vfs_new_entry(struct vnode *dir, const char *name, size_t len, uint32_t mode, const char *target,
+                   struct vnode **out);
+/* Forgets the cached entries below a mounted directory (vfs_fs). */
+void vfs_drop_cache(struct vnode *dir);
+/* stat of a vnode (opened as f, or NULL): from its fs (getattr) or the tree. */
+long vfs_stat_vn(struct vnode *vn, struct file *f, struct k_stat *st);
+
 long vfs_open_vnode(struct vnode *vn, uint32_t flags);  /* -> fd */
 uint32_t vfs_umask(void);
 void vfs_fill_stat(const struct vnode *vn, struct k_stat *st);

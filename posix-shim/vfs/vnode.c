@@ -5,6 +5,7 @@
 #include "shim/ramfs.h"
 #include "shim/wait.h"
 #include "shim/kernel.h"
+#include "vfs_impl.h"
 
 struct wait_queue shim_poll_wq;
 
@@ -197,7 +198,9 @@ struct vnode *vfs_mkdir_p(const char *path)
     return dir;
 }
 
-long vfs_install(const char *path, struct vnode *vn)
+/* The directory that will hold the last component of an absolute path
+ * (created like mkdir -p), and that component in *name. */
+static long parent_dir(const char *path, struct vnode **dir, const char **name)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
@@ -208,10 +211,18 @@ long vfs_install(const char *path, struct vnode *vn)
         return -ENAMETOOLONG;
     memcpy(parent, path, plen);
     parent[plen] = 0;
-    struct vnode *dir = vfs_mkdir_p(parent);
-    if (!dir)
-        return -ENOENT;
-    const char *name = slash + 1;
+    *dir = vfs_mkdir_p(parent);
+    *name = slash + 1;
+    return *dir ? 0 : -ENOENT;
+}
+
+long vfs_install(const char *path, struct vnode *vn)
+{
+    struct vnode *dir;
+    const char *name;
+    long r = parent_dir(path, &dir, &name);
+    if (r < 0)
+        return r;
     size_t len = strlen(name);
     struct vnode *old = vfs_dir_find(dir, name, len);
     if (old) {
@@ -220,6 +231,99 @@ long vfs_install(const char *path, struct vnode *vn)
         vfs_unlink_name(dir, name, len);
     }
     return vfs_link(dir, name, len, vn);
+}
+
+static struct {
+    char path[256];
+    const struct vfs_fs *fs;
+} mounts[VFS_MAX_MOUNTS];
+static int nmounts;
+
+int vfs_mount_nth(int i, const char **path, const struct vfs_fs **fs)
+{
+    if (i < 0 || i >= nmounts)
+        return 0;
+    *path = mounts[i].path;
+    *fs = mounts[i].fs;
+    return 1;
+}
+
+long vfs_mount(const char *path, struct vnode *mroot)
+{
+    static uint64_t next_dev = 0x11;      /* the tree itself is 0x10 */
+    if (path[0] != '/' || !mroot->fs || !K_S_ISDIR(mroot->mode))
+        return -EINVAL;
+    if (nmounts == VFS_MAX_MOUNTS || strlen(path) >= sizeof mounts[0].path)
+        return -ENOMEM;
+    struct vnode *dir;
+    const char *name;
+    size_t len = strlen(strrchr(path, '/') + 1);
+    if (len == 0)
+        return -EBUSY;                    /* "/" stays the initrd's */
+    long r = parent_dir(path, &dir, &name);
+    if (r < 0)
+        return r;
+    if (dir->fs)
+        return -EINVAL;                   /* no mounts inside mounts */
+    struct vnode *old = vfs_dir_find(dir, name, len);
+    if (old)
+        vfs_unlink_name(dir, name, len);  /* hidden, as under a Linux mount */
+    mroot->fs->dev = next_dev++;
+    r = vfs_link(dir, name, len, mroot);
+    if (r == 0) {
+        shim_strlcpy(mounts[nmounts].path, path, sizeof mounts[0].path);
+        mounts[nmounts++].fs = mroot->fs;
+    }
+    return r;
+}
+
+long vfs_new_entry(struct vnode *dir, const char *name, size_t len, uint32_t mode, const char *target,
+                   struct vnode **out)
+{
+    struct vnode *vn;
+    long r;
+    if (dir->fs) {
+        if (!dir->ops->create)
+            return -EPERM;
+        r = dir->ops->create(dir, name, len, mode, target, &vn);
+        if (r < 0)
+            return r;
+    } else {
+        if (!dir->ops || !dir->ops->mknode)
+            return -EACCES;
+        r = dir->ops->mknode(dir, mode, &vn);
+        if (r < 0)
+            return r;
+        if (target) {
+            size_t tl = strlen(target);
+            vn->data = shim_strndup(target, tl);
+            if (!vn->data) {
+                vn->refs++;
+                vnode_put(vn);
+                return -ENOMEM;
+            }
+            vn->cap = tl + 1;
+            vn->size = tl;
+        }
+    }
+    r = vfs_link(dir, name, len, vn);
+    if (r < 0) {
+        vn->refs++;
+        vnode_put(vn);
+        return r;
+    }
+    *out = vn;
+    return 0;
+}
+
+void vfs_drop_cache(struct vnode *dir)
+{
+    while (dir->children) {
+        struct dentry *d = dir->children;
+        if (K_S_ISDIR(d->vn->mode))
+            vfs_drop_cache(d->vn);
+        vfs_unlink_name(dir, d->name, d->len);
+    }
 }
 
 /* Name of vn inside dir, or NULL. */

@@ -1,6 +1,8 @@
 /* The shim's virtual file system: one in-memory tree of vnodes (ramfs
  * holds the data, devfs and procfs hang special vnodes into it), open file
- * descriptions, and the per-process fd table.
+ * descriptions, and the per-process fd table. Other file systems (9pfs)
+ * are mounted on a directory of the tree (vfs_mount): below it the tree
+ * only caches the names the backing store has (see struct vfs_fs).
  *
  * Entry points for the platform's boot sequence:
  *   vfs_mount_initrd(cpio, len)  fill / from a cpio "newc" archive. The
@@ -31,6 +33,23 @@ const char *vfs_cmdline(size_t *len);
 
 struct vnode;
 struct file;
+struct k_stat;
+struct k_statfs;
+
+/* A mounted file system; its vnodes point here (vnode.fs). Below a mounted
+ * directory the tree is a cache of the backing store's names: lookup asks
+ * the store on a miss and vfs links what it finds; readdir lists the store,
+ * never the cache; creating, removing and renaming go through the ops
+ * create/remove/rename first and change the cache after they succeed; stat
+ * comes from getattr. This keeps every path walk, "..", getcwd, cwd and
+ * /proc/self/fd working unchanged across the mount point. The cache is never
+ * evicted (a limit: memory grows with the names an app looks up). */
+struct vfs_fs {
+    const char *type, *source;   /* for /proc/mounts: "9p", the device's tag */
+    uint64_t dev;            /* st_dev of its files (vfs_mount sets it) */
+    int readonly;            /* mounted read-only: the fs answers EROFS to
+                              * every change; vfs reports it (statfs, access) */
+};
 
 /* What getdents64 reports for one entry. */
 struct vfs_dirent {
@@ -65,8 +84,35 @@ struct vnode_ops {
     long (*mknode)(struct vnode *dir, uint32_t mode, struct vnode **out);
     /* Frees fs-private data when the vnode dies. */
     void (*destroy)(struct vnode *);
+    /* Mounted file systems (vn->fs set; struct vfs_fs). create: a new
+     * directory, regular file or symlink (to target) named name in the
+     * store, returned unlinked (vfs links it into the cache); remove: the
+     * entry name (is_dir: rmdir); rename: within one fs, replacing a
+     * target as rename(2) does (vfs has checked types and emptiness). */
+    long (*create)(struct vnode *dir, const char *name, size_t len, uint32_t mode, const char *target,
+                   struct vnode **out);
+    long (*remove)(struct vnode *dir, const char *name, size_t len, int is_dir);
+    long (*rename)(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir, const char *nname,
+                   size_t nlen);
+    /* A new name in dir for vn (same fs). vfs does not cache it: a mounted
+     * fs's vnode may stand for one name only (a 9P fid is a path), so the
+     * name gets a vnode of its own when looked up. NULL: EPERM. */
+    long (*link)(struct vnode *dir, const char *name, size_t len, struct vnode *vn);
+    /* stat from the store (also refreshes vn's cached mode and size);
+     * f: the open file it is asked through (fstat), or NULL. */
+    long (*getattr)(struct vnode *, struct file *f, struct k_stat *);
+    /* Writes the attributes named in what (VFS_SET_*) from vn's fields. */
+    long (*setattr)(struct vnode *, unsigned what);
+    long (*fsync)(struct file *, int datasync);              /* NULL: 0 */
+    long (*statfs)(struct vnode *, struct k_statfs *);      /* NULL: RAM's */
     int noseek;      /* lseek/pread/pwrite: -ESPIPE (pipes, ttys) */
 };
+
+#define VFS_SET_MODE  1u
+#define VFS_SET_UID   2u
+#define VFS_SET_GID   4u
+#define VFS_SET_ATIME 8u
+#define VFS_SET_MTIME 16u
 
 /* A named entry of a directory vnode. */
 struct dentry {
@@ -86,6 +132,7 @@ struct vnode {
     struct k_timespec atime, mtime, ctime;
     const struct vnode_ops *ops;
     struct vnode *parent;    /* directory holding it (for "..", getcwd, paths) */
+    struct vfs_fs *fs;       /* the mounted fs it belongs to; NULL: the tree's own */
     struct dentry *children; /* directories: static entries */
     uint32_t refs;           /* open files, cwd, walks in progress */
     /* fs-private */
@@ -122,6 +169,13 @@ long vfs_unlink_name(struct vnode *dir, const char *name, size_t len);
 struct vnode *vfs_mkdir_p(const char *path);
 /* Puts vn at the absolute path (replacing an existing non-directory entry). */
 long vfs_install(const char *path, struct vnode *vn);
+/* Mounts root (a mounted fs's root directory, fs set) at the absolute
+ * path, creating the directory (and its parents) if missing; what the
+ * tree had there is hidden (dropped). Gives the fs its st_dev. */
+long vfs_mount(const char *path, struct vnode *root);
+#define VFS_MAX_MOUNTS 16
+/* The ith mount (0 ...): its path and fs; 0 past the last. */
+int vfs_mount_nth(int i, const char **path, const struct vfs_fs **fs);
 /* Absolute path of a vnode (best effort: its first name in its parent). */
 size_t vfs_path_of(struct vnode *vn, char *buf, size_t size);
 void vfs_now(struct k_timespec *ts);

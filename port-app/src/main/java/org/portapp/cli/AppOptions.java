@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.portapp.image.AppEnvironment;
 import org.portapp.image.FileMapping;
+import org.portapp.image.HostMount;
+import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,6 +40,13 @@ final class AppOptions {
                     + "on linuxu it is placed in the app's image root). " + FileMapping.RULE)
     List<String> files = new ArrayList<>();
 
+    @Option(names = "--mount", paramLabel = "HOSTDIR:GUESTDIR[:ro]",
+            description = "Mount a host directory at GUESTDIR (repeatable): the app reads and writes the host's "
+                    + "files themselves, so what it writes outlives it (the unikernel reaches them through "
+                    + "virtio-9p; the mount point is created if missing). :ro makes every change fail with EROFS. "
+                    + HostMount.RULE)
+    List<String> mounts = new ArrayList<>();
+
     @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
             + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
             + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
@@ -51,6 +60,18 @@ final class AppOptions {
     @Option(names = "--no-aslr", description = "Unikernel: load a position-independent app and its ld.so at "
             + "fixed addresses on every boot (default: random bases, as Linux's ASLR).")
     boolean noAslr;
+    @Option(names = {"-p", "--publish"}, paramLabel = "[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]",
+            description = "Unikernel: forward a host port to a guest port through QEMU's user-mode network "
+                    + "(repeatable). The host side is bound on 127.0.0.1 unless HOSTADDR (IPv4) is given; TCP "
+                    + "unless /udp. A host port that is taken is an error before anything boots. Implies --net user.")
+    List<String> publish = new ArrayList<>();
+
+    @Option(names = "--net", paramLabel = "user|none",
+            description = "Unikernel: the guest's network. user: a virtio-net device on QEMU's user-mode network "
+                    + "(guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3; on Firecracker a tap device, tap0). none: "
+                    + "no device. Default: user when -p is given or the app makes socket calls (and its kernel has the "
+                    + "net module), else none.")
+    String net;
 
     @Parameters(index = "0", paramLabel = "BIN",
             description = "The program: a path, or a name without '/' looked up on PATH as a shell does.")
@@ -73,6 +94,11 @@ final class AppOptions {
                 AppEnvironment.imagePasswd(fileMappings(), Path.of("/etc")), settings);
     }
 
+    /** The {@code --mount}s, parsed, their host directories checked to exist. */
+    List<HostMount> hostMounts() {
+        return mounts.stream().map(m -> HostMount.parse(m).requireDirectory()).toList();
+    }
+
     /** The working directory, checked to be absolute and normalized. */
     String workdir() {
         if (!workdir.startsWith("/")) {
@@ -90,7 +116,27 @@ final class AppOptions {
     UnikernelApp unikernel(boolean trace, boolean noRewrite, org.portapp.image.Progress progress) {
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(program(),
                 binary.toString(), args, environment().variables(), workdir(), fileMappings(), trace, noRewrite,
-                knownFootprint, !noPackageData), progress);
+                knownFootprint, !noPackageData, hostMounts()), progress);
+    }
+
+    /**
+     * The unikernel's network ({@link Network#choose}): -p and --net checked, and every
+     * forwarded host port found free, so a mistake is a one-line error before anything is
+     * built or booted.
+     */
+    Network network(boolean appUsesSockets) {
+        Network n = Network.choose(net, publish, appUsesSockets);
+        n.requireHostPortsFree();
+        return n;
+    }
+
+    /** linuxu has no network of its own to configure: the app binds the host's ports itself. */
+    void refuseNetworkOptions() {
+        if (!publish.isEmpty() || net != null) {
+            throw new PortAppException((publish.isEmpty() ? "--net" : "-p") + ": on linuxu the app uses the "
+                    + "host's network directly (it binds the host's ports itself); -p and --net are for the "
+                    + "unikernel platforms");
+        }
     }
 
     /** The guest memory, checked. */

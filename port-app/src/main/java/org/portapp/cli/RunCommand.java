@@ -10,13 +10,16 @@ import org.portapp.cache.CacheDir;
 import org.portapp.image.AppEnvironment;
 import org.portapp.image.Closure;
 import org.portapp.image.FileMapping;
+import org.portapp.image.HostMount;
 import org.portapp.image.Image;
 import org.portapp.image.Progress;
 import org.portapp.platform.HostSignals;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.QemuLaunch;
+import org.portapp.platform.qemu.QemuMounts;
 import org.portapp.platform.qemu.QemuPlatform;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
@@ -73,6 +76,7 @@ final class RunCommand implements Callable<Integer> {
     private int run(Progress progress) throws Exception {
         CacheDir cache = CacheDir.at(Main.cacheDir());
         if (platform.equals("linuxu")) {
+            app.refuseNetworkOptions();
             ProcessBuilder pb = linuxuProcess(app, trace, noRewrite, progress);
             pruned(cache, progress);
             try (AutoCloseable inUse = cache.inUse()) {
@@ -95,15 +99,20 @@ final class RunCommand implements Callable<Integer> {
                     + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
         }
         int memory = app.memoryMiB();
+        List<HostMount> mounts = app.hostMounts();    // a bad --mount fails before anything is built
+        app.network(false); // -p and --net checked before the (slow) build
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        Network network = app.network(Network.appUsesSockets(im));
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
             HostTerminal tty = HostTerminal.detect();
-            List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(tty).withAslr(!app.noAslr).encode(), memory);
+            List<String> cmd = new ArrayList<>(QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
+                    im.cmdline().withTerminal(tty).withAslr(!app.noAslr).encode() + QemuMounts.kernelWords(mounts),
+                    memory, network));
+            cmd.addAll(QemuMounts.qemuArgs(machine, mounts));
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
                 QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog, tty);
@@ -134,6 +143,11 @@ final class RunCommand implements Callable<Integer> {
      * with exactly the app's environment and in its working directory.
      */
     static ProcessBuilder linuxuProcess(AppOptions app, boolean trace, boolean noRewrite, Progress progress) {
+        if (!app.hostMounts().isEmpty()) {
+            throw new PortAppException("--mount: not on linuxu (the app there sees the host's files already: use "
+                    + "the host path; the loader maps lookups into the image, not the calls that create names); "
+                    + "it works on qemu-pc and qemu-microvm");
+        }
         Path exe = app.program();
         String workdir = app.workdir();
         // The overlay root serves the host's directories, so the working directory is the host's.

@@ -59,11 +59,27 @@ public final class QemuPlatform {
      * number whose module is missing then gets -ENOSYS).
      */
     public List<ShimModule> selectModules(AppFootprint footprint, boolean knownOnly) {
+        return selectModules(footprint, knownOnly, List.of());
+    }
+
+    /**
+     * As {@link #selectModules(AppFootprint, boolean)}, plus the modules named in {@code extra}
+     * (and what they need) whatever the footprint: 9pfs for {@code --mount}, which no syscall
+     * number selects.
+     */
+    public List<ShimModule> selectModules(AppFootprint footprint, boolean knownOnly, Collection<String> extra) {
         ShimModules all = modules();
         if (!footprint.complete() && !knownOnly) {
             return all.modules();
         }
-        return selectFor(all, footprint.numbers());
+        List<ShimModule> chosen = selectFor(all, footprint.numbers());
+        if (extra.isEmpty()) {
+            return chosen;
+        }
+        Set<String> wanted = new LinkedHashSet<>();
+        chosen.forEach(m -> wanted.add(m.name()));
+        wanted.addAll(extra);
+        return all.resolve(wanted);
     }
 
     private static List<ShimModule> selectFor(ShimModules all, Collection<Integer> footprint) {
@@ -153,11 +169,23 @@ public final class QemuPlatform {
      * stdio, -no-reboot so a panic ends QEMU with status 0, isa-debug-exit for the exit code).
      */
     public static List<String> qemuCommand(Machine machine, Path kernel, Path initrd, String append, int memoryMiB) {
+        return qemuCommand(machine, kernel, initrd, append, memoryMiB, Network.NONE);
+    }
+
+    /**
+     * As above, with the network's device and backend ({@link Network#qemuArgs}). microvm runs
+     * with acpi=off: QEMU 7.2 then names its virtio-mmio devices on the kernel command line
+     * (virtio_mmio.device=...), where the kernel finds them, and keeps their interrupts on
+     * the first I/O APIC (with ACPI it moves them to a second one and names nothing).
+     */
+    public static List<String> qemuCommand(Machine machine, Path kernel, Path initrd, String append, int memoryMiB,
+                                           Network network) {
         if (!machine.isQemu()) {
             throw new QemuException(machine.cliName() + " is not run through QEMU");
         }
+        String m = machine == Machine.QEMU_MICROVM ? machine.qemuMachine() + ",acpi=off" : machine.qemuMachine();
         List<String> cmd = new ArrayList<>(List.of(
-                "qemu-system-x86_64", "-M", machine.qemuMachine(), "-cpu", "max", "-m", Integer.toString(memoryMiB),
+                "qemu-system-x86_64", "-M", m, "-cpu", "max", "-m", Integer.toString(memoryMiB),
                 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
                 "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-kernel", kernel.toString()));
@@ -169,6 +197,7 @@ public final class QemuPlatform {
             cmd.add("-append");
             cmd.add(append);
         }
+        cmd.addAll(network.qemuArgs(machine));
         return cmd;
     }
 }

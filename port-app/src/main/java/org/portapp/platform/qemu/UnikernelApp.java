@@ -10,6 +10,7 @@ import java.util.Map;
 import org.portapp.image.Closure;
 import org.portapp.image.ArgumentFiles;
 import org.portapp.image.FileMapping;
+import org.portapp.image.HostMount;
 import org.portapp.image.Image;
 import org.portapp.image.Dpkg;
 import org.portapp.image.PackageData;
@@ -50,14 +51,24 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
      * @param noRewrite put the app in unrewritten
      * @param knownOnly select modules for the statically known numbers only
      * @param packageData add the data files of the app's Debian packages ({@link PackageData})
+     * @param mounts    host directories the kernel mounts ({@link QemuMounts}): the kernel gets 9pfs
      */
     public record Request(Path binary, String argv0, List<String> args, Map<String, String> env, String workdir,
                           List<FileMapping> files,
-                          boolean trace, boolean noRewrite, boolean knownOnly, boolean packageData) {
+                          boolean trace, boolean noRewrite, boolean knownOnly, boolean packageData,
+                          List<HostMount> mounts) {
         public Request {
             args = List.copyOf(args);
             env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
             files = List.copyOf(files);
+            mounts = List.copyOf(mounts);
+        }
+
+        /** A request without mounts. */
+        public Request(Path binary, String argv0, List<String> args, Map<String, String> env, String workdir,
+                       List<FileMapping> files, boolean trace, boolean noRewrite, boolean knownOnly,
+                       boolean packageData) {
+            this(binary, argv0, args, env, workdir, files, trace, noRewrite, knownOnly, packageData, List.of());
         }
     }
 
@@ -120,7 +131,8 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         }
         argFiles.forEach(f -> progress.detail("port-app: " + f.guest() + " (named by an argument) goes into the guest"));
         QemuPlatform platform = QemuPlatform.at(root);
-        List<ShimModule> modules = platform.selectModules(fp, request.knownOnly());
+        List<ShimModule> modules = platform.selectModules(fp, request.knownOnly(),
+                request.mounts().isEmpty() ? List.of() : List.of(QemuMounts.MODULE));
         QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"), true, progress);
         List<String> envList = new ArrayList<>();
         request.env().forEach((k, v) -> envList.add(k + "=" + v));
