@@ -153,7 +153,8 @@ class TerminalsTest {
         List<String> guest = List.of("/bin/busybox", "--", "sh", "-c", PROBE);
         List<String> nat = underTerminal(sh(List.of("/bin/busybox", "sh", "-c", PROBE)));
         assertEquals(List.of("tty0", "tty1", "tty2", "33 101"), nat);
-        assertEquals(nat, underTerminal(sh(portApp(platform, guest.toArray(String[]::new)))));
+        List<String> app = underTerminal(sh(portApp(platform, guest.toArray(String[]::new))));
+        assertEquals(nat, app);
         // Per fd: stdin from /dev/null and stdout into a pipe leave only stderr a terminal.
         String redirect = " </dev/null | cat";
         List<String> natMixed = underTerminal(sh(List.of("/bin/busybox", "sh", "-c", PROBE)) + redirect);
@@ -171,8 +172,9 @@ class TerminalsTest {
     }
 
     private static Out typed(String rows, String cols, String shell, List<String[]> promptsAndKeys) throws Exception {
-        Process p = new ProcessBuilder("/usr/bin/script", "-qec", "stty rows " + rows + " cols " + cols + "; " + shell,
-                "/dev/null")
+        // exec: the shell script runs would otherwise get a ^C too, and may die of it first
+        Process p = new ProcessBuilder("/usr/bin/script", "-qec",
+                "stty rows " + rows + " cols " + cols + "; exec " + shell, "/dev/null")
                 .redirectErrorStream(true).start();
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         Thread reader = new Thread(() -> {
@@ -244,8 +246,8 @@ class TerminalsTest {
         List<String[]> keys = List.<String[]>of(new String[] {"ready", "\u0003"});
         Out nat = typed(sh(List.of("/bin/busybox", "sh", "-c", trapped)), keys);
         Out app = typed(sh(portApp(platform, "/bin/busybox", "--", "sh", "-c", trapped)), keys);
-        assertEquals(7, nat.exit(), nat::text);
-        assertEquals(7, app.exit(), app::text);
+        assertEquals(7, nat.exit(), () -> "native: " + nat.text());
+        assertEquals(7, app.exit(), () -> platform + ": " + app.text());
         assertEquals(tail(nat.text(), "ready"), tail(app.text(), "ready"));
         String plain = "echo ready; read x; echo not-interrupted";
         assertEquals(130, typed(sh(portApp(platform, "/bin/busybox", "--", "sh", "-c", plain)), keys).exit());
