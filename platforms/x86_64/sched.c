@@ -57,7 +57,7 @@ bool sched_blocked(const struct thread *t, const void **chan)
 struct thread *sched_find(int tid)
 {
     for (struct thread *t = all; t; t = t->all_next)
-        if (t->tid == tid && t->state != T_DEAD && !t->kernel)
+        if (t->tid == tid && t->state != T_DEAD && !t->service)
             return t;
     return NULL;
 }
@@ -65,7 +65,7 @@ struct thread *sched_find(int tid)
 struct thread *sched_next_live(struct thread *t)
 {
     for (t = t ? t->all_next : all; t; t = t->all_next)
-        if (t->state != T_DEAD && !t->kernel)
+        if (t->state != T_DEAD && !t->service)
             return t;
     return NULL;
 }
@@ -286,8 +286,7 @@ static struct thread *slot_thread(unsigned slot)
     return (struct thread *)(SLOT_BASE + ((uint64_t)slot * SLOT_PAGES + 1 + KSTACK_PAGES) * PAGE_SIZE);
 }
 
-/* kernel: a driver's thread, which takes no tid from the app's sequence. */
-static struct thread *thread_alloc(bool kernel)
+static struct thread *thread_alloc(void)
 {
     struct thread *t = NULL;
     for (struct thread *d = all; d; d = d->all_next)
@@ -321,8 +320,7 @@ static struct thread *thread_alloc(bool kernel)
     t->local = (uint8_t *)(((uint64_t)(t + 1) + 15) & ~15ull);
     memset(t->local, 0, SHIM_THREAD_LOCAL_MAX);   /* a reused slot keeps a dead thread's */
     t->xsave = (uint8_t *)(((uint64_t)t->local + SHIM_THREAD_LOCAL_MAX + 63) & ~63ull);
-    t->kernel = kernel;
-    t->tid = kernel ? 0 : next_tid++;
+    t->tid = next_tid++;
     return t;
 }
 
@@ -358,21 +356,10 @@ void *sched_local(struct thread *t, size_t offset)
     return t->local + offset;
 }
 
-/* switch_context pops r15..rbp and returns into thread_first_run, which
- * resumes t->start. */
-static void first_switch_frame(struct thread *t)
-{
-    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
-    sp[6] = (uint64_t)thread_first_run;
-    for (int i = 0; i < 6; i++)
-        sp[i] = 0;
-    t->ksp = (uint64_t)sp;
-}
-
 struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
 {
     uint64_t flags = irq_save();
-    struct thread *t = thread_alloc(false);
+    struct thread *t = thread_alloc();
     if (!t) {
         irq_restore(flags);
         return NULL;
@@ -386,29 +373,49 @@ struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
     t->fs_base = fs_base;
     /* The new thread inherits the creator's vector state, as on Linux. */
     fpu_save(t->xsave);
-    first_switch_frame(t);
+    /* switch_context pops r15..rbp and returns into thread_first_run. */
+    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
+    sp[6] = (uint64_t)thread_first_run;
+    for (int i = 0; i < 6; i++)
+        sp[i] = 0;
+    t->ksp = (uint64_t)sp;
     live++;
     rq_push(t);
     irq_restore(flags);
     return t;
 }
 
-struct thread *sched_spawn_kernel(void (*fn)(void *), void *arg)
+/* A service thread (shim/sched.h): no app context, so it starts at fn with
+ * arg on its own kernel stack, in kernel code (never preempted: it runs
+ * until it blocks). It takes no tid from the app's sequence and is not
+ * live: the app's last thread still ends the process, and signals and
+ * /proc never see it. */
+struct thread *sched_spawn_service(void (*fn)(void *), void *arg)
 {
     uint64_t flags = irq_save();
-    struct thread *t = thread_alloc(true);
+    struct thread *t = thread_alloc();
     if (!t) {
         irq_restore(flags);
         return NULL;
     }
-    t->start.rip = (uint64_t)fn;
-    t->start.rdi = (uint64_t)arg;
-    t->start.rsp = t->kstack_top - 8;     /* as after a call: rsp+8 16-aligned */
-    t->start.cs = SEL_KCODE;
-    t->start.ss = SEL_KDATA;
-    t->start.rflags = 0x2 | (1u << 9);
+    next_tid--;
+    t->tid = 0;
+    t->service = true;
+    for (unsigned i = 0; i < nlocal_inits; i++)
+        local_inits[i].init(t->local + local_inits[i].offset, cur->local + local_inits[i].offset);
+    /* fn's frames start well below the first-run frame at the top; the
+     * stack is 16-byte aligned at the call, so rsp + 8 is at entry. */
+    t->start = (struct shim_regs){
+        .rip = (uint64_t)fn, .rdi = (uint64_t)arg,
+        .rsp = ((t->kstack_top - 256) & ~15ull) - 8,
+        .cs = SEL_KCODE, .ss = SEL_KDATA, .rflags = 1u << 9,
+    };
     fpu_save(t->xsave);
-    first_switch_frame(t);   /* dead once fn runs: fn's stack may reuse it */
+    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
+    sp[6] = (uint64_t)thread_first_run;
+    for (int i = 0; i < 6; i++)
+        sp[i] = 0;
+    t->ksp = (uint64_t)sp;
     rq_push(t);
     irq_restore(flags);
     return t;
@@ -528,7 +535,7 @@ void sched_init(void)
     if (cpu_features.xsave_size > 4096)
         panic("sched_init: XSAVE area of %u bytes does not fit a thread slot", cpu_features.xsave_size);
     uint64_t flags = irq_save();
-    struct thread *t = thread_alloc(false);
+    struct thread *t = thread_alloc();
     if (!t)
         panic("sched_init: no memory for the main thread");
     t->state = T_RUNNING;

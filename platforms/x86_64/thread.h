@@ -48,9 +48,6 @@ struct thread {
      * a syscall that came through LSTAR, so a nested one keeps its frames. */
     uint64_t syscall_sp;
     unsigned slot;                 /* memory slot (sched.c) */
-    /* A kernel thread (a driver's): never seen by the app's modules
-     * (sched_find, sched_next_live, sched_live_count skip it). */
-    bool kernel;
 
     /* Sleeping: the channel (a wait queue, a futex word ...) and an absolute
      * nanotime deadline (0 = none); wake_reason says what ended the sleep. */
@@ -61,6 +58,7 @@ struct thread {
     enum wake_reason wake_reason;
 
     struct shim_regs start;        /* first context of a new thread */
+    bool service;                  /* sched_spawn_service: not the app's */
 };
 
 /* The scheduler's part of shim/sched.h is in sched.c; these are the
@@ -70,11 +68,6 @@ void sched_init(void);
  * the app does), before a pending signal is handed to interrupted app code:
  * the console looks at its input there. Interrupts are off; keep it short. */
 void sched_set_tick_hook(void (*hook)(uint64_t now));
-/* A kernel thread running fn(arg) on its own kernel stack, interrupts on;
- * fn must never return (it blocks with sched_block between jobs). The
- * app's modules do not see it (no tid, not counted, no signals). NULL when
- * out of memory. */
-struct thread *sched_spawn_kernel(void (*fn)(void *), void *arg);
 /* Sleep ns; returns the time left (> 0) if a deliverable signal ended it. */
 uint64_t sched_sleep_ns(uint64_t ns);
 /* An exception in app code: the signal module's handler, if the module is

@@ -235,7 +235,7 @@ static bool start(struct vnet *v, struct virtio_dev *d, int index)
     v->st.transport = virtio_transport_name(virtio_transport_of(d));
     if (virtio_set_interrupt(d, vnet_irq, v) < 0)
         return false;
-    v->st.thread = sched_spawn_kernel(rx_thread, v);
+    v->st.thread = sched_spawn_service(rx_thread, v);
     if (!v->st.thread)
         return false;
     virtio_driver_ok(d);

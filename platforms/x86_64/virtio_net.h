@@ -4,7 +4,7 @@
  * that the net module's stack attaches to.
  *
  * Receive is interrupt driven: the device's interrupt only wakes the
- * device's driver thread (a kernel thread, sched_spawn_kernel), which hands
+ * device's driver thread (a kernel service thread, sched_spawn_service), which hands
  * each frame to netdev->receive, gives the buffer back to the device, and
  * sleeps again with the queue's interrupts on. Nothing polls while the
  * app is idle. Transmit copies the frame into one of the driver's buffers

@@ -114,4 +114,29 @@ class NetworkCliTest {
         assertEquals(0, none.code(), none::describe);
         assertTrue(Files.readString(out.resolve("firecracker.json")).contains("\"network-interfaces\": [],"));
     }
+
+    /**
+     * The drivers cost only an app whose kernel has the net module: without it, the kernel
+     * has no PCI, I/O APIC or virtio code at all (the probe in kmain is compiled out and
+     * --gc-sections drops the rest).
+     */
+    @Tag("qemu")
+    @Test
+    void virtioIsLinkedOnlyWithTheNetModule(@TempDir Path out) throws Exception {
+        Run b = UnikernelRunTest.cli("", "build", "-o", out.toString(), BUSYBOX);
+        assertEquals(0, b.code(), b::describe);
+        boolean net = b.out().lines().anyMatch(l -> l.startsWith("modules: ") && (" " + l.substring(9) + " ")
+                .contains(" net "));
+        Process nm = new ProcessBuilder("nm", out.resolve("kernel.elf").toString()).redirectErrorStream(true).start();
+        java.util.List<String> driverSymbols = new String(nm.getInputStream().readAllBytes()).lines()
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                .filter(sym -> sym.startsWith("virtio_") || sym.equals("pci_scan") || sym.equals("irq_attach"))
+                .toList();
+        assertEquals(0, nm.waitFor());
+        if (net) {
+            assertTrue(driverSymbols.contains("virtio_net_init"), driverSymbols::toString);
+        } else {
+            assertEquals(java.util.List.of(), driverSymbols, b::describe);
+        }
+    }
 }
