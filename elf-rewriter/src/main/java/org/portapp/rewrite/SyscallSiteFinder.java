@@ -614,6 +614,34 @@ public final class SyscallSiteFinder {
             in = st;
         }
 
+        /**
+         * {@code mov r8, imm8} ({@code B0+r ib}, optionally with a REX prefix) into the low byte
+         * of a register holding known constants: musl's {@code xor eax,eax; mov al,56}. Only
+         * the low byte changes. Unknown for anything else (ah..bh, which the REX-less encodings
+         * 4-7 name, included).
+         */
+        private Value lowByteMove(int i, State s, int dst) {
+            if (dst < 0 || dst >= 16 || s.r[dst].constants == null) {
+                return Value.UNKNOWN;
+            }
+            CodeRange r = rangeContaining(c);
+            byte[] bytes = dis.elf().bytes();
+            int o = (int) (r.fileOffset() + (c.address(i) - r.vaddr()));
+            int len = c.length(i);
+            boolean rex = len == 3 && (bytes[o] & 0xf0) == 0x40;
+            int op = bytes[o + (rex ? 1 : 0)] & 0xff;
+            if (!(len == 2 || rex) || op < 0xb0 || op > 0xb7) {
+                return Value.UNKNOWN;
+            }
+            int reg = (op & 7) | (rex && (bytes[o] & 1) != 0 ? 8 : 0);
+            if (reg != dst || (!rex && reg >= 4)) {
+                return Value.UNKNOWN;
+            }
+            long imm = bytes[o + len - 1] & 0xffL;
+            long[] out = Arrays.stream(s.r[dst].constants).map(k -> (k & ~0xffL) | imm).distinct().sorted().toArray();
+            return new Value(out, -1);
+        }
+
         /** Whether the block starting at local index {@code j} is only nops or int3 filling a gap. */
         private boolean paddingBlock(int j) {
             byte[] bytes = dis.elf().bytes();
@@ -677,6 +705,7 @@ public final class SyscallSiteFinder {
                         v = fits ? sv : Value.UNKNOWN;
                     }
                 }
+                case UNKNOWN_WRITE -> v = lowByteMove(i, s, dst);
                 default -> { }
             }
             s.clobber(c.regsWritten(i));
