@@ -86,37 +86,47 @@ public record KernelSizes(Map<String, Long> parts, long total, long stripped) {
         return null;
     }
 
-    /** Name of every file-scope function and variable defined in the debug information, to its part. */
+    /**
+     * Name of every file-scope function and variable defined in the debug information, to its
+     * part. A definition that refers to its declaration ({@code DW_AT_specification}: an
+     * extern variable defined in its .c file) takes the declaration's name.
+     */
     private static Map<String, String> definitions(List<String> dump) {
         Map<String, String> out = new HashMap<>();
+        Map<String, String> declared = new HashMap<>(); // DIE offset -> name
         String cuName = null;
         String cuPart = null;
         boolean inCu = false;
+        String offset = null;
         String name = null;
+        String spec = null;
         boolean declaration = false;
         boolean topLevel = false;
-        Pattern die = Pattern.compile("^\\s*<(\\d+)><[0-9a-f]+>: Abbrev Number: \\d+ \\((DW_TAG_\\w+)\\)");
+        Pattern die = Pattern.compile("^\\s*<(\\d+)><([0-9a-f]+)>: Abbrev Number: (\\d+)(?: \\((DW_TAG_\\w+)\\))?");
         for (String line : dump) {
             Matcher d = die.matcher(line);
-            if (d.find() || line.contains("Abbrev Number: 0")) {
-                if (topLevel && name != null && !declaration && cuPart != null) {
-                    out.putIfAbsent(name, cuPart);
-                    if (!out.get(name).equals(cuPart)) {
-                        out.put(name, "other"); // the same static name in two parts: no guess
+            if (d.find()) {
+                if (topLevel && offset != null && name != null) {
+                    declared.put(offset, name);
+                }
+                String defined = name != null ? name : spec != null ? declared.get(spec) : null;
+                if (topLevel && defined != null && !declaration && cuPart != null) {
+                    String old = out.putIfAbsent(defined, cuPart);
+                    if (old != null && !old.equals(cuPart)) {
+                        out.put(defined, "other"); // the same static name in two parts: no guess
                     }
                 }
                 name = null;
+                spec = null;
                 declaration = false;
-                topLevel = false;
-                if (d.find(0)) {
-                    String tag = d.group(2);
-                    inCu = tag.equals("DW_TAG_compile_unit");
-                    topLevel = d.group(1).equals("1")
-                            && (tag.equals("DW_TAG_variable") || tag.equals("DW_TAG_subprogram"));
-                    if (inCu) {
-                        cuName = null;
-                        cuPart = null;
-                    }
+                String tag = d.group(4) == null ? "" : d.group(4);
+                offset = "0x" + d.group(2);
+                inCu = tag.equals("DW_TAG_compile_unit");
+                topLevel = d.group(1).equals("1")
+                        && (tag.equals("DW_TAG_variable") || tag.equals("DW_TAG_subprogram"));
+                if (inCu) {
+                    cuName = null;
+                    cuPart = null;
                 }
                 continue;
             }
@@ -128,6 +138,8 @@ public record KernelSizes(Map<String, Long> parts, long total, long stripped) {
                 cuPart = partOf(value + "/" + cuName);
             } else if (topLevel && line.contains("DW_AT_name")) {
                 name = value;
+            } else if (topLevel && line.contains("DW_AT_specification")) {
+                spec = value.replaceAll("[<>]", "");
             } else if (topLevel && line.contains("DW_AT_declaration")) {
                 declaration = true;
             }
