@@ -63,7 +63,7 @@ final class Imports {
                     continue;
                 }
                 long o = r.fileOffset() + (c.address(i) - r.vaddr()) + c.dispOffset(i);
-                long target = c.address(i) + c.length(i) + le32(bytes, o);
+                long target = c.address(i) + c.length(i) + Disassembly.le32(bytes, o);
                 String name = gotSlots.get(target);
                 if (name == null) {
                     continue;
@@ -103,13 +103,5 @@ final class Imports {
         }
         taken.forEach((name, at) -> byName.putIfAbsent(name, new Uses(List.of(), at)));
         return new Imports(byName);
-    }
-
-    private static long le32(byte[] b, long o) {
-        int i = (int) o;
-        if (i < 0 || i + 4 > b.length) {
-            return 0;
-        }
-        return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (long) (b[i + 3] << 24);
     }
 }
