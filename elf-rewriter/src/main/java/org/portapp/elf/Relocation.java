@@ -12,4 +12,5 @@ public record Relocation(long r_offset, int type, int symbol, long r_addend) {
     public static final int R_X86_64_64 = 1;
     public static final int R_X86_64_GLOB_DAT = 6;
     public static final int R_X86_64_JUMP_SLOT = 7;
+    public static final int R_X86_64_IRELATIVE = 37;
 }

@@ -25,13 +25,24 @@ final class Imports {
     private static final byte[] ENDBR64 = {(byte) 0xf3, 0x0f, 0x1e, (byte) 0xfa};
 
     private final Map<String, Uses> byName;
+    private final Long unknownPltCall;
 
-    private Imports(Map<String, Uses> byName) {
+    private Imports(Map<String, Uses> byName, Long unknownPltCall) {
         this.byName = byName;
+        this.unknownPltCall = unknownPltCall;
     }
 
     Uses uses(String name) {
         return byName.getOrDefault(name, NONE);
+    }
+
+    /**
+     * The address of a direct call or jump into a PLT section that lands on no stub this
+     * class recognises (null when there is none): it might call any name, so no name's calls
+     * are known completely.
+     */
+    Long unknownPltCall() {
+        return unknownPltCall;
     }
 
     static Imports of(Disassembly dis) {
@@ -40,7 +51,11 @@ final class Imports {
         Map<Long, String> gotSlots = new HashMap<>();
         Map<String, List<long[]>> calls = new HashMap<>();
         Map<String, Long> taken = new HashMap<>();
+        java.util.Set<Long> localSlots = new java.util.HashSet<>(); // ifunc'd local functions' GOT slots
         for (Relocation r : elf.dynamicRelocations()) {
+            if (r.type() == Relocation.R_X86_64_IRELATIVE) {
+                localSlots.add(r.r_offset());
+            }
             if (r.symbol() <= 0 || r.symbol() >= dynsym.size()) {
                 continue;
             }
@@ -65,10 +80,13 @@ final class Imports {
                 long o = r.fileOffset() + (c.address(i) - r.vaddr()) + c.dispOffset(i);
                 long target = c.address(i) + c.length(i) + Disassembly.le32(bytes, o);
                 String name = gotSlots.get(target);
+                InsnKind k = c.kind(i);
+                if (name == null && localSlots.contains(target) && k == InsnKind.JMP_INDIRECT && plt) {
+                    name = ""; // a stub for a local ifunc'd function: calls no import
+                }
                 if (name == null) {
                     continue;
                 }
-                InsnKind k = c.kind(i);
                 if (k == InsnKind.JMP_INDIRECT && plt) {
                     // A PLT stub: callers reach it by a direct call to its first byte
                     // (an endbr64 in front of the jump, in .plt.sec, belongs to it).
@@ -85,14 +103,21 @@ final class Imports {
                 }
             }
         }
+        Long unknown = null;
         for (int ri = 0; ri < ranges.size(); ri++) {
             DecodedCode c = ranges.get(ri).code();
+            if (ranges.get(ri).name().startsWith(".plt")) {
+                continue; // stubs jumping to PLT0
+            }
             for (int i = 0; i < c.count(); i++) {
                 InsnKind k = c.kind(i);
                 if (k == InsnKind.CALL || k == InsnKind.JMP) {
-                    String name = stubs.get(c.branchTarget(i));
-                    if (name != null && !ranges.get(ri).name().startsWith(".plt")) {
+                    long t = c.branchTarget(i);
+                    String name = stubs.get(t);
+                    if (name != null && !name.isEmpty()) {
                         calls.computeIfAbsent(name, x -> new ArrayList<>()).add(new long[] {ri, i});
+                    } else if (name == null && unknown == null && inPlt(ranges, t)) {
+                        unknown = c.address(i);
                     }
                 }
             }
@@ -102,6 +127,15 @@ final class Imports {
             byName.put(name, new Uses(List.copyOf(calls.getOrDefault(name, List.of())), taken.get(name)));
         }
         taken.forEach((name, at) -> byName.putIfAbsent(name, new Uses(List.of(), at)));
-        return new Imports(byName);
+        return new Imports(byName, unknown);
+    }
+
+    private static boolean inPlt(List<CodeRange> ranges, long address) {
+        for (CodeRange r : ranges) {
+            if (r.name().startsWith(".plt") && r.contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

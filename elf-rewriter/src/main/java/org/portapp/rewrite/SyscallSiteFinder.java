@@ -159,6 +159,10 @@ public final class SyscallSiteFinder {
      */
     public NumberBound argumentAtImportCalls(String name, Reg reg) {
         Imports.Uses uses = imports().uses(name);
+        if (imports().unknownPltCall() != null) {
+            return NumberBound.unbounded("the call into the PLT at " + symbols().describe(imports().unknownPltCall())
+                    + " lands on no stub this analysis recognises (it may call " + name + "())");
+        }
         if (uses.addressTaken() != null) {
             return NumberBound.unbounded("the address of " + name + "() is taken at "
                     + symbols().describe(uses.addressTaken()) + " (it may be called through a pointer)");
