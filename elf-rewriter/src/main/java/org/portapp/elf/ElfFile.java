@@ -268,6 +268,31 @@ public final class ElfFile {
         return out;
     }
 
+    /** The .dynsym table in index order (what relocations' symbol indices name); empty without one. */
+    public List<Symbol> dynamicSymbols() {
+        return symbols().stream().filter(Symbol::dynamic).toList();
+    }
+
+    /**
+     * The SHT_RELA sections that apply to the loaded image ({@code .rela.dyn}, {@code .rela.plt}):
+     * those whose symbol table is the .dynsym.
+     */
+    public List<Relocation> dynamicRelocations() {
+        List<Relocation> out = new ArrayList<>();
+        ByteReader r = new ByteReader(bytes, origin);
+        for (SectionHeader s : sections) {
+            if (s.sh_type() != SectionHeader.SHT_RELA || s.sh_entsize() != 24 || s.sh_link() <= 0
+                    || s.sh_link() >= sections.size() || sections.get(s.sh_link()).sh_type() != SectionHeader.SHT_DYNSYM) {
+                continue;
+            }
+            for (long o = s.sh_offset(); o + 24 <= s.sh_offset() + s.sh_size(); o += 24) {
+                long info = r.u64(o + 8);
+                out.add(new Relocation(r.u64(o), (int) info, (int) (info >>> 32), r.u64(o + 16)));
+            }
+        }
+        return out;
+    }
+
     /** The PT_INTERP path, if any. */
     public Optional<String> interpreter() {
         ByteReader r = new ByteReader(bytes, origin);

@@ -141,7 +141,8 @@ public final class Disassembly {
         }
     }
 
-    private static long le32(byte[] b, long o) {
+    /** The sign-extended little-endian 32-bit word at file offset {@code o}, 0 outside {@code b}. */
+    static long le32(byte[] b, long o) {
         int i = (int) o;
         if (i < 0 || i + 4 > b.length) {
             return 0;

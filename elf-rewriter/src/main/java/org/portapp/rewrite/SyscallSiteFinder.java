@@ -47,6 +47,11 @@ public final class SyscallSiteFinder {
 
     private final Disassembly dis;
     private Set<Long> addressTaken;
+    private Symbols symbols;
+    private final Map<Long, Boolean> noReturn = new HashMap<>();
+    /** How many calls deep a function that never returns may end by calling another such function. */
+    private static final int NORETURN_DEPTH = 4;
+    private Imports imports;
     private Map<Long, List<long[]>> callersOf; // function start -> {range index, insn index}
     private final Map<List<Long>, Function> functions = new HashMap<>();
 
@@ -70,53 +75,181 @@ public final class SyscallSiteFinder {
                 }
                 Function f = functionAt(ri, i);
                 Value rax = f.valueBefore(i - f.first, Reg.RAX.ordinal());
-                Set<Integer> numbers = numbersOf(f, rax, MAX_DEPTH, new HashSet<>());
-                sites.add(SyscallSite.of(c.address(i), range, i, numbers));
+                NumberBound b = boundOf(f, rax, Reg.RAX.ordinal(), c.address(i), MAX_DEPTH, new HashSet<>());
+                sites.add(SyscallSite.of(c.address(i), range, i, symbols().describe(c.address(i)), b));
             }
         }
         return sites;
     }
 
-    /** The possible syscall numbers of {@code v} in {@code f}, or null if unbounded. */
-    private Set<Integer> numbersOf(Function f, Value v, int depth, Set<Long> visiting) {
+    /**
+     * What {@code v}, the value of register {@code reg} at {@code where} in {@code f}, can be
+     * as a syscall number: its constants, or (for an entry value) the values the register
+     * holds at every call of {@code f}, followed {@code depth} callers deep.
+     */
+    private NumberBound boundOf(Function f, Value v, int reg, long where, int depth, Set<Long> visiting) {
         if (v.constants != null) {
             Set<Integer> out = new TreeSet<>();
             for (long k : v.constants) {
                 if (k < 0 || k > MAX_NR) {
-                    return null;
+                    return NumberBound.unbounded(String.format("%s holds %d in %s, not a syscall number",
+                            regName(reg), k, symbols().describe(where)));
                 }
                 out.add((int) k);
             }
-            return out;
+            return NumberBound.of(out);
         }
-        if (v.entryReg < 0 || depth == 0 || !visiting.add(f.start)) {
-            return null;
+        String fn = symbols().describe(f.start);
+        if (v.entryReg < 0) {
+            return NumberBound.unbounded(String.format("%s is computed or loaded from memory in %s", regName(reg),
+                    symbols().describe(where)));
+        }
+        String arg = regName(v.entryReg) + " of " + fn;
+        if (!dis.functionStarts().contains(f.start)) {
+            return NumberBound.unbounded("the number is " + arg + ", which is not a known function start");
+        }
+        if (depth == 0) {
+            return NumberBound.unbounded("the number is " + arg + ", passed more than " + MAX_DEPTH
+                    + " calls deep");
+        }
+        if (!visiting.add(f.start)) {
+            return NumberBound.unbounded("the number is " + arg + ", passed around a recursive call");
         }
         try {
             if (addressTaken().contains(f.start)) {
-                return null;
+                return NumberBound.unbounded("the number is " + arg + ", whose address is taken"
+                        + " (it may be called through a pointer)");
+            }
+            NumberBound out = NumberBound.of(Set.of());
+            for (String name : symbols().exportsAt(f.start)) {
+                out = out.union(NumberBound.export(new ExportedArg(name, Reg.values()[v.entryReg])));
             }
             List<long[]> callers = callersOf().get(f.start);
-            if (callers == null || callers.isEmpty() || !dis.functionStarts().contains(f.start)) {
-                return null;
+            if ((callers == null || callers.isEmpty()) && out.exports().isEmpty()) {
+                return NumberBound.unbounded("the number is " + arg + ", which has no direct caller");
             }
-            Set<Integer> out = new TreeSet<>();
-            for (long[] call : callers) {
-                Function g = functionAt((int) call[0], (int) call[1]);
-                Value at = g.valueBefore((int) call[1] - g.first, v.entryReg);
-                Set<Integer> more = numbersOf(g, at, depth - 1, visiting);
-                if (more == null) {
-                    return null;
+            for (long[] call : callers == null ? List.<long[]>of() : callers) {
+                out = out.union(argumentAt((int) call[0], (int) call[1], v.entryReg, depth - 1, visiting));
+                if (out.unbounded()) {
+                    return out;
                 }
-                out.addAll(more);
-                if (out.size() > MAX_NUMBERS) {
-                    return null;
+                if (out.numbers().size() > MAX_NUMBERS) {
+                    return NumberBound.unbounded("the number is " + arg + ", which its callers give more than "
+                            + MAX_NUMBERS + " values");
                 }
             }
             return out;
         } finally {
             visiting.remove(f.start);
         }
+    }
+
+    /** The bound of register {@code reg} just before instruction {@code index} of range {@code rangeIndex}. */
+    private NumberBound argumentAt(int rangeIndex, int index, int reg, int depth, Set<Long> visiting) {
+        Function g = functionAt(rangeIndex, index);
+        Value at = g.valueBefore(index - g.first, reg);
+        return boundOf(g, at, reg, dis.ranges().get(rangeIndex).code().address(index), depth, visiting);
+    }
+
+    /**
+     * The syscall numbers register {@code reg} may hold at every call this object makes to
+     * the imported function {@code name} (through its PLT stub or GOT slot), followed
+     * {@link #MAX_DEPTH} callers deep; unbounded when the object also uses the function's
+     * address as data. Empty when the object never calls it.
+     */
+    public NumberBound argumentAtImportCalls(String name, Reg reg) {
+        Imports.Uses uses = imports().uses(name);
+        if (imports().unknownPltCall() != null) {
+            return NumberBound.unbounded("the call into the PLT at " + symbols().describe(imports().unknownPltCall())
+                    + " lands on no stub this analysis recognises (it may call " + name + "())");
+        }
+        if (uses.addressTaken() != null) {
+            return NumberBound.unbounded("the address of " + name + "() is taken at "
+                    + symbols().describe(uses.addressTaken()) + " (it may be called through a pointer)");
+        }
+        NumberBound out = NumberBound.of(Set.of());
+        for (long[] call : uses.calls()) {
+            out = out.union(argumentAt((int) call[0], (int) call[1], reg.ordinal(), MAX_DEPTH, new HashSet<>()));
+            if (out.unbounded()) {
+                return out;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether the function starting at {@code start} never returns to its caller: its span (up
+     * to the next known start) has no {@code ret}, no indirect jump, no branch leaving it, and
+     * cannot fall off its end (the last instruction that is not padding is a trap, a jump
+     * within it, or a call to a function that never returns either). Exceptions and
+     * {@code longjmp} leave through landing pads and setjmp sites, never through the call's
+     * next instruction.
+     */
+    private boolean noReturn(long start, int depth) {
+        Boolean known = noReturn.get(start);
+        if (known != null) {
+            return known;
+        }
+        if (depth == 0 || !dis.functionStarts().contains(start)) {
+            return false;
+        }
+        noReturn.put(start, false); // a recursive call returns, as far as we know
+        boolean result = false;
+        java.util.Optional<CodeRange> r = dis.rangeOf(start);
+        if (r.isPresent()) {
+            DecodedCode c = r.get().code();
+            int first = c.indexAt(start);
+            Long next = dis.functionStarts().higher(start);
+            long end = next == null || next > r.get().end() ? r.get().end() : next;
+            if (first >= 0) {
+                result = true;
+                int lastReal = -1;
+                byte[] bytes = dis.elf().bytes();
+                for (int i = first; i < c.count() && c.address(i) < end && result; i++) {
+                    InsnKind k = c.kind(i);
+                    if (k == InsnKind.RET || k == InsnKind.JMP_INDIRECT || k == InsnKind.INVALID) {
+                        result = false;
+                    } else if ((k == InsnKind.JMP || k == InsnKind.JCC)
+                            && (c.branchTarget(i) < start || c.branchTarget(i) >= end)) {
+                        result = false;
+                    }
+                    if (!isPadding(bytes, c, i)) {
+                        lastReal = i;
+                    }
+                }
+                if (result) {
+                    InsnKind k = lastReal < 0 ? InsnKind.OTHER : c.kind(lastReal);
+                    result = k == InsnKind.TRAP || k == InsnKind.JMP
+                            || (k == InsnKind.CALL && noReturn(c.branchTarget(lastReal), depth - 1));
+                }
+            }
+        }
+        noReturn.put(start, result);
+        return result;
+    }
+
+    /** Whether this object reaches {@code name} through its GOT at all (calls it or takes its address). */
+    public boolean imports(String name) {
+        Imports.Uses u = imports().uses(name);
+        return !u.calls().isEmpty() || u.addressTaken() != null;
+    }
+
+    private Symbols symbols() {
+        if (symbols == null) {
+            symbols = Symbols.of(dis);
+        }
+        return symbols;
+    }
+
+    private Imports imports() {
+        if (imports == null) {
+            imports = Imports.of(dis);
+        }
+        return imports;
+    }
+
+    private static String regName(int reg) {
+        return Reg.values()[reg].name().toLowerCase();
     }
 
     private Function functionAt(int rangeIndex, int index) {
@@ -187,9 +320,11 @@ public final class SyscallSiteFinder {
                 }
             }
             for (org.portapp.elf.SectionHeader s : dis.elf().sections()) {
+                // .dynsym lists exported functions by address: exporting one is not taking its
+                // address (other objects' calls through the PLT are followed by ClosureFootprint).
                 boolean data = (s.sh_flags() & org.portapp.elf.SectionHeader.SHF_ALLOC) != 0 && !s.isExecutable()
-                        && s.hasFileBytes();
-                boolean rela = s.sh_type() == 4 && s.sh_entsize() == 24; // SHT_RELA
+                        && s.hasFileBytes() && s.sh_type() != org.portapp.elf.SectionHeader.SHT_DYNSYM;
+                boolean rela = s.sh_type() == org.portapp.elf.SectionHeader.SHT_RELA && s.sh_entsize() == 24;
                 if (!data && !rela) {
                     continue;
                 }
@@ -214,6 +349,36 @@ public final class SyscallSiteFinder {
             v = v << 8 | (b[(int) o + k] & 0xff);
         }
         return signed && n == 4 ? (int) v : v;
+    }
+
+    /**
+     * Whether instruction {@code i} is alignment filler: {@code int3}, {@code nop} or a
+     * multi-byte {@code nop} ({@code 0f 1f /0}), with any operand-size or segment prefixes.
+     */
+    private boolean isPadding(byte[] bytes, DecodedCode c, int i) {
+        CodeRange r = rangeContaining(c);
+        int o = (int) (r.fileOffset() + (c.address(i) - r.vaddr()));
+        int end = o + c.length(i);
+        while (o < end && (bytes[o] == 0x66 || bytes[o] == 0x2e)) {
+            o++;
+        }
+        if (o >= end) {
+            return false;
+        }
+        int b0 = bytes[o] & 0xff;
+        if (b0 == 0xcc || b0 == 0x90) {
+            return o + 1 == end;
+        }
+        return b0 == 0x0f && o + 1 < end && (bytes[o + 1] & 0xff) == 0x1f;
+    }
+
+    private CodeRange rangeContaining(DecodedCode c) {
+        for (CodeRange r : dis.ranges()) {
+            if (r.code() == c) {
+                return r;
+            }
+        }
+        throw new IllegalStateException("decoded code of no range");
     }
 
     private static int firstIndexAtOrAfter(DecodedCode c, long address) {
@@ -358,6 +523,12 @@ public final class SyscallSiteFinder {
                     || k == InsnKind.TRAP || k == InsnKind.INVALID;
         }
 
+        /** Whether local instruction {@code j} ends its block: a jump, return, trap, or call that never returns. */
+        private boolean endsBlockAt(int j) {
+            InsnKind k = c.kind(first + j);
+            return endsBlock(k) || (k == InsnKind.CALL && noReturn(c.branchTarget(first + j), NORETURN_DEPTH));
+        }
+
         /** The abstract value of {@code reg} just before local instruction {@code j}. */
         Value valueBefore(int j, int reg) {
             if (n == 0 || j < 0 || j >= n) {
@@ -391,7 +562,7 @@ public final class SyscallSiteFinder {
                         internallyTargeted[t] = true;
                     }
                 }
-                if (endsBlock(k) && j + 1 < n) {
+                if (endsBlockAt(j) && j + 1 < n) {
                     leader[j + 1] = true;
                 }
             }
@@ -415,7 +586,7 @@ public final class SyscallSiteFinder {
                     int j = b;
                     for (;; j++) {
                         transfer(first + j, s);
-                        if (endsBlock(c.kind(first + j)) || j + 1 >= n || leader[j + 1]) {
+                        if (endsBlockAt(j) || j + 1 >= n || leader[j + 1]) {
                             break;
                         }
                     }
@@ -429,9 +600,12 @@ public final class SyscallSiteFinder {
                     }
                 }
                 // Blocks reached only through indirect jumps: nothing is known at their start.
+                // Alignment padding after an unconditional jump or return is reached by nothing
+                // (no branch names it, and compilers point no function pointer or jump table at
+                // it), so it brings no state into the block that follows it.
                 boolean added = false;
                 for (int j = 0; j < n; j++) {
-                    if (leader[j] && st[j] == null) {
+                    if (leader[j] && st[j] == null && !paddingBlock(j)) {
                         st[j] = State.unknown();
                         work.add(j);
                         added = true;
@@ -442,6 +616,45 @@ public final class SyscallSiteFinder {
                 }
             }
             in = st;
+        }
+
+        /**
+         * {@code mov r8, imm8} ({@code B0+r ib}, optionally with a REX prefix) into the low byte
+         * of a register holding known constants: musl's {@code xor eax,eax; mov al,56}. Only
+         * the low byte changes. Unknown for anything else (ah..bh, which the REX-less encodings
+         * 4-7 name, included).
+         */
+        private Value lowByteMove(int i, State s, int dst) {
+            if (dst < 0 || dst >= 16 || s.r[dst].constants == null) {
+                return Value.UNKNOWN;
+            }
+            CodeRange r = rangeContaining(c);
+            byte[] bytes = dis.elf().bytes();
+            int o = (int) (r.fileOffset() + (c.address(i) - r.vaddr()));
+            int len = c.length(i);
+            boolean rex = len == 3 && (bytes[o] & 0xf0) == 0x40;
+            int op = bytes[o + (rex ? 1 : 0)] & 0xff;
+            if (!(len == 2 || rex) || op < 0xb0 || op > 0xb7) {
+                return Value.UNKNOWN;
+            }
+            int reg = (op & 7) | (rex && (bytes[o] & 1) != 0 ? 8 : 0);
+            if (reg != dst || (!rex && reg >= 4)) {
+                return Value.UNKNOWN;
+            }
+            long imm = bytes[o + len - 1] & 0xffL;
+            long[] out = Arrays.stream(s.r[dst].constants).map(k -> (k & ~0xffL) | imm).distinct().sorted().toArray();
+            return new Value(out, -1);
+        }
+
+        /** Whether the block starting at local index {@code j} is only nops or int3 filling a gap. */
+        private boolean paddingBlock(int j) {
+            byte[] bytes = dis.elf().bytes();
+            for (int k = j; k < n && (k == j || !leader[k]); k++) {
+                if (!isPadding(bytes, c, first + k)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private int[] successors(int j) {
@@ -461,6 +674,8 @@ public final class SyscallSiteFinder {
                 }
                 case RET, JMP_INDIRECT, TRAP, INVALID:
                     return new int[0];
+                case CALL:
+                    return fall >= 0 && !endsBlockAt(j) ? new int[] {fall} : new int[0];
                 default:
                     return fall >= 0 ? new int[] {fall} : new int[0];
             }
@@ -494,6 +709,7 @@ public final class SyscallSiteFinder {
                         v = fits ? sv : Value.UNKNOWN;
                     }
                 }
+                case UNKNOWN_WRITE -> v = lowByteMove(i, s, dst);
                 default -> { }
             }
             s.clobber(c.regsWritten(i));

@@ -11,6 +11,10 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.portapp.elf.ElfFile;
 import org.portapp.image.Closure;
+import org.portapp.image.FileMapping;
+import org.portapp.image.Image;
+import org.portapp.image.RuntimeFiles;
+import org.portapp.rewrite.ClosureFootprint;
 import org.portapp.rewrite.Analysis;
 import org.portapp.rewrite.SyscallSite;
 import org.portapp.x86.Decoder;
@@ -46,9 +50,22 @@ final class AnalyzeCommand implements Callable<Integer> {
         // A dynamically linked executable (not a library, even one with a PT_INTERP like libc.so.6).
         boolean library = elf.soname().isPresent();
         if (!noClosure && elf.interpreter().isPresent() && !library) {
-            for (Closure.LoadedObject o : Closure.of(binary.toAbsolutePath().normalize()).objects()) {
+            Path exe = binary.toAbsolutePath().normalize();
+            Closure closure = Closure.of(exe);
+            java.util.Set<Path> inClosure = new java.util.HashSet<>();
+            for (Closure.LoadedObject o : closure.objects()) {
                 objects.add(new Analyzed(o.guestPath(), o.kind().name().toLowerCase(),
                         Analysis.of(o.hostFile(), decoder)));
+                inClosure.add(o.hostFile());
+            }
+            // What the process may also dlopen (extension modules, libraries named in its data):
+            // their calls into libc count for the footprint as much as the closure's.
+            List<FileMapping> runtime = new ArrayList<>(RuntimeFiles.of(exe));
+            runtime.addAll(RuntimeFiles.dlopened(closure));
+            for (Path p : Image.elfObjects(closure, runtime)) {
+                if (!inClosure.contains(p)) {
+                    objects.add(new Analyzed(p.toString(), "runtime", Analysis.of(p, decoder)));
+                }
             }
         } else {
             objects.add(new Analyzed(binary.toString(), "executable", Analysis.of(elf, decoder)));
@@ -72,6 +89,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         int unresolved = byNr.getOrDefault(SyscallSite.UNKNOWN, 0);
+        ClosureFootprint footprint = ClosureFootprint.of(objects.stream()
+                .map(o -> new ClosureFootprint.Member(o.path(), o.analysis())).toList());
         PrintStream out = System.out;
         if (json) {
             List<Object> syscalls = new ArrayList<>();
@@ -104,6 +123,19 @@ final class AnalyzeCommand implements Callable<Integer> {
             root.put("resolvedSites", resolved);
             root.put("boundedSites", bounded);
             root.put("unresolvedSites", unresolved);
+            root.put("boundedAcrossObjects", footprint.boundedAcrossObjects().size());
+            root.put("complete", footprint.complete());
+            root.put("footprint", List.copyOf(new TreeSet<>(footprint.numbers())));
+            List<Object> unbounded = new ArrayList<>();
+            for (ClosureFootprint.Unbounded u : footprint.unbounded()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("object", u.object());
+                m.put("address", "0x" + Long.toHexString(u.site().address()));
+                m.put("function", u.site().function());
+                m.put("reason", u.reason());
+                unbounded.add(m);
+            }
+            root.put("unboundedSites", unbounded);
             root.put("objects", objs);
             root.put("syscalls", syscalls);
             out.print(Json.render(root));
@@ -129,8 +161,20 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
         });
         if (unresolved > 0) {
-            out.printf("%5s  %-24s %6d  %s (%d of them bounded to a few numbers)%n", "?",
-                    "(number known at run time)", unresolved, "dispatched", bounded);
+            out.printf("%5s  %-24s %6d  %s (%d of them bounded to a few numbers, %d by the other objects' calls)%n",
+                    "?", "(number known at run time)", unresolved, "dispatched", bounded,
+                    footprint.boundedAcrossObjects().size());
+        }
+        if (footprint.complete()) {
+            out.printf("footprint: complete, %d distinct syscalls: every site's number is bounded%n",
+                    footprint.numbers().size());
+        } else {
+            out.printf("footprint: incomplete: %d site(s) whose number is unbounded (a build keeps every module):%n",
+                    footprint.unbounded().size());
+            for (ClosureFootprint.Unbounded u : footprint.unbounded()) {
+                out.printf("  %s 0x%x in %s: %s%n", shortNames(new TreeSet<>(List.of(u.object()))).get(0),
+                        u.site().address(), u.site().function(), u.reason());
+            }
         }
         return 0;
     }

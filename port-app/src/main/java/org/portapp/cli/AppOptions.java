@@ -48,8 +48,9 @@ final class AppOptions {
     List<String> mounts = new ArrayList<>();
 
     @Option(names = "--known-footprint", description = "Select shim modules for the statically known syscall "
-            + "numbers only, even when some sites' numbers are known only at run time (a call through such a site "
-            + "to a module left out gets -ENOSYS). Default: every module when the footprint is incomplete.")
+            + "numbers only, even when some site's number is unbounded (a call through such a site "
+            + "to a module left out gets -ENOSYS). Default: the modules for the footprint when every site's number "
+            + "is bounded (analyze lists the sites that are not), every module otherwise.")
     boolean knownFootprint;
 
     @Option(names = "--no-package-data", description = "Unikernel: leave out the data files of the Debian "

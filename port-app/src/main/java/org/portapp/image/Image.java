@@ -153,6 +153,26 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
     }
 
     /** True for an x86-64 ELF64 executable or shared object. */
+    /**
+     * The original (host) files of every x86-64 ELF object a process built from {@code closure}
+     * and {@code extra} can run: the closure's, and those among the extra files and trees
+     * (extension modules, plugins), each once. What a sound footprint must cover.
+     */
+    public static List<Path> elfObjects(Closure closure, List<FileMapping> extra) {
+        java.util.Set<Path> out = new java.util.LinkedHashSet<>();
+        for (Closure.LoadedObject o : closure.objects()) {
+            out.add(o.hostFile());
+        }
+        for (FileMapping m : extra) {
+            for (Path p : walk(m).values()) {
+                if (isElfObject(p)) {
+                    out.add(p);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
     static boolean isElfObject(Path p) {
         java.util.OptionalInt type = ElfFile.x86_64Type(p);
         return type.isPresent() && (type.getAsInt() == ElfHeader.ET_EXEC || type.getAsInt() == ElfHeader.ET_DYN);

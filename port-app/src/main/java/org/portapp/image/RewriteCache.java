@@ -68,7 +68,7 @@ public final class RewriteCache {
     }
 
     /** Identifies the rewriter build: the code source (jar or classes dir) and its timestamp. */
-    private static byte[] rewriterIdentity() {
+    static byte[] rewriterIdentity() {
         try {
             Path code = Path.of(Analysis.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path probe = Files.isDirectory(code)

@@ -3,6 +3,7 @@ package org.portapp.platform.qemu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.portapp.elf.ElfException;
@@ -15,20 +16,47 @@ import org.portapp.rewrite.PortAppNote;
  * whose number is known only at run time and unbounded, {@code -2} for a generic slot whose
  * possible numbers all have slots of their own (that keeps the footprint complete).
  *
+ * <p>The slot tables see one object at a time; {@link #with} replaces what they say about
+ * sites whose number is known only at run time by the whole-process analysis
+ * ({@link ProcessFootprint}), which follows numbers across objects and through sites left
+ * as {@code syscall} (they reach the same dispatcher through the LSTAR entry).
+ *
  * @param numbers        the statically known syscall numbers
- * @param runtimeNumbers whether some site's number is known only at run time
+ * @param runtimeNumbers whether some site's number is known only at run time (and unbounded)
  * @param sitesLeft      sites left as {@code syscall} (they reach the LSTAR entry)
  * @param rewritten      whether the file has a PortApp note at all
+ * @param analysed       whether the whole-process analysis bounded the sites ({@link #with})
+ * @param unbounded      the sites the whole-process analysis could not bound, with why
  */
-public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sitesLeft, boolean rewritten) {
+public record AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sitesLeft, boolean rewritten,
+                           boolean analysed, List<String> unbounded) {
 
     public AppFootprint {
         numbers = Set.copyOf(numbers);
+        unbounded = List.copyOf(unbounded);
     }
 
-    /** Whether the footprint is complete: every syscall the app can make is in {@link #numbers}. */
+    AppFootprint(Set<Integer> numbers, boolean runtimeNumbers, int sitesLeft, boolean rewritten) {
+        this(numbers, runtimeNumbers, sitesLeft, rewritten, false, List.of());
+    }
+
+    /**
+     * Whether the footprint is complete: every syscall the app can make is in {@link #numbers}.
+     * Without the whole-process analysis, a generic unbounded slot or a site left as
+     * {@code syscall} means any number may come.
+     */
     public boolean complete() {
-        return rewritten && !runtimeNumbers && sitesLeft == 0;
+        if (!rewritten) {
+            return false;
+        }
+        return analysed ? unbounded.isEmpty() : !runtimeNumbers && sitesLeft == 0;
+    }
+
+    /** This footprint with every site bounded (or not) by the whole-process analysis {@code p}. */
+    public AppFootprint with(org.portapp.image.ProcessFootprint p) {
+        Set<Integer> nrs = new TreeSet<>(numbers);
+        nrs.addAll(p.numbers());
+        return new AppFootprint(nrs, !p.complete(), sitesLeft, rewritten, true, p.unbounded());
     }
 
     /** Reads the footprint of a (rewritten) ELF file. */

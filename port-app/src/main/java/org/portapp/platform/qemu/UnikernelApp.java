@@ -14,6 +14,7 @@ import org.portapp.image.HostMount;
 import org.portapp.image.Image;
 import org.portapp.image.Dpkg;
 import org.portapp.image.PackageData;
+import org.portapp.image.ProcessFootprint;
 import org.portapp.image.Progress;
 import org.portapp.image.RewriteCache;
 import org.portapp.image.RuntimeFiles;
@@ -117,12 +118,17 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
                 AppFootprint f = AppFootprint.read(image.hostPath(o.guestPath()));
                 all = all == null ? f : all.union(f);
             }
-            fp = all;
+            // Every object the process can run, the dlopen'ed ones included, bounds the
+            // numbers that reach libc's syscall() and the like.
+            fp = all.with(ProcessFootprint.of(cacheDir, Image.elfObjects(closure, extra)));
         } else {
             progress.objects(request.noRewrite() ? 0 : 1);
             Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir, progress).rewritten(exe);
             progress.objectsDone();
             fp = AppFootprint.read(file);
+            if (!request.noRewrite()) {
+                fp = fp.with(ProcessFootprint.of(cacheDir, List.of(exe)));
+            }
             java.util.Set<String> taken = new java.util.HashSet<>();
             taken.add(guestExe);
             request.files().forEach(f -> taken.add(f.guest()));
@@ -150,16 +156,27 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
 
     /** One line per fact: the footprint, the modules chosen and the kernel's size. */
     public void describe(PrintStream out) {
-        String note = "";
+        String note = footprint.complete() ? ", every site bounded: modules for these only" : "";
         if (!footprint.complete()) {
-            String why = footprint.rewritten() ? " + sites whose number is known only at run time" : " (not rewritten)";
-            note = knownOnly ? why + ": modules for the known numbers only (--known-footprint)"
-                    : why + ": every unikernel module kept (--known-footprint selects for the known numbers only)";
+            String why = !footprint.rewritten() ? " (not rewritten)"
+                    : footprint.unbounded().isEmpty() ? " + sites whose number is known only at run time"
+                    : " + " + footprint.unbounded().size() + " site(s) whose number is unbounded, first "
+                    + footprint.unbounded().get(0);
+            note = knownOnly ? why + "; modules for the known numbers only (--known-footprint)"
+                    : why + "; every unikernel module kept (--known-footprint selects for the known numbers only)";
         }
         packageData.forEach(out::println);
         out.printf("footprint: %d distinct syscalls%s%n", footprint.numbers().size(), note);
         out.println("modules: " + String.join(" ", kernel.modules()));
-        out.printf("kernel: %s, %d bytes (%d KiB loaded in memory)%n", kernel.path(),
-                kernel.fileBytes(), (kernel.loadedBytes() + 1023) / 1024);
+        KernelSizes sizes = KernelSizes.of(kernel.path());
+        out.printf("kernel: %s, %d bytes (%s%d KiB loaded in memory)%n", kernel.path(), kernel.fileBytes(),
+                sizes == null ? "" : (sizes.stripped() + 1023) / 1024 + " KiB stripped, ",
+                (kernel.loadedBytes() + 1023) / 1024);
+        if (sizes != null && sizes.total() > 0) {
+            StringBuilder b = new StringBuilder("kernel size by part (symbols, text+data+bss, LTO inlining counts for the caller):");
+            sizes.parts().forEach((part, n) -> b.append(String.format("%n  %-18s %7d bytes %5.1f%%", part, n,
+                    100.0 * n / sizes.total())));
+            out.println(b);
+        }
     }
 }
