@@ -10,6 +10,7 @@
  * every mapping of the file see the same bytes; a page past the end of the
  * file is not mapped, and the fault there is SIGBUS (mm_fault_is_bus). */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/mm.h"
 #include "shim/kernel.h"
 #include "shim/vfs.h"
@@ -561,7 +562,9 @@ SHIM_SYSCALL(mincore)
     for (size_t i = 0; i < n; i++) {
         if (!vma_find(start + i * SHIM_PAGE))
             return -ENOMEM;
-        vec[i] = platform_page_present(start + i * SHIM_PAGE) ? 1 : 0;
+        unsigned char in = platform_page_present(start + i * SHIM_PAGE) ? 1 : 0;
+        if (put_user(in, &vec[i]))
+            return -EFAULT;
     }
     return 0;
 }
