@@ -153,6 +153,24 @@ int platform_cmpxchg_user_u32(uint32_t *uaddr, uint32_t old, uint32_t new_val, u
     return 0;
 }
 
+/* clone3 from a rewritten site (start.S): puts [flags, return address] at
+ * the top of the child's stack - 144 and shrinks the app's stack_size by
+ * 144, which start.S restores after the call. Returns 1 (the plain C path,
+ * where the host's clone3 answers) for no stack, an unusual size, or
+ * memory that cannot be read or written. */
+int linuxu_clone3_frame(unsigned long *uargs, unsigned long size, unsigned long ret, unsigned long flags);
+int linuxu_clone3_frame(unsigned long *uargs, unsigned long size, unsigned long ret, unsigned long flags)
+{
+    unsigned long a[8];   /* flags pidfd child_tid parent_tid exit_signal stack stack_size tls */
+    if (size < sizeof a || size > 4096 || copy_from_user(a, uargs, sizeof a) || !a[5])
+        return 1;
+    unsigned long frame[2] = { flags, ret }, shrunk = a[6] - 144;
+    if (copy_to_user((void *)(a[5] + a[6] - 144), frame, sizeof frame) ||
+        copy_to_user(&uargs[6], &shrunk, sizeof shrunk))
+        return 1;
+    return 0;
+}
+
 long linuxu_app_read(void *dst, const void *app_src, size_t n)
 {
     return copy_from_user(dst, app_src, n) ? -EFAULT : 0;

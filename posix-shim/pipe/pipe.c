@@ -97,14 +97,14 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         size_t run = PIPE_SIZE - p->head;
         if (run > c - done)
             run = c - done;
-        /* A fault stops the read there; what was copied is consumed. */
-        size_t left = copy_out_nocheck(out + done, p->buf + p->head, run);
-        p->head = (p->head + run - left) % PIPE_SIZE;
-        done += run - left;
-        if (left) {
+        /* A fault stops the read there and leaves that run in the pipe, as
+         * Linux's pipe_read leaves the buffer it could not copy. */
+        if (copy_out_nocheck(out + done, p->buf + p->head, run)) {
             c = done;
             break;
         }
+        p->head = (p->head + run) % PIPE_SIZE;
+        done += run;
     }
     if (c == 0) {
         if (p->count == 0)
@@ -183,10 +183,7 @@ static unsigned pipe_poll(struct file *f)
 static long pipe_ioctl(struct file *f, unsigned long cmd, long arg)
 {
     if (cmd == K_FIONREAD) {
-        if (!arg)
-            return -EFAULT;
-        *(int *)arg = (int)pipe_of(f)->count;
-        return 0;
+        return put_user((int)pipe_of(f)->count, (int *)arg);
     }
     return -ENOTTY;
 }

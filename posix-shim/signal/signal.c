@@ -687,14 +687,25 @@ SHIM_SYSCALL(tkill)
     return kill_thread(t, sig, SI_TKILL);
 }
 
-/* info: a kernel copy of the app's siginfo. */
-static long queueinfo(struct thread *t, int sig, uint8_t info[128])
+/* The app's siginfo in: Linux reads its kernel_siginfo part (48 bytes; the
+ * rest of a siginfo_t of a known layout is padding it never looks at). */
+static int siginfo_in(uint8_t info[128], const void *uinfo)
+{
+    memset(info, 0, 128);
+    return copy_from_user(info, uinfo, 48) ? -EFAULT : 0;
+}
+
+/* info: a kernel copy of the app's siginfo; target: the pid or tid the
+ * caller named. */
+static long queueinfo(struct thread *t, long target, int sig, uint8_t info[128])
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
     int code = ((const int *)info)[2];
-    if (code >= 0 || code == SI_TKILL)
-        return -EPERM;   /* only the kernel may claim SI_USER/SI_KERNEL */
+    /* Only the kernel may claim SI_USER/SI_KERNEL/SI_TKILL, except towards
+     * the caller itself (Linux compares the target with the caller's tid). */
+    if ((code >= 0 || code == SI_TKILL) && sched_tid(sched_current()) != target)
+        return -EPERM;
     ((int *)info)[0] = sig;
     if (!sig)
         return 0;
@@ -706,22 +717,22 @@ static long queueinfo(struct thread *t, int sig, uint8_t info[128])
 SHIM_SYSCALL(rt_sigqueueinfo)
 {
     uint8_t info[128];
-    if (copy_from_user(info, uinfo, sizeof info))
+    if (siginfo_in(info, uinfo))
         return -EFAULT;
     if (pid != APP_PID)
         return -ESRCH;
-    return queueinfo(NULL, sig, info);
+    return queueinfo(NULL, pid, sig, info);
 }
 
 SHIM_SYSCALL(rt_tgsigqueueinfo)
 {
     uint8_t info[128];
-    if (copy_from_user(info, uinfo, sizeof info))
+    if (siginfo_in(info, uinfo))
         return -EFAULT;
     struct thread *t = sched_find(pid);
     if (tgid != APP_PID || !t)
         return -ESRCH;
-    return queueinfo(t, sig, info);
+    return queueinfo(t, pid, sig, info);
 }
 
 /* Block until a signal the thread takes arrives, then take it. */

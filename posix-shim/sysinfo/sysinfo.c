@@ -72,38 +72,53 @@ static void limits_init(void)
     limits_ready = 1;
 }
 
-SHIM_SYSCALL(prlimit64)
+/* new, old: kernel copies (NULL: none). */
+static long do_prlimit(unsigned int resource, const struct rlimit_k *n, struct rlimit_k *old)
 {
-    if (pid != 0 && pid != 1)
-        return -ESRCH;
     if (resource >= RLIM_NLIMITS)
         return -EINVAL;
     limits_init();
     struct rlimit_k *lim = &limits[resource];
-    struct rlimit_k old = *lim;
-    if (new_rlim) {
-        struct rlimit_k n;
-        if (copy_from_user(&n, new_rlim, sizeof n))
-            return -EFAULT;
-        if (n.cur > n.max)
+    if (old)
+        *old = *lim;
+    if (n) {
+        if (n->cur > n->max)
             return -EINVAL;
-        if (n.max > lim->max)
+        if (n->max > lim->max)
             return -EPERM;   /* raising the hard limit: not even root may here */
-        *lim = n;
+        *lim = *n;
     }
-    if (old_rlim && copy_to_user(old_rlim, &old, sizeof old))
-        return -EFAULT;
     return 0;
+}
+
+SHIM_SYSCALL(prlimit64)
+{
+    struct rlimit_k n, old;
+    if (new_rlim && copy_from_user(&n, new_rlim, sizeof n))
+        return -EFAULT;
+    if (pid != 0 && pid != 1)
+        return -ESRCH;
+    long r = do_prlimit(resource, new_rlim ? &n : NULL, &old);
+    if (r == 0 && old_rlim && copy_to_user(old_rlim, &old, sizeof old))
+        return -EFAULT;
+    return r;
 }
 
 SHIM_SYSCALL(getrlimit)
 {
-    return sys_prlimit64(0, resource, 0, (long)rlim, 0, 0);
+    struct rlimit_k old;
+    long r = do_prlimit(resource, NULL, &old);
+    if (r == 0 && copy_to_user(rlim, &old, sizeof old))
+        return -EFAULT;
+    return r;
 }
 
 SHIM_SYSCALL(setrlimit)
 {
-    return sys_prlimit64(0, resource, (long)rlim, 0, 0, 0);
+    struct rlimit_k n;
+    if (copy_from_user(&n, rlim, sizeof n))
+        return -EFAULT;
+    return do_prlimit(resource, &n, NULL);
 }
 
 /* ---- CPU affinity: one CPU ---- */
@@ -123,12 +138,13 @@ SHIM_SYSCALL(sched_setaffinity)
 {
     if (pid != 0 && pid != 1)
         return -ESRCH;
-    unsigned char first;
+    /* Linux reads min(len, its mask size) bytes: ours is one long. */
+    unsigned long mask = 0;
     if (len < 1)
         return -EINVAL;
-    if (copy_from_user(&first, user_mask_ptr, 1))
+    if (copy_from_user(&mask, user_mask_ptr, len < sizeof mask ? len : sizeof mask))
         return -EFAULT;
-    if (!(first & 1))
+    if (!(mask & 1))
         return -EINVAL;   /* a mask without CPU 0 names no CPU that exists */
     return 0;
 }

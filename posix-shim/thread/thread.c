@@ -46,16 +46,29 @@ void thread_init(void)
 /* mode bit 0: clone3 (else clone); bit 1: from the LSTAR entry (r->rip and
  * r->rsp are the app's own; else from a rewritten site, where they are
  * the return into the trampoline just above r). */
-/* clone3's arguments in: smaller than version 0 (64 bytes) is EINVAL, a
- * bad pointer EFAULT; fields past what the app passed stay 0. */
+/* clone3's arguments in, as Linux's copy_struct_from_user with its
+ * 88-byte version 2 struct: smaller than version 0 (64 bytes) is EINVAL,
+ * larger than a page E2BIG, the whole size is read (EFAULT on a fault) and
+ * bytes past version 2 must be zero (E2BIG). Fields we do not use are
+ * read all the same. */
 static long clone_args_in(struct clone_args *ca, const void *uargs, uint64_t size)
 {
     if (size < 64)
         return -EINVAL;
-    memset(ca, 0, sizeof *ca);
     if (size > 4096)
         return -E2BIG;
-    return copy_from_user(ca, uargs, size < sizeof *ca ? size : sizeof *ca) ? -EFAULT : 0;
+    uint64_t v2[11] = { 0 };
+    if (copy_from_user(v2, uargs, size < sizeof v2 ? size : sizeof v2))
+        return -EFAULT;
+    for (uint64_t off = sizeof v2; off < size; off++) {
+        uint8_t b;
+        if (copy_from_user(&b, (const uint8_t *)uargs + off, 1))
+            return -EFAULT;
+        if (b)
+            return -E2BIG;
+    }
+    memcpy(ca, v2, sizeof *ca);
+    return 0;
 }
 
 long thread_clone_c(struct shim_regs *r, int mode);

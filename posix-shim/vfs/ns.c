@@ -561,8 +561,9 @@ SHIM_SYSCALL(utimensat)
     struct k_timespec ts[2];
     if (utimes && copy_from_user(ts, utimes, sizeof ts))
         return -EFAULT;
-    if (!filename) {
-        /* utimensat(fd, NULL, ...) is futimens */
+    if (!filename && dfd != K_AT_FDCWD) {
+        /* utimensat(fd, NULL, ...) is futimens (with AT_FDCWD, NULL is a
+         * bad path: EFAULT, as Linux's do_utimes) */
         struct file *f = fd_file(dfd);
         if (!f)
             return -EBADF;
