@@ -456,8 +456,14 @@ bool signal_fault(struct shim_trap *tf)
     uint64_t h0 = actions[sig].handler;
     /* A blocked or ignored synchronous fault cannot be taken: Linux kills
      * the process; here the fault report does, with the same status. */
-    if (h0 == SIG_DFL || h0 == SIG_IGN || (st(t)->sigmask & SIGBIT(sig)))
+    if (h0 == SIG_DFL || h0 == SIG_IGN || (st(t)->sigmask & SIGBIT(sig))) {
+        /* The platform's report names the signal from the vector, which
+         * for a page fault is SIGSEGV: a SIGBUS page fault (past the end of
+         * a shared file mapping) dies here, so its status is 135. */
+        if (sig == SIGBUS && tf->vector == 14)
+            die(SIGBUS);
         return false;
+    }
     uint8_t info[128];
     info_make(info, sig, code);
     *(uint64_t *)(info + 16) = addr;   /* si_addr */
