@@ -275,6 +275,16 @@ SHIM_SYSCALL(pread64)
     return file_read(f, buf, count, &off);
 }
 
+long vfs_pread_fd(long fd, void *buf, size_t n, uint64_t off)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    return file_read(f, buf, n, &off);
+}
+
 SHIM_SYSCALL(pwrite64)
 {
     struct file *f = fd_file(fd);
@@ -669,6 +679,15 @@ SHIM_SYSCALL(newfstatat)
 {
     struct k_stat st;
     return stat_out(stat_at(dfd, filename, &st, flag), &st, statbuf);
+}
+
+long vfs_fstat_fd(long fd, struct k_stat *st)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    vfs_fill_stat(f->vn, st);
+    return 0;
 }
 
 SHIM_SYSCALL(fstat)

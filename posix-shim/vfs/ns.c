@@ -376,8 +376,19 @@ SHIM_SYSCALL(readlink) { return sys_readlinkat(K_AT_FDCWD, (long)path, (long)buf
 
 SHIM_SYSCALL(chdir)
 {
+    struct vfs_name n;
+    long r = vfs_getname(&n, filename);
+    if (r < 0)
+        return r;
+    r = vfs_chdir(n.s);
+    vfs_putname(&n);
+    return r;
+}
+
+long vfs_chdir(const char *path)
+{
     struct vnode *vn;
-    long r = vfs_resolve_user(K_AT_FDCWD, filename, 1, &vn);
+    long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
     if (!K_S_ISDIR(vn->mode))
