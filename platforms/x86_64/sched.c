@@ -21,7 +21,7 @@
 #define TSTRUCT_PAGES   3                    /* struct thread + modules' area + XSAVE area */
 #define SLOT_PAGES      (1 + KSTACK_PAGES + TSTRUCT_PAGES)
 #define SLOT_BASE       0xffffb00000000000ull
-#define MAX_SLOTS       4096
+#define MAX_SLOTS       SCHED_MAX_THREADS
 
 _Static_assert(sizeof(struct thread) + 16 + SHIM_THREAD_LOCAL_MAX + 64 + 4096 <= TSTRUCT_PAGES * PAGE_SIZE,
                "struct thread slot");

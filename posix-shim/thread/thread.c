@@ -122,7 +122,9 @@ long thread_clone_c(struct shim_regs *r, int mode)
     struct thread *t = sched_spawn(&child, fs);
     if (!t) {
         platform_irq_restore(irq);
-        return -EAGAIN;
+        /* Linux: EAGAIN at the thread limit, ENOMEM when memory for the new
+         * task runs out (copy_process). */
+        return sched_live_count() >= SCHED_MAX_THREADS ? -EAGAIN : -ENOMEM;
     }
     int tid = sched_tid(t);
     if (flags & CLONE_CHILD_CLEARTID)

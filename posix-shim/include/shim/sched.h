@@ -38,7 +38,9 @@ int sched_live_count(void);
 /* A new thread that starts at the context `start` (interrupts are turned
  * on for it, cs/ss are the kernel's) with this FS base; put on the run
  * queue. Its module-local state is initialised from the calling thread's
- * (sched_local_claim). NULL when out of memory. */
+ * (sched_local_claim). NULL when out of memory, or when SCHED_MAX_THREADS
+ * threads exist. */
+#define SCHED_MAX_THREADS 4096
 struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base);
 /* The current thread ends; never returns. */
 _Noreturn void sched_exit_current(void);
