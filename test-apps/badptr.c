@@ -242,11 +242,12 @@ static void waits(int k)
     int ep = epoll_create1(EPOLL_CLOEXEC);
     CHECK(ep >= 0);
     result("epoll_ctl(event)", k, syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pipefd[0], bad(k, 12)));
-    struct epoll_event ev = { .events = EPOLLIN };
+    struct epoll_event ev = { .events = EPOLLIN }, got0;
     CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev) == 0);
     /* An event is ready (the pipe): it must be delivered to the bad array. */
     result("epoll_wait(events)", k, syscall(SYS_epoll_wait, ep, bad(k, 12), 1, 0));
     result("epoll_pwait(events)", k, syscall(SYS_epoll_pwait, ep, bad(k, 12), 1, 0, NULL, 8));
+    result("epoll_pwait(sigmask)", k, syscall(SYS_epoll_pwait, ep, &got0, 1, 0, bad(k, 8), 8));
     struct epoll_event got;
     result("epoll_pwait2(timeout)", k, syscall(SYS_epoll_pwait2, ep, &got, 1, bad(k, sizeof ts), NULL, 8));
     drain_pipe();

@@ -236,9 +236,23 @@ SHIM_SYSCALL(epoll_wait)
     return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ms < 0 ? -1 : ms * 1000000);
 }
 
+/* The mask of epoll_pwait/pwait2 is not applied, but read as Linux does:
+ * a bad size is EINVAL, a bad pointer EFAULT. */
+static long sigmask_in(const void *sigmask, size_t sigsetsize)
+{
+    uint64_t mask;
+    if (!sigmask)
+        return 0;
+    if (sigsetsize != sizeof mask)
+        return -EINVAL;
+    return copy_from_user(&mask, sigmask, sizeof mask) ? -EFAULT : 0;
+}
+
 SHIM_SYSCALL(epoll_pwait)
 {
-    /* sigmask: no signals module yet */
+    long r = sigmask_in(sigmask, sigsetsize);
+    if (r < 0)
+        return r;
     int64_t ms = timeout;
     return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ms < 0 ? -1 : ms * 1000000);
 }
@@ -255,5 +269,8 @@ SHIM_SYSCALL(epoll_pwait2)
             return -EINVAL;
         ns = ts->tv_sec * 1000000000 + ts->tv_nsec;
     }
+    long r = sigmask_in(sigmask, sigsetsize);
+    if (r < 0)
+        return r;
     return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ns);
 }
