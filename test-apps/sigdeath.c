@@ -5,7 +5,9 @@
  * the end of a shared file mapping: a real SIGBUS fault, 135), fpe (integer
  * division by zero, 136), ill (ud2, 132), trap (int3, 133), segv (a NULL
  * write, 139), altstack (a handler on a PROT_NONE sigaltstack: the frame
- * cannot be written, Linux forces SIGSEGV, 139), term (143), kill (137).
+ * cannot be written, Linux forces SIGSEGV, 139), badfpstate (a handler
+ * breaks the XSAVE header in its frame: rt_sigreturn refuses it, SIGSEGV,
+ * 139), term (143), kill (137).
  * Core dumps are turned off first (PR_SET_DUMPABLE), so a native run leaves
  * no core file behind and takes no longer than the unikernel's.
  */
@@ -17,10 +19,21 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include "check.h"
 
 static void handler(int sig) { (void)sig; }
+
+/* Bytes 8..15 of the XSAVE header (after the 512-byte legacy area) must be
+ * zero for the standard-form XRSTOR that sigreturn does. */
+static void break_fpstate(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = ctx;
+    ((volatile unsigned char *)uc->uc_mcontext.fpregs)[512 + 8] = 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -60,6 +73,13 @@ int main(int argc, char **argv)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = handler;
         sa.sa_flags = SA_ONSTACK;
+        CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+        raise(SIGUSR1);
+    } else if (!strcmp(m, "badfpstate")) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = break_fpstate;
+        sa.sa_flags = SA_SIGINFO;
         CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
         raise(SIGUSR1);
     } else if (!strcmp(m, "term")) {

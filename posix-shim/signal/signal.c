@@ -562,7 +562,8 @@ const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out)
         if (!access_ok((const void *)mc->fpstate, n) || copy_from_user(&b, (const void *)mc->fpstate, 1) ||
             copy_from_user(&b, (const void *)(mc->fpstate + n - 1), 1))
             die(SIGSEGV);
-        platform_fpu_restore((const void *)mc->fpstate);
+        if (platform_fpu_restore_app((const void *)mc->fpstate))
+            die(SIGSEGV);   /* a header XRSTOR refuses: Linux's badframe */
     }
     out->r8 = mc->r8; out->r9 = mc->r9; out->r10 = mc->r10; out->r11 = mc->r11;
     out->r12 = mc->r12; out->r13 = mc->r13; out->r14 = mc->r14; out->r15 = mc->r15;

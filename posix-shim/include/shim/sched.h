@@ -109,6 +109,9 @@ void platform_irq_restore(uint64_t state);
 size_t platform_fpu_size(void);
 void platform_fpu_save(void *area);
 void platform_fpu_restore(const void *area);
+/* The same from an area in the app's memory (a signal frame's): 0, or
+ * -EFAULT when the CPU refuses it (a bad XSAVE header), not a kernel fault. */
+int platform_fpu_restore_app(const void *area);
 /* Load every register of r and iretq into it (r must stay valid until the
  * iretq: it may be on the stack being abandoned). */
 _Noreturn void regs_resume(const struct shim_regs *r);

@@ -29,7 +29,8 @@ class ExitStatusesTest {
     static final List<List<String>> DEATHS = List.of(
             List.of("abort", "134"), List.of("bus", "135"), List.of("busmap", "135"),
             List.of("fpe", "136"), List.of("ill", "132"), List.of("trap", "133"),
-            List.of("segv", "139"), List.of("altstack", "139"), List.of("term", "143"),
+            List.of("segv", "139"), List.of("altstack", "139"), List.of("badfpstate", "139"),
+            List.of("term", "143"),
             List.of("kill", "137"));
 
     @TempDir
