@@ -467,7 +467,10 @@ static bool timer_irq(struct trap_frame *f)
         signal_on_interrupt(f);
         if (rq_head && now >= slice_end) {
             uint64_t sp = (f->rsp - 128 - 5 * 8) & ~15ull;
-            if (mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
+            /* Only on the app's own stack: an app running with its rsp
+             * elsewhere (the kernel's half, nothing mapped) is not
+             * preempted until it has a stack again. */
+            if (f->rsp <= USER_TOP && sp < f->rsp && mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
                 uint64_t *fr = (uint64_t *)sp;
                 fr[0] = f->rip;
                 fr[1] = f->cs;
