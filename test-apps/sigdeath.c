@@ -35,6 +35,20 @@ static void break_fpstate(int sig, siginfo_t *si, void *ctx)
     ((volatile unsigned char *)uc->uc_mcontext.fpregs)[512 + 8] = 1;
 }
 
+/* SIGUSR1 with handler h, or with sh and SA_SIGINFO. */
+static void raise_handled(void (*h)(int), void (*sh)(int, siginfo_t *, void *), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    if (sh)
+        sa.sa_sigaction = sh;
+    else
+        sa.sa_handler = h;
+    sa.sa_flags = flags | (sh ? SA_SIGINFO : 0);
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    raise(SIGUSR1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -69,19 +83,9 @@ int main(int argc, char **argv)
         CHECK(st != MAP_FAILED);
         stack_t ss = { .ss_sp = st, .ss_size = 65536, .ss_flags = 0 };
         CHECK(sigaltstack(&ss, NULL) == 0);
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = handler;
-        sa.sa_flags = SA_ONSTACK;
-        CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
-        raise(SIGUSR1);
+        raise_handled(handler, NULL, SA_ONSTACK);
     } else if (!strcmp(m, "badfpstate")) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = break_fpstate;
-        sa.sa_flags = SA_SIGINFO;
-        CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
-        raise(SIGUSR1);
+        raise_handled(NULL, break_fpstate, 0);
     } else if (!strcmp(m, "term")) {
         raise(SIGTERM);
     } else if (!strcmp(m, "kill")) {
