@@ -9,12 +9,20 @@
  *                  handler directly (libc's syscall() takes the number in a
  *                  register, which only the run-time dispatcher can route)
  *   getpid         syscall(SYS_getpid), bypassing any libc pid cache
+ * and, for the cost of checked copies of app memory (shim/uaccess.h), calls
+ * that take pointers, all through syscall() (natively no vDSO):
+ *   clock_gettime  CLOCK_MONOTONIC into a timespec (16 bytes out)
+ *   fstat          fstat(0) into a struct stat (144 bytes out)
+ *   read_64        64 bytes from /dev/zero
+ *   write_64       64 bytes to /dev/null
  * and prints "name ns_per_call" lines.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +82,35 @@ int main(int argc, char **argv)
         sink = syscall(SYS_getpid);
     t1 = now_ns();
     report("getpid", t1 - t0, n);
+
+    struct timespec ts;
+    t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        sink = syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    t1 = now_ns();
+    report("clock_gettime", t1 - t0, n);
+
+    struct stat st;
+    t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        sink = syscall(SYS_fstat, 0, &st);
+    t1 = now_ns();
+    report("fstat", t1 - t0, n);
+
+    char buf[64];
+    int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
+    if (zero >= 0 && null >= 0) {
+        t0 = now_ns();
+        for (long i = 0; i < n; i++)
+            sink = syscall(SYS_read, zero, buf, sizeof buf);
+        t1 = now_ns();
+        report("read_64", t1 - t0, n);
+        t0 = now_ns();
+        for (long i = 0; i < n; i++)
+            sink = syscall(SYS_write, null, buf, sizeof buf);
+        t1 = now_ns();
+        report("write_64", t1 - t0, n);
+    }
 
     (void)sink;
     return 0;

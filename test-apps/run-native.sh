@@ -2,7 +2,8 @@
 # Runs every case of cases.txt natively with both builds (OUT/musl, OUT/glibc),
 # twice each, and checks that
 #   - the exit code is the expected one: for exit_* programs the first
-#     argument & 255 (0 when absent), for every other program 0;
+#     argument & 255 (0 when absent), for sigdeath its second (128 + the
+#     signal), for every other program 0;
 #   - stdout and the exit code are byte-identical between the two runs.
 # Differences between the musl and glibc output of a case are reported but do
 # not fail (the differential harness compares one build against itself under
@@ -23,6 +24,7 @@ while read -r -a words; do
     expect=0
     case $name in
         exit_*) expect=$(( ${args[0]:-0} & 255 )) ;;
+        sigdeath) expect=${args[1]} ;;
     esac
     label="${words[*]}"
     for flavor in musl glibc; do

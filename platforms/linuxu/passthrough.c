@@ -22,6 +22,7 @@
  */
 #include "linuxu.h"
 #include "shim/elf.h"
+#include "shim/uaccess.h"
 
 #define AT_FDCWD (-100)
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -89,48 +90,101 @@ static long emulated_brk(unsigned long want)
 }
 
 /* ---- the app's memory ------------------------------------------------------
- * The intercepted calls read and write the app's pointers through the kernel
- * (process_vm_readv/writev on this very process), so a bad pointer gives
- * -EFAULT like the real syscall instead of a fault inside the loader. */
+ * The platform's primitives behind shim/uaccess.h: the host kernel copies
+ * (process_vm_readv on this very process, which checks both sides), so a bad
+ * pointer gives -EFAULT like the real syscall instead of a SIGSEGV inside the
+ * loader, whatever the app did with its own SIGSEGV disposition. */
 
 struct iov {
     const void *base;
     size_t len;
 };
 
-static long app_copy(long nr, void *local, const void *remote, size_t n)
+size_t platform_copy_nofault(void *dst, const void *src, size_t n)
 {
-    struct iov l = { local, n }, r = { remote, n };
-    long got = host_syscall6(nr, host_syscall0(NR_getpid), (long)&l, 1, (long)&r, 1, 0);
-    return got == (long)n ? 0 : -EFAULT;
-}
-long linuxu_app_read(void *dst, const void *app_src, size_t n)
-{
-    return app_copy(NR_process_vm_readv, dst, app_src, n);
-}
-long linuxu_app_write(void *app_dst, const void *src, size_t n)
-{
-    return app_copy(NR_process_vm_writev, (void *)src, app_dst, n);
+    if (!n)
+        return 0;
+    struct iov l = { dst, n }, r = { src, n };
+    long got = host_syscall6(NR_process_vm_readv, host_syscall0(NR_getpid), (long)&l, 1, (long)&r, 1, 0);
+    return got < 0 ? n : n - (size_t)got;
 }
 
-/* Copies a NUL-terminated string of the app (page by page, so a string that
- * ends just before an unmapped page is fine). Returns its length, -EFAULT,
- * or -ENAMETOOLONG if it does not fit in `size` bytes with its NUL. */
-long linuxu_app_str(char *dst, const char *app_src, size_t size)
+size_t platform_clear_nofault(void *dst, size_t n)
+{
+    static const char zeros[256];
+    for (size_t off = 0; off < n;) {
+        size_t c = n - off < sizeof zeros ? n - off : sizeof zeros;
+        size_t left = platform_copy_nofault((char *)dst + off, zeros, c);
+        if (left)
+            return n - off - (c - left);
+        off += c;
+    }
+    return 0;
+}
+
+/* Page by page, so a string that ends just before an unmapped page is fine. */
+long platform_strncpy_nofault(char *dst, const char *src, size_t n)
 {
     size_t off = 0;
-    while (off < size) {
-        size_t chunk = LINUXU_PAGE - (((unsigned long)app_src + off) & (LINUXU_PAGE - 1));
-        if (chunk > size - off)
-            chunk = size - off;
-        if (linuxu_app_read(dst + off, app_src + off, chunk))
-            return -EFAULT;
+    while (off < n) {
+        size_t chunk = LINUXU_PAGE - (((unsigned long)src + off) & (LINUXU_PAGE - 1));
+        if (chunk > n - off)
+            chunk = n - off;
+        if (platform_copy_nofault(dst + off, src + off, chunk))
+            return -1;
         size_t z = strnlen(dst + off, chunk);
         if (z < chunk)
             return (long)(off + z);
         off += chunk;
     }
-    return -ENAMETOOLONG;
+    return (long)n;
+}
+
+/* No shim module on linuxu uses it (futexes are the host's). A readable
+ * word is assumed writable: there is no host call that tests it atomically
+ * with the exchange (a write-back of the value read would race). */
+int platform_cmpxchg_user_u32(uint32_t *uaddr, uint32_t old, uint32_t new_val, uint32_t *cur)
+{
+    uint32_t v;
+    if (((uintptr_t)uaddr & 3) || copy_from_user(&v, uaddr, 4))
+        return -EFAULT;
+    __atomic_compare_exchange_n(uaddr, &old, new_val, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    *cur = old;
+    return 0;
+}
+
+/* clone3 from a rewritten site (start.S): puts [flags, return address] at
+ * the top of the child's stack - 144 and shrinks the app's stack_size by
+ * 144, which start.S restores after the call. Returns 1 (the plain C path,
+ * where the host's clone3 answers) for no stack, an unusual size, or
+ * memory that cannot be read or written. */
+int linuxu_clone3_frame(unsigned long *uargs, unsigned long size, unsigned long ret, unsigned long flags);
+int linuxu_clone3_frame(unsigned long *uargs, unsigned long size, unsigned long ret, unsigned long flags)
+{
+    unsigned long a[8];   /* flags pidfd child_tid parent_tid exit_signal stack stack_size tls */
+    if (size < sizeof a || size > 4096 || copy_from_user(a, uargs, sizeof a) || !a[5])
+        return 1;
+    unsigned long frame[2] = { flags, ret }, shrunk = a[6] - 144;
+    if (copy_to_user((void *)(a[5] + a[6] - 144), frame, sizeof frame) ||
+        copy_to_user(&uargs[6], &shrunk, sizeof shrunk))
+        return 1;
+    return 0;
+}
+
+long linuxu_app_read(void *dst, const void *app_src, size_t n)
+{
+    return copy_from_user(dst, app_src, n) ? -EFAULT : 0;
+}
+long linuxu_app_write(void *app_dst, const void *src, size_t n)
+{
+    return copy_to_user(app_dst, src, n) ? -EFAULT : 0;
+}
+
+/* Returns the string's length, -EFAULT, or -ENAMETOOLONG if it does not fit
+ * in `size` bytes with its NUL. */
+long linuxu_app_str(char *dst, const char *app_src, size_t size)
+{
+    return strncpy_from_user(dst, app_src, size);
 }
 
 /* ---- /proc/self/exe ----------------------------------------------------- */

@@ -179,18 +179,29 @@ shim_entry_special_clone:
     .type shim_entry_special_clone3, @function
 shim_entry_special_clone3:
     pushfq
-    cmp rsi, 64                 /* CLONE_ARGS_SIZE_VER0 */
-    jb 2f
-    mov rcx, [rdi + 40]
-    test rcx, rcx
-    jz 2f
-    add rcx, [rdi + 48]         /* top of the child's stack */
-    mov r11, [rsp + 8]
-    mov [rcx - 136], r11
-    mov r11, [rsp]
-    mov [rcx - 144], r11
-    sub qword ptr [rdi + 48], 144
-    mov eax, 435
+    /* The struct and the child's stack are the app's memory: the C side
+     * checks them and writes the frame through the checked copies, so a bad
+     * pointer takes the plain path, where the host's clone3 says EFAULT.
+     * rcx and r11 are free (entry ABI); the other argument registers are
+     * the app's and are kept. */
+    push rdi
+    push rsi
+    push rdx
+    push r8
+    push r9
+    push r10
+    mov rdx, [rsp + 56]         /* return address */
+    mov rcx, [rsp + 48]         /* flags */
+    call linuxu_clone3_frame    /* (args, size, ret, flags): 0 = frame written */
+    pop r10
+    pop r9
+    pop r8
+    pop rdx
+    pop rsi
+    pop rdi
+    test eax, eax
+    mov eax, 435                /* the syscall number again, for either path */
+    jnz 2f
     syscall
     test rax, rax
     jz 3f

@@ -23,7 +23,7 @@ void shim_init_modules(void);                                     /* generated *
  * stderr and exit 127, as linuxu's loader does. */
 static void enter_workdir(const char *dir)
 {
-    long r = sys_chdir((long)dir, 0, 0, 0, 0, 0);
+    long r = vfs_chdir(dir);   /* a kernel string: not the syscall, which takes the app's */
     if (r == 0)
         return;
     const char *why = r == -ENOENT ? "no such directory in the image" : r == -ENOTDIR ? "not a directory"

@@ -178,6 +178,7 @@ void platform_irq_restore(uint64_t state) { irq_restore(state); }
 size_t platform_fpu_size(void) { return cpu_features.xsave_size; }
 void platform_fpu_save(void *area) { fpu_save(area); }
 void platform_fpu_restore(const void *area) { fpu_restore(area); }
+int platform_fpu_restore_app(const void *area) { return fpu_restore_checked(area); }
 
 /* ---- mm.h: the app's pages --------------------------------------------------- */
 

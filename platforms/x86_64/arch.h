@@ -122,6 +122,7 @@ extern struct cpu_features cpu_features;
  * 64-byte aligned area of cpu_features.xsave_size bytes. */
 void fpu_save(void *area);
 void fpu_restore(const void *area);
+int fpu_restore_checked(const void *area);   /* 0, or -EFAULT when XRSTOR refuses the area */
 /* Set the top of the stack the CPU switches to for exceptions (the IST
  * entry of vectors 0-31 but NMI, #DF and #MC); returns the previous top. */
 uint64_t cpu_exception_stack_set(uint64_t top);

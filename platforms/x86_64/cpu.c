@@ -163,6 +163,40 @@ void fpu_restore(const void *area)
         __asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory");
 }
 
+/* The rest of an inline asm whose instruction at label 1 may fault: the
+ * exception table (trap.c) sends a fault there to label 3, which sets
+ * %[err] to -EFAULT and resumes after the instruction. */
+#define ASM_FAULT_TO_EFAULT                 \
+    "2:\n"                                  \
+    ".pushsection .text.fixup, \"ax\"\n"    \
+    "3: movl $-14, %[err]\n"                \
+    "   jmp 2b\n"                           \
+    ".popsection\n"                         \
+    ".pushsection .ex_table, \"a\"\n"       \
+    ".balign 8\n"                           \
+    ".quad 1b, 3b\n"                        \
+    ".popsection"
+
+/* fpu_restore of an area the app wrote (a signal frame's): XRSTOR raises
+ * #GP on a bad header, which becomes a -EFAULT return here instead of a
+ * kernel fault. */
+int fpu_restore_checked(const void *area)
+{
+    int err = 0;
+    if (cpu_features.xsave)
+        __asm__ volatile("1: xrstor64 (%[a])\n" ASM_FAULT_TO_EFAULT
+                         : [err] "+r"(err)
+                         : [a] "r"(area), "a"((uint32_t)cpu_features.xcr0),
+                           "d"((uint32_t)(cpu_features.xcr0 >> 32))
+                         : "memory");
+    else
+        __asm__ volatile("1: fxrstor64 (%[a])\n" ASM_FAULT_TO_EFAULT
+                         : [err] "+r"(err)
+                         : [a] "r"(area)
+                         : "memory");
+    return err;
+}
+
 void cpu_init(void)
 {
     gdt_init();

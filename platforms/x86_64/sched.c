@@ -21,7 +21,7 @@
 #define TSTRUCT_PAGES   3                    /* struct thread + modules' area + XSAVE area */
 #define SLOT_PAGES      (1 + KSTACK_PAGES + TSTRUCT_PAGES)
 #define SLOT_BASE       0xffffb00000000000ull
-#define MAX_SLOTS       4096
+#define MAX_SLOTS       SCHED_MAX_THREADS
 
 _Static_assert(sizeof(struct thread) + 16 + SHIM_THREAD_LOCAL_MAX + 64 + 4096 <= TSTRUCT_PAGES * PAGE_SIZE,
                "struct thread slot");
@@ -513,7 +513,10 @@ static bool timer_irq(struct trap_frame *f)
         signal_on_interrupt(f);
         if (rq_head && now >= slice_end) {
             uint64_t sp = (f->rsp - 128 - 5 * 8) & ~15ull;
-            if (mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
+            /* Only on the app's own stack: an app running with its rsp
+             * elsewhere (the kernel's half, nothing mapped) is not
+             * preempted until it has a stack again. */
+            if (f->rsp <= USER_TOP && sp < f->rsp && mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
                 uint64_t *fr = (uint64_t *)sp;
                 fr[0] = f->rip;
                 fr[1] = f->cs;

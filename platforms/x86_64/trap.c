@@ -8,6 +8,9 @@
 #include "arch.h"
 #include "thread.h"   /* sched_signal_fault */
 #include "shim/fmt.h"
+#include "shim/uaccess.h"
+
+_Static_assert(SHIM_USER_TOP == USER_TOP, "uaccess.h range check = the app's half");
 
 static trap_handler_t handlers[256];
 static int in_fatal;
@@ -211,6 +214,25 @@ static NORETURN void fatal(struct trap_frame *f)
     power_off_panic();
 }
 
+/* ---- exception table (uaccess.S) ----
+ * A fault at an instruction listed there (a copy from or to an app pointer)
+ * resumes at its fixup, which makes the copy fail: the syscall returns
+ * -EFAULT instead of the kernel faulting. Only the kernel's own copy
+ * routines are listed, so a fault anywhere else is still reported. */
+struct ex_entry { uint64_t insn, fixup; };
+extern const struct ex_entry __ex_table_start[], __ex_table_end[];
+
+static bool extable_fixup(struct trap_frame *f)
+{
+    for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++) {
+        if (e->insn == f->rip) {
+            f->rip = e->fixup;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void dispatch(struct trap_frame *f)
 {
     unsigned v = (unsigned)f->vector;
@@ -227,6 +249,10 @@ static void dispatch(struct trap_frame *f)
     /* The signal module (when linked): a fault in app code goes to the
      * app's handler for the signal instead of the report. */
     if (v < 32 && f->rip < USER_TOP && sched_signal_fault(f))
+        return;
+    /* #PF: an unmapped or protected app page (the mm's handler above maps
+     * lazily reserved ones first); #GP: a non-canonical address. */
+    if ((v == 14 || v == 13) && f->rip >= KERNEL_VMA && extable_fixup(f))
         return;
     fatal(f);
 }

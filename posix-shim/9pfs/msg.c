@@ -3,6 +3,7 @@
  * Layouts follow Linux's net/9p and QEMU's hw/9pfs (little endian; a
  * string is a 16-bit length and its bytes). */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/errno.h"
 #include "shim/kabi.h"
 #include "p9_impl.h"
@@ -354,8 +355,10 @@ static long read_data(struct p9_mount *m, uint8_t type, uint32_t fid, uint64_t o
         if (d.short_ || got > d.n || got > n) {
             r = -EIO;
         } else {
-            memcpy(buf, d.p, got);
-            r = got;
+            /* buf may be the app's (read): a bad page ends the copy, and the
+             * bytes before it count, as for a short read on Linux. */
+            size_t left = copy_out_nocheck(buf, d.p, got);
+            r = left == got && got ? -EFAULT : (long)(got - left);
         }
     }
     end(m);
@@ -378,7 +381,12 @@ long p9_write(struct p9_mount *m, uint32_t fid, uint64_t off, const void *buf, s
     put32(&e, fid);
     put64(&e, off);
     put32(&e, (uint32_t)n);
-    put(&e, buf, n);
+    /* buf is the app's: copied in with fault handling, not put()'s memcpy. */
+    if (e.n + n > m->msize || copy_in_nocheck(m->tx + e.n, buf, n)) {
+        end(m);
+        return e.n + n > m->msize ? -EIO : -EFAULT;
+    }
+    e.n += n;
     long r = rpc(&e, &d);
     if (r == 0) {
         uint32_t got = get32(&d);

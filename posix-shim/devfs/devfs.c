@@ -11,6 +11,7 @@
  * on the host (ENOTTY otherwise, as for a pipe), with the host's window
  * size when the platform knows it. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -35,8 +36,8 @@ static long sink_write(struct file *f, const void *b, size_t n, uint64_t *pos)
 static long zero_read(struct file *f, void *b, size_t n, uint64_t *pos)
 {
     (void)f; (void)pos;
-    memset(b, 0, n);
-    return (long)n;
+    n -= platform_clear_nofault(b, n);   /* a fault part way: a short read */
+    return n ? (long)n : -EFAULT;
 }
 
 static long full_write(struct file *f, const void *b, size_t n, uint64_t *pos)
@@ -48,8 +49,8 @@ static long full_write(struct file *f, const void *b, size_t n, uint64_t *pos)
 static long random_read(struct file *f, void *b, size_t n, uint64_t *pos)
 {
     (void)f; (void)pos;
-    random_fill(b, n);
-    return (long)n;
+    n = random_fill(b, n);
+    return n ? (long)n : -EFAULT;
 }
 
 static long trunc_ok(struct vnode *vn, uint64_t size)
@@ -105,8 +106,9 @@ static int32_t fg_pgrp = 1;
 /* How long a blocked console read sleeps before it looks at the line again. */
 #define CON_POLL_NS 500000ull
 
-/* Input read ahead by poll (to learn whether stdin is readable). */
-static unsigned char pending[256];
+/* Input read ahead by poll (to learn whether stdin is readable), and by
+ * read, which copies out to the app from here. */
+static unsigned char pending[4096];
 static size_t npending;
 /* The platform said end of file: for good after a pipe's end, for the next
  * read only when stdin is a terminal (^D on an empty line). */
@@ -146,7 +148,8 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     for (;;) {
         if (npending) {
             size_t c = n < npending ? n : npending;
-            memcpy(buf, pending, c);
+            if (copy_out_nocheck(buf, pending, c))
+                return -EFAULT;   /* the input stays for the next read */
             memmove(pending, pending + c, npending - c);
             npending -= c;
             return (long)c;
@@ -155,9 +158,12 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
             eof_taken();
             return 0;
         }
-        long r = platform_console_read(buf, n, 1);
-        if (r > 0)
-            return r;
+        /* Into the kernel's buffer: buf is the app's and may be bad. */
+        long r = platform_console_read(pending, sizeof pending, 1);
+        if (r > 0) {
+            npending = (size_t)r;
+            continue;
+        }
         if (r == 0) {
             got_eof();
             eof_taken();
@@ -178,9 +184,24 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 static long con_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
     (void)pos;
-    if (con_stream(f) == CON_ERR)
-        return platform_console_write_err(buf, n);
-    return platform_console_write(buf, n);
+    /* Through a kernel buffer: the platform writes from it without fault
+     * handling. A bad chunk ends the write as Linux's tty_write does: the
+     * bytes written so far, or -EFAULT. */
+    char chunk[512];
+    size_t done = 0;
+    while (done < n) {
+        size_t c = n - done < sizeof chunk ? n - done : sizeof chunk;
+        if (copy_in_nocheck(chunk, (const char *)buf + done, c))
+            return done ? (long)done : -EFAULT;
+        long r = con_stream(f) == CON_ERR ? platform_console_write_err(chunk, c)
+                                          : platform_console_write(chunk, c);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (size_t)r;
+        if ((size_t)r < c)
+            break;
+    }
+    return (long)done;
 }
 
 static unsigned con_poll(struct file *f)
@@ -203,50 +224,31 @@ static long con_ioctl(struct file *f, unsigned long cmd, long arg)
         return -ENOTTY;
     switch (cmd) {
     case K_TCGETS:
-        if (!arg)
-            return -EFAULT;
-        memcpy((void *)arg, &termios, sizeof termios);
-        return 0;
+        return copy_to_user((void *)arg, &termios, sizeof termios) ? -EFAULT : 0;
     case K_TCSETS:
     case K_TCSETSW:
     case K_TCSETSF:
-        if (!arg)
+        if (copy_from_user(&termios, (const void *)arg, sizeof termios))
             return -EFAULT;
-        memcpy(&termios, (const void *)arg, sizeof termios);
         if (cmd == K_TCSETSF)
             npending = 0;
         if (platform_console_termios)
             platform_console_termios(&termios, cmd == K_TCSETSF);
         return 0;
     case K_TIOCGWINSZ:
-        if (!arg)
-            return -EFAULT;
         refresh_winsize();
-        memcpy((void *)arg, &winsize, sizeof winsize);
-        return 0;
+        return copy_to_user((void *)arg, &winsize, sizeof winsize) ? -EFAULT : 0;
     case K_TIOCSWINSZ:
-        if (!arg)
-            return -EFAULT;
-        memcpy(&winsize, (const void *)arg, sizeof winsize);
-        return 0;
+        return copy_from_user(&winsize, (const void *)arg, sizeof winsize) ? -EFAULT : 0;
     case K_TIOCGPGRP:
-        if (!arg)
-            return -EFAULT;
-        *(int32_t *)arg = fg_pgrp;
-        return 0;
+        return put_user(fg_pgrp, (int32_t *)arg);
     case K_TIOCSPGRP:
-        if (!arg)
-            return -EFAULT;
-        fg_pgrp = *(const int32_t *)arg;
-        return 0;
+        return get_user(fg_pgrp, (const int32_t *)arg);
     case K_TIOCSCTTY:
         return 0;
     case K_FIONREAD:
-        if (!arg)
-            return -EFAULT;
         fill_pending();
-        *(int *)arg = (int)npending;
-        return 0;
+        return put_user((int)npending, (int *)arg);
     default:
         return -ENOTTY;
     }

@@ -3,6 +3,7 @@
  * "the word still holds val" and "this thread sleeps" happen together, as
  * the futex contract requires. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kernel.h"
 #include "shim/sched.h"
 #include "shim/signal.h"
@@ -20,9 +21,19 @@
 
 struct kts { long sec, nsec; };
 
-static bool user_ok(uintptr_t a)
+/* Linux's get_futex_key: a misaligned word is EINVAL, one outside the
+ * app's half EFAULT; a shared (non-private) futex must be mapped (Linux
+ * looks its page up), a private one is a key only until it is read. */
+static long futex_key(const uint32_t *uaddr, bool private)
 {
-    return a && !(a & 3) && a < 0x0000800000000000ull;
+    if ((uintptr_t)uaddr & 3)
+        return -EINVAL;
+    if (!access_ok(uaddr, sizeof *uaddr))
+        return -EFAULT;
+    uint32_t v;
+    if (!private && get_user(v, uaddr))
+        return -EFAULT;
+    return 0;
 }
 
 static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool absolute,
@@ -45,7 +56,12 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool
             deadline = 1;
     }
     uint64_t irq = platform_irq_save();
-    if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) {
+    uint32_t cur;
+    if (get_user(cur, uaddr)) {
+        platform_irq_restore(irq);
+        return -EFAULT;
+    }
+    if (cur != val) {
         platform_irq_restore(irq);
         return -EAGAIN;
     }
@@ -62,23 +78,33 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool
     return 0;
 }
 
-/* FUTEX_WAKE_OP's operation on *uaddr2; returns the old value's comparison. */
+/* FUTEX_WAKE_OP's operation on *uaddr2 (atomically, through the checked
+ * compare-and-exchange); returns the old value's comparison or -errno. */
 static int wake_op(uint32_t *uaddr2, uint32_t encoded)
 {
     uint32_t op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
     uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
     if ((encoded >> 31) & 1)   /* FUTEX_OP_OPARG_SHIFT */
         oparg = 1u << (oparg & 31);
-    uint32_t old = *uaddr2, nv;
-    switch (op) {
-    case 0: nv = oparg; break;          /* SET */
-    case 1: nv = old + oparg; break;    /* ADD */
-    case 2: nv = old | oparg; break;    /* OR */
-    case 3: nv = old & ~oparg; break;   /* ANDN */
-    case 4: nv = old ^ oparg; break;    /* XOR */
-    default: return -ENOSYS;
+    if (op > 4)
+        return -ENOSYS;
+    uint32_t old, nv, seen;
+    if (get_user(old, uaddr2))
+        return -EFAULT;
+    for (;;) {
+        switch (op) {
+        case 0: nv = oparg; break;          /* SET */
+        case 1: nv = old + oparg; break;    /* ADD */
+        case 2: nv = old | oparg; break;    /* OR */
+        case 3: nv = old & ~oparg; break;   /* ANDN */
+        default: nv = old ^ oparg; break;   /* XOR */
+        }
+        if (platform_cmpxchg_user_u32(uaddr2, old, nv, &seen))
+            return -EFAULT;
+        if (seen == old)
+            break;
+        old = seen;
     }
-    *uaddr2 = nv;
     int32_t o = (int32_t)old, c = (int32_t)cmparg;
     switch (cmp) {
     case 0: return o == c;
@@ -95,20 +121,25 @@ SHIM_SYSCALL(futex)
 {
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     bool realtime = op & FUTEX_CLOCK_REALTIME;
-    if (!user_ok((uintptr_t)uaddr))
-        return -EFAULT;
+    bool private = op & FUTEX_PRIVATE_FLAG;
+    long r = futex_key(uaddr, private);
+    if (r < 0)
+        return r;
     if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
         return -ENOSYS;
-    long r;
     uint64_t irq;
+    struct kts ts;
+    bool waits = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
+    if (waits && utime && copy_from_user(&ts, utime, sizeof ts))
+        return -EFAULT;
     switch (cmd) {
     case FUTEX_WAIT:
-        r = futex_wait(uaddr, val, (const struct kts *)utime, false, false, FUTEX_BITSET_ANY);
+        r = futex_wait(uaddr, val, utime ? &ts : NULL, false, false, FUTEX_BITSET_ANY);
         break;
     case FUTEX_WAIT_BITSET:
         if (!val3)
             return -EINVAL;
-        r = futex_wait(uaddr, val, (const struct kts *)utime, true, realtime, val3);
+        r = futex_wait(uaddr, val, utime ? &ts : NULL, true, realtime, val3);
         break;
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
@@ -122,13 +153,18 @@ SHIM_SYSCALL(futex)
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
-        if (!user_ok((uintptr_t)uaddr2))
-            return -EFAULT;
+        if ((r = futex_key(uaddr2, private)) < 0)
+            return r;
         int nwake = (int)val, nmove = (int)(uint32_t)(uintptr_t)utime;   /* val2 is the timeout slot */
         if (nwake < 0 || nmove < 0)
             return -EINVAL;
         irq = platform_irq_save();
-        if (cmd == FUTEX_CMP_REQUEUE && *uaddr != val3) {
+        uint32_t cur = 0;
+        if (cmd == FUTEX_CMP_REQUEUE && get_user(cur, uaddr)) {
+            platform_irq_restore(irq);
+            return -EFAULT;
+        }
+        if (cmd == FUTEX_CMP_REQUEUE && cur != val3) {
             platform_irq_restore(irq);
             return -EAGAIN;
         }
@@ -139,8 +175,8 @@ SHIM_SYSCALL(futex)
         break;
     }
     case FUTEX_WAKE_OP: {
-        if (!user_ok((uintptr_t)uaddr2))
-            return -EFAULT;
+        if ((r = futex_key(uaddr2, private)) < 0)
+            return r;
         irq = platform_irq_save();
         int c = wake_op(uaddr2, val3);
         if (c < 0) {

@@ -10,6 +10,7 @@
  * every mapping of the file see the same bytes; a page past the end of the
  * file is not mapped, and the fault there is SIGBUS (mm_fault_is_bus). */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/mm.h"
 #include "shim/kernel.h"
 #include "shim/vfs.h"
@@ -301,6 +302,18 @@ size_t mm_format_maps(char *buf, size_t size)
 
 /* ---- syscalls ---- */
 
+/* Linux's default overcommit rule (OVERCOMMIT_GUESS, __vm_enough_memory):
+ * one request for more private writable memory than the machine has RAM
+ * fails with ENOMEM. Smaller ones are lazy, as there: memory comes on first
+ * touch, and touching more than the guest has ends in the out-of-memory
+ * report (platform_out_of_memory). */
+static bool exceeds_ram(uint64_t len)
+{
+    uint64_t total = 0, avail = 0;
+    platform_memory_info(&total, &avail);
+    return total && len > total;
+}
+
 static long populate(uintptr_t start, uintptr_t end, unsigned prot)
 {
     for (uintptr_t p = start; p < end; p += SHIM_PAGE)
@@ -328,6 +341,10 @@ SHIM_SYSCALL(mmap)
 #endif
     if (wx_violation(prot))
         return -EACCES;
+    /* Accounted as Linux's VM_ACCOUNT: private and writable, unless
+     * MAP_NORESERVE (0x4000), which the default mode leaves unaccounted. */
+    if (!shared && (prot & SHIM_PROT_WRITE) && !(flags & 0x4000) && exceeds_ram(len))
+        return -ENOMEM;
     struct vnode *vn = NULL;
 #if SHIM_HAVE_vfs
     if (shared) {
@@ -505,7 +522,7 @@ SHIM_SYSCALL(brk)
         return (long)brk_cur;
     uintptr_t old_end = SHIM_PAGE_UP(brk_cur), new_end = SHIM_PAGE_UP(want);
     if (new_end > old_end) {
-        if (!range_free(old_end, new_end))
+        if (!range_free(old_end, new_end) || exceeds_ram(new_end - old_end))
             return (long)brk_cur;
         if (vma_insert(brk_start, new_end, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_HEAP, "[heap]"))
             return (long)brk_cur;
@@ -561,7 +578,9 @@ SHIM_SYSCALL(mincore)
     for (size_t i = 0; i < n; i++) {
         if (!vma_find(start + i * SHIM_PAGE))
             return -ENOMEM;
-        vec[i] = platform_page_present(start + i * SHIM_PAGE) ? 1 : 0;
+        unsigned char in = platform_page_present(start + i * SHIM_PAGE) ? 1 : 0;
+        if (put_user(in, &vec[i]))
+            return -EFAULT;
     }
     return 0;
 }

@@ -10,21 +10,31 @@
 #include "shim/shim.h"
 #include "shim/mm.h"
 #include "shim/slot_probe.h"
+#include "shim/vfs.h"
 #include "shim_syscalls.h"
 #include "mm_impl.h"
 
-/* The vfs's fstat and pread64, found in the dispatch table: mm links
- * without the vfs (and then has no file mappings at all, mm.c). */
+/* The vfs's fstat and pread for kernel buffers (the syscalls refuse the
+ * kernel's memory): mm links without the vfs too, and then has no file
+ * mappings at all (mm.c). */
 static long vfs_fstat(long fd, struct k_stat *st)
 {
-    shim_handler_t h = shim_handlers[SHIM_NR_fstat];
-    return h ? h(fd, (long)st, 0, 0, 0, 0) : -ENOSYS;
+#if SHIM_HAVE_vfs
+    return vfs_fstat_fd(fd, st);
+#else
+    (void)fd; (void)st;
+    return -ENOSYS;
+#endif
 }
 
 static int vfs_pread_exact(long fd, void *buf, uint64_t n, uint64_t off)
 {
-    shim_handler_t h = shim_handlers[SHIM_NR_pread64];
-    return h && h(fd, (long)buf, (long)n, (long)off, 0, 0) == (long)n;
+#if SHIM_HAVE_vfs
+    return vfs_pread_fd(fd, buf, n, off) == (long)n;
+#else
+    (void)fd; (void)buf; (void)n; (void)off;
+    return 0;
+#endif
 }
 
 static const struct portapp_file_io vfs_io = { .fstat = vfs_fstat, .pread_exact = vfs_pread_exact };

@@ -3,6 +3,7 @@
  * blocks at 0; write adds and blocks before the counter would reach
  * 2^64 - 1. Both wake poll/epoll. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -31,7 +32,8 @@ static long efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
-    memcpy(buf, &v, 8);
+    if (copy_out_nocheck(buf, &v, 8))
+        return -EFAULT;   /* the count is consumed all the same, as Linux */
     wake_all(&e->wq);
     wake_all(&shim_poll_wq);
     return 8;
@@ -44,7 +46,8 @@ static long efd_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     uint64_t v;
     if (n < 8)
         return -EINVAL;
-    memcpy(&v, buf, 8);
+    if (copy_in_nocheck(&v, buf, 8))
+        return -EFAULT;
     if (v == ~0ull)
         return -EINVAL;
     if (EFD_MAX - e->count < v) {

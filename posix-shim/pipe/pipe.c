@@ -7,6 +7,7 @@
  * Single-threaded today: a blocking read on an empty pipe whose only writer
  * is the app itself sleeps for ever, as it would on Linux. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -96,9 +97,19 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         size_t run = PIPE_SIZE - p->head;
         if (run > c - done)
             run = c - done;
-        memcpy(out + done, p->buf + p->head, run);
+        /* A fault stops the read there and leaves that run in the pipe, as
+         * Linux's pipe_read leaves the buffer it could not copy. */
+        if (copy_out_nocheck(out + done, p->buf + p->head, run)) {
+            c = done;
+            break;
+        }
         p->head = (p->head + run) % PIPE_SIZE;
         done += run;
+    }
+    if (c == 0) {
+        if (p->count == 0)
+            p->head = 0;
+        return -EFAULT;
     }
     p->count -= c;
     if (p->count == 0)
@@ -135,7 +146,10 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
             size_t run = PIPE_SIZE - tail;
             if (run > c - k)
                 run = c - k;
-            memcpy(p->buf + tail, in + done + k, run);
+            /* A fault discards this chunk, as Linux discards the page it
+             * was filling: -EFAULT, or the bytes written before it. */
+            if (copy_in_nocheck(p->buf + tail, in + done + k, run))
+                return done ? (long)done : -EFAULT;
             tail = (tail + run) % PIPE_SIZE;
             k += run;
         }
@@ -169,10 +183,7 @@ static unsigned pipe_poll(struct file *f)
 static long pipe_ioctl(struct file *f, unsigned long cmd, long arg)
 {
     if (cmd == K_FIONREAD) {
-        if (!arg)
-            return -EFAULT;
-        *(int *)arg = (int)pipe_of(f)->count;
-        return 0;
+        return put_user((int)pipe_of(f)->count, (int *)arg);
     }
     return -ENOTTY;
 }
@@ -226,11 +237,8 @@ static long open_end(struct vnode *vn, uint32_t flags, int cloexec)
 
 SHIM_SYSCALL(pipe2)
 {
-    int *fds = fildes;
     if (flags & ~(uint32_t)(K_O_CLOEXEC | K_O_NONBLOCK | 040000 /* O_DIRECT */))
         return -EINVAL;
-    if (!fds)
-        return -EFAULT;
     struct vnode *vn = new_pipe_vnode();
     if (!vn)
         return -ENFILE;
@@ -249,8 +257,13 @@ SHIM_SYSCALL(pipe2)
         return wfd;
     }
     vnode_put(vn);
-    fds[0] = (int)rfd;
-    fds[1] = (int)wfd;
+    /* As Linux: the fds exist before the copy out, and a fault closes them. */
+    int fds[2] = { (int)rfd, (int)wfd };
+    if (copy_to_user(fildes, fds, sizeof fds)) {
+        fd_close(rfd);
+        fd_close(wfd);
+        return -EFAULT;
+    }
     return 0;
 }
 

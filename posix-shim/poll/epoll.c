@@ -7,6 +7,7 @@
  * the open file description's id and is dropped once its fd no longer holds
  * that description. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -115,6 +116,14 @@ SHIM_SYSCALL(epoll_create)
 
 SHIM_SYSCALL(epoll_ctl)
 {
+    /* The event first, as Linux reads it before looking at the fds. */
+    struct k_epoll_event evk;
+    const struct k_epoll_event *ev = NULL;
+    if (op != K_EPOLL_CTL_DEL) {
+        if (copy_from_user(&evk, event, sizeof evk))
+            return -EFAULT;
+        ev = &evk;
+    }
     struct file *epf = fd_file(epfd);
     struct file *tf = fd_file(fd);
     if (!epf || !tf)
@@ -125,7 +134,6 @@ SHIM_SYSCALL(epoll_ctl)
         return -EPERM;       /* Linux: regular files and directories are not pollable */
     struct epoll *ep = ep_of(epf);
     prune(ep);
-    const struct k_epoll_event *ev = (const struct k_epoll_event *)event;
     struct epitem *it = ep->items;
     while (it && it->fd != fd)
         it = it->next;
@@ -180,14 +188,20 @@ static long collect(struct epoll *ep, struct k_epoll_event *out, int max)
         unsigned m = item_ready(it);
         if (it->events & K_EPOLLET) {
             unsigned fresh = m & ~it->last;
-            it->last = m;
-            if (!fresh)
+            if (!fresh) {
+                it->last = m;
                 continue;
+            }
         }
         if (!m)
             continue;
-        out[n].events = m;
-        out[n].data = it->data;
+        /* Straight to the app's array; a fault leaves this event pending
+         * (Linux's ep_send_events): the events so far, or -EFAULT. */
+        struct k_epoll_event e = { .events = m, .data = it->data };
+        if (copy_to_user(&out[n], &e, sizeof e))
+            return n ? n : -EFAULT;
+        if (it->events & K_EPOLLET)
+            it->last = m;
         n++;
         if (it->events & K_EPOLLONESHOT)
             it->disabled = 1;
@@ -202,7 +216,7 @@ static long do_wait(long epfd, struct k_epoll_event *out, long max, int64_t time
         return -EBADF;
     if (!is_epoll(f) || max <= 0 || max > 1 << 24)
         return -EINVAL;
-    if (!out)
+    if (!access_ok(out, (size_t)max * sizeof *out))
         return -EFAULT;
     struct epoll *ep = ep_of(f);
     uint64_t dl = timeout_ns < 0 ? 0 : platform_monotonic_ns() + (uint64_t)timeout_ns;
@@ -223,21 +237,41 @@ SHIM_SYSCALL(epoll_wait)
     return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ms < 0 ? -1 : ms * 1000000);
 }
 
+/* The mask of epoll_pwait/pwait2 is not applied, but read as Linux does:
+ * a bad size is EINVAL, a bad pointer EFAULT. */
+static long sigmask_in(const void *sigmask, size_t sigsetsize)
+{
+    uint64_t mask;
+    if (!sigmask)
+        return 0;
+    if (sigsetsize != sizeof mask)
+        return -EINVAL;
+    return copy_from_user(&mask, sigmask, sizeof mask) ? -EFAULT : 0;
+}
+
 SHIM_SYSCALL(epoll_pwait)
 {
-    /* sigmask: no signals module yet */
+    long r = sigmask_in(sigmask, sigsetsize);
+    if (r < 0)
+        return r;
     int64_t ms = timeout;
     return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ms < 0 ? -1 : ms * 1000000);
 }
 
 SHIM_SYSCALL(epoll_pwait2)
 {
-    const struct k_timespec *ts = (const struct k_timespec *)timeout;
+    struct k_timespec tsk, *ts = NULL;
     int64_t ns = -1;
-    if (ts) {
+    if (timeout) {
+        if (copy_from_user(&tsk, timeout, sizeof tsk))
+            return -EFAULT;
+        ts = &tsk;
         if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
             return -EINVAL;
         ns = ts->tv_sec * 1000000000 + ts->tv_nsec;
     }
+    long r = sigmask_in(sigmask, sigsetsize);
+    if (r < 0)
+        return r;
     return do_wait(epfd, (struct k_epoll_event *)events, maxevents, ns);
 }

@@ -3,6 +3,8 @@
  * ready, the timeout passes, or a signal handler runs (EINTR, SA_RESTART or
  * not, as Linux). Signal masks (ppoll, pselect6) are accepted and ignored. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
+#include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
 
@@ -41,12 +43,28 @@ static long scan_poll(struct k_pollfd *pfd, unsigned long n)
     return ready;
 }
 
-static long do_poll(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, int64_t *left)
+static long do_poll_k(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, int64_t *left);
+
+/* upfd: the app's array, copied in and its revents copied back. */
+static long do_poll(struct k_pollfd *upfd, unsigned long n, int64_t timeout_ns, int64_t *left)
 {
     if (n > VFS_MAX_FDS)
         return -EINVAL;
-    if (n && !pfd)
-        return -EFAULT;
+    struct k_pollfd small[16];
+    struct k_pollfd *pfd = n <= 16 ? small : shim_alloc(n * sizeof *pfd);
+    if (!pfd)
+        return -ENOMEM;
+    long r = copy_from_user(pfd, upfd, n * sizeof *pfd) ? -EFAULT : do_poll_k(pfd, n, timeout_ns, left);
+    for (unsigned long i = 0; r >= 0 && i < n; i++)
+        if (put_user(pfd[i].revents, &upfd[i].revents))
+            r = -EFAULT;
+    if (pfd != small)
+        shim_free(pfd);
+    return r;
+}
+
+static long do_poll_k(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, int64_t *left)
+{
     uint64_t dl = deadline_of(timeout_ns);
     long r;
     for (;;) {
@@ -64,6 +82,7 @@ static long do_poll(struct k_pollfd *pfd, unsigned long n, int64_t timeout_ns, i
         *left = remaining(dl);
     return r;
 }
+
 
 SHIM_SYSCALL(poll)
 {
@@ -83,18 +102,37 @@ static long ts_to_ns(const struct k_timespec *ts, int64_t *ns)
     return 0;
 }
 
+/* The timeout of ppoll/pselect6 in (NULL: none); -EFAULT or -EINVAL. */
+static long ts_in(const void *uts, struct k_timespec *kts, int64_t *ns)
+{
+    if (uts && copy_from_user(kts, uts, sizeof *kts))
+        return -EFAULT;
+    return ts_to_ns(uts ? kts : NULL, ns);
+}
+
+/* Linux's update of the time left ignores a fault: the call succeeded. */
+static void ts_out(void *uts, int64_t left)
+{
+    struct k_timespec t = { left / 1000000000, left % 1000000000 };
+    (void)copy_to_user(uts, &t, sizeof t);
+}
+
 SHIM_SYSCALL(ppoll)
 {
-    struct k_timespec *ts = (struct k_timespec *)tsp;
+    struct k_timespec ts;
     int64_t ns, left = 0;
-    long r = ts_to_ns(ts, &ns);
+    long r = ts_in(tsp, &ts, &ns);
     if (r < 0)
         return r;
+    /* The mask is not applied (see the top); it is still read, as Linux. */
+    uint64_t mask;
+    if (sigmask && sigsetsize != sizeof mask)
+        return -EINVAL;
+    if (sigmask && copy_from_user(&mask, sigmask, sizeof mask))
+        return -EFAULT;
     r = do_poll((struct k_pollfd *)ufds, nfds, ns, &left);
-    if (ts && r >= 0) {
-        ts->tv_sec = left / 1000000000;
-        ts->tv_nsec = left % 1000000000;
-    }
+    if (tsp && r >= 0)
+        ts_out(tsp, left);
     return r;
 }
 
@@ -107,7 +145,9 @@ static int bit(const unsigned long *set, int fd)
     return set && ((set[fd / BITS_PER_WORD] >> (fd % BITS_PER_WORD)) & 1);
 }
 
-static long do_select(int nfds, unsigned long *rd, unsigned long *wr, unsigned long *ex,
+/* The app's fd sets: copied in (each NULL or whole), the results copied
+ * back out; a fault either way is -EFAULT, as Linux's get/set_fd_set. */
+static long do_select(int nfds, unsigned long *urd, unsigned long *uwr, unsigned long *uex,
                       int64_t timeout_ns, int64_t *left)
 {
     if (nfds < 0)
@@ -117,11 +157,16 @@ static long do_select(int nfds, unsigned long *rd, unsigned long *wr, unsigned l
     size_t words = ((size_t)nfds + BITS_PER_WORD - 1) / BITS_PER_WORD;
     unsigned long in_rd[VFS_MAX_FDS / BITS_PER_WORD], in_wr[VFS_MAX_FDS / BITS_PER_WORD],
         in_ex[VFS_MAX_FDS / BITS_PER_WORD];
-    for (size_t i = 0; i < words; i++) {
-        in_rd[i] = rd ? rd[i] : 0;
-        in_wr[i] = wr ? wr[i] : 0;
-        in_ex[i] = ex ? ex[i] : 0;
-    }
+    unsigned long out_rd[VFS_MAX_FDS / BITS_PER_WORD], out_wr[VFS_MAX_FDS / BITS_PER_WORD],
+        out_ex[VFS_MAX_FDS / BITS_PER_WORD];
+    size_t bytes = words * sizeof(unsigned long);
+    memset(in_rd, 0, sizeof in_rd);
+    memset(in_wr, 0, sizeof in_wr);
+    memset(in_ex, 0, sizeof in_ex);
+    if ((urd && copy_from_user(in_rd, urd, bytes)) || (uwr && copy_from_user(in_wr, uwr, bytes)) ||
+        (uex && copy_from_user(in_ex, uex, bytes)))
+        return -EFAULT;
+    unsigned long *rd = urd ? out_rd : NULL, *wr = uwr ? out_wr : NULL, *ex = uex ? out_ex : NULL;
     for (int fd = 0; fd < nfds; fd++)
         if ((bit(in_rd, fd) || bit(in_wr, fd) || bit(in_ex, fd)) && !fd_file(fd))
             return -EBADF;
@@ -169,37 +214,49 @@ static long do_select(int nfds, unsigned long *rd, unsigned long *wr, unsigned l
     }
     if (left && dl)
         *left = remaining(dl);
+    if ((urd && copy_to_user(urd, out_rd, bytes)) || (uwr && copy_to_user(uwr, out_wr, bytes)) ||
+        (uex && copy_to_user(uex, out_ex, bytes)))
+        return -EFAULT;
     return ready;
 }
 
 SHIM_SYSCALL(select)
 {
-    struct k_timeval *tv = (struct k_timeval *)tvp;
+    struct k_timeval tv;
     int64_t ns = -1, left = 0;
-    if (tv) {
-        if (tv->tv_sec < 0 || tv->tv_usec < 0)
+    if (tvp) {
+        if (copy_from_user(&tv, tvp, sizeof tv))
+            return -EFAULT;
+        if (tv.tv_sec < 0 || tv.tv_usec < 0)
             return -EINVAL;
-        ns = tv->tv_sec * 1000000000 + tv->tv_usec * 1000;
+        ns = tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
     }
     long r = do_select(n, (unsigned long *)inp, (unsigned long *)outp, (unsigned long *)exp, ns, &left);
-    if (tv && r >= 0) {           /* Linux reports the time not slept */
-        tv->tv_sec = left / 1000000000;
-        tv->tv_usec = left % 1000000000 / 1000;
+    if (tvp && r >= 0) {           /* Linux reports the time not slept, ignoring a fault */
+        tv.tv_sec = left / 1000000000;
+        tv.tv_usec = left % 1000000000 / 1000;
+        (void)copy_to_user(tvp, &tv, sizeof tv);
     }
     return r;
 }
 
 SHIM_SYSCALL(pselect6)
 {
-    struct k_timespec *ts = (struct k_timespec *)tsp;
+    struct k_timespec ts;
     int64_t ns, left = 0;
-    long r = ts_to_ns(ts, &ns);
+    long r = ts_in(tsp, &ts, &ns);
     if (r < 0)
         return r;
+    /* sig: { const sigset_t *ss; size_t ss_len } (not applied, read as Linux). */
+    uint64_t sigarg[2], mask;
+    if (sig && copy_from_user(sigarg, sig, sizeof sigarg))
+        return -EFAULT;
+    if (sig && sigarg[0] && sigarg[1] != sizeof mask)
+        return -EINVAL;
+    if (sig && sigarg[0] && copy_from_user(&mask, (const void *)sigarg[0], sizeof mask))
+        return -EFAULT;
     r = do_select(n, (unsigned long *)inp, (unsigned long *)outp, (unsigned long *)exp, ns, &left);
-    if (ts && r >= 0) {
-        ts->tv_sec = left / 1000000000;
-        ts->tv_nsec = left % 1000000000;
-    }
+    if (tsp && r >= 0)
+        ts_out(tsp, left);
     return r;
 }

@@ -1,5 +1,6 @@
 /* posix-shim/proc: process identity and exit (module.conf). */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kernel.h"
 #include "shim/thread.h"
 
@@ -36,10 +37,8 @@ SHIM_SYSCALL(setpgid)
 SHIM_SYSCALL(setsid) { return -EPERM; }
 SHIM_SYSCALL(getcpu)
 {
-    if (cpu)
-        *cpu = 0;
-    if (node)
-        *node = 0;
+    if ((cpu && put_user(0u, cpu)) || (node && put_user(0u, node)))
+        return -EFAULT;
     return 0;
 }
 
@@ -66,11 +65,9 @@ SHIM_SYSCALL(arch_prctl)
         platform_set_fs_base((uintptr_t)arg2);
         return 0;
     case ARCH_GET_FS:
-        *(unsigned long *)arg2 = platform_get_fs_base();
-        return 0;
+        return put_user((unsigned long)platform_get_fs_base(), (unsigned long *)arg2);
     case ARCH_GET_GS:
-        *(unsigned long *)arg2 = 0;
-        return 0;
+        return put_user(0ul, (unsigned long *)arg2);
     case ARCH_SET_GS:
         /* GS base points at the kernel's per-CPU data: not the app's. */
         return -EPERM;
@@ -94,16 +91,17 @@ SHIM_SYSCALL(prctl)
 {
     switch (option) {
     case PR_SET_NAME: {
-        const char *s = (const char *)arg2;
-        size_t i = 0;
-        for (; i < sizeof comm - 1 && s[i]; i++)
-            comm[i] = s[i];
-        comm[i] = 0;
+        /* At most 15 bytes are read (a longer name is cut), as Linux. */
+        char name[sizeof comm];
+        long n = strncpy_from_user(name, (const char *)arg2, sizeof comm - 1);
+        if (n == -EFAULT)
+            return -EFAULT;
+        name[n < 0 ? sizeof comm - 1 : (size_t)n] = 0;
+        memcpy(comm, name, sizeof comm);
         return 0;
     }
     case PR_GET_NAME:
-        memcpy((void *)arg2, comm, sizeof comm);
-        return 0;
+        return copy_to_user((void *)arg2, comm, sizeof comm) ? -EFAULT : 0;
     case PR_GET_DUMPABLE:
         return dumpable;
     case PR_SET_DUMPABLE:
@@ -114,8 +112,7 @@ SHIM_SYSCALL(prctl)
     case PR_SET_PDEATHSIG:
         return 0;   /* the parent (the VM) never dies before us */
     case PR_GET_PDEATHSIG:
-        *(int *)arg2 = 0;
-        return 0;
+        return put_user(0, (int *)arg2);
     default:
         return -EINVAL;
     }

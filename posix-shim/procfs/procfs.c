@@ -13,6 +13,7 @@
  *
  * Text files are generated when opened and read from that snapshot. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -248,7 +249,9 @@ static long text_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     size_t c = f->priv_len - (size_t)*pos;
     if (c > n)
         c = n;
-    memcpy(buf, (char *)f->priv + *pos, c);
+    c -= copy_out_nocheck(buf, (char *)f->priv + *pos, c);   /* short at a fault */
+    if (c == 0)
+        return -EFAULT;
     *pos += c;
     return (long)c;
 }

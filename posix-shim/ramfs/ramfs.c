@@ -3,6 +3,7 @@
  * the archive until their first write (copy on write), so the app binary
  * and its libraries are never copied. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/ramfs.h"
@@ -75,7 +76,11 @@ static long file_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         return 0;
     uint64_t avail = vn->size - *pos;
     size_t c = avail < n ? (size_t)avail : n;
-    memcpy(buf, (const char *)vn->data + *pos, c);
+    /* buf is the app's (checked by the syscall) or the kernel's: a fault
+     * part way gives a short read, as Linux's page cache does. */
+    c -= copy_out_nocheck(buf, (const char *)vn->data + *pos, c);
+    if (c == 0)
+        return -EFAULT;
     *pos += c;
     return (long)c;
 }
@@ -89,7 +94,11 @@ static long file_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
         return r;
     if (*pos > vn->size)             /* a hole reads as zeros */
         memset((char *)vn->data + vn->size, 0, (size_t)(*pos - vn->size));
-    memcpy((char *)vn->data + *pos, buf, n);
+    /* A fault part way writes what was copied (Linux: a short write). */
+    n -= copy_in_nocheck((char *)vn->data + *pos, buf, n);
+    if (n == 0)
+        return -EFAULT;
+    end = *pos + n;
     *pos = end;
     if (end > vn->size)
         vn->size = end;

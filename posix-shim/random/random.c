@@ -8,6 +8,7 @@
  * jitter of TSC reads, which is weak — random_source() says which. Under
  * QEMU TCG `-cpu max` has RDRAND and RDSEED. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kabi.h"
 #include "shim/random.h"
 
@@ -149,8 +150,9 @@ static void reseed(void)
 
 static volatile char rng_lock;
 
-void random_fill(void *buf, size_t n)
+size_t random_fill(void *buf, size_t n)
 {
+    size_t want = n;
     while (__atomic_test_and_set(&rng_lock, __ATOMIC_ACQUIRE))
         __asm__ volatile("pause");
     if (since_seed >= ((uint64_t)1 << 20))
@@ -164,7 +166,12 @@ void random_fill(void *buf, size_t n)
     while (n) {
         chacha20_block(key, ctr++, nonce, blk);
         size_t c = n < 64 ? n : 64;
-        memcpy(out, blk, c);
+        /* buf may be the app's (getrandom, /dev/urandom): stop at a fault. */
+        size_t left = copy_out_nocheck(out, blk, c);
+        if (left) {
+            n -= c - left;
+            break;
+        }
         out += c;
         n -= c;
         since_seed += c;
@@ -180,6 +187,7 @@ void random_fill(void *buf, size_t n)
                  (uint32_t)blk[4 * i + 2] << 16 | (uint32_t)blk[4 * i + 3] << 24;
     memset(blk, 0, sizeof blk);
     __atomic_clear(&rng_lock, __ATOMIC_RELEASE);
+    return want - n;
 }
 
 const char *random_source(void)
@@ -200,8 +208,11 @@ SHIM_SYSCALL(getrandom)
     size_t n = count;
     if (n > 0x1ffffff)            /* Linux caps one call at 32 MiB - 1 */
         n = 0x1ffffff;
-    if (n && !buf)
+    if (!access_ok(buf, n))
         return -EFAULT;
-    random_fill(buf, n);
-    return (long)n;
+    if (n == 0)
+        return 0;
+    /* A fault part way: the bytes filled before it, as Linux. */
+    n = random_fill(buf, n);
+    return n ? (long)n : -EFAULT;
 }

@@ -18,6 +18,7 @@
  * sig_thread in the platform's per-thread area (sched_local_claim).
  */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kernel.h"
 #include "shim/mm.h"
 #include "shim/sched.h"
@@ -307,9 +308,17 @@ static bool on_altstack(struct thread *t, uint64_t sp)
     return !(st(t)->ss_flags & SS_DISABLE) && sp > st(t)->ss_sp && sp <= st(t)->ss_sp + st(t)->ss_size;
 }
 
+static _Noreturn void die(int sig);
+
 /* Lays out the frame for sig below sp (the interrupted stack pointer),
  * fills everything but uc_mcontext's registers, saves the vector state,
- * updates the mask, and fills h with the handler's entry context. */
+ * updates the mask, and fills h with the handler's entry context.
+ * The frame goes on the app's stack, which may be bad (an unmapped
+ * sigaltstack, a stack pointer the app broke): the whole range is cleared
+ * through clear_user first, which both checks it and maps lazily reserved
+ * pages, and a fault kills the app with SIGSEGV as Linux's force_sigsegv
+ * does. Interrupts are off (deliver, or a trap), so nothing unmaps the
+ * range between that check and the stores below. */
 static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t info[128], uint64_t sp,
                                        uint64_t restore_mask, struct shim_regs *h)
 {
@@ -324,8 +333,9 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     uint64_t fp = sp;
     sp -= sizeof(struct rt_sigframe);
     sp = (sp & ~15ull) - 8;   /* as after a call: the handler's rsp + 8 is 16-aligned */
-    struct rt_sigframe *f = (struct rt_sigframe *)sp;
-    memset(f, 0, sizeof *f);
+    if (fp < sp || clear_user((void *)sp, fp + platform_fpu_size() - sp))
+        die(SIGSEGV);
+    struct rt_sigframe *f = (struct rt_sigframe *)sp;   /* zeroed by clear_user */
     f->pretcode = ka->restorer;
     f->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
     f->uc.uc_stack.ss_sp = st(t)->ss_sp;
@@ -338,8 +348,8 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     f->uc.uc_mcontext.ss = SHIM_SEL_DATA;
     memcpy(f->info, info, 128);
     /* XSAVE leaves the header's reserved bytes as they were, and XRSTOR
-     * faults on garbage there: start from a clean area (as Linux does). */
-    memset((void *)fp, 0, platform_fpu_size());
+     * faults on garbage there: the area starts clean (clear_user above, as
+     * Linux does). */
     platform_fpu_save((void *)fp);
 
     st(t)->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
@@ -447,8 +457,14 @@ bool signal_fault(struct shim_trap *tf)
     uint64_t h0 = actions[sig].handler;
     /* A blocked or ignored synchronous fault cannot be taken: Linux kills
      * the process; here the fault report does, with the same status. */
-    if (h0 == SIG_DFL || h0 == SIG_IGN || (st(t)->sigmask & SIGBIT(sig)))
+    if (h0 == SIG_DFL || h0 == SIG_IGN || (st(t)->sigmask & SIGBIT(sig))) {
+        /* The platform's report names the signal from the vector, which
+         * for a page fault is SIGSEGV: a SIGBUS page fault (past the end of
+         * a shared file mapping) dies here, so its status is 135. */
+        if (sig == SIGBUS && tf->vector == 14)
+            die(SIGBUS);
         return false;
+    }
     uint8_t info[128];
     info_make(info, sig, code);
     *(uint64_t *)(info + 16) = addr;   /* si_addr */
@@ -531,13 +547,26 @@ int signal_deliver_pending(void)
 const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out);
 const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out)
 {
-    const struct rt_sigframe *f = (const struct rt_sigframe *)(app_rsp - 8);
+    /* The frame is the app's memory: copied in, and a bad one (or a bad
+     * fpstate pointer in it) kills the app with SIGSEGV, as Linux. */
+    struct rt_sigframe fk, *f = &fk;
+    if (copy_from_user(f, (const void *)(app_rsp - 8), sizeof *f))
+        die(SIGSEGV);
     const struct sigcontext *mc = &f->uc.uc_mcontext;
     struct thread *t = sched_current();
     platform_irq_save();   /* off until regs_resume's iretq */
     st(t)->sigmask = f->uc.uc_sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
-    if (mc->fpstate && !(mc->fpstate & 63))
-        platform_fpu_restore((const void *)mc->fpstate);
+    if (mc->fpstate && !(mc->fpstate & 63)) {
+        /* XRSTOR reads the area in place: its first and last bytes show
+         * that both pages it can span are readable app memory. */
+        size_t n = platform_fpu_size();
+        uint8_t b;
+        if (!access_ok((const void *)mc->fpstate, n) || copy_from_user(&b, (const void *)mc->fpstate, 1) ||
+            copy_from_user(&b, (const void *)(mc->fpstate + n - 1), 1))
+            die(SIGSEGV);
+        if (platform_fpu_restore_app((const void *)mc->fpstate))
+            die(SIGSEGV);   /* a header XRSTOR refuses: Linux's badframe */
+    }
     out->r8 = mc->r8; out->r9 = mc->r9; out->r10 = mc->r10; out->r11 = mc->r11;
     out->r12 = mc->r12; out->r13 = mc->r13; out->r14 = mc->r14; out->r15 = mc->r15;
     out->rdi = mc->rdi; out->rsi = mc->rsi; out->rbp = mc->rbp; out->rbx = mc->rbx;
@@ -566,12 +595,16 @@ SHIM_SYSCALL(rt_sigaction)
 {
     if (!valid_sig(sig) || sigsetsize != 8)
         return -EINVAL;
-    const struct ksigaction *na = (const struct ksigaction *)act;
+    struct ksigaction nak, *na = NULL, old;
+    if (act) {
+        if (copy_from_user(&nak, act, sizeof nak))
+            return -EFAULT;
+        na = &nak;
+    }
     if (na && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
     uint64_t irq = platform_irq_save();
-    if (oact)
-        *(struct ksigaction *)oact = actions[sig];
+    old = actions[sig];
     if (na) {
         actions[sig] = *na;
         actions[sig].mask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
@@ -583,7 +616,7 @@ SHIM_SYSCALL(rt_sigaction)
         }
     }
     platform_irq_restore(irq);
-    return 0;
+    return oact && copy_to_user(oact, &old, sizeof old) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(rt_sigprocmask)
@@ -593,7 +626,9 @@ SHIM_SYSCALL(rt_sigprocmask)
     struct thread *t = sched_current();
     uint64_t old = st(t)->sigmask;
     if (set) {
-        uint64_t bits = set->sig[0];
+        uint64_t bits;
+        if (copy_from_user(&bits, set, sizeof bits))
+            return -EFAULT;
         uint64_t m = old;
         switch (how) {
         case 0: m |= bits; break;
@@ -603,8 +638,8 @@ SHIM_SYSCALL(rt_sigprocmask)
         }
         st(t)->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     }
-    if (oset)
-        oset->sig[0] = old;
+    if (oset && copy_to_user(oset, &old, sizeof old))
+        return -EFAULT;
     deliver(false, 0);   /* newly unblocked signals run before the call returns */
     return 0;
 }
@@ -617,8 +652,7 @@ SHIM_SYSCALL(rt_sigpending)
     uint64_t irq = platform_irq_save();
     uint64_t s = pending_set(t) & st(t)->sigmask;
     platform_irq_restore(irq);
-    memcpy(set, &s, sigsetsize);
-    return 0;
+    return copy_to_user(set, &s, sigsetsize) ? -EFAULT : 0;
 }
 
 static long kill_thread(struct thread *t, int sig, int code)
@@ -662,15 +696,25 @@ SHIM_SYSCALL(tkill)
     return kill_thread(t, sig, SI_TKILL);
 }
 
-static long queueinfo(struct thread *t, int sig, const uint8_t *uinfo)
+/* The app's siginfo in: Linux reads its kernel_siginfo part (48 bytes; the
+ * rest of a siginfo_t of a known layout is padding it never looks at). */
+static int siginfo_in(uint8_t info[128], const void *uinfo)
+{
+    memset(info, 0, 128);
+    return copy_from_user(info, uinfo, 48) ? -EFAULT : 0;
+}
+
+/* info: a kernel copy of the app's siginfo; target: the pid or tid the
+ * caller named. */
+static long queueinfo(struct thread *t, long target, int sig, uint8_t info[128])
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
-    uint8_t info[128];
-    memcpy(info, uinfo, 128);
     int code = ((const int *)info)[2];
-    if (code >= 0 || code == SI_TKILL)
-        return -EPERM;   /* only the kernel may claim SI_USER/SI_KERNEL */
+    /* Only the kernel may claim SI_USER/SI_KERNEL/SI_TKILL, except towards
+     * the caller itself (Linux compares the target with the caller's tid). */
+    if ((code >= 0 || code == SI_TKILL) && sched_tid(sched_current()) != target)
+        return -EPERM;
     ((int *)info)[0] = sig;
     if (!sig)
         return 0;
@@ -681,17 +725,23 @@ static long queueinfo(struct thread *t, int sig, const uint8_t *uinfo)
 
 SHIM_SYSCALL(rt_sigqueueinfo)
 {
+    uint8_t info[128];
+    if (siginfo_in(info, uinfo))
+        return -EFAULT;
     if (pid != APP_PID)
         return -ESRCH;
-    return queueinfo(NULL, sig, (const uint8_t *)uinfo);
+    return queueinfo(NULL, pid, sig, info);
 }
 
 SHIM_SYSCALL(rt_tgsigqueueinfo)
 {
+    uint8_t info[128];
+    if (siginfo_in(info, uinfo))
+        return -EFAULT;
     struct thread *t = sched_find(pid);
     if (tgid != APP_PID || !t)
         return -ESRCH;
-    return queueinfo(t, sig, (const uint8_t *)uinfo);
+    return queueinfo(t, pid, sig, info);
 }
 
 /* Block until a signal the thread takes arrives, then take it. */
@@ -716,9 +766,12 @@ SHIM_SYSCALL(rt_sigsuspend)
 {
     if (sigsetsize != 8)
         return -EINVAL;
+    uint64_t nm;
+    if (copy_from_user(&nm, unewset, sizeof nm))
+        return -EFAULT;
     struct thread *t = sched_current();
     uint64_t saved = st(t)->sigmask;
-    st(t)->sigmask = unewset->sig[0] & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    st(t)->sigmask = nm & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
     return wait_and_take(saved);
 }
 
@@ -733,8 +786,16 @@ SHIM_SYSCALL(rt_sigtimedwait)
 {
     if (sigsetsize != 8)
         return -EINVAL;
-    uint64_t set = uthese->sig[0] & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
-    const struct kts *ts = (const struct kts *)uts;
+    uint64_t set;
+    struct kts tsk, *ts = NULL;
+    if (copy_from_user(&set, uthese, sizeof set))
+        return -EFAULT;
+    set &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    if (uts) {
+        if (copy_from_user(&tsk, uts, sizeof tsk))
+            return -EFAULT;
+        ts = &tsk;
+    }
     uint64_t deadline = 0;
     if (ts) {
         if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000L)
@@ -748,8 +809,9 @@ SHIM_SYSCALL(rt_sigtimedwait)
         int sig = dequeue(t, set, info);
         if (sig) {
             platform_irq_restore(irq);
-            if (uinfo)
-                memcpy(uinfo, info, 128);
+            /* Linux too has taken the signal when the copy out fails. */
+            if (uinfo && copy_to_user(uinfo, info, 128))
+                return -EFAULT;
             return sig;
         }
         if (pending_set(t) & ~st(t)->sigmask & ~set) {
@@ -769,7 +831,12 @@ SHIM_SYSCALL(rt_sigtimedwait)
 SHIM_SYSCALL(sigaltstack)
 {
     struct thread *t = sched_current();
-    const struct kstack *ss = (const struct kstack *)uss;
+    struct kstack ssk, *ss = NULL;
+    if (uss) {
+        if (copy_from_user(&ssk, uss, sizeof ssk))
+            return -EFAULT;
+        ss = &ssk;
+    }
     uint64_t sp = (uint64_t)__builtin_frame_address(0);
     bool on = on_altstack(t, sp);
     struct kstack old = { st(t)->ss_sp, on ? SS_ONSTACK : (st(t)->ss_flags & SS_DISABLE), 0, st(t)->ss_size };
@@ -790,9 +857,7 @@ SHIM_SYSCALL(sigaltstack)
             st(t)->ss_flags = 0;
         }
     }
-    if (uoss)
-        *(struct kstack *)uoss = old;
-    return 0;
+    return uoss && copy_to_user(uoss, &old, sizeof old) ? -EFAULT : 0;
 }
 
 /* ---- alarm, interval timers ----------------------------------------------- */
@@ -845,8 +910,7 @@ SHIM_SYSCALL(getitimer)
     struct kitv v = { { 0, 0 }, { 0, 0 } };
     if (which == 0)
         itimer_get(&v);
-    *(struct kitv *)value = v;
-    return 0;
+    return copy_to_user(value, &v, sizeof v) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(setitimer)
@@ -855,19 +919,20 @@ SHIM_SYSCALL(setitimer)
         return -EINVAL;
     if (which != 0)
         return -EINVAL;   /* ITIMER_VIRTUAL/PROF: no per-thread CPU accounting */
-    const struct kitv *nv = (const struct kitv *)value;
-    if (ovalue) {
-        struct kitv old;
-        itimer_get(&old);
-        *(struct kitv *)ovalue = old;
+    struct kitv nvk, *nv = NULL, old;
+    if (value) {
+        if (copy_from_user(&nvk, value, sizeof nvk))
+            return -EFAULT;
+        nv = &nvk;
     }
+    itimer_get(&old);
     if (nv) {
         if (nv->value.usec < 0 || nv->value.usec >= 1000000 || nv->interval.usec < 0 ||
             nv->interval.usec >= 1000000 || nv->value.sec < 0 || nv->interval.sec < 0)
             return -EINVAL;
         itimer_set(tv_ns(&nv->value), tv_ns(&nv->interval));
     }
-    return 0;
+    return ovalue && copy_to_user(ovalue, &old, sizeof old) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(alarm)

@@ -1,5 +1,6 @@
 /* posix-shim/sysinfo (module.conf): uname, sysinfo, rlimits, affinity, ids. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kernel.h"
 
 struct utsname_k { char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65]; };
@@ -11,7 +12,8 @@ static void setstr(char *d, const char *s)
 
 SHIM_SYSCALL(uname)
 {
-    struct utsname_k *u = (struct utsname_k *)name;
+    struct utsname_k uk, *u = &uk;
+    memset(u, 0, sizeof *u);
     /* glibc checks the release against its minimum kernel version, so it
      * must look like a recent Linux. */
     setstr(u->sysname, "Linux");
@@ -20,7 +22,7 @@ SHIM_SYSCALL(uname)
     setstr(u->version, "#1 SMP port-app unikernel");
     setstr(u->machine, "x86_64");
     setstr(u->domainname, "(none)");
-    return 0;
+    return copy_to_user(name, u, sizeof *u) ? -EFAULT : 0;
 }
 
 struct sysinfo_k {
@@ -35,7 +37,7 @@ struct sysinfo_k {
 
 SHIM_SYSCALL(sysinfo)
 {
-    struct sysinfo_k *si = (struct sysinfo_k *)info;
+    struct sysinfo_k sik, *si = &sik;
     uint64_t total, avail;
     platform_memory_info(&total, &avail);
     memset(si, 0, sizeof *si);
@@ -44,7 +46,7 @@ SHIM_SYSCALL(sysinfo)
     si->freeram = avail;
     si->procs = 1;
     si->mem_unit = 1;
-    return 0;
+    return copy_to_user(info, si, sizeof *si) ? -EFAULT : 0;
 }
 
 /* ---- resource limits ---- */
@@ -70,36 +72,53 @@ static void limits_init(void)
     limits_ready = 1;
 }
 
-SHIM_SYSCALL(prlimit64)
+/* new, old: kernel copies (NULL: none). */
+static long do_prlimit(unsigned int resource, const struct rlimit_k *n, struct rlimit_k *old)
 {
-    if (pid != 0 && pid != 1)
-        return -ESRCH;
     if (resource >= RLIM_NLIMITS)
         return -EINVAL;
     limits_init();
     struct rlimit_k *lim = &limits[resource];
-    struct rlimit_k old = *lim;
-    if (new_rlim) {
-        const struct rlimit_k *n = (const struct rlimit_k *)new_rlim;
+    if (old)
+        *old = *lim;
+    if (n) {
         if (n->cur > n->max)
             return -EINVAL;
         if (n->max > lim->max)
             return -EPERM;   /* raising the hard limit: not even root may here */
         *lim = *n;
     }
-    if (old_rlim)
-        *(struct rlimit_k *)old_rlim = old;
     return 0;
+}
+
+SHIM_SYSCALL(prlimit64)
+{
+    struct rlimit_k n, old;
+    if (new_rlim && copy_from_user(&n, new_rlim, sizeof n))
+        return -EFAULT;
+    if (pid != 0 && pid != 1)
+        return -ESRCH;
+    long r = do_prlimit(resource, new_rlim ? &n : NULL, &old);
+    if (r == 0 && old_rlim && copy_to_user(old_rlim, &old, sizeof old))
+        return -EFAULT;
+    return r;
 }
 
 SHIM_SYSCALL(getrlimit)
 {
-    return sys_prlimit64(0, resource, 0, (long)rlim, 0, 0);
+    struct rlimit_k old;
+    long r = do_prlimit(resource, NULL, &old);
+    if (r == 0 && copy_to_user(rlim, &old, sizeof old))
+        return -EFAULT;
+    return r;
 }
 
 SHIM_SYSCALL(setrlimit)
 {
-    return sys_prlimit64(0, resource, (long)rlim, 0, 0, 0);
+    struct rlimit_k n;
+    if (copy_from_user(&n, rlim, sizeof n))
+        return -EFAULT;
+    return do_prlimit(resource, &n, NULL);
 }
 
 /* ---- CPU affinity: one CPU ---- */
@@ -109,16 +128,23 @@ SHIM_SYSCALL(sched_getaffinity)
         return -ESRCH;
     if (len < sizeof(unsigned long) || (len & (sizeof(unsigned long) - 1)))
         return -EINVAL;
-    memset(user_mask_ptr, 0, len);
-    *(unsigned char *)user_mask_ptr = 1;
-    return sizeof(unsigned long);   /* bytes the kernel's mask occupies */
+    unsigned long mask = 1;
+    if (copy_to_user(user_mask_ptr, &mask, sizeof mask))
+        return -EFAULT;
+    return sizeof mask;   /* bytes the kernel's mask occupies */
 }
 
 SHIM_SYSCALL(sched_setaffinity)
 {
     if (pid != 0 && pid != 1)
         return -ESRCH;
-    if (len < 1 || !(*(const unsigned char *)user_mask_ptr & 1))
+    /* Linux reads min(len, its mask size) bytes: ours is one long. */
+    unsigned long mask = 0;
+    if (len < 1)
+        return -EINVAL;
+    if (copy_from_user(&mask, user_mask_ptr, len < sizeof mask ? len : sizeof mask))
+        return -EFAULT;
+    if (!(mask & 1))
         return -EINVAL;   /* a mask without CPU 0 names no CPU that exists */
     return 0;
 }
@@ -131,14 +157,12 @@ SHIM_SYSCALL(getegid) { return 0; }
 
 SHIM_SYSCALL(getresuid)
 {
-    *ruid = *euid = *suid = 0;
-    return 0;
+    return put_user(0u, ruid) || put_user(0u, euid) || put_user(0u, suid) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(getresgid)
 {
-    *rgid = *egid = *sgid = 0;
-    return 0;
+    return put_user(0u, rgid) || put_user(0u, egid) || put_user(0u, sgid) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(getgroups) { return 0; }

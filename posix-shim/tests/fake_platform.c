@@ -170,3 +170,49 @@ void mm_file_pages_moved(struct vnode *vn)
 {
     (void)vn;
 }
+
+/* ---- shim/uaccess.h primitives ----------------------------------------------
+ * The harness's "app" is this process, and its pointers are valid host
+ * memory, except the first page (NULL and small offsets), which stands in
+ * for an unmapped page: a copy touching it fails where it starts. */
+#include "shim/uaccess.h"
+
+static size_t fake_bad_from(const void *a, const void *b, size_t n)
+{
+    uintptr_t lo = 4096, x = (uintptr_t)a, y = (uintptr_t)b;
+    if (x < lo || y < lo)
+        return 0;
+    return n;
+}
+
+size_t platform_copy_nofault(void *dst, const void *src, size_t n)
+{
+    size_t ok = fake_bad_from(dst, src, n);
+    memmove(dst, src, ok);
+    return n - ok;
+}
+
+size_t platform_clear_nofault(void *dst, size_t n)
+{
+    size_t ok = fake_bad_from(dst, dst, n);
+    memset(dst, 0, ok);
+    return n - ok;
+}
+
+long platform_strncpy_nofault(char *dst, const char *src, size_t n)
+{
+    if (!fake_bad_from(dst, src, 1))
+        return -1;
+    size_t len = strnlen(src, n);
+    memcpy(dst, src, len < n ? len + 1 : n);
+    return (long)len;
+}
+
+int platform_cmpxchg_user_u32(uint32_t *uaddr, uint32_t old, uint32_t new_val, uint32_t *cur)
+{
+    if (!fake_bad_from(uaddr, uaddr, 4) || ((uintptr_t)uaddr & 3))
+        return -EFAULT;
+    __atomic_compare_exchange_n(uaddr, &old, new_val, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    *cur = old;
+    return 0;
+}

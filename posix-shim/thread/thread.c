@@ -3,6 +3,7 @@
  * are the platform's (shim/sched.h); what this module keeps per thread
  * (struct thread_local below) lives in the platform's per-thread area. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kernel.h"
 #include "shim/sched.h"
 #include "shim/thread.h"
@@ -45,15 +46,41 @@ void thread_init(void)
 /* mode bit 0: clone3 (else clone); bit 1: from the LSTAR entry (r->rip and
  * r->rsp are the app's own; else from a rewritten site, where they are
  * the return into the trampoline just above r). */
+/* clone3's arguments in, as Linux's copy_struct_from_user with its
+ * 88-byte version 2 struct: smaller than version 0 (64 bytes) is EINVAL,
+ * larger than a page E2BIG, the whole size is read (EFAULT on a fault) and
+ * bytes past version 2 must be zero (E2BIG). Fields we do not use are
+ * read all the same. */
+static long clone_args_in(struct clone_args *ca, const void *uargs, uint64_t size)
+{
+    if (size < 64)
+        return -EINVAL;
+    if (size > 4096)
+        return -E2BIG;
+    uint64_t v2[11] = { 0 };
+    if (copy_from_user(v2, uargs, size < sizeof v2 ? size : sizeof v2))
+        return -EFAULT;
+    for (uint64_t off = sizeof v2; off < size; off++) {
+        uint8_t b;
+        if (copy_from_user(&b, (const uint8_t *)uargs + off, 1))
+            return -EFAULT;
+        if (b)
+            return -E2BIG;
+    }
+    memcpy(ca, v2, sizeof *ca);
+    return 0;
+}
+
 long thread_clone_c(struct shim_regs *r, int mode);
 long thread_clone_c(struct shim_regs *r, int mode)
 {
     bool is_clone3 = mode & 1, lstar = mode & 2;
     uint64_t flags, stack, ptid, ctid, tls;
     if (is_clone3) {
-        const struct clone_args *ca = (const struct clone_args *)r->rdi;
-        if (!ca || r->rsi < 64)
-            return -EINVAL;
+        struct clone_args cak, *ca = &cak;
+        long e = clone_args_in(ca, (const void *)r->rdi, r->rsi);
+        if (e < 0)
+            return e;
         flags = ca->flags;
         stack = ca->stack ? ca->stack + ca->stack_size : 0;
         ptid = ca->parent_tid;
@@ -73,6 +100,8 @@ long thread_clone_c(struct shim_regs *r, int mode)
     }
     if (!(flags & CLONE_THREAD) || !(flags & CLONE_SIGHAND) || !stack)
         return -EINVAL;   /* a second process sharing memory, or no stack: not supported */
+    if ((flags & CLONE_SETTLS) && tls >= SHIM_USER_TOP)
+        return -EPERM;    /* as Linux's ARCH_SET_FS: the TLS base must be the app's */
 
     struct shim_regs child = *r;
     child.rax = 0;
@@ -93,15 +122,18 @@ long thread_clone_c(struct shim_regs *r, int mode)
     struct thread *t = sched_spawn(&child, fs);
     if (!t) {
         platform_irq_restore(irq);
-        return -EAGAIN;
+        /* Linux: EAGAIN at the thread limit, ENOMEM when memory for the new
+         * task runs out (copy_process). */
+        return sched_live_count() >= SCHED_MAX_THREADS ? -EAGAIN : -ENOMEM;
     }
     int tid = sched_tid(t);
     if (flags & CLONE_CHILD_CLEARTID)
         tl(t)->clear_child_tid = ctid;
+    /* Linux ignores a fault on either store: the thread exists. */
     if ((flags & CLONE_PARENT_SETTID) && ptid)
-        *(int *)ptid = tid;
+        (void)put_user(tid, (int *)ptid);
     if ((flags & CLONE_CHILD_SETTID) && ctid)
-        *(int *)ctid = tid;
+        (void)put_user(tid, (int *)ctid);
     platform_irq_restore(irq);
     return tid;
 }
@@ -128,8 +160,11 @@ SHIM_SYSCALL(clone)
 
 SHIM_SYSCALL(clone3)
 {
-    const struct clone_args *ca = (const struct clone_args *)uargs;
-    if (ca && size >= 8 && (!(ca->flags & CLONE_VM) || (ca->flags & CLONE_VFORK))) {
+    struct clone_args cak, *ca = &cak;
+    long e = clone_args_in(ca, uargs, size);
+    if (e < 0)
+        return e;
+    if (!(ca->flags & CLONE_VM) || (ca->flags & CLONE_VFORK)) {
         shim_printk("port-app: %s() is not available in the unikernel (single address space); "
                     "run that program as its own app\n", (ca->flags & CLONE_VFORK) ? "vfork" : "fork");
         return -ENOSYS;
@@ -162,10 +197,9 @@ SHIM_SYSCALL(get_robust_list)
     struct thread *t = pid ? sched_find(pid) : sched_current();
     if (!t)
         return -ESRCH;
-    if (head_ptr)
-        *head_ptr = (struct robust_list_head *)tl(t)->robust_head;
-    if (len_ptr)
-        *len_ptr = tl(t)->robust_len;
+    if (put_user(tl(t)->robust_len, len_ptr) ||
+        put_user((struct robust_list_head *)tl(t)->robust_head, head_ptr))
+        return -EFAULT;
     return 0;
 }
 
@@ -186,32 +220,44 @@ SHIM_SYSCALL(sched_yield)
  * one waiter, as Linux's handle_futex_death does. */
 static void futex_death(uint32_t *word, int tid)
 {
-    if (!word || ((uintptr_t)word & 3) || (uintptr_t)word >= 0x0000800000000000ull)
+    /* The app's word, through the checked helpers: a bad entry is skipped. */
+    uint32_t v, seen;
+    if (get_user(v, word))
         return;
-    uint32_t v = *word;
-    if ((v & FUTEX_TID_MASK) != (uint32_t)tid)
-        return;
-    *word = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    for (;;) {
+        if ((v & FUTEX_TID_MASK) != (uint32_t)tid)
+            return;
+        if (platform_cmpxchg_user_u32(word, v, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED, &seen))
+            return;
+        if (seen == v)
+            break;
+        v = seen;
+    }
     if (v & FUTEX_WAITERS)
         sched_wake_chan(word, ~0u, 1);
 }
 
 static void robust_list_walk(struct thread *t)
 {
+    /* The list is the app's memory (Linux's exit_robust_list): the head
+     * and each entry are copied in, and a fault ends the walk. */
     struct rhead { uintptr_t next; long offset; uintptr_t pending; };
-    const struct rhead *h = (const struct rhead *)tl(t)->robust_head;
-    if (!h || tl(t)->robust_len != sizeof *h)
+    uintptr_t head = tl(t)->robust_head;
+    struct rhead h;
+    if (!head || tl(t)->robust_len != sizeof h || copy_from_user(&h, (const void *)head, sizeof h))
         return;
     int tid = sched_tid(t);
-    uintptr_t e = h->next;
-    for (int n = 0; e && e != (uintptr_t)&h->next && n < ROBUST_LIST_LIMIT; n++) {
-        uintptr_t next = *(const uintptr_t *)(e & ~1ul);
-        if (e != h->pending)
-            futex_death((uint32_t *)((e & ~1ul) + h->offset), tid);
+    uintptr_t e = h.next;
+    for (int n = 0; e && e != head && n < ROBUST_LIST_LIMIT; n++) {
+        uintptr_t next;
+        if (get_user(next, (const uintptr_t *)(e & ~1ul)))
+            break;
+        if (e != h.pending)
+            futex_death((uint32_t *)((e & ~1ul) + h.offset), tid);
         e = next;
     }
-    if (h->pending)
-        futex_death((uint32_t *)((h->pending & ~1ul) + h->offset), tid);
+    if (h.pending)
+        futex_death((uint32_t *)((h.pending & ~1ul) + h.offset), tid);
 }
 
 /* A stack unmap deferred until its thread has left it (mm's munmap). Only
@@ -261,7 +307,7 @@ void shim_thread_exit(int code)
     robust_list_walk(t);
     uintptr_t ctid = tl(t)->clear_child_tid;
     if (ctid) {
-        *(int *)ctid = 0;
+        (void)put_user(0, (int *)ctid);   /* a bad address is ignored, as Linux */
         sched_wake_chan((const void *)ctid, ~0u, 1);
     }
     /* No other thread runs before the switch below: the app stack this

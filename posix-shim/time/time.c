@@ -3,6 +3,7 @@
  * epoch the launcher passed in. CPU-time clocks equal the monotonic clock:
  * the one app owns the CPU. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/kernel.h"
 
 struct kts { long sec, nsec; };
@@ -50,44 +51,35 @@ SHIM_SYSCALL(clock_gettime)
     long long ns = clock_ns(which_clock);
     if (ns < 0)
         return (long)ns;
-    struct kts *ts = (struct kts *)tp;
-    ts->sec = (long)(ns / NS);
-    ts->nsec = (long)(ns % NS);
-    return 0;
+    struct kts ts = { (long)(ns / NS), (long)(ns % NS) };
+    return copy_to_user(tp, &ts, sizeof ts) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(clock_getres)
 {
     if (clock_ns(which_clock) < 0)
         return -EINVAL;
-    if (tp) {
-        struct kts *ts = (struct kts *)tp;
-        ts->sec = 0;
-        ts->nsec = 1;
-    }
-    return 0;
+    struct kts ts = { 0, 1 };
+    return tp && copy_to_user(tp, &ts, sizeof ts) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(gettimeofday)
 {
     uint64_t ns = platform_realtime_ns();
-    if (tv) {
-        struct ktv *out = (struct ktv *)tv;
-        out->sec = (long)(ns / NS);
-        out->usec = (long)(ns % NS / 1000);
-    }
-    if (tz) {   /* struct timezone: UTC */
-        ((int *)tz)[0] = 0;
-        ((int *)tz)[1] = 0;
-    }
+    struct ktv out = { (long)(ns / NS), (long)(ns % NS / 1000) };
+    if (tv && copy_to_user(tv, &out, sizeof out))
+        return -EFAULT;
+    int zone[2] = { 0, 0 };   /* struct timezone: UTC */
+    if (tz && copy_to_user(tz, zone, sizeof zone))
+        return -EFAULT;
     return 0;
 }
 
 SHIM_SYSCALL(time)
 {
     long t = (long)(platform_realtime_ns() / NS);
-    if (tloc)
-        *(long *)tloc = t;
+    if (tloc && put_user(t, (long *)tloc))
+        return -EFAULT;
     return t;
 }
 
@@ -98,34 +90,38 @@ static int valid(const struct kts *ts)
 
 SHIM_SYSCALL(nanosleep)
 {
-    const struct kts *req = (const struct kts *)rqtp;
-    if (!valid(req))
+    struct kts req;
+    if (copy_from_user(&req, rqtp, sizeof req))
+        return -EFAULT;
+    if (!valid(&req))
         return -EINVAL;
-    uint64_t left = platform_sleep_intr_ns((uint64_t)req->sec * NS + (uint64_t)req->nsec);
-    if (rmtp) {
-        struct kts *rem = (struct kts *)rmtp;
-        rem->sec = (long)(left / NS);
-        rem->nsec = (long)(left % NS);
+    uint64_t left = platform_sleep_intr_ns((uint64_t)req.sec * NS + (uint64_t)req.nsec);
+    if (left && rmtp) {
+        struct kts rem = { (long)(left / NS), (long)(left % NS) };
+        if (copy_to_user(rmtp, &rem, sizeof rem))
+            return -EFAULT;
     }
-    return left ? -EINTR : 0;   /* a signal's handler ended the sleep early */
+    return left ? -EINTR : 0;   /* a signal's handler ended the sleep early */   /* a signal's handler ended the sleep early */
 }
 
 SHIM_SYSCALL(clock_nanosleep)
 {
-    const struct kts *req = (const struct kts *)rqtp;
     long long now = clock_ns(which_clock);
     if (now < 0 || which_clock == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;   /* clock_nanosleep returns the error, not -1/errno */
-    if (!valid(req))
+    struct kts req;
+    if (copy_from_user(&req, rqtp, sizeof req))
+        return -EFAULT;
+    if (!valid(&req))
         return -EINVAL;
-    long long want = (long long)req->sec * NS + req->nsec;
+    long long want = (long long)req.sec * NS + req.nsec;
     if (flags & TIMER_ABSTIME)
         want -= now;
     uint64_t left = want > 0 ? platform_sleep_intr_ns((uint64_t)want) : 0;
     if (left && rmtp && !(flags & TIMER_ABSTIME)) {
-        struct kts *rem = (struct kts *)rmtp;
-        rem->sec = (long)(left / NS);
-        rem->nsec = (long)(left % NS);
+        struct kts rem = { (long)(left / NS), (long)(left % NS) };
+        if (copy_to_user(rmtp, &rem, sizeof rem))
+            return -EFAULT;
     }
     return left ? -EINTR : 0;
 }
@@ -133,12 +129,8 @@ SHIM_SYSCALL(clock_nanosleep)
 SHIM_SYSCALL(times)
 {
     long ticks = (long)(platform_monotonic_ns() / (NS / USER_HZ));
-    if (tbuf) {
-        long *tms = (long *)tbuf;   /* utime, stime, cutime, cstime */
-        tms[0] = ticks;
-        tms[1] = 0;
-        tms[2] = 0;
-        tms[3] = 0;
-    }
+    long tms[4] = { ticks, 0, 0, 0 };   /* utime, stime, cutime, cstime */
+    if (tbuf && copy_to_user(tbuf, tms, sizeof tms))
+        return -EFAULT;
     return ticks;
 }

@@ -1,6 +1,7 @@
 /* File syscalls on the fd table: open/close/read/write and friends, seek,
  * dup, fcntl, ioctl, stat family, getdents64, sendfile. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/wait.h"
@@ -62,9 +63,20 @@ long vfs_open_vnode(struct vnode *vn, uint32_t flags)
 
 static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_t mode, int depth);
 
+static long do_iov_k(struct file *f, const struct k_iovec *iov, long cnt, int wr, uint64_t *posp,
+                     uint64_t want);
+static long stat_at_k(int dirfd, const char *path, struct k_stat *st, long flags);
+
+/* path: the app's. */
 static long do_openat(int dirfd, const char *path, uint32_t flags, uint32_t mode)
 {
-    return do_openat_depth(dirfd, path, flags, mode, 0);
+    struct vfs_name n;
+    long r = vfs_getname(&n, path);
+    if (r < 0)
+        return r;
+    r = do_openat_depth(dirfd, n.s, flags, mode, 0);
+    vfs_putname(&n);
+    return r;
 }
 
 /* depth: dangling symlinks followed so far to create their target. */
@@ -211,11 +223,16 @@ static long file_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     return r;
 }
 
+/* read, write and their variants hand the app's buffer down to the file's
+ * ops, which copy with copy_*_nocheck (shim/uaccess.h): the range is
+ * checked here, once, after the checks Linux makes first. */
 SHIM_SYSCALL(read)
 {
     struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
+    if (!access_ok(buf, count) && can_read(f))
+        return -EFAULT;
     return file_read(f, buf, count, &f->pos);
 }
 
@@ -225,6 +242,8 @@ SHIM_SYSCALL(write)
     if (!f)
         return -EBADF;
     /* An empty write moves nothing, even with O_APPEND (as Linux). */
+    if (!access_ok(buf, count) && can_write(f))
+        return -EFAULT;
     if ((f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && count > 0)
         f->pos = f->vn->size;
     return file_write(f, buf, count, &f->pos);
@@ -244,8 +263,20 @@ SHIM_SYSCALL(pread64)
         return -ESPIPE;
     if (pos < 0)
         return -EINVAL;
+    if (!access_ok(buf, count) && can_read(f))
+        return -EFAULT;
     uint64_t off = (uint64_t)pos;
     return file_read(f, buf, count, &off);
+}
+
+long vfs_pread_fd(long fd, void *buf, size_t n, uint64_t off)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    return file_read(f, buf, n, &off);
 }
 
 SHIM_SYSCALL(pwrite64)
@@ -259,25 +290,48 @@ SHIM_SYSCALL(pwrite64)
         return -EINVAL;
     /* Linux quirk kept on purpose: on an O_APPEND file pwrite appends,
      * whatever the offset (pwrite(2), BUGS). */
+    if (!access_ok(buf, count) && can_write(f))
+        return -EFAULT;
     uint64_t off = (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode) && count > 0 ? f->vn->size : (uint64_t)pos;
     return file_write(f, buf, count, &off);
 }
 
-static long do_iov(long fd, const struct k_iovec *iov, long cnt, int wr, uint64_t *posp)
+static long do_iov(long fd, const struct k_iovec *uiov, long cnt, int wr, uint64_t *posp)
 {
     struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
     if (cnt < 0 || cnt > 1024)
         return -EINVAL;
-    if (cnt && !iov)
-        return -EFAULT;
+    /* The vector in, on the heap past a few entries (the shim's stack is
+     * small); every buffer checked before anything moves, as Linux's
+     * import_iovec does. */
+    struct k_iovec small[8];
+    struct k_iovec *iov = cnt <= 8 ? small : shim_alloc((size_t)cnt * sizeof *iov);
+    if (!iov)
+        return -ENOMEM;
+    long r = copy_iovecs_from_user(iov, uiov, cnt);
+    uint64_t want = 0;
+    for (long i = 0; r == 0 && i < cnt; i++) {
+        if ((int64_t)iov[i].len < 0 || (int64_t)(want + iov[i].len) < 0)
+            r = -EINVAL;
+        else if (!access_ok(iov[i].base, iov[i].len))
+            r = -EFAULT;
+        want += iov[i].len;
+    }
+    if (r == 0)
+        r = do_iov_k(f, iov, cnt, wr, posp, want);
+    if (iov != small)
+        shim_free(iov);
+    return r;
+}
+
+static long do_iov_k(struct file *f, const struct k_iovec *iov, long cnt, int wr, uint64_t *posp,
+                     uint64_t want)
+{
     uint64_t *pos = posp ? posp : &f->pos;
     if (posp && !seekable(f))
         return -ESPIPE;
-    uint64_t want = 0;
-    for (long i = 0; i < cnt; i++)
-        want += iov[i].len;
     if (wr && want && (f->flags & K_O_APPEND) && K_S_ISREG(f->vn->mode))
         *pos = f->vn->size;       /* pwritev too appends (as pwrite) */
     long total = 0;
@@ -351,8 +405,10 @@ SHIM_SYSCALL(sendfile)
         return -EBADF;
     if (!can_read(in) || !can_write(out))
         return -EBADF;
-    int64_t *offp = (int64_t *)offset;
-    uint64_t pos = offp ? (uint64_t)*offp : in->pos;
+    int64_t *offp = (int64_t *)offset, off = 0;
+    if (offp && get_user(off, offp))
+        return -EFAULT;
+    uint64_t pos = offp ? (uint64_t)off : in->pos;
     char *buf = shim_alloc(16384);
     if (!buf)
         return -ENOMEM;
@@ -385,10 +441,12 @@ SHIM_SYSCALL(sendfile)
             break;
     }
     shim_free(buf);
-    if (offp)
-        *offp = (int64_t)pos;
-    else
+    if (offp) {
+        if (put_user((int64_t)pos, offp))
+            return -EFAULT;
+    } else {
         in->pos = pos;
+    }
     return total;
 }
 
@@ -458,15 +516,18 @@ SHIM_SYSCALL(fcntl)
     }
     case K_F_GETLK: {
         /* One process: no lock can conflict with ours. */
-        int16_t *fl = (int16_t *)arg;
-        if (!fl)
+        /* struct flock: l_type (s16), l_whence, l_start, l_len, l_pid. */
+        unsigned char fl[32];
+        if (copy_from_user(fl, (const void *)arg, sizeof fl))
             return -EFAULT;
-        fl[0] = K_F_UNLCK;
-        return 0;
+        int16_t unlck = K_F_UNLCK;
+        return copy_to_user((void *)arg, &unlck, sizeof unlck) ? -EFAULT : 0;
     }
     case K_F_SETLK:
-    case K_F_SETLKW:
-        return arg ? 0 : -EFAULT;
+    case K_F_SETLKW: {
+        unsigned char fl[32];
+        return copy_from_user(fl, (const void *)arg, sizeof fl) ? -EFAULT : 0;
+    }
     case 1033: /* F_GETPIPE_SZ */
     case 1031: /* F_SETPIPE_SZ */
         return K_S_ISREG(f->vn->mode) ? -EBADF : 65536;
@@ -488,10 +549,10 @@ SHIM_SYSCALL(ioctl)
         fd_set_cloexec(fd, 0);
         return 0;
     case K_FIONBIO: {
-        const int *on = (const int *)arg;
-        if (!on)
+        int on;
+        if (get_user(on, (const int *)arg))
             return -EFAULT;
-        if (*on)
+        if (on)
             f->flags |= K_O_NONBLOCK;
         else
             f->flags &= ~(uint32_t)K_O_NONBLOCK;
@@ -503,9 +564,8 @@ SHIM_SYSCALL(ioctl)
     if (f->vn->ops && f->vn->ops->ioctl)
         return f->vn->ops->ioctl(f, cmd, arg);
     if (cmd == K_FIONREAD && K_S_ISREG(f->vn->mode)) {
-        int *n = (int *)arg;
-        *n = f->pos < f->vn->size ? (int)(f->vn->size - f->pos) : 0;
-        return 0;
+        int n = f->pos < f->vn->size ? (int)(f->vn->size - f->pos) : 0;
+        return put_user(n, (int *)arg);
     }
     return -ENOTTY;
 }
@@ -569,14 +629,27 @@ long vfs_stat_vn(struct vnode *vn, struct file *f, struct k_stat *st)
     return 0;
 }
 
-static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
+/* path: the app's; st: a kernel buffer. */
+static long stat_at(int dirfd, const char *upath, struct k_stat *st, long flags)
 {
-    if (!st)
-        return -EFAULT;
+    struct vfs_name n = { .s = NULL };
+    /* AT_EMPTY_PATH with a NULL path is fstat too (Linux 6.11). */
+    if (!(upath == NULL && (flags & K_AT_EMPTY_PATH))) {
+        long r = vfs_getname(&n, upath);
+        if (r < 0)
+            return r;
+    }
+    long r = stat_at_k(dirfd, n.s, st, flags);
+    if (n.s)
+        vfs_putname(&n);
+    return r;
+}
+
+static long stat_at_k(int dirfd, const char *path, struct k_stat *st, long flags)
+{
     if (flags & ~(long)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT))
         return -EINVAL;
     struct vnode *vn;
-    /* AT_EMPTY_PATH with a NULL path is fstat too (Linux 6.11). */
     if ((flags & K_AT_EMPTY_PATH) && (!path || !*path)) {
         struct file *f = NULL;
         if (dirfd == K_AT_FDCWD) {
@@ -597,28 +670,50 @@ static long stat_at(int dirfd, const char *path, struct k_stat *st, long flags)
     return r;
 }
 
-SHIM_SYSCALL(stat) { return stat_at(K_AT_FDCWD, filename, (struct k_stat *)statbuf, 0); }
+/* The stat family: into a kernel struct, then out to the app's. */
+static long stat_out(long r, const struct k_stat *st, void *ubuf)
+{
+    if (r == 0 && copy_to_user(ubuf, st, sizeof *st))
+        return -EFAULT;
+    return r;
+}
+
+SHIM_SYSCALL(stat)
+{
+    struct k_stat st;
+    return stat_out(stat_at(K_AT_FDCWD, filename, &st, 0), &st, statbuf);
+}
 SHIM_SYSCALL(lstat)
 {
-    return stat_at(K_AT_FDCWD, filename, (struct k_stat *)statbuf, K_AT_SYMLINK_NOFOLLOW);
+    struct k_stat st;
+    return stat_out(stat_at(K_AT_FDCWD, filename, &st, K_AT_SYMLINK_NOFOLLOW), &st, statbuf);
 }
-SHIM_SYSCALL(newfstatat) { return stat_at(dfd, filename, (struct k_stat *)statbuf, flag); }
+SHIM_SYSCALL(newfstatat)
+{
+    struct k_stat st;
+    return stat_out(stat_at(dfd, filename, &st, flag), &st, statbuf);
+}
+
+long vfs_fstat_fd(long fd, struct k_stat *st)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return -EBADF;
+    return vfs_stat_vn(f->vn, f, st);
+}
 
 SHIM_SYSCALL(fstat)
 {
     struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    if (!statbuf)
-        return -EFAULT;
-    return vfs_stat_vn(f->vn, f, (struct k_stat *)statbuf);
+    struct k_stat st;
+    return stat_out(vfs_stat_vn(f->vn, f, &st), &st, statbuf);
 }
 
 SHIM_SYSCALL(statx)
 {
-    struct k_statx *sx = (struct k_statx *)buffer;
-    if (!sx)
-        return -EFAULT;
+    struct k_statx sxk, *sx = &sxk;
     /* statx accepts sync flags (0x6000) on top of newfstatat's. */
     struct k_stat st;
     long r = stat_at(dfd, path, &st, flags & ~0x6000u);
@@ -644,7 +739,7 @@ SHIM_SYSCALL(statx)
     sx->stx_rdev_minor = (uint32_t)(st.st_rdev & 0xff);
     sx->stx_dev_major = (uint32_t)(st.st_dev >> 8) & 0xfff;
     sx->stx_dev_minor = (uint32_t)(st.st_dev & 0xff);
-    return 0;
+    return copy_to_user(buffer, sx, sizeof *sx) ? -EFAULT : 0;
 }
 
 /* The tree lives in RAM: its size and free space are the machine's. */
@@ -681,11 +776,14 @@ static long statfs_vn(struct vnode *vn, struct k_statfs *sf)
 SHIM_SYSCALL(statfs)
 {
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
+    long r = vfs_resolve_user(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
-    r = statfs_vn(vn, (struct k_statfs *)buf);
+    struct k_statfs sf;
+    r = statfs_vn(vn, &sf);
     vnode_put(vn);
+    if (r == 0 && copy_to_user(buf, &sf, sizeof sf))
+        return -EFAULT;
     return r;
 }
 
@@ -694,7 +792,11 @@ SHIM_SYSCALL(fstatfs)
     struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    return statfs_vn(f->vn, (struct k_statfs *)buf);
+    struct k_statfs sf;
+    long r = statfs_vn(f->vn, &sf);
+    if (r == 0 && copy_to_user(buf, &sf, sizeof sf))
+        return -EFAULT;
+    return r;
 }
 
 /* ---- directories ------------------------------------------------------------ */
@@ -760,13 +862,21 @@ SHIM_SYSCALL(getdents64)
                 return -EINVAL;
             break;
         }
-        struct k_dirent64 *d = (struct k_dirent64 *)(void *)(buf + used);
+        /* Built in a kernel buffer, then copied out whole; a fault ends the
+         * listing as Linux's filldir does (-EFAULT when nothing was given). */
+        union {
+            struct k_dirent64 d;
+            char b[sizeof(struct k_dirent64) + sizeof de.name + 8];
+        } rec;
+        struct k_dirent64 *d = &rec.d;
         d->d_ino = de.ino;
         d->d_off = (int64_t)f->pos + 1;
         d->d_reclen = (uint16_t)reclen;
         d->d_type = de.type;
         memcpy(d->d_name, de.name, nl + 1);
         memset(d->d_name + nl + 1, 0, reclen - sizeof *d - nl - 1);
+        if (copy_to_user(buf + used, d, reclen))
+            return used ? (long)used : -EFAULT;
         used += reclen;
         f->pos++;
     }
@@ -793,9 +903,11 @@ SHIM_SYSCALL(copy_file_range)
         return -EBADF;
     if (!K_S_ISREG(in->vn->mode) || !K_S_ISREG(out->vn->mode))
         return K_S_ISDIR(in->vn->mode) || K_S_ISDIR(out->vn->mode) ? -EISDIR : -EINVAL;
-    int64_t *offin = (int64_t *)off_in, *offout = (int64_t *)off_out;
-    uint64_t pin = offin ? (uint64_t)*offin : in->pos;
-    uint64_t pout = offout ? (uint64_t)*offout : out->pos;
+    int64_t *offin = (int64_t *)off_in, *offout = (int64_t *)off_out, oi = 0, oo = 0;
+    if ((offin && get_user(oi, offin)) || (offout && get_user(oo, offout)))
+        return -EFAULT;
+    uint64_t pin = offin ? (uint64_t)oi : in->pos;
+    uint64_t pout = offout ? (uint64_t)oo : out->pos;
     size_t count = len;
     char *buf = shim_alloc(16384);
     if (!buf)
@@ -821,14 +933,10 @@ SHIM_SYSCALL(copy_file_range)
     }
     shim_free(buf);
     if (total > 0) {
-        if (offin)
-            *offin = (int64_t)pin;
-        else
-            in->pos = pin;
-        if (offout)
-            *offout = (int64_t)pout;
-        else
-            out->pos = pout;
+        if (offin ? put_user((int64_t)pin, offin) : (in->pos = pin, 0))
+            return -EFAULT;
+        if (offout ? put_user((int64_t)pout, offout) : (out->pos = pout, 0))
+            return -EFAULT;
     }
     return total;
 }
@@ -875,11 +983,10 @@ SHIM_SYSCALL(close_range)
 
 SHIM_SYSCALL(memfd_create)
 {
-    const char *name = uname_ptr;
-    if (!name)
-        return -EFAULT;
-    if (strnlen(name, 250) >= 250)
-        return -EINVAL;
+    char name[250];
+    long nl = strncpy_from_user(name, uname_ptr, sizeof name);
+    if (nl < 0)
+        return nl == -ENAMETOOLONG ? -EINVAL : nl;
     /* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2 (seals are never enforced),
      * MFD_HUGETLB 4 is not supported. */
     if (flags & ~3L)

@@ -1,6 +1,7 @@
 /* Name-space syscalls: mkdir, rmdir, unlink, rename, link, symlink,
  * readlink, chdir, getcwd, access, truncate, chmod/chown, utimensat. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "shim/pipe.h"
@@ -13,11 +14,12 @@ static int is_dot(const struct parent_ref *pr)
            (pr->len == 2 && pr->name[0] == '.' && pr->name[1] == '.');
 }
 
-/* Creates a new entry of the given mode (directory, symlink) at path. */
+/* Creates a new entry of the given mode (directory, symlink) at path (the
+ * app's); a symlink's target is a kernel copy. */
 static long make_node(int dirfd, const char *path, uint32_t mode, const char *target)
 {
     struct parent_ref pr;
-    long r = vfs_resolve_parent(dirfd, path, &pr);
+    long r = vfs_resolve_parent_user(dirfd, path, &pr);
     if (r < 0)
         return r;
     struct vnode *dir = pr.dir, *vn;
@@ -70,7 +72,7 @@ SHIM_SYSCALL(mknodat)
         return -EINVAL;
     }
     struct parent_ref pr;
-    long r = vfs_resolve_parent(dfd, filename, &pr);
+    long r = vfs_resolve_parent_user(dfd, filename, &pr);
     if (r == 0) {
         struct vnode *old;
         if (pr.len == 0 || is_dot(&pr)) {
@@ -103,21 +105,20 @@ SHIM_SYSCALL(mkdir) { return sys_mkdirat(K_AT_FDCWD, (long)pathname, mode, 0, 0,
 
 SHIM_SYSCALL(symlinkat)
 {
-    const char *target = oldname;
-    if (!target || !newname)
-        return -EFAULT;
-    if (!*target)
-        return -ENOENT;
-    if (strnlen(target, 4096) >= 4096)
-        return -ENAMETOOLONG;
-    return make_node(newdfd, newname, K_S_IFLNK | 0777, target);
+    struct vfs_name target;
+    long r = vfs_getname(&target, oldname);
+    if (r < 0)
+        return r;
+    r = *target.s ? make_node(newdfd, newname, K_S_IFLNK | 0777, target.s) : -ENOENT;
+    vfs_putname(&target);
+    return r;
 }
 SHIM_SYSCALL(symlink) { return sys_symlinkat((long)old, K_AT_FDCWD, (long)new, 0, 0, 0); }
 
 static long remove_at(int dirfd, const char *path, int dir_wanted)
 {
     struct parent_ref pr;
-    long r = vfs_resolve_parent(dirfd, path, &pr);
+    long r = vfs_resolve_parent_user(dirfd, path, &pr);
     if (r < 0)
         return r;
     struct vnode *dir = pr.dir, *vn;
@@ -181,10 +182,10 @@ static long do_rename(int odfd, const char *opath, int ndfd, const char *npath, 
     if ((flags & K_RENAME_NOREPLACE) && (flags & K_RENAME_EXCHANGE))
         return -EINVAL;
     struct parent_ref op, np;
-    long r = vfs_resolve_parent(odfd, opath, &op);
+    long r = vfs_resolve_parent_user(odfd, opath, &op);
     if (r < 0)
         return r;
-    r = vfs_resolve_parent(ndfd, npath, &np);
+    r = vfs_resolve_parent_user(ndfd, npath, &np);
     if (r < 0) {
         vnode_put(op.dir);
         return r;
@@ -328,11 +329,11 @@ SHIM_SYSCALL(linkat)
     if (flags & ~(long)(K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH))
         return -EINVAL;
     struct vnode *vn;
-    long r = vfs_resolve(olddfd, oldname, (flags & K_AT_SYMLINK_FOLLOW) != 0, &vn);
+    long r = vfs_resolve_user(olddfd, oldname, (flags & K_AT_SYMLINK_FOLLOW) != 0, &vn);
     if (r < 0)
         return r;
     struct parent_ref pr;
-    r = vfs_resolve_parent(newdfd, newname, &pr);
+    r = vfs_resolve_parent_user(newdfd, newname, &pr);
     if (r < 0) {
         vnode_put(vn);
         return r;
@@ -373,30 +374,50 @@ SHIM_SYSCALL(readlinkat)
     if (bufsiz <= 0)
         return -EINVAL;
     struct vnode *vn;
-    long r;
-    if (path && !*path) {
-        struct file *f = fd_file(dfd);
-        if (!f)
-            return -EBADF;
-        vn = f->vn;
-        vnode_get(vn);
-    } else if ((r = vfs_resolve(dfd, path, 0, &vn)) < 0) {
+    struct vfs_name n;
+    long r = vfs_getname(&n, path);
+    if (r < 0)
         return r;
+    if (!*n.s) {
+        struct file *f = fd_file(dfd);
+        r = f ? 0 : -EBADF;
+        if (f) {
+            vn = f->vn;
+            vnode_get(vn);
+        }
+    } else {
+        r = vfs_resolve(dfd, n.s, 0, &vn);
     }
-    if (!buf) {
-        vnode_put(vn);
-        return -EFAULT;
-    }
-    r = vfs_readlink_vn(vn, buf, (size_t)bufsiz);
+    vfs_putname(&n);
+    if (r < 0)
+        return r;
+    /* Into a kernel buffer (the ops write there), then out to the app. */
+    size_t size = bufsiz < 4096 ? (size_t)bufsiz : 4096;
+    char *kbuf = shim_alloc(size);
+    r = kbuf ? vfs_readlink_vn(vn, kbuf, size) : -ENOMEM;
     vnode_put(vn);
+    if (r > 0 && copy_to_user(buf, kbuf, (size_t)r))
+        r = -EFAULT;
+    shim_free(kbuf);
     return r;
 }
 SHIM_SYSCALL(readlink) { return sys_readlinkat(K_AT_FDCWD, (long)path, (long)buf, bufsiz, 0, 0); }
 
 SHIM_SYSCALL(chdir)
 {
+    struct vfs_name n;
+    long r = vfs_getname(&n, filename);
+    if (r < 0)
+        return r;
+    r = vfs_chdir(n.s);
+    vfs_putname(&n);
+    return r;
+}
+
+long vfs_chdir(const char *path)
+{
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, filename, 1, &vn);
+    long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
     if (!K_S_ISDIR(vn->mode))
@@ -428,9 +449,8 @@ SHIM_SYSCALL(getcwd)
         return -ENOENT;                      /* cwd was removed */
     if (size < len + 1)
         return -ERANGE;
-    if (!buf)
+    if (copy_to_user(buf, path, len + 1))
         return -EFAULT;
-    memcpy(buf, path, len + 1);
     return (long)(len + 1);
 }
 
@@ -441,7 +461,7 @@ static long access_at(int dirfd, const char *path, long mode, long flags)
     if (flags & ~(long)(K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
         return -EINVAL;
     struct vnode *vn;
-    long r = vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), &vn);
+    long r = vfs_resolve_user(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), &vn);
     if (r < 0)
         return r;
     /* The app runs as root: only execute needs a mode bit (like Linux). */
@@ -479,7 +499,7 @@ static long truncate_vn(struct vnode *vn, long len)
 SHIM_SYSCALL(truncate)
 {
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, path, 1, &vn);
+    long r = vfs_resolve_user(K_AT_FDCWD, path, 1, &vn);
     if (r < 0)
         return r;
     r = truncate_vn(vn, length);
@@ -499,17 +519,25 @@ SHIM_SYSCALL(ftruncate)
 }
 
 /* Resolves (dirfd, path, flags) or an fd for the attribute calls. */
-static long attr_target(int dirfd, const char *path, long flags, struct vnode **out)
+static long attr_target(int dirfd, const char *upath, long flags, struct vnode **out)
 {
-    if ((flags & K_AT_EMPTY_PATH) && path && !*path) {
+    struct vfs_name n;
+    long r = vfs_getname(&n, upath);
+    if (r < 0)
+        return r;
+    if ((flags & K_AT_EMPTY_PATH) && !*n.s) {
         struct file *f = dirfd == K_AT_FDCWD ? NULL : fd_file(dirfd);
-        if (dirfd != K_AT_FDCWD && !f)
-            return -EBADF;
-        *out = f ? f->vn : vfs_cwd();
-        vnode_get(*out);
-        return 0;
+        if (dirfd != K_AT_FDCWD && !f) {
+            r = -EBADF;
+        } else {
+            *out = f ? f->vn : vfs_cwd();
+            vnode_get(*out);
+        }
+    } else {
+        r = vfs_resolve(dirfd, n.s, !(flags & K_AT_SYMLINK_NOFOLLOW), out);
     }
-    return vfs_resolve(dirfd, path, !(flags & K_AT_SYMLINK_NOFOLLOW), out);
+    vfs_putname(&n);
+    return r;
 }
 
 /* A mounted fs's store takes the attributes vfs has just set in vn; if
@@ -596,8 +624,13 @@ SHIM_SYSCALL(utimensat)
 {
     struct vnode *vn;
     long r;
-    if (!filename) {
-        /* utimensat(fd, NULL, ...) is futimens */
+    /* The times first, as Linux reads them before the path. */
+    struct k_timespec ts[2];
+    if (utimes && copy_from_user(ts, utimes, sizeof ts))
+        return -EFAULT;
+    if (!filename && dfd != K_AT_FDCWD) {
+        /* utimensat(fd, NULL, ...) is futimens (with AT_FDCWD, NULL is a
+         * bad path: EFAULT, as Linux's do_utimes) */
         struct file *f = fd_file(dfd);
         if (!f)
             return -EBADF;
@@ -606,14 +639,13 @@ SHIM_SYSCALL(utimensat)
     } else if ((r = attr_target(dfd, filename, flags, &vn)) < 0) {
         return r;
     }
-    const struct k_timespec *ts = (const struct k_timespec *)utimes;
     struct k_timespec now;
     vfs_now(&now);
     struct k_timespec *dst[2] = { &vn->atime, &vn->mtime };
     struct vnode old = *vn;
     unsigned what = 0;
     for (int i = 0; i < 2; i++) {
-        if (!ts || ts[i].tv_nsec == UTIME_NOW)
+        if (!utimes || ts[i].tv_nsec == UTIME_NOW)
             *dst[i] = now;
         else if (ts[i].tv_nsec != UTIME_OMIT)
             *dst[i] = ts[i];

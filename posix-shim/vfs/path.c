@@ -1,6 +1,7 @@
 /* Path resolution: absolute and dirfd-relative paths, ".", "..", symlinks
  * (at most 40 per lookup, like Linux), trailing slashes. */
 #include "shim/shim.h"
+#include "shim/uaccess.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
 #include "vfs_impl.h"
@@ -203,6 +204,51 @@ long vfs_resolve(int dirfd, const char *path, int follow, struct vnode **out)
         return r;
     int depth = 0;
     return walk(start, path, follow, &depth, out);
+}
+
+long vfs_getname(struct vfs_name *n, const char *upath)
+{
+    n->s = n->small;
+    long r = strncpy_from_user(n->small, upath, sizeof n->small);
+    if (r != -ENAMETOOLONG)
+        return r < 0 ? r : 0;
+    n->s = shim_alloc(4096);
+    if (!n->s)
+        return -ENOMEM;
+    r = strncpy_from_user(n->s, upath, 4096);
+    if (r < 0) {
+        shim_free(n->s);
+        return r;
+    }
+    return 0;
+}
+
+void vfs_putname(struct vfs_name *n)
+{
+    if (n->s != n->small)
+        shim_free(n->s);
+}
+
+long vfs_resolve_user(int dirfd, const char *upath, int follow, struct vnode **out)
+{
+    struct vfs_name n;
+    long r = vfs_getname(&n, upath);
+    if (r < 0)
+        return r;
+    r = vfs_resolve(dirfd, n.s, follow, out);
+    vfs_putname(&n);
+    return r;
+}
+
+long vfs_resolve_parent_user(int dirfd, const char *upath, struct parent_ref *pr)
+{
+    struct vfs_name n;
+    long r = vfs_getname(&n, upath);
+    if (r < 0)
+        return r;
+    r = vfs_resolve_parent(dirfd, n.s, pr);   /* pr keeps its own copy of the name */
+    vfs_putname(&n);
+    return r;
 }
 
 long vfs_resolve_parent(int dirfd, const char *path, struct parent_ref *pr)

@@ -26,6 +26,18 @@ long vfs_new_entry(struct vnode *dir, const char *name, size_t len, uint32_t mod
 void vfs_drop_cache(struct vnode *dir);
 /* stat of a vnode (opened as f, or NULL): from its fs (getattr) or the tree. */
 long vfs_stat_vn(struct vnode *vn, struct file *f, struct k_stat *st);
+/* A path the app passed, copied in (shim/uaccess.h): short ones on the
+ * stack, long ones (up to PATH_MAX) on the heap. vfs_getname returns 0,
+ * -EFAULT, -ENAMETOOLONG or -ENOMEM; after 0, vfs_putname frees it. */
+struct vfs_name {
+    char *s;
+    char small[128];
+};
+long vfs_getname(struct vfs_name *n, const char *upath);
+void vfs_putname(struct vfs_name *n);
+/* vfs_resolve / vfs_resolve_parent of an app's path. */
+long vfs_resolve_user(int dirfd, const char *upath, int follow, struct vnode **out);
+long vfs_resolve_parent_user(int dirfd, const char *upath, struct parent_ref *pr);
 
 long vfs_open_vnode(struct vnode *vn, uint32_t flags);  /* -> fd */
 uint32_t vfs_umask(void);

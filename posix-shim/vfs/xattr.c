@@ -4,11 +4,12 @@
  * Python's shutil.copystat). */
 #include "shim/shim.h"
 #include "shim/vfs.h"
+#include "vfs_impl.h"
 
 static long by_path(const char *path, int follow)
 {
     struct vnode *vn;
-    long r = vfs_resolve(K_AT_FDCWD, path, follow, &vn);
+    long r = vfs_resolve_user(K_AT_FDCWD, path, follow, &vn);
     if (r < 0)
         return r;
     vnode_put(vn);

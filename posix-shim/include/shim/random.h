@@ -8,8 +8,10 @@
 
 #pragma GCC visibility push(hidden)
 
-/* Fills buf with n cryptographically strong bytes (never fails, never blocks). */
-void random_fill(void *buf, size_t n);
+/* Fills buf with n cryptographically strong bytes (never blocks). buf may be
+ * an app buffer the caller checked with access_ok: returns the bytes filled,
+ * fewer than n only when a fault stopped it (a kernel buffer: always n). */
+size_t random_fill(void *buf, size_t n);
 /* Which source feeds it: "rdrand", "rdseed+chacha20", "chacha20" (TSC-seeded). */
 const char *random_source(void);
 /* RFC 8439 ChaCha20 block: out = block(key, counter, nonce); exposed for tests. */

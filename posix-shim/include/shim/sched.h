@@ -38,7 +38,9 @@ int sched_live_count(void);
 /* A new thread that starts at the context `start` (interrupts are turned
  * on for it, cs/ss are the kernel's) with this FS base; put on the run
  * queue. Its module-local state is initialised from the calling thread's
- * (sched_local_claim). NULL when out of memory. */
+ * (sched_local_claim). NULL when out of memory, or when SCHED_MAX_THREADS
+ * threads exist. */
+#define SCHED_MAX_THREADS 4096
 struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base);
 /* A kernel service thread (the net module's timer thread) running
  * fn(arg) in kernel code: never preempted, it runs until it blocks
@@ -113,6 +115,9 @@ void platform_irq_restore(uint64_t state);
 size_t platform_fpu_size(void);
 void platform_fpu_save(void *area);
 void platform_fpu_restore(const void *area);
+/* The same from an area in the app's memory (a signal frame's): 0, or
+ * -EFAULT when the CPU refuses it (a bad XSAVE header), not a kernel fault. */
+int platform_fpu_restore_app(const void *area);
 /* Load every register of r and iretq into it (r must stay valid until the
  * iretq: it may be on the stack being abandoned). */
 _Noreturn void regs_resume(const struct shim_regs *r);

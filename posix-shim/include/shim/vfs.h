@@ -31,6 +31,14 @@ void vfs_set_cmdline(int argc, const char *const *argv);
 /* NUL-separated argv as set (len 0 until set). */
 const char *vfs_cmdline(size_t *len);
 
+/* The syscalls take the app's pointers and check them (shim/uaccess.h), so
+ * they refuse the kernel's own memory. The kernel's callers use these,
+ * which take kernel strings and buffers (returns as the syscalls'). */
+long vfs_chdir(const char *path);                               /* chdir */
+struct k_stat;
+long vfs_fstat_fd(long fd, struct k_stat *st);                  /* fstat */
+long vfs_pread_fd(long fd, void *buf, size_t n, uint64_t off);  /* pread64 */
+
 struct vnode;
 struct file;
 struct k_stat;

@@ -123,6 +123,7 @@ class QemuPlatformTest {
     void pageTableApi(String machine) {
         QemuBoot.Result r = boot(machine, "selftest=mm");
         assertTrue(r.console().contains("\nmm ok: "), () -> describe(r));
+        assertTrue(r.console().contains("\nuaccess ok\n"), () -> describe(r));
         assertEquals(new ExitStatus(ExitStatus.Kind.APP_EXIT, 0), r.exit(), () -> describe(r));
     }
 
