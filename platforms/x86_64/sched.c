@@ -57,7 +57,7 @@ bool sched_blocked(const struct thread *t, const void **chan)
 struct thread *sched_find(int tid)
 {
     for (struct thread *t = all; t; t = t->all_next)
-        if (t->tid == tid && t->state != T_DEAD)
+        if (t->tid == tid && t->state != T_DEAD && !t->service)
             return t;
     return NULL;
 }
@@ -65,7 +65,7 @@ struct thread *sched_find(int tid)
 struct thread *sched_next_live(struct thread *t)
 {
     for (t = t ? t->all_next : all; t; t = t->all_next)
-        if (t->state != T_DEAD)
+        if (t->state != T_DEAD && !t->service)
             return t;
     return NULL;
 }
@@ -380,6 +380,42 @@ struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
         sp[i] = 0;
     t->ksp = (uint64_t)sp;
     live++;
+    rq_push(t);
+    irq_restore(flags);
+    return t;
+}
+
+/* A service thread (shim/sched.h): no app context, so it starts at fn with
+ * arg on its own kernel stack, in kernel code (never preempted: it runs
+ * until it blocks). It takes no tid from the app's sequence and is not
+ * live: the app's last thread still ends the process, and signals and
+ * /proc never see it. */
+struct thread *sched_spawn_service(void (*fn)(void *), void *arg)
+{
+    uint64_t flags = irq_save();
+    struct thread *t = thread_alloc();
+    if (!t) {
+        irq_restore(flags);
+        return NULL;
+    }
+    next_tid--;
+    t->tid = 0;
+    t->service = true;
+    for (unsigned i = 0; i < nlocal_inits; i++)
+        local_inits[i].init(t->local + local_inits[i].offset, cur->local + local_inits[i].offset);
+    /* fn's frames start well below the first-run frame at the top; the
+     * stack is 16-byte aligned at the call, so rsp + 8 is at entry. */
+    t->start = (struct shim_regs){
+        .rip = (uint64_t)fn, .rdi = (uint64_t)arg,
+        .rsp = ((t->kstack_top - 256) & ~15ull) - 8,
+        .cs = SEL_KCODE, .ss = SEL_KDATA, .rflags = 1u << 9,
+    };
+    fpu_save(t->xsave);
+    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
+    sp[6] = (uint64_t)thread_first_run;
+    for (int i = 0; i < 6; i++)
+        sp[i] = 0;
+    t->ksp = (uint64_t)sp;
     rq_push(t);
     irq_restore(flags);
     return t;

@@ -58,6 +58,7 @@ struct thread {
     enum wake_reason wake_reason;
 
     struct shim_regs start;        /* first context of a new thread */
+    bool service;                  /* sched_spawn_service: not the app's */
 };
 
 /* The scheduler's part of shim/sched.h is in sched.c; these are the

@@ -40,6 +40,12 @@ int sched_live_count(void);
  * queue. Its module-local state is initialised from the calling thread's
  * (sched_local_claim). NULL when out of memory. */
 struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base);
+/* A kernel service thread (the net module's timer thread) running
+ * fn(arg) in kernel code: never preempted, it runs until it blocks
+ * (sched_block). It is not one of the app's threads: no tid, not counted by
+ * sched_live_count, not found by sched_find or sched_next_live (so no
+ * signal targets it), and fn must never return. NULL when out of memory. */
+struct thread *sched_spawn_service(void (*fn)(void *), void *arg);
 /* The current thread ends; never returns. */
 _Noreturn void sched_exit_current(void);
 /* Run by the thread that was switched to, before it goes on (the thread
