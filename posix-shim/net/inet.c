@@ -656,7 +656,17 @@ static long tcp_send_(struct sock *s, struct net_msg *m, int flags, int nonblock
             s->so_error = 0;
             return -e;
         }
-        return in->connecting ? -EAGAIN : -ENOTCONN;
+        if (in->connecting && nonblock)
+            return -EAGAIN;
+        if (in->connecting) {
+            long r = SOCK_WAIT(s, in->connected || s->so_error || !in->tcp, s->sndtimeo_ns);
+            if (r < 0)
+                return r;
+            if (!in->connected)
+                return s->so_error ? -s->so_error : sock_epipe(flags);
+        } else {
+            return sock_epipe(flags);    /* Linux: EPIPE (and SIGPIPE) */
+        }
     }
     /* Copy through a bounce buffer so each tcp_write gets contiguous bytes. */
     char chunk[4096];
