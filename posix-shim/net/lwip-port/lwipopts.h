@@ -84,7 +84,7 @@
 #define SO_REUSE_RXTOALL            0
 #define LWIP_CALLBACK_API           1
 #define LWIP_EVENT_API              0
-#define TCP_MSL                     5000UL  /* TIME_WAIT 10 s: connections churn */
+#define TCP_MSL                     2000UL  /* TIME_WAIT 4 s (Linux: 60 s): servers churn connections */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS   0
 
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
