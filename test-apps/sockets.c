@@ -185,11 +185,16 @@ static void tcp_basics(void)
     int ne = epoll_wait(ep, out, 4, 5000);
     printf("epoll after data: %d events %s data %u\n", ne, ev(out[0].events, eb), out[0].data.u32);
     printf("epoll edge-triggered again: %d\n", epoll_wait(ep, out, 4, 0));
+    /* More data on a socket still readable: a new edge. */
+    CHECK(send(c, "de", 2, 0) == 2);
+    wait_for(s, POLLIN);
+    printf("epoll edge-triggered, more data: %d\n", epoll_wait(ep, out, 4, 1000));
+    printf("epoll edge-triggered, nothing new: %d\n", epoll_wait(ep, out, 4, 0));
     e.events = EPOLLIN;
     CHECK(epoll_ctl(ep, EPOLL_CTL_MOD, s, &e) == 0);
     printf("epoll level-triggered: %d\n", epoll_wait(ep, out, 4, 0));
     printf("epoll level-triggered again: %d\n", epoll_wait(ep, out, 4, 0));
-    CHECK(recv(s, buf, sizeof buf, 0) == 3);
+    CHECK(recv(s, buf, sizeof buf, 0) == 5);
 
     /* shutdown: EOF one way, the other still works. */
     CHECK(shutdown(c, SHUT_WR) == 0);

@@ -89,6 +89,12 @@ static long sock_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     return s->ops->send(s, &m, 0, (f->flags & K_O_NONBLOCK) != 0);
 }
 
+/* wq.seq grows with every sock_wake: each event on the socket. */
+static uint64_t sock_event_seq(struct file *f)
+{
+    return sock_of(f)->wq.seq;
+}
+
 static unsigned sock_poll(struct file *f)
 {
     struct sock *s = sock_of(f);
@@ -127,6 +133,7 @@ static const struct vnode_ops sock_vnode_ops = {
     .read = sock_read,
     .write = sock_write,
     .poll = sock_poll,
+    .event_seq = sock_event_seq,
     .ioctl = sock_ioctl,
     .destroy = sock_destroy,
     .noseek = 1,

@@ -1,6 +1,6 @@
 /* epoll: an interest list per epoll fd, level-triggered by default, with
- * EPOLLET (an event is reported again only after the fd was seen not ready
- * or its ready set grew) and EPOLLONESHOT. Readiness comes from
+ * EPOLLET (an event is reported again only after the fd was seen not ready,
+ * its ready set grew, or its file had a new event: vnode_ops.event_seq) and EPOLLONESHOT. Readiness comes from
  * vfs_poll_file, like poll.
  *
  * Like Linux, an item goes away when its file is closed: an item remembers
@@ -18,6 +18,7 @@ struct epitem {
     uint32_t events;
     uint64_t data;
     unsigned last;           /* EPOLLET: ready set last reported */
+    uint64_t last_seq;       /* EPOLLET: the file's event counter then */
     int disabled;            /* EPOLLONESHOT fired */
 };
 
@@ -179,8 +180,14 @@ static long collect(struct epoll *ep, struct k_epoll_event *out, int max)
     for (struct epitem *it = ep->items; it && n < max; it = it->next) {
         unsigned m = item_ready(it);
         if (it->events & K_EPOLLET) {
+            /* New readiness, or a new event on a ready fd (more data on a
+             * socket nginx has not drained to EAGAIN since the last report). */
+            uint64_t seq = vfs_event_seq(fd_file(it->fd));
             unsigned fresh = m & ~it->last;
+            if (!fresh && seq != it->last_seq)
+                fresh = m;
             it->last = m;
+            it->last_seq = seq;
             if (!fresh)
                 continue;
         }
