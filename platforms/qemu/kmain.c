@@ -12,6 +12,7 @@
 #include "shim/fmt.h"
 #include "shim/vfs.h"
 #include "thread.h"
+#include "virtio_net.h"
 
 void shim_init_modules(void);                                     /* generated */
 
@@ -57,6 +58,12 @@ void kmain(const struct boot_info *bi)
 
     app_cmdline_parse(bi->cmdline, &cmdline);
     shim_set_trace(cmdline.trace);
+#if SHIM_HAVE_net
+    /* Only an image with the net module looks for devices: an app that
+     * never uses the network boots without scanning PCI or touching virtio
+     * (and the linker drops the drivers). The stack attaches in its init. */
+    virtio_net_init(bi->cmdline);
+#endif
     shim_init_modules();
 
     if (bi->nmodules == 0)

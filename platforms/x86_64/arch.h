@@ -20,6 +20,9 @@
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;
@@ -155,6 +158,9 @@ uint64_t virt_to_phys_kernel(const void *v);   /* kernel image or direct map onl
 void mm_init(const struct boot_info *bi);
 uint64_t frame_alloc(void);                    /* zeroed 4 KiB frame; 0 when out of memory */
 void frame_free(uint64_t phys);
+/* n physically contiguous zeroed frames (device rings and buffers); the
+ * first one's address, 0 when no such run is free. */
+uint64_t frames_alloc_contig(size_t n);
 uint64_t frames_free_count(void);
 uint64_t frames_total_count(void);
 

@@ -85,6 +85,27 @@ uint64_t frame_alloc(void)
     return 0;
 }
 
+uint64_t frames_alloc_contig(size_t n)
+{
+    if (n == 1)
+        return frame_alloc();
+    for (uint64_t f = 0; n && f + n <= nframes; f++) {
+        uint64_t run = 0;
+        while (run < n && !bit_test(f + run))
+            run++;
+        if (run < n) {
+            f += run;             /* the frame at f + run is taken */
+            continue;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            bit_set(f + i);
+        free_frames -= n;
+        memset(phys_to_virt(f * PAGE_SIZE), 0, n * PAGE_SIZE);
+        return f * PAGE_SIZE;
+    }
+    return 0;
+}
+
 void frame_free(uint64_t phys)
 {
     uint64_t f = phys / PAGE_SIZE;

@@ -11,10 +11,17 @@
  *   selftest=fpu     AVX registers survive fpu_save/fpu_restore
  *   selftest=redzone an interrupt leaves the 128 bytes below rsp intact (IST)
  *   selftest=echo    read one line from the console and print it back
+ *   selftest=net     virtio-net: ARP for 10.0.2.2 (QEMU's user-mode gateway)
+ *                    through transmit, print the reply's sender MAC, and
+ *                    check the reply came through the interrupt-driven path,
+ *                    then a burst of 600 requests must all be answered
  *   selftest=exit:N  exit with code N
  * The real image links the shim's kmain instead of this file.
  */
 #include "arch.h"
+#include "thread.h"
+#include "virtio_net.h"
+#include "shim/errno.h"
 
 static uint64_t parse_u64(const char *s)
 {
@@ -191,6 +198,124 @@ static void selftest_echo(void)
     kprintf("echo: %s\n", line);
 }
 
+/* ---- selftest=net ---- */
+
+static const uint8_t guest_ip[4] = { 10, 0, 2, 15 }, gateway_ip[4] = { 10, 0, 2, 2 };
+static volatile bool arp_answered;
+static uint8_t arp_mac[6];
+static struct thread *arp_receiver;
+static volatile unsigned arp_replies;
+/* Requests of the burst: several times both rings' size, so every index wraps. */
+#define ARP_BURST 600
+
+/* The stack's side of netdev.h: runs on the driver's thread. */
+static void arp_receive(struct netdev *nd, const void *frame, size_t len)
+{
+    (void)nd;
+    const uint8_t *f = frame;
+    /* ARP (0x0806), Ethernet/IPv4, reply (op 2), from the gateway's address. */
+    if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[20] != 0 || f[21] != 2 ||
+        memcmp(f + 28, gateway_ip, 4) != 0)
+        return;
+    memcpy(arp_mac, f + 22, 6);
+    arp_receiver = sched_current();
+    arp_answered = true;
+    arp_replies++;
+    sched_wake_chan((const void *)&arp_answered, ~0u, -1);
+}
+
+static void selftest_net(const struct boot_info *bi)
+{
+    sched_init();
+    int n = virtio_net_init(bi->cmdline);
+    kprintf("net: %d virtio-net device(s)\n", n);
+    if (n < 1)
+        panic("net selftest: no virtio-net device (QEMU: -netdev user,id=n0 -device virtio-net-...,netdev=n0)");
+    struct netdev *nd = platform_netdev(0);
+    struct virtio_net_stats st;
+    virtio_net_stats(0, &st);
+    kprintf("net: %s, features %#lx, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u\n", st.transport,
+            st.features, nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu);
+    nd->receive = arp_receive;
+    /* Let the driver thread start and fall asleep first, so the reply can
+     * only reach it through the device's interrupt. */
+    const void *chan;
+    for (int i = 0; i < 100 && !sched_blocked(st.thread, &chan); i++)
+        sched_sleep_ns(1000000ull);
+    if (!sched_blocked(st.thread, &chan))
+        panic("net selftest: the driver thread did not go to sleep");
+
+    uint8_t req[60];                                /* the minimum Ethernet frame */
+    memset(req, 0, sizeof req);
+    memset(req, 0xff, 6);                           /* broadcast */
+    memcpy(req + 6, nd->mac, 6);
+    req[12] = 0x08; req[13] = 0x06;                 /* ARP */
+    req[15] = 1;                                    /* hardware: Ethernet */
+    req[16] = 0x08;                                 /* protocol: IPv4 */
+    req[18] = 6; req[19] = 4;
+    req[21] = 1;                                    /* request */
+    memcpy(req + 22, nd->mac, 6);
+    memcpy(req + 28, guest_ip, 4);
+    memcpy(req + 38, gateway_ip, 4);
+    int r = nd->transmit(nd, req, sizeof req);
+    if (r != 0)
+        panic("net selftest: transmit returned %d", r);
+
+    /* Sleep until the driver thread saw the reply: no polling here. */
+    uint64_t flags = irq_save(), deadline = nanotime() + 3000000000ull;
+    enum wake_reason why = WAKE_NONE;
+    while (!arp_answered && why != WAKE_TIMEOUT)
+        why = sched_block((const void *)&arp_answered, ~0u, deadline);
+    irq_restore(flags);
+    if (!arp_answered)
+        panic("net selftest: no ARP reply from 10.0.2.2 within 3 s");
+    kprintf("net: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x\n", arp_mac[0], arp_mac[1], arp_mac[2],
+            arp_mac[3], arp_mac[4], arp_mac[5]);
+
+    /* Now idle 100 ms: the driver thread must stay asleep on its channel
+     * unless an interrupt woke it (a polling driver would wake without). */
+    sched_sleep_ns(100000000ull);
+    virtio_net_stats(0, &st);
+    bool asleep = sched_blocked(st.thread, &chan) && chan != NULL;
+    kprintf("net: receive ran on the driver thread: %s; main thread woken by %s; "
+            "%lu interrupt(s), %lu driver wake-up(s), %lu frame(s) in, %lu out; driver thread asleep: %s\n",
+            arp_receiver == st.thread ? "yes" : "no", why == WAKE_EVENT || why == WAKE_NONE ? "event" : "timeout",
+            st.irqs, st.wakeups, st.rx_frames, st.tx_frames, asleep ? "yes" : "no");
+    if (arp_receiver != st.thread)
+        panic("net selftest: receive did not run on the driver thread");
+    if (st.irqs == 0 || st.wakeups == 0 || st.wakeups > st.irqs)
+        panic("net selftest: the driver thread woke %lu times for %lu interrupts", st.wakeups, st.irqs);
+    if (!asleep)
+        panic("net selftest: the driver thread is not asleep while idle");
+
+    /* A burst: transmit as fast as the ring takes it (-ENOBUFS: wait for
+     * the device), then every reply must come back through the rings. */
+    unsigned base = arp_replies, sent = 0, full = 0;
+    while (sent < ARP_BURST) {
+        r = nd->transmit(nd, req, sizeof req);
+        if (r == -ENOBUFS) {
+            full++;
+            sched_sleep_ns(100000ull);
+            continue;
+        }
+        if (r != 0)
+            panic("net selftest: transmit returned %d in the burst", r);
+        sent++;
+    }
+    flags = irq_save();
+    deadline = nanotime() + 5000000000ull;
+    while (arp_replies - base < ARP_BURST && nanotime() < deadline)
+        sched_block((const void *)&arp_answered, ~0u, deadline);
+    irq_restore(flags);
+    virtio_net_stats(0, &st);
+    kprintf("net: burst of %u requests: %u replies, transmit ring full %u time(s); %lu interrupt(s), "
+            "%lu driver wake-up(s), %lu frame(s) in, %lu out\n", sent, arp_replies - base, full, st.irqs,
+            st.wakeups, st.rx_frames, st.tx_frames);
+    if (arp_replies - base != ARP_BURST)
+        panic("net selftest: %u of %u ARP replies came back", arp_replies - base, ARP_BURST);
+    kprintf("net ok\n");
+}
+
 void kmain(const struct boot_info *bi)
 {
     char what[32];
@@ -228,6 +353,9 @@ void kmain(const struct boot_info *bi)
         power_off(0);
     } else if (strcmp(what, "echo") == 0) {
         selftest_echo();
+        power_off(0);
+    } else if (strcmp(what, "net") == 0) {
+        selftest_net(bi);
         power_off(0);
     } else if (strncmp(what, "exit:", 5) == 0) {
         power_off((int)parse_u64(what + 5));

@@ -19,7 +19,15 @@ struct netdev {
     void (*receive)(struct netdev *, const void *frame, size_t len);
     void *stack;                  /* the stack's private per-device state */
     void *driver;                 /* the driver's */
+    /* What the device does for the stack (NETDEV_OFFLOAD_*), set by the
+     * driver before platform_netdev hands the device out. */
+    uint32_t offloads;
 };
+/* transmit completes the TCP and UDP checksums of IPv4 and IPv6 frames
+ * (not of IP fragments, not behind IPv6 extension headers): the stack may
+ * leave them to it (lwIP: netif_set_checksum_ctrl without
+ * NETIF_CHECKSUM_GEN_TCP/UDP). */
+#define NETDEV_OFFLOAD_TX_CSUM 1u
 /* The devices the platform found at boot (before shim module init). */
 int platform_netdev_count(void);
 struct netdev *platform_netdev(int index);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.portapp.image.AppEnvironment;
 import org.portapp.image.FileMapping;
+import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -48,6 +49,19 @@ final class AppOptions {
             + "image otherwise gets (docs, manuals, other programs and libraries are never added).")
     boolean noPackageData;
 
+    @Option(names = {"-p", "--publish"}, paramLabel = "[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]",
+            description = "Unikernel: forward a host port to a guest port through QEMU's user-mode network "
+                    + "(repeatable). The host side is bound on 127.0.0.1 unless HOSTADDR (IPv4) is given; TCP "
+                    + "unless /udp. A host port that is taken is an error before anything boots. Implies --net user.")
+    List<String> publish = new ArrayList<>();
+
+    @Option(names = "--net", paramLabel = "user|none",
+            description = "Unikernel: the guest's network. user: a virtio-net device on QEMU's user-mode network "
+                    + "(guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3; on Firecracker a tap device, tap0). none: "
+                    + "no device. Default: user when -p is given or the app makes socket calls (and its kernel has the "
+                    + "net module), else none.")
+    String net;
+
     @Parameters(index = "0", paramLabel = "BIN",
             description = "The program: a path, or a name without '/' looked up on PATH as a shell does.")
     Path binary;
@@ -87,6 +101,26 @@ final class AppOptions {
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), new UnikernelApp.Request(program(),
                 binary.toString(), args, environment().variables(), workdir(), fileMappings(), trace, noRewrite,
                 knownFootprint, !noPackageData), progress);
+    }
+
+    /**
+     * The unikernel's network ({@link Network#choose}): -p and --net checked, and every
+     * forwarded host port found free, so a mistake is a one-line error before anything is
+     * built or booted.
+     */
+    Network network(boolean appUsesSockets) {
+        Network n = Network.choose(net, publish, appUsesSockets);
+        n.requireHostPortsFree();
+        return n;
+    }
+
+    /** linuxu has no network of its own to configure: the app binds the host's ports itself. */
+    void refuseNetworkOptions() {
+        if (!publish.isEmpty() || net != null) {
+            throw new PortAppException((publish.isEmpty() ? "--net" : "-p") + ": on linuxu the app uses the "
+                    + "host's network directly (it binds the host's ports itself); -p and --net are for the "
+                    + "unikernel platforms");
+        }
     }
 
     /** The guest memory, checked. */

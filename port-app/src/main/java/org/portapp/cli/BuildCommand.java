@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.portapp.cache.CacheDir;
 import org.portapp.image.Progress;
 import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.QemuPlatform;
 import org.portapp.platform.qemu.UnikernelApp;
 import picocli.CommandLine.Command;
@@ -46,6 +47,12 @@ final class BuildCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Machine machine = Machine.byCliName(platform);
         int memory = app.memoryMiB();
+        if (machine == Machine.FIRECRACKER && !app.publish.isEmpty()) {
+            throw new PortAppException("-p " + app.publish.get(0) + ": Firecracker has no user-mode network to "
+                    + "forward ports through; its guest sits on the tap device " + Network.FIRECRACKER_TAP + " (--net user), "
+                    + "which you route or DNAT to yourself (docs/virtio.md)");
+        }
+        Network.choose(app.net, app.publish, false); // -p and --net checked before the (slow) build
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new PortAppException(out + ": exists and is not a directory");
         }
@@ -57,17 +64,22 @@ final class BuildCommand implements Callable<Integer> {
             progress.clear();
         }
         RunCommand.pruned(CacheDir.at(Main.cacheDir()), progress);
+        // Host ports are checked when run.sh starts QEMU (QEMU's own message), not now.
+        Network network = Network.choose(app.net, app.publish, Network.appUsesSockets(im));
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
         Files.write(out.resolve("initrd.cpio"), im.initrd());
         // The launch scripts ask for plain console output: a person reads it directly.
         String append = im.cmdline().encode() + " portapp.console=plain";
+        if (machine == Machine.FIRECRACKER && network.enabled()) {
+            append += " portapp.ip=" + Network.FIRECRACKER_GUEST_IP; // no DHCP server behind a tap
+        }
         Files.writeString(out.resolve("cmdline.txt"), append + "\n", StandardCharsets.UTF_8);
         Path script = out.resolve("run.sh");
         if (machine.isQemu()) {
             List<String> q = QemuPlatform.qemuCommand(machine, Path.of("$DIR/kernel.elf"), Path.of("$DIR/initrd.cpio"),
-                    "$(cat \"$DIR/cmdline.txt\")$TTY", memory);
+                    "$(cat \"$DIR/cmdline.txt\")$TTY", memory, network);
             StringBuilder cmd = new StringBuilder();
             for (String w : q) {
                 cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : w);
@@ -77,6 +89,7 @@ final class BuildCommand implements Callable<Integer> {
                     + " (written by port-app build).\n"
                     + "# Exit status: the app's (QEMU's isa-debug-exit gives ((code << 1) | 1) & 0xff);\n"
                     + "# 125 when the kernel panicked (QEMU status 0).\n"
+                    + networkComment(network)
                     + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
                     + TERMINAL_PROBE
                     + cmd + "\n"
@@ -84,11 +97,16 @@ final class BuildCommand implements Callable<Integer> {
                     + "if [ $s -eq 0 ]; then exit 125; fi\n"
                     + "exit $((s >> 1))\n", StandardCharsets.UTF_8);
         } else {
-            Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(memory, append), StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(memory, append, network),
+                    StandardCharsets.UTF_8);
             Files.writeString(script, "#!/bin/sh\n"
                     + "# Boots " + app.binary + " as a unikernel on Firecracker (written by port-app build).\n"
                     + "# Firecracker has no isa-debug-exit: the app's exit code is the last\n"
                     + "# \"[kernel] exit N\" line of the console.\n"
+                    + (network.enabled() ? "# Network: the guest is " + Network.FIRECRACKER_GUEST_IP + " on the host's tap device "
+                            + Network.FIRECRACKER_TAP + ", which must exist first:\n"
+                            + "#   ip tuntap add " + Network.FIRECRACKER_TAP + " mode tap && ip addr add 172.16.0.1/30 dev "
+                            + Network.FIRECRACKER_TAP + " && ip link set " + Network.FIRECRACKER_TAP + " up\n" : "")
                     + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
                     + "cd \"$DIR\" && exec firecracker --no-api --config-file firecracker.json\n",
                     StandardCharsets.UTF_8);
@@ -119,7 +137,19 @@ final class BuildCommand implements Callable<Integer> {
             fi
             """;
 
-    private String firecrackerConfig(int memory, String append) {
+    /** run.sh's lines saying what network the VM gets (QEMU refuses a taken host port itself). */
+    private static String networkComment(Network network) {
+        if (!network.enabled()) {
+            return "# Network: none (--net none, or the app makes no socket calls).\n";
+        }
+        StringBuilder sb = new StringBuilder("# Network: QEMU user mode (guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3)");
+        network.forwards().forEach(f -> sb.append("\n#   host ").append(f.hostAddress()).append(':').append(f.hostPort())
+                .append('/').append(f.protocol().name().toLowerCase(java.util.Locale.ROOT))
+                .append(" -> guest port ").append(f.guestPort()));
+        return sb.append("\n").toString();
+    }
+
+    private String firecrackerConfig(int memory, String append, Network network) {
         return "{\n"
                 + "  \"boot-source\": {\n"
                 + "    \"kernel_image_path\": \"kernel.elf\",\n"
@@ -127,6 +157,7 @@ final class BuildCommand implements Callable<Integer> {
                 + "    \"boot_args\": " + Json.render(append) + "\n"
                 + "  },\n"
                 + "  \"drives\": [],\n"
+                + "  \"network-interfaces\": " + network.firecrackerInterfaces() + ",\n"
                 + "  \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": " + memory + "}\n"
                 + "}\n";
     }

@@ -16,6 +16,7 @@ import org.portapp.platform.HostSignals;
 import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.HostTerminal;
 import org.portapp.platform.qemu.Machine;
+import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.QemuLaunch;
 import org.portapp.platform.qemu.QemuPlatform;
 import org.portapp.platform.qemu.UnikernelApp;
@@ -71,6 +72,7 @@ final class RunCommand implements Callable<Integer> {
     private int run(Progress progress) throws Exception {
         CacheDir cache = CacheDir.at(Main.cacheDir());
         if (platform.equals("linuxu")) {
+            app.refuseNetworkOptions();
             ProcessBuilder pb = linuxuProcess(app, trace, noRewrite, progress);
             pruned(cache, progress);
             try (AutoCloseable inUse = cache.inUse()) {
@@ -93,14 +95,16 @@ final class RunCommand implements Callable<Integer> {
                     + machine.cliName() + " use 'port-app build --platform " + machine.cliName() + "'");
         }
         int memory = app.memoryMiB();
+        app.network(false); // -p and --net checked before the (slow) build
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        Network network = app.network(Network.appUsesSockets(im));
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
         try {
             Files.write(initrd, im.initrd());
             List<String> cmd = QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(HostTerminal.detect()).encode(), memory);
+                    im.cmdline().withTerminal(HostTerminal.detect()).encode(), memory, network);
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
                 QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog);

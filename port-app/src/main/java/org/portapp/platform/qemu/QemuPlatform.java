@@ -166,11 +166,23 @@ public final class QemuPlatform {
      * stdio, -no-reboot so a panic ends QEMU with status 0, isa-debug-exit for the exit code).
      */
     public static List<String> qemuCommand(Machine machine, Path kernel, Path initrd, String append, int memoryMiB) {
+        return qemuCommand(machine, kernel, initrd, append, memoryMiB, Network.NONE);
+    }
+
+    /**
+     * As above, with the network's device and backend ({@link Network#qemuArgs}). microvm runs
+     * with acpi=off: QEMU 7.2 then names its virtio-mmio devices on the kernel command line
+     * (virtio_mmio.device=...), where the kernel finds them, and keeps their interrupts on
+     * the first I/O APIC (with ACPI it moves them to a second one and names nothing).
+     */
+    public static List<String> qemuCommand(Machine machine, Path kernel, Path initrd, String append, int memoryMiB,
+                                           Network network) {
         if (!machine.isQemu()) {
             throw new QemuException(machine.cliName() + " is not run through QEMU");
         }
+        String m = machine == Machine.QEMU_MICROVM ? machine.qemuMachine() + ",acpi=off" : machine.qemuMachine();
         List<String> cmd = new ArrayList<>(List.of(
-                "qemu-system-x86_64", "-M", machine.qemuMachine(), "-cpu", "max", "-m", Integer.toString(memoryMiB),
+                "qemu-system-x86_64", "-M", m, "-cpu", "max", "-m", Integer.toString(memoryMiB),
                 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
                 "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-kernel", kernel.toString()));
@@ -182,6 +194,7 @@ public final class QemuPlatform {
             cmd.add("-append");
             cmd.add(append);
         }
+        cmd.addAll(network.qemuArgs(machine));
         return cmd;
     }
 }

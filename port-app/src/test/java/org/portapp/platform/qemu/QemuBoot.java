@@ -15,11 +15,17 @@ import java.util.concurrent.TimeUnit;
  * isa-debug-exit device for the exit status, -no-reboot so that a kernel
  * panic (a triple fault) ends QEMU with status 0.
  */
-record QemuBoot(String machine, Path kernel, String append, Path initrd, Path stdin, Duration timeout) {
+record QemuBoot(String machine, Path kernel, String append, Path initrd, Path stdin, Duration timeout,
+                List<String> devices) {
 
     /** A boot with no initrd and no console input. */
     QemuBoot(String machine, Path kernel, String append, Duration timeout) {
         this(machine, kernel, append, null, null, timeout);
+    }
+
+    /** A boot with no extra devices. */
+    QemuBoot(String machine, Path kernel, String append, Path initrd, Path stdin, Duration timeout) {
+        this(machine, kernel, append, initrd, stdin, timeout, List.of());
     }
 
     /** What a boot produced: QEMU's exit status, the console output, QEMU's stderr, wall time. */
@@ -51,6 +57,7 @@ record QemuBoot(String machine, Path kernel, String append, Path initrd, Path st
             cmd.add("-initrd");
             cmd.add(initrd.toString());
         }
+        cmd.addAll(devices);
         return cmd;
     }
 

@@ -9,11 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -192,5 +195,52 @@ class QemuPlatformTest {
         QemuBoot.Result r = boot(machine, "selftest=int");
         assertEquals(0, r.status(), () -> describe(r));
         assertTrue(r.console().contains("*** KERNEL FAULT: unexpected interrupt (vector 128)"), () -> describe(r));
+    }
+
+    /**
+     * selftest=net: the virtio-net driver ARPs for QEMU's user-mode gateway through transmit
+     * and gets slirp's answer through interrupt-driven receive on its driver thread, on each
+     * transport: virtio-pci modern only and legacy only (pc), and on microvm virtio-mmio as
+     * port-app starts it (Network.qemuArgs: QEMU 7.2's legacy version 1) and version 2.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pc modern", "pc legacy", "microvm", "microvm v2"})
+    void virtioNetArpsForTheGatewayThroughInterruptDrivenReceive(String variant) {
+        boolean pc = variant.startsWith("pc");
+        List<String> devices = new ArrayList<>(Network.choose("user", List.of(), false)
+                .qemuArgs(pc ? Machine.QEMU_PC : Machine.QEMU_MICROVM));
+        String transport = switch (variant) {
+            case "pc modern" -> "virtio-pci modern";
+            case "pc legacy" -> "virtio-pci legacy";
+            case "microvm" -> "virtio-mmio v1";
+            default -> "virtio-mmio v2";
+        };
+        if (pc) {
+            devices.set(3, devices.get(3) + (variant.endsWith("modern") ? ",disable-legacy=on" : ",disable-modern=on"));
+        } else if (variant.endsWith("v2")) {
+            devices.addAll(List.of("-global", "virtio-mmio.force-legacy=off"));
+        }
+        QemuBoot.Result r = new QemuBoot(pc ? "pc" : "microvm,acpi=off", kernel, "selftest=net", null, null,
+                BOOT_TIMEOUT, devices).run();
+        String c = r.console();
+        assertEquals(new ExitStatus(ExitStatus.Kind.APP_EXIT, 0), r.exit(), () -> describe(r));
+        assertTrue(c.contains("net: 1 virtio-net device(s)\n"), () -> describe(r));
+        assertTrue(c.contains("net: " + transport + ", features "), () -> describe(r));
+        assertTrue(c.contains("mac 52:54:00:12:34:56"), () -> describe(r));
+        // slirp's gateway MAC is 52:55 followed by its IPv4 address, 10.0.2.2.
+        assertTrue(c.contains("net: 10.0.2.2 is at 52:55:0a:00:02:02\n"), () -> describe(r));
+        assertTrue(c.contains("receive ran on the driver thread: yes; main thread woken by event;"), () -> describe(r));
+        assertTrue(c.contains("driver thread asleep: yes\n"), () -> describe(r));
+        // Several times both rings' size: every ring index wraps, no frame is lost.
+        assertTrue(c.contains("net: burst of 600 requests: 600 replies, "), () -> describe(r));
+        assertTrue(c.contains("net ok\n"), () -> describe(r));
+    }
+
+    @Test
+    void virtioNetWithoutADeviceSaysSo() {
+        QemuBoot.Result r = boot("pc", "selftest=net");
+        assertEquals(ExitStatus.Kind.KERNEL_PANIC, r.exit().kind(), () -> describe(r));
+        assertTrue(r.console().contains("net: 0 virtio-net device(s)\n"), () -> describe(r));
+        assertTrue(r.console().contains("no virtio-net device"), () -> describe(r));
     }
 }

@@ -311,13 +311,19 @@ class UnikernelRunTest {
         for (String f : List.of("kernel.elf", "initrd.cpio", "cmdline.txt", "run.sh")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing\n" + b.describe());
         }
-        Process p = new ProcessBuilder("sh", out.resolve("run.sh").toString())
+        Run r = launchScript(out);
+        assertEquals(5, r.code(), r::describe);
+        assertTrue(r.out().contains("built\n"), r::describe);
+    }
+
+    /** Runs the run.sh that build wrote into dir, stdin empty: its exit code and console. */
+    static Run launchScript(Path dir) throws Exception {
+        Process p = new ProcessBuilder("sh", dir.resolve("run.sh").toString())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).start();
-        String console = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        byte[] console = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(5, p.exitValue(), console);
-        assertTrue(console.contains("built\n"), console);
+        return new Run(p.exitValue(), new String(console, StandardCharsets.UTF_8), "", console);
     }
 
     @Test
