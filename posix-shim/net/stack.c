@@ -112,6 +112,17 @@ static err_t dev_output(struct netif *nif, struct pbuf *p)
         data = frame;
     }
     int r = dev->transmit(dev, data, p->tot_len);
+    /* A full ring: the device (QEMU's I/O thread) drains it concurrently,
+     * so wait for it briefly rather than drop the frame, which would cost
+     * TCP a retransmission timeout. This runs inside lwIP, so it must not
+     * block (another thread could enter lwIP): it spins, for at most 50 ms. */
+    if (r == -ENOBUFS) {
+        uint64_t until = platform_monotonic_ns() + 50000000u;
+        while (r == -ENOBUFS && platform_monotonic_ns() < until) {
+            __asm__ volatile("pause");
+            r = dev->transmit(dev, data, p->tot_len);
+        }
+    }
     return r == 0 ? ERR_OK : r == -ENOBUFS ? ERR_MEM : ERR_IF;
 }
 
