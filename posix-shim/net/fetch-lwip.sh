@@ -39,8 +39,10 @@ opts=(-o "Dir::Etc::SourceList=$apt/etc/sources.list" -o "Dir::Etc::SourceParts=
       -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
       -o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)")
 log="$apt/log"
-apt-get "${opts[@]}" update >"$log" 2>&1 ||
-    fail "apt-get update for $mirror $codename failed (offline? see $log): $(grep -m1 -E '^(E|Err|W):' "$log" || tail -n1 "$log")"
+# apt-get update exits 0 when it cannot reach the mirror: look at what it said.
+if ! apt-get "${opts[@]}" update >"$log" 2>&1 || grep -qE '^(Err|E):' "$log"; then
+    fail "cannot reach $mirror ($codename) to fetch Debian's lwip source (offline? see $log): $(grep -m1 -E '^(E|Err|W):' "$log" || tail -n1 "$log")"
+fi
 work="$DIR/tmp.$$"
 rm -rf "$work" && mkdir -p "$work"
 (cd "$work" && apt-get "${opts[@]}" source lwip) >>"$log" 2>&1 ||
