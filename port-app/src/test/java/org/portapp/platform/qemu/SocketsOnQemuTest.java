@@ -93,7 +93,7 @@ class SocketsOnQemuTest {
     }
 
     /**
-     * Without a network device (the kernel found none) the stack runs with loopback only: a
+     * Without a network device ({@code --net none}) the stack runs with loopback only: a
      * connect to any other address fails with ENETUNREACH, never a panic, and loopback
      * still works after it.
      */
@@ -113,7 +113,8 @@ class SocketsOnQemuTest {
                 c = socket.create_connection(l.getsockname())
                 print("loopback still works:", l.accept()[1] == c.getsockname())
                 """;
-        Run r = UnikernelRunTest.cli("", "run", "--platform", platform, "/usr/bin/python3", "--", "-c", script);
+        Run r = UnikernelRunTest.cli("", "run", "--platform", platform, "--net", "none", "/usr/bin/python3", "--",
+                "-c", script);
         assertEquals(0, r.code(), r::describe);
         assertEquals("SOCK_STREAM ENETUNREACH\nSOCK_DGRAM ENETUNREACH\nloopback still works: True\n", r.out(),
                 r::describe);
