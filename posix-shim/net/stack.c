@@ -123,6 +123,10 @@ static err_t dev_output(struct netif *nif, struct pbuf *p)
             r = dev->transmit(dev, data, p->tot_len);
         }
     }
+    static uint64_t dropped;
+    if (r != 0 && dropped++ % 1000 == 0)   /* TCP recovers by retransmitting: say so, rarely */
+        shim_printk("[kernel] net: %s: %lu frame(s) dropped\n", r == -ENOBUFS ? "transmit ring full" : "transmit failed",
+                    (unsigned long)dropped);
     return r == 0 ? ERR_OK : r == -ENOBUFS ? ERR_MEM : ERR_IF;
 }
 
