@@ -356,6 +356,19 @@ void *sched_local(struct thread *t, size_t offset)
     return t->local + offset;
 }
 
+/* A new thread's first switch: it inherits the creator's vector state, as
+ * on Linux, and switch_context pops r15..rbp and returns into
+ * thread_first_run, which resumes t->start. */
+static void first_run_frame(struct thread *t)
+{
+    fpu_save(t->xsave);
+    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
+    sp[6] = (uint64_t)thread_first_run;
+    for (int i = 0; i < 6; i++)
+        sp[i] = 0;
+    t->ksp = (uint64_t)sp;
+}
+
 struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
 {
     uint64_t flags = irq_save();
@@ -371,14 +384,7 @@ struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
     t->start.ss = SEL_KDATA;
     t->start.rflags |= 1u << 9;
     t->fs_base = fs_base;
-    /* The new thread inherits the creator's vector state, as on Linux. */
-    fpu_save(t->xsave);
-    /* switch_context pops r15..rbp and returns into thread_first_run. */
-    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
-    sp[6] = (uint64_t)thread_first_run;
-    for (int i = 0; i < 6; i++)
-        sp[i] = 0;
-    t->ksp = (uint64_t)sp;
+    first_run_frame(t);
     live++;
     rq_push(t);
     irq_restore(flags);
@@ -410,12 +416,7 @@ struct thread *sched_spawn_service(void (*fn)(void *), void *arg)
         .rsp = ((t->kstack_top - 256) & ~15ull) - 8,
         .cs = SEL_KCODE, .ss = SEL_KDATA, .rflags = 1u << 9,
     };
-    fpu_save(t->xsave);
-    uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
-    sp[6] = (uint64_t)thread_first_run;
-    for (int i = 0; i < 6; i++)
-        sp[i] = 0;
-    t->ksp = (uint64_t)sp;
+    first_run_frame(t);
     rq_push(t);
     irq_restore(flags);
     return t;

@@ -180,6 +180,12 @@ static unsigned pipe_poll(struct file *f)
     return m;
 }
 
+/* wq.seq grows with every wake: each write, read, open and close. */
+static uint64_t pipe_event_seq(struct file *f)
+{
+    return pipe_of(f)->wq.seq;
+}
+
 static long pipe_ioctl(struct file *f, unsigned long cmd, long arg)
 {
     if (cmd == K_FIONREAD) {
@@ -194,6 +200,7 @@ static const struct vnode_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
     .poll = pipe_poll,
+    .event_seq = pipe_event_seq,
     .ioctl = pipe_ioctl,
     .destroy = pipe_destroy,
     .noseek = 1,

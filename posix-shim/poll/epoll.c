@@ -1,6 +1,6 @@
 /* epoll: an interest list per epoll fd, level-triggered by default, with
- * EPOLLET (an event is reported again only after the fd was seen not ready
- * or its ready set grew) and EPOLLONESHOT. Readiness comes from
+ * EPOLLET (an event is reported again only after the fd was seen not ready,
+ * its ready set grew, or its file had a new event: vnode_ops.event_seq) and EPOLLONESHOT. Readiness comes from
  * vfs_poll_file, like poll.
  *
  * Like Linux, an item goes away when its file is closed: an item remembers
@@ -19,6 +19,7 @@ struct epitem {
     uint32_t events;
     uint64_t data;
     unsigned last;           /* EPOLLET: ready set last reported */
+    uint64_t last_seq;       /* EPOLLET: the file's event counter then */
     int disabled;            /* EPOLLONESHOT fired */
 };
 
@@ -187,9 +188,15 @@ static long collect(struct epoll *ep, struct k_epoll_event *out, int max)
     for (struct epitem *it = ep->items; it && n < max; it = it->next) {
         unsigned m = item_ready(it);
         if (it->events & K_EPOLLET) {
+            /* New readiness, or a new event on a ready fd (more data on a
+             * socket nginx has not drained to EAGAIN since the last report). */
+            uint64_t seq = vfs_event_seq(fd_file(it->fd));
             unsigned fresh = m & ~it->last;
+            if (!fresh && seq != it->last_seq)
+                fresh = m;
             if (!fresh) {
                 it->last = m;
+                it->last_seq = seq;
                 continue;
             }
         }
@@ -200,8 +207,10 @@ static long collect(struct epoll *ep, struct k_epoll_event *out, int max)
         struct k_epoll_event e = { .events = m, .data = it->data };
         if (copy_to_user(&out[n], &e, sizeof e))
             return n ? n : -EFAULT;
-        if (it->events & K_EPOLLET)
+        if (it->events & K_EPOLLET) {
             it->last = m;
+            it->last_seq = vfs_event_seq(fd_file(it->fd));
+        }
         n++;
         if (it->events & K_EPOLLONESHOT)
             it->disabled = 1;

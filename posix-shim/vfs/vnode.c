@@ -410,6 +410,11 @@ unsigned vfs_poll_file(struct file *f)
     return K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
 }
 
+uint64_t vfs_event_seq(struct file *f)
+{
+    return f->vn->ops && f->vn->ops->event_seq ? f->vn->ops->event_seq(f) : 0;
+}
+
 /* ---- fd table -------------------------------------------------------------- */
 
 static struct {

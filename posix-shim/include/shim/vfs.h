@@ -76,6 +76,11 @@ struct vnode_ops {
     long (*write)(struct file *, const void *, size_t, uint64_t *pos); /* -EINVAL */
     long (*truncate)(struct vnode *, uint64_t size);        /* -EINVAL */
     unsigned (*poll)(struct file *);                        /* IN|OUT */
+    /* A counter that grows with every event on the file (data arrived,
+     * room made, peer closed), so edge-triggered epoll reports new data on
+     * an fd that was already readable, as Linux does. NULL: 0 (epoll then
+     * sees only changes of the ready set). */
+    uint64_t (*event_seq)(struct file *);
     long (*ioctl)(struct file *, unsigned long, long);      /* -ENOTTY */
     /* Symlinks whose target is computed (procfs); NULL: vn->data. */
     long (*readlink)(struct vnode *, char *, size_t);
@@ -208,6 +213,8 @@ void fd_set_cloexec(long fd, int on);
 
 /* Readiness of an open file (K_POLL* mask), through its ops. */
 unsigned vfs_poll_file(struct file *f);
+/* Its event counter (vnode_ops.event_seq), 0 without one. */
+uint64_t vfs_event_seq(struct file *f);
 
 #pragma GCC visibility pop
 

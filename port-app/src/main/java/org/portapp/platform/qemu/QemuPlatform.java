@@ -132,18 +132,23 @@ public final class QemuPlatform {
         List<Path> sources = new ArrayList<>(List.of(root.resolve("platforms/x86_64"),
                 root.resolve("platforms/qemu"), root.resolve("posix-shim/include")));
         selected.forEach(m -> sources.add(m.dir()));
+        // The net module compiles lwIP from the cache; its version names the source.
+        LwipSource lwip = names.contains("net") ? LwipSource.ensure(root, buildDir) : null;
+        List<String> makeArgs = new ArrayList<>();
+        if (lwip != null) {
+            makeArgs.add("LWIP=" + lwip.dir());
+        }
         Path kernel;
         try {
-            String hash = CachedBuild.hash(root, String.join(" ", names), generated, sources);
+            String hash = CachedBuild.hash(root, String.join(" ", names)
+                    + (lwip == null ? "" : " lwip-" + lwip.version()), generated, sources);
             Path dir = buildDir.toAbsolutePath().normalize().resolve((lto ? "qemu-" : "qemu-nolto-") + hash);
             kernel = dir.resolve(KERNEL);
             if (!Files.isRegularFile(kernel)) {
                 progress.building("the unikernel", "modules: " + String.join(" ", names));
                 try {
                     CachedBuild.buildOnce(buildDir, dir, kernel, generated, List.of(KERNEL), (genDir, out) ->
-                            CachedBuild.run(List.of("make", "-C", root.resolve("platforms/qemu").toString(),
-                                    "GEN=" + genDir, "OUT=" + out, "SHIM=" + root.resolve("posix-shim"),
-                                    "MODULES=" + String.join(" ", names), "LTO=" + (lto ? "1" : "")),
+                            CachedBuild.run(makeCommand(genDir, out, names, lto, makeArgs),
                                     "building the unikernel"));
                 } finally {
                     progress.built();
@@ -163,6 +168,14 @@ public final class QemuPlatform {
         }
     }
 
+
+    private List<String> makeCommand(Path genDir, Path out, List<String> names, boolean lto, List<String> extra) {
+        List<String> cmd = new ArrayList<>(List.of("make", "-C", root.resolve("platforms/qemu").toString(),
+                "GEN=" + genDir, "OUT=" + out, "SHIM=" + root.resolve("posix-shim"),
+                "MODULES=" + String.join(" ", names), "LTO=" + (lto ? "1" : "")));
+        cmd.addAll(extra);
+        return cmd;
+    }
 
     /**
      * The QEMU command line that boots {@code kernel} (README: -nodefaults, the serial line on
