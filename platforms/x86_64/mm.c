@@ -398,8 +398,13 @@ static void map_direct(uint64_t base, uint64_t end)
         } else {
             bool large;
             uint64_t *pte = walk(pml4, va, false, &large);
-            if (!(pte && large))
-                vm_map(va, p, VM_READ | VM_WRITE);   /* may already be mapped */
+            /* Already mapped is fine; a page table that cannot be had is not:
+             * the page would stay out of the direct map and fault later. */
+            if (!(pte && large) && vm_map(va, p, VM_READ | VM_WRITE) < 0) {
+                pte = walk(pml4, va, false, &large);
+                if (!pte || !(large || (*pte & PTE_P)))
+                    out_of_memory("the direct map of RAM");
+            }
             p += PAGE_SIZE;
         }
     }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "fake_platform.h"
 #include "shim/mm.h"
+#include "shim/kernel.h"
 
 char fake_out[1 << 16];
 size_t fake_out_len;
@@ -147,6 +148,12 @@ void platform_write_err(const char *buf, size_t len)
 _Noreturn void platform_abort(int code)
 {
     fprintf(stderr, "harness: platform_abort(%d)\n", code);
+    exit(98);
+}
+
+void platform_out_of_memory(const char *what)
+{
+    fprintf(stderr, "harness: out of memory: %s\n", what);
     exit(98);
 }
 

@@ -74,10 +74,8 @@ struct vnode *vfs_root(void)
 {
     if (!root) {
         root = vnode_new(K_S_IFDIR | 0755, ROOT_DIR_OPS);
-        if (!root) {
-            shim_printk("vfs: out of memory for the root directory\n");
-            platform_abort(127);
-        }
+        if (!root)
+            platform_out_of_memory("the root directory");
         root->nlink = 1;
         root->refs = 1;           /* never freed */
         root->parent = root;
