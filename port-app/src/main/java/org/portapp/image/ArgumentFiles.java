@@ -14,11 +14,15 @@ import java.util.Set;
  * {@code --file}. An argument that does not start with {@code -} and names an existing regular
  * file on the host (relative ones against port-app's working directory) goes into the guest at
  * the path the app will open: an absolute one at itself, a relative one under the app's
- * working directory. Copies: what the app writes to them stays in the guest.
+ * working directory. Copies: what the app writes to them stays in the guest. Paths under
+ * /proc, /sys and /dev are the guest kernel's own and never copied.
  */
 public final class ArgumentFiles {
     /** A file bigger than this is not copied in (the guest holds its files in RAM). */
     public static final long MAX_BYTES = 256L << 20;
+
+    /** What the guest's kernel shows under these (procfs, sysfs, devfs), not the host's files. */
+    private static final List<String> KERNEL_TREES = List.of("/proc/", "/sys/", "/dev/");
 
     private ArgumentFiles() {
     }
@@ -41,6 +45,10 @@ public final class ArgumentFiles {
                 host = hostCwd.resolve(a).normalize();
                 guest = Path.of(workdir).resolve(a).normalize().toString();
             } catch (java.nio.file.InvalidPathException e) {
+                continue;
+            }
+            if (KERNEL_TREES.stream().anyMatch(t -> guest.startsWith(t)) || host.startsWith("/proc")
+                    || host.startsWith("/sys") || host.startsWith("/dev")) {
                 continue;
             }
             if (!Files.isRegularFile(host) || !Files.isReadable(host) || taken.contains(guest)) {

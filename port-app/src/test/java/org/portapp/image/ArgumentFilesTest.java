@@ -28,6 +28,12 @@ class ArgumentFilesTest {
     }
 
     @Test
+    void theKernelsOwnTreesAreNotCopied() {
+        assertEquals(List.of(), ArgumentFiles.of(List.of("/proc/self/status", "/sys/devices/system/cpu/online",
+                "/dev/null"), "/", cwd, Set.of()));
+    }
+
+    @Test
     void pathsTheImageHasAlreadyAreLeftAlone() throws Exception {
         Path exe = Files.writeString(cwd.resolve("app"), "elf");
         assertEquals(List.of(), ArgumentFiles.of(List.of(exe.toString()), "/", cwd, Set.of(exe.toString())));
