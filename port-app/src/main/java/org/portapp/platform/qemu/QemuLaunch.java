@@ -10,7 +10,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.portapp.platform.HostSignals;
@@ -33,6 +36,9 @@ public final class QemuLaunch {
      * tables, the app's initial stack and the shim's first data structures.
      */
     static final long MEMORY_MARGIN = 2L << 20;
+
+    /** Exit code of a run killed at its time limit (as timeout(1) exits). */
+    public static final int TIMEOUT_EXIT = 124;
 
     /** Signals to port-app that end the VM (USR1 and USR2 are the JVM's defaults: not taken). */
     private static final List<String> ENDING_SIGNALS = List.of("INT", "TERM", "HUP");
@@ -68,6 +74,16 @@ public final class QemuLaunch {
      */
     public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
                              boolean kernelLog) {
+        return run(command, in, out, err, kernelLog, null);
+    }
+
+    /**
+     * As {@link #run(List, InputStream, OutputStream, PrintStream, boolean)}, with QEMU killed
+     * once {@code timeout} (null: none) has passed: the result is then
+     * {@link ExitStatus.Kind#TIMED_OUT} with {@link #TIMEOUT_EXIT}, whatever the guest did.
+     */
+    public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
+                             boolean kernelLog, Duration timeout) {
         Process p;
         try {
             p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
@@ -82,6 +98,8 @@ public final class QemuLaunch {
         ByteArrayOutputStream qemuErr = new ByteArrayOutputStream();
         Thread errPump = pump(p.getErrorStream(), qemuErr);
         Thread inPump = inputPump(in, p.getOutputStream());
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread watchdog = timeout == null ? null : watchdog(p, timeout, timedOut);
         ConsoleDemux demux = new ConsoleDemux(out, err, kernelLog ? err : null);
         byte[] buf = new byte[8192];
         try (InputStream serial = p.getInputStream()) {
@@ -93,10 +111,17 @@ public final class QemuLaunch {
             errPump.join();
             inPump.interrupt();
             String log = demux.kernelLog();
+            if (watchdog != null) {
+                watchdog.interrupt();
+            }
+            if (timedOut.get()) {
+                return new Result(TIMEOUT_EXIT, new ExitStatus(ExitStatus.Kind.TIMED_OUT, -1), log, status);
+            }
             ExitStatus st = ExitStatus.decode(status, log, qemuErr.toString(StandardCharsets.UTF_8),
                     signals.received());
             int code = switch (st.kind()) {
                 case APP_EXIT, SIGNALED -> st.appExitCode();
+                case TIMED_OUT -> TIMEOUT_EXIT; // set above, never decoded
                 case KERNEL_PANIC -> {
                     report(err, log, "*** KERNEL", kernelLog);
                     err.println("port-app: the unikernel panicked (QEMU exit status 0); the kernel log is above");
@@ -212,6 +237,24 @@ public final class QemuLaunch {
         int at = log.indexOf(marker);
         err.print(at >= 0 ? log.substring(at) : log);
         err.flush();
+    }
+
+    /** Kills {@code p} when {@code timeout} passes before it ends, saying so in {@code fired}. */
+    private static Thread watchdog(Process p, Duration timeout,
+                                   AtomicBoolean fired) {
+        Thread t = new Thread(() -> {
+            try {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    fired.set(true);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException ignored) {
+                // the run ended first
+            }
+        }, "qemu-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static Thread pump(InputStream from, ByteArrayOutputStream to) {

@@ -1,0 +1,137 @@
+package org.portapp.compat;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.portapp.platform.CachedBuild;
+
+/**
+ * Runs a list of LTP tests on every target, up to {@code jobs} at once, and says how far it
+ * got on {@code progress} (one line per finished test: the verdicts, pass counts so far, ETA).
+ *
+ * @param tree     the LTP tree
+ * @param targets  where to run, native first when asked for
+ * @param jobs     tests (per target) running at once
+ * @param timeout  each test's time limit
+ * @param scratch  a directory for the tests' TMPDIRs
+ * @param progress where progress lines go (null: nowhere)
+ */
+public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration timeout, Path scratch,
+                        PrintStream progress) {
+    public CompatRun {
+        targets = List.copyOf(targets);
+    }
+
+    /** One test's results, by target name in {@link #targets}' order. */
+    public record Row(Runtest.Entry test, String directory, Map<String, TestResult> results) {
+    }
+
+    /** Runs {@code tests} and returns their rows in the runtest file's order. */
+    public List<Row> run(List<Runtest.Entry> tests) {
+        long t0 = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs));
+        try {
+            List<Map<String, Future<TestResult>>> futures = new ArrayList<>();
+            for (Runtest.Entry t : tests) {
+                Map<String, Future<TestResult>> byTarget = new LinkedHashMap<>();
+                for (Target target : targets) {
+                    byTarget.put(target.name(), pool.submit(() -> runOne(t, target)));
+                }
+                futures.add(byTarget);
+            }
+            List<Row> rows = new ArrayList<>();
+            Map<String, Integer> passed = new LinkedHashMap<>();
+            targets.forEach(tg -> passed.put(tg.name(), 0));
+            for (int i = 0; i < tests.size(); i++) {
+                Runtest.Entry t = tests.get(i);
+                Map<String, TestResult> results = new LinkedHashMap<>();
+                for (Map.Entry<String, Future<TestResult>> f : futures.get(i).entrySet()) {
+                    TestResult r = await(f.getValue());
+                    results.put(f.getKey(), r);
+                    if (r.outcome() == Outcome.PASS) {
+                        passed.merge(f.getKey(), 1, Integer::sum);
+                    }
+                }
+                rows.add(new Row(t, tree.directoryOf(t), results));
+                report(i + 1, tests.size(), t, results, passed, t0);
+            }
+            return rows;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private TestResult runOne(Runtest.Entry t, Target target) {
+        var binary = tree.program(t.program());
+        if (binary.isEmpty()) {
+            return new TestResult(Outcome.MISSING, -1, t.program() + " is not in " + tree.lookedIn(),
+                    "binary missing", 0);
+        }
+        Path tmp = null;
+        try {
+            Files.createDirectories(scratch);
+            tmp = Files.createTempDirectory(scratch, t.tag() + "-" + target.name() + "-");
+            Map<String, String> env = environment(target.tmpdir(tmp));
+            return Classifier.classify(target.run(binary.get(), t.argv(), env, tmp, timeout));
+        } catch (IOException e) {
+            return Classifier.classify(Execution.failed("cannot make a TMPDIR in " + scratch + ": "
+                    + e.getMessage(), 0));
+        } catch (RuntimeException e) {
+            return Classifier.classify(Execution.failed("internal error: " + e, 0));
+        } finally {
+            if (tmp != null) {
+                CachedBuild.deleteTree(tmp);
+            }
+        }
+    }
+
+    /** What LTP's runners give a test: LTPROOT, TMPDIR, testcases/bin on PATH, no colours. */
+    Map<String, String> environment(String tmpdir) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", tree.binDir() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("LTPROOT", tree.root().toString());
+        env.put("TMPDIR", tmpdir);
+        env.put("HOME", "/root");
+        env.put("LTP_COLORIZE_OUTPUT", "0");
+        return env;
+    }
+
+    private void report(int done, int total, Runtest.Entry t, Map<String, TestResult> results,
+                        Map<String, Integer> passed, long t0) {
+        if (progress == null) {
+            return;
+        }
+        long elapsed = System.nanoTime() - t0;
+        long etaSeconds = done == 0 ? 0 : (elapsed / done) * (total - done) / 1_000_000_000L;
+        String verdicts = results.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().outcome().label())
+                .collect(Collectors.joining("  "));
+        String counts = passed.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        int width = Integer.toString(total).length();
+        progress.printf("[%" + width + "d/%d] %-20s %s | passed: %s | ETA %s%n", done, total, t.tag(), verdicts,
+                counts, Report.duration(etaSeconds));
+        progress.flush();
+    }
+
+    private static TestResult await(Future<TestResult> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            return Classifier.classify(Execution.failed("internal error: " + e.getCause(), 0));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompatException("interrupted");
+        }
+    }
+}
