@@ -155,6 +155,8 @@ final class CompatCommand implements Callable<Integer> {
             }
         }
         progress.clear();
+        String ltpVersion = ltpVersion(tree.root());
+        String portApp = portAppVersion(); // before the run: the checkout may move on while it runs
         Path scratch = Files.createTempDirectory("port-app-compat");
         Instant start = Instant.now();
         long t0 = System.nanoTime();
@@ -167,8 +169,8 @@ final class CompatCommand implements Callable<Integer> {
         }
         long wall = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         Report report = new Report(targets.stream().map(Target::name).toList(), rows, new Report.Meta(
-                tree.root().toString(), ltpVersion(tree.root()), runtestFile.toString(), filter == null ? "" : filter,
-                portAppVersion(), start.truncatedTo(ChronoUnit.SECONDS).toString(), wall, n, timeoutSeconds));
+                tree.root().toString(), ltpVersion, runtestFile.toString(), filter == null ? "" : filter,
+                portApp, start.truncatedTo(ChronoUnit.SECONDS).toString(), wall, n, timeoutSeconds));
         write(report);
         stdout.print(report.table());
         stdout.println();

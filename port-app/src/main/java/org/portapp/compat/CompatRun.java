@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -96,9 +97,17 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
         }
     }
 
-    /** What LTP's runners give a test: LTPROOT, TMPDIR, testcases/bin on PATH, no colours. */
+    /**
+     * What LTP's runners give a test: LTPROOT, TMPDIR, testcases/bin on PATH, no colours; and
+     * the host's own LTP_* settings (LTP_TIMEOUT_MUL, LTP_RUNTIME_MUL, ...), as runltp passes them.
+     */
     Map<String, String> environment(String tmpdir) {
         Map<String, String> env = new LinkedHashMap<>();
+        new TreeMap<>(System.getenv()).forEach((k, v) -> {
+            if (k.startsWith("LTP_")) {
+                env.put(k, v);
+            }
+        });
         env.put("PATH", tree.binDir() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("LTPROOT", tree.root().toString());
         env.put("TMPDIR", tmpdir);
