@@ -83,7 +83,7 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
         try {
             Files.createDirectories(scratch);
             tmp = Files.createTempDirectory(scratch, t.tag() + "-" + target.name() + "-");
-            Map<String, String> env = environment(target.tmpdir(tmp));
+            Map<String, String> env = environment(binary.get().getParent(), target.tmpdir(tmp));
             return Classifier.classify(target.run(binary.get(), t.argv(), env, tmp, timeout));
         } catch (IOException e) {
             return Classifier.classify(Execution.failed("cannot make a TMPDIR in " + scratch + ": "
@@ -98,17 +98,18 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
     }
 
     /**
-     * What LTP's runners give a test: LTPROOT, TMPDIR, testcases/bin on PATH, no colours; and
+     * What LTP's runners give a test: LTPROOT, TMPDIR, testcases/bin on PATH (in a source tree,
+     * the test's own folder, where its helper programs are), no colours; and
      * the host's own LTP_* settings (LTP_TIMEOUT_MUL, LTP_RUNTIME_MUL, ...), as runltp passes them.
      */
-    Map<String, String> environment(String tmpdir) {
+    Map<String, String> environment(Path binDir, String tmpdir) {
         Map<String, String> env = new LinkedHashMap<>();
         new TreeMap<>(System.getenv()).forEach((k, v) -> {
             if (k.startsWith("LTP_")) {
                 env.put(k, v);
             }
         });
-        env.put("PATH", tree.binDir() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("PATH", binDir + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("LTPROOT", tree.root().toString());
         env.put("TMPDIR", tmpdir);
         env.put("HOME", "/root");

@@ -31,6 +31,21 @@ final class HostProcess {
         } catch (IOException e) {
             return Execution.failed("cannot start " + pb.command().get(0) + ": " + e.getMessage(), 0);
         }
+        // port-app ending (a signal, ^C) takes the test and its children with it.
+        Thread killer = new Thread(() -> kill(p));
+        Runtime.getRuntime().addShutdownHook(killer);
+        try {
+            return await(p, timeout, t0);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(killer);
+            } catch (IllegalStateException ignored) {
+                // shutting down already
+            }
+        }
+    }
+
+    private static Execution await(Process p, Duration timeout, long t0) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread pump = new Thread(() -> drain(p.getInputStream(), out), "compat-output");
         pump.setDaemon(true);
