@@ -81,6 +81,7 @@ public final class QemuLaunch {
      * As {@link #run(List, InputStream, OutputStream, PrintStream, boolean)}, with QEMU killed
      * once {@code timeout} (null: none) has passed: the result is then
      * {@link ExitStatus.Kind#TIMED_OUT} with {@link #TIMEOUT_EXIT}, whatever the guest did.
+     * With a limit, INT, TERM and HUP are left to the JVM: they end the caller, and QEMU with it.
      */
     public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
                              boolean kernelLog, Duration timeout) {
@@ -93,8 +94,10 @@ public final class QemuLaunch {
         }
         Thread killer = new Thread(p::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);
-        // A signal that would end port-app ends QEMU instead, and the run reports 128+N.
-        HostSignals signals = HostSignals.handle(ENDING_SIGNALS, sig -> p.destroyForcibly());
+        // A signal that would end port-app ends QEMU instead, and the run reports 128+N; a
+        // caller with a time limit runs many VMs (compat), and a signal ends it, not one VM
+        // (the shutdown hook below then ends QEMU).
+        HostSignals signals = timeout == null ? HostSignals.handle(ENDING_SIGNALS, sig -> p.destroyForcibly()) : null;
         ByteArrayOutputStream qemuErr = new ByteArrayOutputStream();
         Thread errPump = pump(p.getErrorStream(), qemuErr);
         Thread inPump = inputPump(in, p.getOutputStream());
@@ -118,7 +121,7 @@ public final class QemuLaunch {
                 return new Result(TIMEOUT_EXIT, new ExitStatus(ExitStatus.Kind.TIMED_OUT, -1), log, status);
             }
             ExitStatus st = ExitStatus.decode(status, log, qemuErr.toString(StandardCharsets.UTF_8),
-                    signals.received());
+                    signals == null ? 0 : signals.received());
             int code = switch (st.kind()) {
                 case APP_EXIT, SIGNALED -> st.appExitCode();
                 case TIMED_OUT -> TIMEOUT_EXIT; // set above, never decoded
@@ -153,7 +156,9 @@ public final class QemuLaunch {
             Thread.currentThread().interrupt();
             throw new QemuException("interrupted while waiting for QEMU");
         } finally {
-            signals.close();
+            if (signals != null) {
+                signals.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(killer);
             } catch (IllegalStateException ignored) {
