@@ -67,7 +67,8 @@ final class CompatCommand implements Callable<Integer> {
     String runtest;
 
     @Option(names = "--jobs", paramLabel = "N",
-            description = "Test runs at once, over every platform. Default: the number of CPUs.")
+            description = "Tests run at once (each runs natively, then on each platform in turn; tests that "
+                    + "set the clock run alone). Default: the number of CPUs.")
     Integer jobs;
 
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS",

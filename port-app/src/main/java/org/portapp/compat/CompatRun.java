@@ -9,21 +9,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.portapp.platform.CachedBuild;
 
 /**
- * Runs a list of LTP tests on every target, up to {@code jobs} at once, and says how far it
+ * Runs a list of LTP tests on every target, up to {@code jobs} tests at once, and says how far it
  * got on {@code progress} (one line per finished test: the verdicts, pass counts so far, ETA).
  *
  * @param tree     the LTP tree
  * @param targets  where to run, native first when asked for
- * @param jobs     tests (per target) running at once
+ * @param jobs     tests running at once (each runs on its targets one after the other)
  * @param timeout  each test's time limit
  * @param scratch  a directory for the tests' TMPDIRs
  * @param progress where progress lines go (null: nowhere)
@@ -38,32 +43,46 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
     public record Row(Runtest.Entry test, String directory, Map<String, TestResult> results) {
     }
 
+    /**
+     * Tests that set the machine's clock (LTP restores it after them): they run alone, since
+     * every other test, native or not, reads that clock; so does every platform's run of the
+     * same test, one after the other. Matched against the tag; in a source tree, a test
+     * whose source asks LTP to restore the wall clock is one too.
+     */
+    static final Pattern CLOCK_SETTERS =
+            Pattern.compile("^(clock_settime|clock_adjtime|settimeofday|stime|adjtimex|leapsec)");
+
     /** Runs {@code tests} and returns their rows in the runtest file's order. */
     public List<Row> run(List<Runtest.Entry> tests) {
         long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs));
+        ReadWriteLock alone = new ReentrantReadWriteLock();
         try {
-            List<Map<String, Future<TestResult>>> futures = new ArrayList<>();
+            List<Future<Map<String, TestResult>>> futures = new ArrayList<>();
             for (Runtest.Entry t : tests) {
-                Map<String, Future<TestResult>> byTarget = new LinkedHashMap<>();
-                for (Target target : targets) {
-                    byTarget.put(target.name(), pool.submit(() -> runOne(t, target)));
-                }
-                futures.add(byTarget);
+                Lock lock = setsTheClock(t) ? alone.writeLock() : alone.readLock();
+                futures.add(pool.submit(() -> {
+                    lock.lock();
+                    try {
+                        Map<String, TestResult> results = new LinkedHashMap<>();
+                        targets.forEach(target -> results.put(target.name(), runOne(t, target)));
+                        return results;
+                    } finally {
+                        lock.unlock();
+                    }
+                }));
             }
             List<Row> rows = new ArrayList<>();
             Map<String, Integer> passed = new LinkedHashMap<>();
             targets.forEach(tg -> passed.put(tg.name(), 0));
             for (int i = 0; i < tests.size(); i++) {
                 Runtest.Entry t = tests.get(i);
-                Map<String, TestResult> results = new LinkedHashMap<>();
-                for (Map.Entry<String, Future<TestResult>> f : futures.get(i).entrySet()) {
-                    TestResult r = await(f.getValue());
-                    results.put(f.getKey(), r);
+                Map<String, TestResult> results = await(futures.get(i));
+                results.forEach((name, r) -> {
                     if (r.outcome() == Outcome.PASS) {
-                        passed.merge(f.getKey(), 1, Integer::sum);
+                        passed.merge(name, 1, Integer::sum);
                     }
-                }
+                });
                 rows.add(new Row(t, tree.directoryOf(t), results));
                 report(i + 1, tests.size(), t, results, passed, t0);
             }
@@ -73,8 +92,24 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
         }
     }
 
+    private boolean setsTheClock(Runtest.Entry t) {
+        if (CLOCK_SETTERS.matcher(t.tag()).find()) {
+            return true;
+        }
+        Optional<Path> bin = tree.program(t.program());
+        if (bin.isEmpty()) {
+            return false;
+        }
+        Path source = bin.get().resolveSibling(bin.get().getFileName() + ".c");
+        try {
+            return Files.isRegularFile(source) && Files.readString(source).contains(".restore_wallclock");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
     private TestResult runOne(Runtest.Entry t, Target target) {
-        var binary = tree.program(t.program());
+        Optional<Path> binary = tree.program(t.program());
         if (binary.isEmpty()) {
             return new TestResult(Outcome.MISSING, -1, t.program() + " is not in " + tree.lookedIn(),
                     "binary missing", 0);
@@ -134,11 +169,14 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
         progress.flush();
     }
 
-    private static TestResult await(Future<TestResult> f) {
+    private Map<String, TestResult> await(Future<Map<String, TestResult>> f) {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            return Classifier.classify(Execution.failed("internal error: " + e.getCause(), 0));
+            Map<String, TestResult> all = new LinkedHashMap<>();
+            targets.forEach(tg -> all.put(tg.name(),
+                    Classifier.classify(Execution.failed("internal error: " + e.getCause(), 0))));
+            return all;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CompatException("interrupted");
