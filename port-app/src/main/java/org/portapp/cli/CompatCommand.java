@@ -39,12 +39,14 @@ import picocli.CommandLine.ParentCommand;
 /** {@code port-app compat}: the Linux Test Project's tests natively and through port-app, side by side. */
 @Command(name = "compat", mixinStandardHelpOptions = true,
         header = "Run LTP's tests natively and through port-app, and tabulate where they differ.",
-        description = {"Reads an LTP runtest file (default: runtest/syscalls) from the LTP tree DIR and runs each",
-            "test natively and through port-app on each platform, up to --jobs at once, each killed at",
-            "--timeout. Every unikernel run boots the same kernel, built once with every module.",
-            "Prints one progress line per test and the table; writes results.md, results.json and",
-            "junit.xml to --out. Exits 0, or 3 when a test that passed in the baseline does not",
-            "pass now (listed on stderr). See docs/compat.md for building LTP."})
+        description = {"Reads an LTP runtest file (default: runtest/syscalls) from the LTP tree",
+            "DIR and runs each test natively and through port-app on each platform,",
+            "up to --jobs tests at once, each killed at --timeout. Every unikernel",
+            "run boots the same kernel, built once with every module. Prints one",
+            "progress line per test, then the table; writes results.md, results.json",
+            "and junit.xml to --out. Exits 0, or 3 when a test that passed in the",
+            "baseline does not pass now (listed on stderr). docs/compat.md says how",
+            "to build LTP."})
 final class CompatCommand implements Callable<Integer> {
     /** Exit code when a test that passed in the baseline does not pass now. */
     static final int REGRESSION_EXIT = 3;
