@@ -92,7 +92,7 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
         }
     }
 
-    private boolean setsTheClock(Runtest.Entry t) {
+    boolean setsTheClock(Runtest.Entry t) {
         if (CLOCK_SETTERS.matcher(t.tag()).find()) {
             return true;
         }

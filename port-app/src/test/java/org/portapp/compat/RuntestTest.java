@@ -1,10 +1,13 @@
 package org.portapp.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,5 +53,25 @@ class RuntestTest {
         // not built: named after the tag
         assertEquals("mmap", tree.directoryOf(new Runtest.Entry("mmap21_01", List.of("mmap21"))));
         assertEquals("getpid", tree.directoryOf(new Runtest.Entry("getpid01", List.of("getpid01"))));
+    }
+
+    @Test
+    void testsThatSetTheClockAreKnownByTagOrSource() throws Exception {
+        Path root = tmp.resolve("ltp");
+        Files.createDirectories(root.resolve("runtest"));
+        Path dir = Files.createDirectories(root.resolve("testcases/kernel/syscalls/newclock"));
+        for (String name : List.of("newclock01", "newclock02")) {
+            Path bin = dir.resolve(name);
+            Files.write(bin, new byte[] {0x7f, 'E', 'L', 'F', 2});
+            bin.toFile().setExecutable(true);
+        }
+        Files.writeString(dir.resolve("newclock01.c"), "static struct tst_test test = {\n\t.restore_wallclock = 1,\n};\n");
+        Files.writeString(dir.resolve("newclock02.c"), "static struct tst_test test = {\n\t.needs_root = 1,\n};\n");
+        CompatRun run = new CompatRun(LtpTree.open(root), List.of(), 1, Duration.ofSeconds(1), tmp, null);
+        assertTrue(run.setsTheClock(new Runtest.Entry("newclock01", List.of("newclock01"))));
+        assertFalse(run.setsTheClock(new Runtest.Entry("newclock02", List.of("newclock02"))));
+        // by tag, also in an installation where no source is left
+        assertTrue(run.setsTheClock(new Runtest.Entry("clock_settime03", List.of("clock_settime03"))));
+        assertFalse(run.setsTheClock(new Runtest.Entry("clock_gettime01", List.of("clock_gettime01"))));
     }
 }
