@@ -127,6 +127,7 @@ public record CompatRun(LtpTree tree, List<Target> targets, int jobs, Duration t
             return Classifier.classify(Execution.failed("internal error: " + e, 0));
         } finally {
             if (tmp != null) {
+                Leftovers.release(tmp);
                 CachedBuild.deleteTree(tmp);
             }
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a host process to its end or its time limit, output captured (what native and linuxu share). */
@@ -14,6 +15,9 @@ final class HostProcess {
 
     /** After the test ended, how long its output may still come (an orphaned child may hold the pipe). */
     private static final long DRAIN_MILLIS = 2000;
+
+    /** How long a test stopped at its limit has to clean up before it is killed. */
+    static final long GRACE_MILLIS = 5000;
 
     private HostProcess() {
     }
@@ -54,7 +58,7 @@ final class HostProcess {
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                kill(p);
+                stop(p);
             }
             pump.join(DRAIN_MILLIS);
         } catch (InterruptedException e) {
@@ -67,6 +71,20 @@ final class HostProcess {
             text = out.toString(StandardCharsets.UTF_8);
         }
         return new Execution(timedOut ? -1 : p.exitValue(), text, "", timedOut, false, null, millisSince(t0));
+    }
+
+    /**
+     * Stops a test at its time limit as LTP's runners do: SIGTERM to the test, whose library
+     * then kills its child and cleans up (loop devices, mounts, its TMPDIR), and after
+     * {@link #GRACE_MILLIS} SIGKILL to it and to every process it had started.
+     */
+    static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> started = p.descendants().toList();
+        p.destroy();
+        if (!p.waitFor(GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+            kill(p);
+        }
+        started.forEach(ProcessHandle::destroyForcibly);
     }
 
     /** Kills {@code p} and its descendants (children first, so none is reparented and missed). */

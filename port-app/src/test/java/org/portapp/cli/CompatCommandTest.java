@@ -73,7 +73,8 @@ class CompatCommandTest {
     void aHungTestIsKilledAtTheLimitAndTheRunGoesOn() throws Exception {
         Map<?, ?> hang = result("hang01", "native");
         long ms = ((Number) hang.get("ms")).longValue();
-        assertTrue(ms >= 3000 && ms < 10_000, "hang01 took " + ms + " ms");
+        // SIGTERM at the limit, which it ignores, then SIGKILL 5 s later
+        assertTrue(ms >= 8000 && ms < 20_000, "hang01 took " + ms + " ms");
         assertEquals("TIMEOUT", result("hang01", "linuxu").get("outcome"));
         assertTrue(fullMillis < 60_000, "the run took " + fullMillis + " ms");
         // killed, not left behind

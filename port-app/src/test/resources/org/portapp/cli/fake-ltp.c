@@ -65,6 +65,8 @@ int main(int argc, char **argv)
         return 1 | 32;
     }
     if (!strcmp(mode, "hang")) {
+        /* deaf to the polite stop too: port-app must kill it */
+        signal(SIGTERM, SIG_IGN);
         for (;;)
             pause();
     }
