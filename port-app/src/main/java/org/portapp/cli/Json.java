@@ -1,9 +1,14 @@
 package org.portapp.cli;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Minimal JSON rendering of maps, lists, strings, numbers and booleans (insertion order kept). */
+/**
+ * Minimal JSON rendering of maps, lists, strings, numbers and booleans (insertion order kept),
+ * and the reverse for documents port-app wrote itself (compat's baseline).
+ */
 final class Json {
     private Json() {
     }
@@ -79,5 +84,156 @@ final class Json {
             }
         }
         sb.append('"');
+    }
+
+    /**
+     * Parses a JSON document into maps (insertion order kept), lists, strings, longs or
+     * doubles, booleans and nulls.
+     *
+     * @throws IllegalArgumentException with the offset, if it is not JSON
+     */
+    static Object parse(String text) {
+        Parser p = new Parser(text);
+        Object v = p.value();
+        p.skipSpace();
+        if (p.at < text.length()) {
+            throw p.error("text after the document");
+        }
+        return v;
+    }
+
+    private static final class Parser {
+        private final String s;
+        private int at;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        IllegalArgumentException error(String what) {
+            return new IllegalArgumentException(what + " at offset " + at);
+        }
+
+        void skipSpace() {
+            while (at < s.length() && Character.isWhitespace(s.charAt(at))) {
+                at++;
+            }
+        }
+
+        Object value() {
+            skipSpace();
+            if (at >= s.length()) {
+                throw error("unexpected end");
+            }
+            char c = s.charAt(at);
+            switch (c) {
+                case '{' -> {
+                    at++;
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    skipSpace();
+                    if (peek('}')) {
+                        return m;
+                    }
+                    do {
+                        skipSpace();
+                        if (at >= s.length() || s.charAt(at) != '"') {
+                            throw error("expected a key");
+                        }
+                        String k = string();
+                        skipSpace();
+                        expect(':');
+                        m.put(k, value());
+                        skipSpace();
+                    } while (peek(','));
+                    expect('}');
+                    return m;
+                }
+                case '[' -> {
+                    at++;
+                    List<Object> l = new ArrayList<>();
+                    skipSpace();
+                    if (peek(']')) {
+                        return l;
+                    }
+                    do {
+                        l.add(value());
+                        skipSpace();
+                    } while (peek(','));
+                    expect(']');
+                    return l;
+                }
+                case '"' -> {
+                    return string();
+                }
+                default -> {
+                    for (String word : List.of("true", "false", "null")) {
+                        if (s.startsWith(word, at)) {
+                            at += word.length();
+                            return word.equals("null") ? null : Boolean.valueOf(word);
+                        }
+                    }
+                    int start = at;
+                    while (at < s.length() && "+-0123456789.eE".indexOf(s.charAt(at)) >= 0) {
+                        at++;
+                    }
+                    String num = s.substring(start, at);
+                    try {
+                        return num.matches("-?\\d+") ? (Object) Long.valueOf(num) : (Object) Double.valueOf(num);
+                    } catch (NumberFormatException e) {
+                        at = start;
+                        throw error("unexpected '" + c + "'");
+                    }
+                }
+            }
+        }
+
+        private boolean peek(char c) {
+            if (at < s.length() && s.charAt(at) == c) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) {
+            if (!peek(c)) {
+                throw error("expected '" + c + "'");
+            }
+        }
+
+        private String string() {
+            at++; // the opening quote
+            StringBuilder sb = new StringBuilder();
+            while (at < s.length()) {
+                char c = s.charAt(at++);
+                if (c == '"') {
+                    return sb.toString();
+                }
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                if (at >= s.length()) {
+                    break;
+                }
+                char e = s.charAt(at++);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'u' -> {
+                        if (at + 4 > s.length()) {
+                            throw error("short \\u escape");
+                        }
+                        sb.append((char) Integer.parseInt(s.substring(at, at + 4), 16));
+                        at += 4;
+                    }
+                    default -> sb.append(e);
+                }
+            }
+            throw error("unterminated string");
+        }
     }
 }

@@ -18,8 +18,11 @@ import java.util.regex.Pattern;
  *                    {@link Kind#SIGNALED}, else -1
  */
 public record ExitStatus(Kind kind, int appExitCode) {
-    /** What ended the VM. SIGNALED: a signal to port-app or to QEMU, not from the guest. */
-    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR, SIGNALED, OUT_OF_MEMORY }
+    /**
+     * What ended the VM. SIGNALED: a signal to port-app or to QEMU, not from the guest.
+     * TIMED_OUT: the caller's time limit ({@link QemuLaunch}); never decoded from a status.
+     */
+    public enum Kind { APP_EXIT, KERNEL_PANIC, QEMU_ERROR, SIGNALED, OUT_OF_MEMORY, TIMED_OUT }
 
     /**
      * QEMU's status when the guest ran out of memory: the kernel writes 122 to

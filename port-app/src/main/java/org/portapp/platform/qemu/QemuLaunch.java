@@ -10,7 +10,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.portapp.platform.HostSignals;
@@ -33,6 +36,9 @@ public final class QemuLaunch {
      * tables, the app's initial stack and the shim's first data structures.
      */
     static final long MEMORY_MARGIN = 2L << 20;
+
+    /** Exit code of a run killed at its time limit (as timeout(1) exits). */
+    public static final int TIMEOUT_EXIT = 124;
 
     /** SIGINT, SIGTERM, SIGHUP: the third of them ends QEMU, whatever the app does with them. */
     private static final List<Integer> ENDING_SIGNALS = List.of(2, 15, 1);
@@ -68,7 +74,7 @@ public final class QemuLaunch {
      */
     public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
                              boolean kernelLog) {
-        return run(command, in, out, err, kernelLog, HostTerminal.NONE);
+        return run(command, in, out, err, kernelLog, HostTerminal.NONE, null);
     }
 
     /**
@@ -81,6 +87,23 @@ public final class QemuLaunch {
      */
     public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
                              boolean kernelLog, HostTerminal tty) {
+        return run(command, in, out, err, kernelLog, tty, null);
+    }
+
+    /**
+     * As {@link #run(List, InputStream, OutputStream, PrintStream, boolean)}, with QEMU killed
+     * once {@code timeout} has passed: the result is then {@link ExitStatus.Kind#TIMED_OUT}
+     * with {@link #TIMEOUT_EXIT}, whatever the guest did. With a limit, port-app's signals are
+     * left to the JVM: a caller with a limit runs many VMs (compat), and a signal ends it, not
+     * one VM (the shutdown hook below then ends QEMU).
+     */
+    public static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
+                             boolean kernelLog, Duration timeout) {
+        return run(command, in, out, err, kernelLog, HostTerminal.NONE, timeout);
+    }
+
+    private static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
+                              boolean kernelLog, HostTerminal tty, Duration timeout) {
         Process p;
         try {
             p = new ProcessBuilder(detached(command)).redirectError(ProcessBuilder.Redirect.PIPE).start();
@@ -94,7 +117,7 @@ public final class QemuLaunch {
         ControlSender control = new ControlSender(input);
         int[] endings = new int[1];
         int[] forcedBy = new int[1];
-        HostSignals signals = HostSignals.handle(HostSignals.FORWARDED, sig -> {
+        HostSignals signals = timeout != null ? null : HostSignals.handle(HostSignals.FORWARDED, sig -> {
             if (ENDING_SIGNALS.contains(sig) && ++endings[0] >= 3) {
                 forcedBy[0] = sig;
                 p.destroyForcibly();
@@ -107,6 +130,8 @@ public final class QemuLaunch {
         Thread errPump = pump(p.getErrorStream(), qemuErr);
         TerminalMode raw = TerminalMode.raw(tty);
         Thread inPump = inputPump(in, input);
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread watchdog = timeout == null ? null : watchdog(p, timeout, timedOut);
         ConsoleDemux demux = new ConsoleDemux(out, err, kernelLog ? err : null);
         byte[] buf = new byte[8192];
         try (InputStream serial = p.getInputStream()) {
@@ -119,9 +144,16 @@ public final class QemuLaunch {
             errPump.join();
             inPump.interrupt();
             String log = demux.kernelLog();
+            if (watchdog != null) {
+                watchdog.interrupt();
+            }
+            if (timedOut.get()) {
+                return new Result(TIMEOUT_EXIT, new ExitStatus(ExitStatus.Kind.TIMED_OUT, -1), log, status);
+            }
             ExitStatus st = ExitStatus.decode(status, log, qemuErr.toString(StandardCharsets.UTF_8), forcedBy[0]);
             int code = switch (st.kind()) {
                 case APP_EXIT, SIGNALED -> st.appExitCode();
+                case TIMED_OUT -> TIMEOUT_EXIT; // set above, never decoded
                 case KERNEL_PANIC -> {
                     report(err, log, "*** KERNEL", kernelLog);
                     err.println("port-app: the unikernel panicked (QEMU exit status 0); the kernel log is above");
@@ -155,7 +187,9 @@ public final class QemuLaunch {
             throw new QemuException("interrupted while waiting for QEMU");
         } finally {
             raw.close();
-            signals.close();
+            if (signals != null) {
+                signals.close();
+            }
             if (resize != null) {
                 resize.close();
             }
@@ -317,6 +351,24 @@ public final class QemuLaunch {
         int at = log.indexOf(marker);
         err.print(at >= 0 ? log.substring(at) : log);
         err.flush();
+    }
+
+    /** Kills {@code p} when {@code timeout} passes before it ends, saying so in {@code fired}. */
+    private static Thread watchdog(Process p, Duration timeout,
+                                   AtomicBoolean fired) {
+        Thread t = new Thread(() -> {
+            try {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    fired.set(true);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException ignored) {
+                // the run ended first
+            }
+        }, "qemu-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static Thread pump(InputStream from, ByteArrayOutputStream to) {

@@ -84,6 +84,16 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
 
     /** As {@link #prepare(Path, Path, Request)}, saying what it does on {@code progress}. */
     public static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress) {
+        return prepare(root, cacheDir, request, progress, null);
+    }
+
+    /**
+     * As {@link #prepare(Path, Path, Request, Progress)}, with the kernel built for
+     * {@code modules} (null: the modules the app's footprint selects). Many apps given the
+     * same list (every module: {@code port-app compat}) share one cached kernel.
+     */
+    public static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress,
+                                       List<ShimModule> modules) {
         Path exe = request.binary().toAbsolutePath().normalize();
         AppFootprint.requireX86Executable(exe);
         String guestExe = exe.toString();
@@ -137,9 +147,9 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
         }
         argFiles.forEach(f -> progress.detail("port-app: " + f.guest() + " (named by an argument) goes into the guest"));
         QemuPlatform platform = QemuPlatform.at(root);
-        List<ShimModule> modules = platform.selectModules(fp, request.knownOnly(),
+        List<ShimModule> selected = modules != null ? modules : platform.selectModules(fp, request.knownOnly(),
                 request.mounts().isEmpty() ? List.of() : List.of(QemuMounts.MODULE));
-        QemuPlatform.Kernel kernel = platform.ensureBuilt(modules, cacheDir.resolve("platforms"), true, progress);
+        QemuPlatform.Kernel kernel = platform.ensureBuilt(selected, cacheDir.resolve("platforms"), true, progress);
         List<String> envList = new ArrayList<>();
         request.env().forEach((k, v) -> envList.add(k + "=" + v));
         List<String> argv = new ArrayList<>();
