@@ -57,6 +57,15 @@ final class BuildCommand implements Callable<Integer> {
             progress.clear();
         }
         RunCommand.pruned(CacheDir.at(Main.cacheDir()), progress);
+        write(im, machine, memory, out, app.binary.toString());
+        return 0;
+    }
+
+    /**
+     * Writes a prepared app's kernel, initrd, command line and launch script to {@code out}
+     * and says what it wrote ({@code build}, and {@code pkg build} for a recipe).
+     */
+    static void write(UnikernelApp im, Machine machine, int memory, Path out, String appName) throws IOException {
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
@@ -73,7 +82,7 @@ final class BuildCommand implements Callable<Integer> {
                 cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : w);
             }
             Files.writeString(script, "#!/bin/sh\n"
-                    + "# Boots " + app.binary + " as a unikernel on QEMU " + machine.qemuMachine()
+                    + "# Boots " + appName + " as a unikernel on QEMU " + machine.qemuMachine()
                     + " (written by port-app build).\n"
                     + "# Exit status: the app's (QEMU's isa-debug-exit gives ((code << 1) | 1) & 0xff);\n"
                     + "# 125 when the kernel panicked (QEMU status 0).\n"
@@ -86,7 +95,7 @@ final class BuildCommand implements Callable<Integer> {
         } else {
             Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(memory, append), StandardCharsets.UTF_8);
             Files.writeString(script, "#!/bin/sh\n"
-                    + "# Boots " + app.binary + " as a unikernel on Firecracker (written by port-app build).\n"
+                    + "# Boots " + appName + " as a unikernel on Firecracker (written by port-app build).\n"
                     + "# Firecracker has no isa-debug-exit: the app's exit code is the last\n"
                     + "# \"[kernel] exit N\" line of the console.\n"
                     + "DIR=$(cd \"$(dirname \"$0\")\" && pwd)\n"
@@ -97,7 +106,6 @@ final class BuildCommand implements Callable<Integer> {
         im.describe(System.out);
         System.out.println("wrote " + out.resolve(QemuPlatform.KERNEL) + ", initrd.cpio, cmdline.txt, run.sh"
                 + (machine.isQemu() ? "" : ", firecracker.json"));
-        return 0;
     }
 
     /**
@@ -119,7 +127,7 @@ final class BuildCommand implements Callable<Integer> {
             fi
             """;
 
-    private String firecrackerConfig(int memory, String append) {
+    private static String firecrackerConfig(int memory, String append) {
         return "{\n"
                 + "  \"boot-source\": {\n"
                 + "    \"kernel_image_path\": \"kernel.elf\",\n"

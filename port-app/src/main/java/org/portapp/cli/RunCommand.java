@@ -94,6 +94,16 @@ final class RunCommand implements Callable<Integer> {
         }
         int memory = app.memoryMiB();
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
+        return boot(im, machine, memory, kernelLog, progress);
+    }
+
+    /**
+     * Boots a prepared app under QEMU with this process's stdin, stdout and stderr, and returns
+     * its exit code ({@code run}, and {@code pkg run} for a recipe).
+     */
+    static int boot(UnikernelApp im, Machine machine, int memory, boolean kernelLog, Progress progress)
+            throws Exception {
+        CacheDir cache = CacheDir.at(Main.cacheDir());
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");

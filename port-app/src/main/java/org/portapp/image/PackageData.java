@@ -77,7 +77,8 @@ public record PackageData(List<Package> packages) {
     }
 
     /**
-     * The package data for {@code exe} (a host path) and its {@code closure}, from {@code dpkg};
+     * The package data for {@code exe} (a host path, or the executable's file in the closure's
+     * system root) and its {@code closure}, from {@code dpkg} (that system's database);
      * {@code lang} is the app's LANG (null or empty for none): its translations are kept.
      */
     public static PackageData of(Dpkg dpkg, Path exe, Closure closure, String lang) {
@@ -86,7 +87,10 @@ public record PackageData(List<Package> packages) {
             inClosure.addAll(Dpkg.spellings(o.guestPath()));
             o.aliases().forEach(a -> inClosure.addAll(Dpkg.spellings(a)));
         }
-        Optional<String> own = ownerOf(dpkg, exe);
+        // the host path first (a host app), then its paths in the closure's system (a package root)
+        Closure.LoadedObject exeObject = closure.executable();
+        Optional<String> own = ownerOf(dpkg, exe).or(() -> dpkg.ownerOf(exeObject.guestPath()))
+                .or(() -> exeObject.aliases().stream().map(dpkg::ownerOf).flatMap(Optional::stream).findFirst());
         Set<String> seeds = new LinkedHashSet<>();
         own.ifPresent(seeds::add);
         for (Closure.LoadedObject o : closure.objects()) {
@@ -112,8 +116,9 @@ public record PackageData(List<Package> packages) {
                 if (!wanted(path, langs) || taken.contains(path)) {
                     continue;
                 }
-                Path host = closure.sysroot().resolve(path.substring(1));
-                if (!isFileOrLinkToFile(host)) {
+                // links are followed inside the closure's system root, not the host's
+                Path host = Closure.fileIn(closure.sysroot(), path).orElse(null);
+                if (host == null || !Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 if (Image.isElfObject(host) && !(plugins && isPlugin(path))) {
@@ -124,7 +129,7 @@ public record PackageData(List<Package> packages) {
                 bytes += size(host);
                 if (Image.isElfObject(host)) {
                     try {
-                        for (Closure.LoadedObject l : Closure.of(host).libraries()) {
+                        for (Closure.LoadedObject l : Closure.of(closure.sysroot(), path).libraries()) {
                             if (taken.add(l.guestPath())) {
                                 files.add(new FileMapping(l.hostFile(), l.guestPath()));
                                 bytes += size(l.hostFile());
@@ -193,11 +198,6 @@ public record PackageData(List<Package> packages) {
             }
         }
         return !dir.equals("/usr/lib") && !dir.equals("/lib");
-    }
-
-    private static boolean isFileOrLinkToFile(Path p) {
-        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                || (Files.isSymbolicLink(p) && Files.isRegularFile(p));
     }
 
     private static long size(Path p) {
