@@ -149,7 +149,8 @@ final class PkgCommand implements Runnable {
     }
 
     /** The recipe's app made ready for the unikernel, with the user's run options over the recipe's. */
-    static UnikernelApp prepare(Recipe r, PackageRoot pr, AppOptions app, List<String> args, Progress progress) {
+    static UnikernelApp prepare(Recipe r, PackageRoot pr, AppOptions app, List<String> args, boolean trace,
+                                Progress progress) {
         List<String> settings = new ArrayList<>();
         r.env().forEach((k, v) -> settings.add(k + "=" + v));
         app.envFiles.forEach(f -> settings.addAll(AppEnvironment.readEnvFile(f)));
@@ -158,11 +159,13 @@ final class PkgCommand implements Runnable {
         files.addAll(app.fileMappings());
         AppEnvironment env = AppEnvironment.build(AppEnvironment.Host.current(),
                 AppEnvironment.imagePasswd(files, pr.root().resolve("etc")), settings);
+        List<String> argv = new ArrayList<>(r.flags());
+        argv.addAll(args.isEmpty() ? r.args() : args);
         UnikernelApp.Request req = new UnikernelApp.Request(Path.of(r.executable()), r.executable(),
-                args.isEmpty() ? r.args() : args, env.variables(), app.workdir(), files, false, false,
+                argv, env.variables(), app.workdir(), files, trace, false,
                 app.knownFootprint, !app.noPackageData);
         return UnikernelApp.prepare(Main.root(), Main.cacheDir(), req, progress,
-                new SystemRoot(pr.root(), pr.dir().resolve("admin")));
+                new SystemRoot(pr.root(), pr.dir().resolve("admin"), java.util.Set.copyOf(r.runtime())));
     }
 
     /** The guest memory: -m when given, else the recipe's. */
@@ -191,14 +194,14 @@ final class PkgCommand implements Runnable {
             List<String> firsts = recipes.byName().values().stream().map(r -> r.packages().get(0)).toList();
             Map<String, String[]> known = opts.apt(Progress.none()).candidates(firsts);
             List<PlatformSupport> platforms = PlatformSupport.PLATFORMS.stream().map(PkgCommand::support).toList();
-            StringBuilder head = new StringBuilder(String.format("%-12s %-26s", "NAME", "VERSION"));
-            platforms.forEach(p -> head.append(String.format(" %-16s", p.platform())));
+            StringBuilder head = new StringBuilder(String.format("%-12s %-28s", "NAME", "VERSION"));
+            platforms.forEach(p -> head.append(String.format(" %-24s", p.platform())));
             System.out.println(head.append(" DESCRIPTION").toString().stripTrailing());
             for (Recipe r : recipes.byName().values()) {
                 String[] c = known.get(r.packages().get(0));
                 String version = c == null || c[0] == null ? "?" : c[0];
-                StringBuilder line = new StringBuilder(String.format("%-12s %-26s", r.name(), version));
-                platforms.forEach(p -> line.append(String.format(" %-16s", p.status(r))));
+                StringBuilder line = new StringBuilder(String.format("%-12s %-28s", r.name(), version));
+                platforms.forEach(p -> line.append(String.format(" %-24s", p.status(r))));
                 System.out.println(line.append(" ").append(r.description()));
             }
             if (known.isEmpty()) {
@@ -240,6 +243,9 @@ final class PkgCommand implements Runnable {
             }
             System.out.println("closure:     " + closure.size() + " packages (Depends and Pre-Depends)");
             System.out.println("executable:  " + r.executable());
+            if (!r.flags().isEmpty()) {
+                System.out.println("flags:       " + String.join(" ", r.flags()));
+            }
             System.out.println("args:        " + String.join(" ", r.args()));
             r.env().forEach((k, v) -> System.out.println("env:         " + k + "=" + v));
             r.files().forEach(f -> System.out.println("file:        " + f.path()));
@@ -275,6 +281,9 @@ final class PkgCommand implements Runnable {
         @Option(names = "--kernel-log", description = "Show the unikernel's own log on stderr.")
         boolean kernelLog;
 
+        @Option(names = "--trace-syscalls", description = "Print one strace-like line per syscall to stderr.")
+        boolean trace;
+
         @Mixin
         AppOptions app;
 
@@ -296,7 +305,7 @@ final class PkgCommand implements Runnable {
             UnikernelApp im;
             try {
                 PackageRoot pr = opts.root(r, progress);
-                im = prepare(r, pr, app, app.args, progress);
+                im = prepare(r, pr, app, app.args, trace, progress);
             } finally {
                 progress.clear();
             }
@@ -342,7 +351,7 @@ final class PkgCommand implements Runnable {
             UnikernelApp im;
             try {
                 PackageRoot pr = opts.root(r, progress);
-                im = prepare(r, pr, app, app.args, progress);
+                im = prepare(r, pr, app, app.args, false, progress);
             } finally {
                 progress.clear();
             }

@@ -82,6 +82,16 @@ public record PackageData(List<Package> packages) {
      * {@code lang} is the app's LANG (null or empty for none): its translations are kept.
      */
     public static PackageData of(Dpkg dpkg, Path exe, Closure closure, String lang) {
+        return of(dpkg, exe, closure, lang, Set.of());
+    }
+
+    /**
+     * As {@link #of(Dpkg, Path, Closure, String)}, with {@code runtimePackages} too: packages
+     * the app loads files of at run time whose names do not say so (node's JavaScript modules in
+     * node-*), their ELF plugins included as for the executable's own package (ruby's extension
+     * modules ship in libruby3.1).
+     */
+    public static PackageData of(Dpkg dpkg, Path exe, Closure closure, String lang, Set<String> runtimePackages) {
         Set<String> inClosure = new HashSet<>();
         for (Closure.LoadedObject o : closure.objects()) {
             inClosure.addAll(Dpkg.spellings(o.guestPath()));
@@ -96,6 +106,7 @@ public record PackageData(List<Package> packages) {
         for (Closure.LoadedObject o : closure.objects()) {
             dpkg.ownerOf(o.guestPath()).or(() -> ownerOf(dpkg, o.hostFile())).ifPresent(seeds::add);
         }
+        runtimePackages.stream().filter(dpkg::installed).forEach(seeds::add);
         Set<String> all = new LinkedHashSet<>(seeds);
         Deque<String> todo = new ArrayDeque<>(seeds);
         while (!todo.isEmpty()) {
@@ -109,7 +120,7 @@ public record PackageData(List<Package> packages) {
         Set<String> taken = new HashSet<>(inClosure);
         List<Package> out = new ArrayList<>();
         for (String pkg : all) {
-            boolean plugins = own.isPresent() && own.get().equals(pkg);
+            boolean plugins = (own.isPresent() && own.get().equals(pkg)) || runtimePackages.contains(pkg);
             List<FileMapping> files = new ArrayList<>();
             long bytes = 0;
             for (String path : dpkg.files(pkg)) {

@@ -16,7 +16,10 @@ import java.util.regex.Pattern;
  * @param name        the recipe's name ({@code pkg run NAME}); the file's base name
  * @param description what the app is, one line
  * @param packages    the Debian packages to fetch (their Depends/Pre-Depends closure comes along)
+ * @param runtime     packages whose files (data, extension modules) the app loads at run time beyond
+ *                    those found by rule (docs/recipes.md)
  * @param executable  the program's absolute path in the packages' file system
+ * @param flags       arguments always given first (a runtime's own options), before {@code args} or the user's
  * @param args        default arguments (used when {@code pkg run} is given none)
  * @param env         environment variables set for the app (the user's {@code --env} wins)
  * @param files       files written into the image (configuration)
@@ -27,8 +30,9 @@ import java.util.regex.Pattern;
  * @param test        the smoke test
  * @param source      the file the recipe was read from
  */
-public record Recipe(String name, String description, List<String> packages, String executable,
-                     List<String> args, Map<String, String> env, List<ConfigFile> files, List<Integer> ports,
+public record Recipe(String name, String description, List<String> packages, List<String> runtime,
+                     String executable,
+                     List<String> flags, List<String> args, Map<String, String> env, List<ConfigFile> files, List<Integer> ports,
                      List<String> mounts, int memory, List<String> needs, SmokeTest test, Path source) {
     /** The capabilities a recipe may need: a network stack, processes (fork/exec). */
     public static final Set<String> NEEDS = Set.of("network", "processes");
@@ -36,6 +40,7 @@ public record Recipe(String name, String description, List<String> packages, Str
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9.+-]*");
 
     public Recipe {
+        flags = List.copyOf(flags);
         args = List.copyOf(args);
         env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         files = List.copyOf(files);
@@ -43,6 +48,7 @@ public record Recipe(String name, String description, List<String> packages, Str
         mounts = List.copyOf(mounts);
         needs = List.copyOf(needs);
         packages = List.copyOf(packages);
+        runtime = List.copyOf(runtime);
     }
 
     /**

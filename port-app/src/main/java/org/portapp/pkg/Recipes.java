@@ -28,8 +28,9 @@ public record Recipes(Map<String, Recipe> byName) {
     }
 
     /** The file as written: everything optional but checked by {@link Recipe#validated}. */
-    private record RecipeFile(String name, String description, List<String> packages, String executable,
-                              List<String> args, Map<String, String> env, List<Recipe.ConfigFile> files,
+    private record RecipeFile(String name, String description, List<String> packages, List<String> runtime,
+                              String executable,
+                              List<String> flags, List<String> args, Map<String, String> env, List<Recipe.ConfigFile> files,
                               List<Integer> ports, List<String> mounts, Integer memory, List<String> needs,
                               TestFile test) {
     }
@@ -110,7 +111,7 @@ public record Recipes(Map<String, Recipe> byName) {
                 t.stdin() == null ? "" : t.stdin(), t.expect(), orEmpty(t.host()),
                 t.timeout() == null ? 120 : t.timeout());
         return new Recipe(f.name(), f.description() == null ? "" : f.description(), orEmpty(f.packages()),
-                f.executable(), orEmpty(f.args()), f.env() == null ? Map.of() : f.env(), orEmpty(f.files()),
+                orEmpty(f.runtime()), f.executable(), orEmpty(f.flags()), orEmpty(f.args()), f.env() == null ? Map.of() : f.env(), orEmpty(f.files()),
                 orEmpty(f.ports()), orEmpty(f.mounts()), f.memory() == null ? 128 : f.memory(), orEmpty(f.needs()),
                 test, file).validated();
     }

@@ -98,7 +98,8 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             extra.addAll(RuntimeFiles.of(sys.dir(), guestExe));
             extra.addAll(RuntimeFiles.dlopened(closure));
             if (request.packageData()) {
-                PackageData data = PackageData.of(sys.dpkg(), exe, closure, request.env().get("LANG"));
+                PackageData data = PackageData.of(sys.dpkg(), exe, closure, request.env().get("LANG"),
+                        sys.runtimePackages());
                 packageSummary = data.summary();
                 // the runtime rules' files first: a package's copy of the same path is the same file
                 java.util.Set<String> have = new java.util.HashSet<>();
