@@ -97,7 +97,19 @@ public record Recipes(Map<String, Recipe> byName) {
         try {
             f = yaml.readValue(file.toFile(), RecipeFile.class);
         } catch (JsonProcessingException e) {
-            JsonLocation l = e.getLocation();
+            org.yaml.snakeyaml.error.MarkedYAMLException y = null;
+            for (Throwable c = e; c != null && y == null; c = c.getCause()) {
+                y = c instanceof org.yaml.snakeyaml.error.MarkedYAMLException m ? m : null;
+            }
+            if (y != null && y.getProblemMark() != null) {
+                // SnakeYAML says what it was parsing and what it found there, at the problem's mark
+                String what = (y.getContext() == null ? "" : y.getContext() + ": ") + y.getProblem();
+                throw new PkgException(file + ":" + (y.getProblemMark().getLine() + 1) + ":"
+                        + (y.getProblemMark().getColumn() + 1) + ": YAML syntax error " + oneLine(what), e);
+            }
+            // an unknown key is reported where the parser went on after it: its name says enough
+            JsonLocation l = e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException ? null
+                    : e.getLocation();
             String at = l == null ? "" : ":" + l.getLineNr() + ":" + l.getColumnNr();
             throw new PkgException(file + at + ": " + oneLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
