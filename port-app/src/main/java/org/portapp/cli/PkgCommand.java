@@ -80,7 +80,7 @@ final class PkgCommand implements Runnable {
         }
 
         Apt apt(Progress progress) {
-            return new Apt(Main.cacheDir().resolve("pkg/apt"), offline, progress::step, List.of());
+            return new Apt(Main.cacheDir().resolve("pkg/apt"), offline, progress::step, progress::warn, List.of());
         }
 
         /** The recipe's packages, fetched (or found in the cache) and unpacked. */

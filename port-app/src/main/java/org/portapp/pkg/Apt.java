@@ -42,18 +42,22 @@ public final class Apt {
     private final Path dir;
     private final boolean offline;
     private final Consumer<String> progress;
+    private final Consumer<String> warnings;
     private final List<String> extraOptions;
 
     /**
      * @param dir          the private apt directory
      * @param offline      use only what the cache holds: no index update, no download
      * @param progress     where apt's progress lines go (downloads)
+     * @param warnings     where a failed refresh of the lists is said (the cached lists are then used)
      * @param extraOptions further {@code -o} settings passed to every apt call (tests)
      */
-    public Apt(Path dir, boolean offline, Consumer<String> progress, List<String> extraOptions) {
+    public Apt(Path dir, boolean offline, Consumer<String> progress, Consumer<String> warnings,
+               List<String> extraOptions) {
         this.dir = dir.toAbsolutePath().normalize();
         this.offline = offline;
         this.progress = progress;
+        this.warnings = warnings;
         this.extraOptions = List.copyOf(extraOptions);
     }
 
@@ -254,8 +258,19 @@ public final class Apt {
                     && Files.getLastModifiedTime(stamp).toInstant().isAfter(Instant.now().minus(LISTS_MAX_AGE))) {
                 return;
             }
-            aptStreaming(List.of("apt-get", "-q", "update"), "update the package lists");
-            Files.writeString(stamp, Instant.now() + "\n");
+            String out = aptStreaming(List.of("apt-get", "-q", "update"), "update the package lists");
+            // apt-get update exits 0 when a source cannot be reached ("W: Failed to fetch"): with
+            // lists from before, go on with those (said once); without any, nothing can be resolved
+            String failed = out.lines().filter(l -> l.startsWith("W: Failed to fetch")).findFirst().orElse(null);
+            if (failed == null) {
+                Files.writeString(stamp, Instant.now() + "\n");
+            } else if (hasLists()) {
+                warnings.accept("port-app: could not refresh the package lists, using the cached ones: "
+                        + failed.substring(3).replaceAll("\\s+", " "));
+            } else {
+                throw new PkgException("apt could not update the package lists: " + failed.substring(3)
+                        .replaceAll("\\s+", " "));
+            }
         } catch (IOException e) {
             throw new PkgException(stamp + ": " + e.getMessage(), e);
         }
@@ -331,8 +346,8 @@ public final class Apt {
         return r.out();
     }
 
-    /** As {@link #apt} with apt's progress lines ("Get:", "Hit:") passed on as they come. */
-    private void aptStreaming(List<String> cmd, String what) {
+    /** As {@link #apt} with apt's progress lines ("Get:", "Hit:") passed on as they come; returns its output. */
+    private String aptStreaming(List<String> cmd, String what) {
         List<String> full = new ArrayList<>();
         full.add(cmd.get(0));
         full.addAll(options());
@@ -362,10 +377,10 @@ public final class Apt {
             Thread.currentThread().interrupt();
             throw new PkgException(cmd.get(0) + ": interrupted", e);
         }
-        // apt-get update exits 0 when a source fails ("W: Failed to fetch"); a missing list then shows later
         if (code != 0 || all.toString().contains("\nE: ") || all.toString().startsWith("E: ")) {
             throw new PkgException("apt could not " + what + ": " + firstError(all.toString()));
         }
+        return all.toString();
     }
 
     private static String firstError(String text) {
