@@ -174,12 +174,29 @@ final class PkgCommand implements Runnable {
         return given ? app.memoryMiB() : r.memory();
     }
 
-    static Machine machine(String platform) {
-        if (!PlatformSupport.PLATFORMS.contains(platform)) {
-            throw new PortAppException("pkg runs recipes on " + String.join(" or ", PlatformSupport.PLATFORMS)
-                    + ", not '" + platform + "'");
+    /** The recipe's packages fetched and unpacked (cached), and its app prepared: what run and build share. */
+    static UnikernelApp prepared(PkgOptions opts, Recipe r, AppOptions app, boolean trace, Progress progress) {
+        try {
+            PackageRoot pr = opts.root(r, progress);
+            return prepare(r, pr, app, app.args, trace, progress);
+        } finally {
+            progress.clear();
         }
-        return Machine.byCliName(platform);
+    }
+
+    /** {@code --platform} of run, build and test. */
+    static final class PlatformOption {
+        @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
+                description = "qemu-pc or qemu-microvm. Default: ${DEFAULT-VALUE}.")
+        String platform;
+
+        Machine machine() {
+            if (!PlatformSupport.PLATFORMS.contains(platform)) {
+                throw new PortAppException("pkg runs recipes on " + String.join(" or ", PlatformSupport.PLATFORMS)
+                        + ", not '" + platform + "'");
+            }
+            return Machine.byCliName(platform);
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -274,9 +291,8 @@ final class PkgCommand implements Runnable {
         @Mixin
         PkgOptions opts;
 
-        @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
-                description = "qemu-pc or qemu-microvm. Default: ${DEFAULT-VALUE}.")
-        String platform;
+        @Mixin
+        PlatformOption on;
 
         @Option(names = "--kernel-log", description = "Show the unikernel's own log on stderr.")
         boolean kernelLog;
@@ -296,19 +312,13 @@ final class PkgCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Recipe r = opts.recipes().get(app.binary.toString());
-            Machine machine = machine(platform);
-            List<String> unmet = support(platform).unmet(r);
+            Machine machine = on.machine();
+            List<String> unmet = support(on.platform).unmet(r);
             if (!unmet.isEmpty()) {
-                throw new PkgException(r.name() + " cannot run on " + platform + " yet: " + String.join("; ", unmet));
+                throw new PkgException(r.name() + " cannot run on " + on.platform + " yet: " + String.join("; ", unmet));
             }
             Progress progress = pkg.main.progress();
-            UnikernelApp im;
-            try {
-                PackageRoot pr = opts.root(r, progress);
-                im = prepare(r, pr, app, app.args, trace, progress);
-            } finally {
-                progress.clear();
-            }
+            UnikernelApp im = prepared(opts, r, app, trace, progress);
             return RunCommand.boot(im, machine, memory(spec, app, r), kernelLog, progress);
         }
     }
@@ -319,9 +329,8 @@ final class PkgCommand implements Runnable {
         @Mixin
         PkgOptions opts;
 
-        @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
-                description = "qemu-pc or qemu-microvm. Default: ${DEFAULT-VALUE}.")
-        String platform;
+        @Mixin
+        PlatformOption on;
 
         @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output directory.")
         Path out;
@@ -338,23 +347,17 @@ final class PkgCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             Recipe r = opts.recipes().get(app.binary.toString());
-            Machine machine = machine(platform);
+            Machine machine = on.machine();
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new PortAppException(out + ": exists and is not a directory");
             }
-            List<String> unmet = support(platform).unmet(r);
+            List<String> unmet = support(on.platform).unmet(r);
             Progress progress = pkg.main.progress();
             if (!unmet.isEmpty()) {
-                progress.warn("port-app: warning: " + r.name() + " will not work on " + platform + " yet: "
+                progress.warn("port-app: warning: " + r.name() + " will not work on " + on.platform + " yet: "
                         + String.join("; ", unmet));
             }
-            UnikernelApp im;
-            try {
-                PackageRoot pr = opts.root(r, progress);
-                im = prepare(r, pr, app, app.args, false, progress);
-            } finally {
-                progress.clear();
-            }
+            UnikernelApp im = prepared(opts, r, app, false, progress);
             BuildCommand.write(im, machine, memory(spec, app, r), out, r.name() + " (" + r.executable() + ")");
             return 0;
         }
@@ -368,9 +371,8 @@ final class PkgCommand implements Runnable {
         @Mixin
         PkgOptions opts;
 
-        @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
-                description = "qemu-pc or qemu-microvm. Default: ${DEFAULT-VALUE}.")
-        String platform;
+        @Mixin
+        PlatformOption on;
 
         @Parameters(paramLabel = "NAME", arity = "0..*")
         List<String> names = new ArrayList<>();
@@ -378,10 +380,10 @@ final class PkgCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Recipes recipes = opts.recipes();
-            machine(platform);
+            on.machine();
             List<Recipe> todo = names.isEmpty() ? List.copyOf(recipes.byName().values())
                     : names.stream().map(recipes::get).toList();
-            PlatformSupport support = support(platform);
+            PlatformSupport support = support(on.platform);
             int failed = 0;
             for (Recipe r : todo) {
                 long t0 = System.nanoTime();
@@ -395,7 +397,7 @@ final class PkgCommand implements Runnable {
                 }
                 System.out.flush();
             }
-            System.out.printf("%d of %d smoke tests passed on %s%n", todo.size() - failed, todo.size(), platform);
+            System.out.printf("%d of %d smoke tests passed on %s%n", todo.size() - failed, todo.size(), on.platform);
             return failed == 0 ? 0 : 1;
         }
 
@@ -415,7 +417,7 @@ final class PkgCommand implements Runnable {
                     "-Dportapp.root=" + Main.root(), "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "-q", "pkg", "run"));
             cmd.addAll(opts.forwarded());
-            cmd.addAll(List.of("--platform", platform, r.name(), "--"));
+            cmd.addAll(List.of("--platform", on.platform, r.name(), "--"));
             cmd.addAll(t.args());
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             try (var stdin = p.getOutputStream()) {

@@ -2,11 +2,8 @@ package org.portapp.pkg;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -84,17 +81,7 @@ public record PackageRoot(Path dir, List<String> packages) {
                 Files.writeString(tmp.resolve("admin/status"), status.toString(), StandardCharsets.UTF_8);
                 Files.write(tmp.resolve("packages"), ids, StandardCharsets.UTF_8);
                 Files.writeString(tmp.resolve("complete"), "");
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                    if (!Files.isRegularFile(dir.resolve("complete"))) {
-                        throw e;
-                    }
-                } catch (IOException e) {
-                    if (!Files.isRegularFile(dir.resolve("complete"))) {
-                        throw e;
-                    }
-                }
+                CachedBuild.moveIntoPlace(tmp, dir, dir.resolve("complete"));
             } finally {
                 CachedBuild.deleteTree(tmp);
             }
