@@ -184,6 +184,24 @@ final class PkgCommand implements Runnable {
         }
     }
 
+    /**
+     * Renames run's BIN to NAME in {@code pkg run} and {@code pkg build}, which take the app
+     * options as they are (AppOptions) but a recipe's name where run takes a program.
+     */
+    static final class RecipeNameParameter implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            for (CommandLine.Model.PositionalParamSpec p : List.copyOf(spec.positionalParameters())) {
+                if ("BIN".equals(p.paramLabel())) {
+                    spec.remove(p);
+                    spec.add(CommandLine.Model.PositionalParamSpec.builder(p).paramLabel("NAME")
+                            .description("The recipe's name (port-app pkg list).").build());
+                }
+            }
+            return spec;
+        }
+    }
+
     /** {@code --platform} of run, build and test. */
     static final class PlatformOption {
         @Option(names = "--platform", defaultValue = "qemu-pc", paramLabel = "PLATFORM",
@@ -283,7 +301,7 @@ final class PkgCommand implements Runnable {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(name = "run", mixinStandardHelpOptions = true, modelTransformer = RecipeNameParameter.class,
             header = "Fetch a recipe's packages (cached) and run its app as a unikernel.",
             description = {"Takes run's options (-m, --env, --file, -w, ...); ARGS replace the recipe's",
                 "default arguments. The exit code is the app's, as for run."})
@@ -323,7 +341,7 @@ final class PkgCommand implements Runnable {
         }
     }
 
-    @Command(name = "build", mixinStandardHelpOptions = true,
+    @Command(name = "build", mixinStandardHelpOptions = true, modelTransformer = RecipeNameParameter.class,
             header = "Build a recipe's unikernel into a directory (as build does for a binary).")
     static final class Build implements Callable<Integer> {
         @Mixin
