@@ -96,6 +96,10 @@ public final class Apt {
      * @throws PkgException if apt cannot find a package, a download fails, or (offline) a .deb is not cached
      */
     public List<Deb> fetch(List<String> packages) {
+        return locked(() -> fetchLocked(packages));
+    }
+
+    private List<Deb> fetchLocked(List<String> packages) {
         Map<String, String[]> closure = resolved(packages);
         List<String> get = new ArrayList<>(List.of("apt-get", "-q", "-y", "--download-only", "install"));
         if (offline) {
@@ -149,7 +153,7 @@ public final class Apt {
      */
     public List<Resolved> resolve(List<String> packages) {
         List<Resolved> out = new ArrayList<>();
-        resolved(packages).forEach((n, v) -> out.add(new Resolved(n, v[0], v[1])));
+        locked(() -> resolved(packages)).forEach((n, v) -> out.add(new Resolved(n, v[0], v[1])));
         return out;
     }
 
@@ -179,10 +183,12 @@ public final class Apt {
         if (!hasLists() || packages.isEmpty()) {
             return out;
         }
-        prepare();
         List<String> show = new ArrayList<>(List.of("apt-cache", "show", "--no-all-versions"));
         show.addAll(packages);
-        Result r = exec(show);
+        Result r = locked(() -> {
+            prepare();
+            return exec(show);
+        });
         for (String stanza : r.out().split("\n\n")) {
             String name = field(stanza, "Package");
             if (name != null) {
@@ -190,6 +196,24 @@ public final class Apt {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs {@code work} holding {@code dir/lock} exclusively: apt runs here with its own locking
+     * off (Debug::NoLocking, its lock files would be the system's), so two port-app processes
+     * must not update the lists or the archive at once.
+     */
+    private <T> T locked(java.util.function.Supplier<T> work) {
+        try {
+            Files.createDirectories(dir);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                 java.nio.channels.FileLock l = ch.lock()) {
+                return work.get();
+            }
+        } catch (IOException e) {
+            throw new PkgException(dir.resolve("lock") + ": cannot lock the private apt state: " + e.getMessage(), e);
+        }
     }
 
     private static String field(String stanza, String key) {
