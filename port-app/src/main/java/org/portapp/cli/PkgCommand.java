@@ -427,39 +427,116 @@ final class PkgCommand implements Runnable {
             }
             Recipe.SmokeTest t = r.test();
             if (!t.host().isEmpty()) {
-                return "a host-side test (" + String.join(" ", t.host()) + ") needs the app's ports forwarded "
-                        + "to the host, which pkg run does not do yet";
+                return hostSide(r, t);
             }
-            // A child port-app per test: its own QEMU, killed with it on a timeout.
+            // {hostport}: a page served on the host, which the guest reaches at QEMU's gateway 10.0.2.2
+            com.sun.net.httpserver.HttpServer server = null;
+            List<String> args = t.args();
+            if (args.stream().anyMatch(a -> a.contains("{hostport}"))) {
+                server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("0.0.0.0", 0), 0);
+                server.createContext("/", ex -> {
+                    byte[] body = "served by the host\n".getBytes(StandardCharsets.UTF_8);
+                    ex.sendResponseHeaders(200, body.length);
+                    ex.getResponseBody().write(body);
+                    ex.close();
+                });
+                server.start();
+                String port = String.valueOf(server.getAddress().getPort());
+                args = args.stream().map(a -> a.replace("{hostport}", port)).toList();
+            }
+            try {
+                Process p = child(r, List.of("--"), args);
+                try (var stdin = p.getOutputStream()) {
+                    stdin.write(t.stdin().getBytes(StandardCharsets.UTF_8));
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                Thread reader = new Thread(() -> copy(p.getInputStream(), out), "pkg-test-output");
+                reader.start();
+                if (!p.waitFor(t.timeout(), TimeUnit.SECONDS)) {
+                    stop(p);
+                    reader.join(2000);
+                    return "timed out after " + t.timeout() + " s; output: " + tail(out);
+                }
+                reader.join(5000);
+                String text = out.toString(StandardCharsets.UTF_8);
+                if (p.exitValue() != 0) {
+                    return "exit code " + p.exitValue() + "; output: " + tail(out);
+                }
+                if (!text.contains(t.expect())) {
+                    return "output lacks \"" + t.expect() + "\": " + tail(out);
+                }
+                return null;
+            } finally {
+                if (server != null) {
+                    server.stop(0);
+                }
+            }
+        }
+
+        /**
+         * A server's test: the app started with its first port forwarded to a free host port
+         * ({@code -p 127.0.0.1:HOSTPORT:PORT}, run's port option), then the host command ({port}
+         * = that host port) tried once a second until its output has the expected text.
+         */
+        private String hostSide(Recipe r, Recipe.SmokeTest t) throws Exception {
+            if (r.ports().isEmpty()) {
+                return r.source() + ": a host-side test needs the recipe's ports";
+            }
+            int hostPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                hostPort = s.getLocalPort();
+            }
+            Process p = child(r, List.of("-p", "127.0.0.1:" + hostPort + ":" + r.ports().get(0)), List.of());
+            p.getOutputStream().close();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread reader = new Thread(() -> copy(p.getInputStream(), out), "pkg-test-output");
+            reader.start();
+            List<String> cmd = t.host().stream().map(a -> a.replace("{port}", String.valueOf(hostPort))).toList();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(t.timeout());
+            String last = "";
+            try {
+                while (System.nanoTime() < deadline) {
+                    if (!p.isAlive()) {
+                        reader.join(2000);
+                        return "the app ended (exit code " + p.exitValue() + ") before the host command passed; "
+                                + "output: " + tail(out);
+                    }
+                    Process h;
+                    try {
+                        h = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                    } catch (IOException e) {
+                        return "the host command " + cmd.get(0) + " cannot run (is it installed?): " + e.getMessage();
+                    }
+                    h.getOutputStream().close();
+                    last = new String(h.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (h.waitFor() == 0 && last.contains(t.expect())) {
+                        return null;
+                    }
+                    Thread.sleep(1000);
+                }
+                return "timed out after " + t.timeout() + " s; the host command last said: "
+                        + last.strip().replace("\n", " | ") + "; the app: " + tail(out);
+            } finally {
+                stop(p);
+            }
+        }
+
+        /** A child port-app running the recipe: its own QEMU, killed with it. */
+        private Process child(Recipe r, List<String> options, List<String> args) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                     "-Dportapp.root=" + Main.root(), "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "-q", "pkg", "run"));
             cmd.addAll(opts.forwarded());
-            cmd.addAll(List.of("--platform", on.platform, r.name(), "--"));
-            cmd.addAll(t.args());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            try (var stdin = p.getOutputStream()) {
-                stdin.write(t.stdin().getBytes(StandardCharsets.UTF_8));
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Thread reader = new Thread(() -> copy(p.getInputStream(), out), "pkg-test-output");
-            reader.start();
-            if (!p.waitFor(t.timeout(), TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor();
-                reader.join(2000);
-                return "timed out after " + t.timeout() + " s; output: " + tail(out);
-            }
-            reader.join(5000);
-            String text = out.toString(StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                return "exit code " + p.exitValue() + "; output: " + tail(out);
-            }
-            if (!text.contains(t.expect())) {
-                return "output lacks \"" + t.expect() + "\": " + tail(out);
-            }
-            return null;
+            cmd.addAll(List.of("--platform", on.platform, r.name()));
+            cmd.addAll(options);
+            cmd.addAll(args);
+            return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        }
+
+        private static void stop(Process p) throws InterruptedException {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor();
         }
 
         private static void copy(InputStream in, ByteArrayOutputStream out) {
