@@ -25,7 +25,8 @@ import org.portapp.platform.CachedBuild;
 /**
  * The port-app cache directory as a set of entries that can be listed and trimmed: each
  * rewritten object ({@code rewritten/<hash>/}), each image ({@code images/<hash>/}) and each
- * platform build ({@code platforms/<name>-<hash>/}) is one entry, last used at its
+ * platform build ({@code platforms/<name>-<hash>/}) and each recipe's unpacked packages
+ * ({@code pkg-roots/<recipe>-<hash>/}) is one entry, last used at its
  * directory's modification time (touched by {@link #touch} whenever a run reuses it).
  *
  * <p>Sizes count disk use: images hard-link the rewritten objects, so a file with n links
@@ -49,7 +50,9 @@ public final class CacheDir {
     /** The kinds of entry, each a folder of the cache. */
     public enum Kind {
         REWRITTEN("rewritten", "rewritten objects"), IMAGES("images", "images"),
-        PLATFORMS("platforms", "platform builds");
+        PLATFORMS("platforms", "platform builds"),
+        /** Debian packages unpacked for a recipe ({@code org.portapp.pkg.PackageRoot}). */
+        PACKAGE_ROOTS("pkg-roots", "package roots");
 
         private final String folder;
         private final String label;

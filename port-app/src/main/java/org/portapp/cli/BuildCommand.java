@@ -74,12 +74,22 @@ final class BuildCommand implements Callable<Integer> {
         RunCommand.pruned(CacheDir.at(Main.cacheDir()), progress);
         // Host ports are checked when run.sh starts QEMU (QEMU's own message), not now.
         Network network = Network.choose(app.net, app.publish, Network.appUsesSockets(im));
+        write(im, machine, memory, out, app.binary.toString(), network, mounts, !app.noAslr);
+        return 0;
+    }
+
+    /**
+     * Writes a prepared app's kernel, initrd, command line and launch script to {@code out}
+     * and says what it wrote ({@code build}, and {@code pkg build} for a recipe).
+     */
+    static void write(UnikernelApp im, Machine machine, int memory, Path out, String appName, Network network,
+                      List<HostMount> mounts, boolean aslr) throws IOException {
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
         Files.write(out.resolve("initrd.cpio"), im.initrd());
         // The launch scripts ask for plain console output: a person reads it directly.
-        String append = im.cmdline().withAslr(!app.noAslr).encode() + QemuMounts.kernelWords(mounts) + " portapp.console=plain";
+        String append = im.cmdline().withAslr(aslr).encode() + QemuMounts.kernelWords(mounts) + " portapp.console=plain";
         if (machine == Machine.FIRECRACKER && network.enabled()) {
             append += " portapp.ip=" + Network.FIRECRACKER_GUEST_IP; // no DHCP server behind a tap
         }
@@ -94,7 +104,7 @@ final class BuildCommand implements Callable<Integer> {
                 cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : shellWord(w));
             }
             Files.writeString(script, "#!/bin/sh\n"
-                    + "# Boots " + app.binary + " as a unikernel on QEMU " + machine.qemuMachine()
+                    + "# Boots " + appName + " as a unikernel on QEMU " + machine.qemuMachine()
                     + " (written by port-app build).\n"
                     + "# Exit status: the app's (QEMU's isa-debug-exit gives ((code << 1) | 1) & 0xff);\n"
                     + "# 125 when the kernel panicked (QEMU status 0).\n"
@@ -109,7 +119,7 @@ final class BuildCommand implements Callable<Integer> {
             Files.writeString(out.resolve("firecracker.json"), firecrackerConfig(memory, append, network),
                     StandardCharsets.UTF_8);
             Files.writeString(script, "#!/bin/sh\n"
-                    + "# Boots " + app.binary + " as a unikernel on Firecracker (written by port-app build).\n"
+                    + "# Boots " + appName + " as a unikernel on Firecracker (written by port-app build).\n"
                     + "# Firecracker has no isa-debug-exit: the app's exit code is the last\n"
                     + "# \"[kernel] exit N\" line of the console.\n"
                     + (network.enabled() ? "# Network: the guest is " + Network.FIRECRACKER_GUEST_IP + " on the host's tap device "
@@ -124,7 +134,6 @@ final class BuildCommand implements Callable<Integer> {
         im.describe(System.out);
         System.out.println("wrote " + out.resolve(QemuPlatform.KERNEL) + ", initrd.cpio, cmdline.txt, run.sh"
                 + (machine.isQemu() ? "" : ", firecracker.json"));
-        return 0;
     }
 
     /**
@@ -166,7 +175,7 @@ final class BuildCommand implements Callable<Integer> {
         return sb.append("\n").toString();
     }
 
-    private String firecrackerConfig(int memory, String append, Network network) {
+    private static String firecrackerConfig(int memory, String append, Network network) {
         return "{\n"
                 + "  \"boot-source\": {\n"
                 + "    \"kernel_image_path\": \"kernel.elf\",\n"

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
             "Each syscall instruction of the binary becomes a direct call into the POSIX shim.",
             ""},
         subcommands = {AnalyzeCommand.class, RewriteCommand.class, RunCommand.class, BuildCommand.class,
-            CacheCommand.class, CompatCommand.class, CommandLine.HelpCommand.class},
+            CacheCommand.class, CompatCommand.class, PkgCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  port-app analyze /bin/busybox",
             "  port-app rewrite /bin/busybox -o busybox.rewritten",
@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
             "  port-app build /bin/busybox -o busybox-vm",
             "  port-app cache prune --max-size 500M",
             "  port-app compat --ltp /opt/ltp --filter '^(getpid|open)' --platform qemu-pc",
+            "  port-app pkg run sqlite3 -- :memory: 'select 1+1'",
             "", "Run 'port-app help COMMAND' for a command's options."})
 public final class Main implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,

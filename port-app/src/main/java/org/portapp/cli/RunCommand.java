@@ -103,6 +103,16 @@ final class RunCommand implements Callable<Integer> {
         app.network(false); // -p and --net checked before the (slow) build
         UnikernelApp im = app.unikernel(trace, noRewrite, progress);
         Network network = app.network(Network.appUsesSockets(im));
+        return boot(im, machine, memory, kernelLog, progress, network, mounts, !app.noAslr);
+    }
+
+    /**
+     * Boots a prepared app under QEMU with this process's stdin, stdout and stderr, and returns
+     * its exit code ({@code run}, and {@code pkg run} for a recipe).
+     */
+    static int boot(UnikernelApp im, Machine machine, int memory, boolean kernelLog, Progress progress,
+                    Network network, List<HostMount> mounts, boolean aslr) throws Exception {
+        CacheDir cache = CacheDir.at(Main.cacheDir());
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
         Path initrd = Files.createTempFile("port-app-initrd", ".cpio");
@@ -110,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
             Files.write(initrd, im.initrd());
             HostTerminal tty = HostTerminal.detect();
             List<String> cmd = new ArrayList<>(QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(tty).withAslr(!app.noAslr).encode() + QemuMounts.kernelWords(mounts),
+                    im.cmdline().withTerminal(tty).withAslr(aslr).encode() + QemuMounts.kernelWords(mounts),
                     memory, network));
             cmd.addAll(QemuMounts.qemuArgs(machine, mounts));
             System.out.flush();

@@ -89,6 +89,23 @@ public final class Closure {
         return r.resolve(guestExecutable);
     }
 
+    /**
+     * The file that {@code guest} (an absolute path) names inside {@code sysroot}, symlinks
+     * resolved inside the root (absolute targets taken relative to it, as a chroot would), or
+     * empty if some component does not exist. In the host's {@code /} this is the real path.
+     */
+    public static Optional<Path> fileIn(Path sysroot, String guest) {
+        Resolver r = new Resolver(sysroot.toAbsolutePath().normalize(), List.of());
+        String c = guest.startsWith("/") ? r.canonical(guest) : null;
+        return c == null ? Optional.empty() : Optional.of(r.host(c));
+    }
+
+    /** As {@link #fileIn}, the canonical guest path itself. */
+    public static Optional<String> canonicalIn(Path sysroot, String guest) {
+        Resolver r = new Resolver(sysroot.toAbsolutePath().normalize(), List.of());
+        return Optional.ofNullable(guest.startsWith("/") ? r.canonical(guest) : null);
+    }
+
     /** All objects: the executable first, then the interpreter (if any), then libraries in load order. */
     public List<LoadedObject> objects() {
         return objects;
@@ -137,8 +154,12 @@ public final class Closure {
         private final List<Integer> loader = new ArrayList<>();
 
         Resolver(Path root) {
+            this(root, systemDirs(root));
+        }
+
+        Resolver(Path root, List<String> systemDirs) {
             this.root = root;
-            this.systemDirs = systemDirs(root);
+            this.systemDirs = systemDirs;
         }
 
         /** Dynamic info of one object. */

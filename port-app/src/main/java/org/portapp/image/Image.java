@@ -2,8 +2,6 @@ package org.portapp.image;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -120,18 +118,7 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
                     place(troot, e.getKey(), e.getValue(), e.getValue().startsWith(cacheRoot.toAbsolutePath()));
                 }
                 Files.writeString(tmp.resolve("complete"), "executable " + image.executable() + "\n");
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                    if (!Files.isRegularFile(dir.resolve("complete"))) {
-                        throw e;
-                    }
-                } catch (IOException e) {
-                    // another process may have finished the same image first
-                    if (!Files.isRegularFile(dir.resolve("complete"))) {
-                        throw e;
-                    }
-                }
+                CachedBuild.moveIntoPlace(tmp, dir, dir.resolve("complete"));
             } finally {
                 CachedBuild.deleteTree(tmp);
             }

@@ -77,21 +77,36 @@ public record PackageData(List<Package> packages) {
     }
 
     /**
-     * The package data for {@code exe} (a host path) and its {@code closure}, from {@code dpkg};
+     * The package data for {@code exe} (a host path, or the executable's file in the closure's
+     * system root) and its {@code closure}, from {@code dpkg} (that system's database);
      * {@code lang} is the app's LANG (null or empty for none): its translations are kept.
      */
     public static PackageData of(Dpkg dpkg, Path exe, Closure closure, String lang) {
+        return of(dpkg, exe, closure, lang, Set.of());
+    }
+
+    /**
+     * As {@link #of(Dpkg, Path, Closure, String)}, with {@code runtimePackages} too: packages
+     * the app loads files of at run time whose names do not say so (node's JavaScript modules in
+     * node-*), their ELF plugins included as for the executable's own package (ruby's extension
+     * modules ship in libruby3.1).
+     */
+    public static PackageData of(Dpkg dpkg, Path exe, Closure closure, String lang, Set<String> runtimePackages) {
         Set<String> inClosure = new HashSet<>();
         for (Closure.LoadedObject o : closure.objects()) {
             inClosure.addAll(Dpkg.spellings(o.guestPath()));
             o.aliases().forEach(a -> inClosure.addAll(Dpkg.spellings(a)));
         }
-        Optional<String> own = ownerOf(dpkg, exe);
+        // the host path first (a host app), then its paths in the closure's system (a package root)
+        Closure.LoadedObject exeObject = closure.executable();
+        Optional<String> own = ownerOf(dpkg, exe).or(() -> dpkg.ownerOf(exeObject.guestPath()))
+                .or(() -> exeObject.aliases().stream().map(dpkg::ownerOf).flatMap(Optional::stream).findFirst());
         Set<String> seeds = new LinkedHashSet<>();
         own.ifPresent(seeds::add);
         for (Closure.LoadedObject o : closure.objects()) {
             dpkg.ownerOf(o.guestPath()).or(() -> ownerOf(dpkg, o.hostFile())).ifPresent(seeds::add);
         }
+        runtimePackages.stream().filter(dpkg::installed).forEach(seeds::add);
         Set<String> all = new LinkedHashSet<>(seeds);
         Deque<String> todo = new ArrayDeque<>(seeds);
         while (!todo.isEmpty()) {
@@ -105,15 +120,16 @@ public record PackageData(List<Package> packages) {
         Set<String> taken = new HashSet<>(inClosure);
         List<Package> out = new ArrayList<>();
         for (String pkg : all) {
-            boolean plugins = own.isPresent() && own.get().equals(pkg);
+            boolean plugins = (own.isPresent() && own.get().equals(pkg)) || runtimePackages.contains(pkg);
             List<FileMapping> files = new ArrayList<>();
             long bytes = 0;
             for (String path : dpkg.files(pkg)) {
                 if (!wanted(path, langs) || taken.contains(path)) {
                     continue;
                 }
-                Path host = closure.sysroot().resolve(path.substring(1));
-                if (!isFileOrLinkToFile(host)) {
+                // links are followed inside the closure's system root, not the host's
+                Path host = Closure.fileIn(closure.sysroot(), path).orElse(null);
+                if (host == null || !Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 if (Image.isElfObject(host) && !(plugins && isPlugin(path))) {
@@ -124,7 +140,7 @@ public record PackageData(List<Package> packages) {
                 bytes += size(host);
                 if (Image.isElfObject(host)) {
                     try {
-                        for (Closure.LoadedObject l : Closure.of(host).libraries()) {
+                        for (Closure.LoadedObject l : Closure.of(closure.sysroot(), path).libraries()) {
                             if (taken.add(l.guestPath())) {
                                 files.add(new FileMapping(l.hostFile(), l.guestPath()));
                                 bytes += size(l.hostFile());
@@ -193,11 +209,6 @@ public record PackageData(List<Package> packages) {
             }
         }
         return !dir.equals("/usr/lib") && !dir.equals("/lib");
-    }
-
-    private static boolean isFileOrLinkToFile(Path p) {
-        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                || (Files.isSymbolicLink(p) && Files.isRegularFile(p));
     }
 
     private static long size(Path p) {

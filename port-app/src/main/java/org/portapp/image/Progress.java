@@ -149,6 +149,18 @@ public final class Progress {
         clear();
     }
 
+    /**
+     * A step of something slow (one download of many): said in place on a terminal, as a line
+     * at the verbose level, not at all in a log at the normal level.
+     */
+    public void step(String line) {
+        if (level == Level.VERBOSE) {
+            lines.accept(line);
+        } else if (terminal != null) {
+            inPlace(line);
+        }
+    }
+
     /** A line for the verbose level only (what a prune of the cache removed). */
     public void detail(String line) {
         if (level == Level.VERBOSE) {

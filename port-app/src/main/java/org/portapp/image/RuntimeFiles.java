@@ -65,35 +65,52 @@ public final class RuntimeFiles {
      * @throws ImageException if the standard library cannot be read
      */
     public static List<FileMapping> of(Path exe) {
-        Path real;
-        try {
-            real = exe.toRealPath();
-        } catch (IOException e) {
+        return of(Path.of("/"), exe.toAbsolutePath().normalize().toString());
+    }
+
+    /**
+     * As {@link #of(Path)} for {@code guestExe} in the system root {@code sysroot} (symlinks
+     * resolved inside it): the files found there, at their paths in that system.
+     */
+    public static List<FileMapping> of(Path sysroot, String guestExe) {
+        String real = Closure.canonicalIn(sysroot, guestExe).orElse(null);
+        if (real == null) {
             return List.of();
         }
-        Matcher m = Pattern.compile("python(\\d+\\.\\d+)").matcher(real.getFileName().toString());
-        Path prefix = real.getParent() == null ? null : real.getParent().getParent();
+        Path realPath = Path.of(real);
+        Matcher m = Pattern.compile("python(\\d+\\.\\d+)").matcher(realPath.getFileName().toString());
+        Path prefix = realPath.getParent() == null ? null : realPath.getParent().getParent();
         if (!m.matches() || prefix == null) {
             return List.of();
         }
-        Path lib = prefix.resolve("lib").resolve("python" + m.group(1));
-        if (!Files.isRegularFile(lib.resolve("os.py"))) {
+        String libGuest = prefix.resolve("lib").resolve("python" + m.group(1)).toString();
+        Path lib = sysroot.resolve(libGuest.substring(1));
+        if (Closure.fileIn(sysroot, libGuest + "/os.py").filter(Files::isRegularFile).isEmpty()) {
             return List.of();
         }
         Map<String, FileMapping> out = new TreeMap<>();
         try (var s = Files.walk(lib)) {
-            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+            for (Path p : s.sorted().toList()) {
                 Path rel = lib.relativize(p);
+                if (rel.toString().isEmpty()) {
+                    continue;
+                }
                 String top = rel.getName(0).toString();
                 String name = p.getFileName().toString();
                 if (PYTHON_SKIP.contains(top) || top.startsWith("config-") || name.contains(".opt-")
                         || rel.toString().contains("/test/") || rel.toString().contains("/tests/")) {
                     continue;
                 }
-                out.put(p.toString(), new FileMapping(p, p.toString()));
+                String guest = libGuest + "/" + rel;
+                // a link (sitecustomize.py -> /etc/...) is followed inside the system root
+                Path file = Closure.fileIn(sysroot, guest).filter(Files::isRegularFile).orElse(null);
+                if (file == null) {
+                    continue;
+                }
+                out.put(guest, new FileMapping(file, guest));
                 if (name.endsWith(".so")) {
                     try {
-                        for (Closure.LoadedObject o : Closure.of(p).libraries()) {
+                        for (Closure.LoadedObject o : Closure.of(sysroot, guest).libraries()) {
                             out.putIfAbsent(o.guestPath(), new FileMapping(o.hostFile(), o.guestPath()));
                             for (String a : o.aliases()) {
                                 out.putIfAbsent(a, new FileMapping(o.hostFile(), a));
@@ -136,15 +153,16 @@ public final class RuntimeFiles {
                 }
                 known.add(name);
                 for (String dir : closure.systemDirs()) {
-                    Path host = closure.sysroot().resolve(dir.substring(1)).resolve(name);
-                    if (!Files.isRegularFile(host)) {
+                    String found = dir + "/" + name;
+                    Path host = Closure.fileIn(closure.sysroot(), found).filter(Files::isRegularFile).orElse(null);
+                    if (host == null) {
                         continue;
                     }
                     // without /etc/ld.so.cache in the image, ld.so's own default directory finds it
                     String guest = Closure.DEFAULT_DIRS.get(0) + "/" + name;
                     out.putIfAbsent(guest, new FileMapping(host, guest));
                     try {
-                        for (Closure.LoadedObject l : Closure.of(host).libraries()) {
+                        for (Closure.LoadedObject l : Closure.of(closure.sysroot(), found).libraries()) {
                             if (known.add(Path.of(l.guestPath()).getFileName().toString())) {
                                 out.putIfAbsent(l.guestPath(), new FileMapping(l.hostFile(), l.guestPath()));
                             }

@@ -4,8 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -120,19 +118,24 @@ public final class CachedBuild {
             if (Files.isDirectory(finalDir) && !Files.exists(product)) {
                 deleteTree(finalDir); // left over from an interrupted build of the same sources
             }
-            try {
-                Files.move(done, finalDir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                if (!Files.exists(product)) { // else another process finished the same build first
-                    throw e;
-                }
-            } catch (IOException e) {
-                if (!Files.exists(product)) {
-                    throw e;
-                }
-            }
+            moveIntoPlace(done, finalDir, product);
         } finally {
             deleteTree(tmp);
+        }
+    }
+
+    /**
+     * Renames a finished temporary directory {@code tmp} to {@code finalDir} in one step. When
+     * that fails because another process finished the same entry first ({@code marker}, the
+     * file that says an entry is complete, exists), theirs stays and this is not an error.
+     */
+    public static void moveIntoPlace(Path tmp, Path finalDir, Path marker) throws IOException {
+        try {
+            Files.move(tmp, finalDir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (!Files.exists(marker)) {
+                throw e;
+            }
         }
     }
 

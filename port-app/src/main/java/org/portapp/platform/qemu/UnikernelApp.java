@@ -12,12 +12,12 @@ import org.portapp.image.ArgumentFiles;
 import org.portapp.image.FileMapping;
 import org.portapp.image.HostMount;
 import org.portapp.image.Image;
-import org.portapp.image.Dpkg;
 import org.portapp.image.PackageData;
 import org.portapp.image.ProcessFootprint;
 import org.portapp.image.Progress;
 import org.portapp.image.RewriteCache;
 import org.portapp.image.RuntimeFiles;
+import org.portapp.image.SystemRoot;
 import org.portapp.syscalls.ShimModule;
 
 /**
@@ -84,7 +84,7 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
 
     /** As {@link #prepare(Path, Path, Request)}, saying what it does on {@code progress}. */
     public static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress) {
-        return prepare(root, cacheDir, request, progress, null);
+        return prepare(root, cacheDir, request, progress, SystemRoot.host(), null);
     }
 
     /**
@@ -94,9 +94,26 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
      */
     public static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress,
                                        List<ShimModule> modules) {
-        Path exe = request.binary().toAbsolutePath().normalize();
+        return prepare(root, cacheDir, request, progress, SystemRoot.host(), modules);
+    }
+
+    /**
+     * As {@link #prepare(Path, Path, Request, Progress)} for an app of the system {@code sys}
+     * (the host's, or unpacked packages): {@code request.binary()} is then the program's
+     * absolute path in that system, and its closure, runtime files and package data come
+     * from there.
+     */
+    public static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress,
+                                       SystemRoot sys) {
+        return prepare(root, cacheDir, request, progress, sys, null);
+    }
+
+    private static UnikernelApp prepare(Path root, Path cacheDir, Request request, Progress progress,
+                                        SystemRoot sys, List<ShimModule> modules) {
+        String guestExe = sys.isHost() ? request.binary().toAbsolutePath().normalize().toString()
+                : request.binary().toString();
+        Path exe = sys.isHost() ? Path.of(guestExe) : sys.file(guestExe);
         AppFootprint.requireX86Executable(exe);
-        String guestExe = exe.toString();
         byte[] initrd;
         AppFootprint fp;
         List<String> packageSummary = List.of();
@@ -105,13 +122,14 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             // ld.so, the libraries and /etc defaults travel in the initrd at the paths ld.so
             // opens them by; the user's files go through the image too (ELF objects among them
             // are rewritten like the closure's).
-            Closure closure = Closure.of(exe);
+            Closure closure = Closure.of(sys.dir(), guestExe);
             List<FileMapping> extra = new ArrayList<>();
-            extra.addAll(RuntimeFiles.of(exe));
+            extra.addAll(RuntimeFiles.of(sys.dir(), guestExe));
             extra.addAll(RuntimeFiles.dlopened(closure));
             extra.addAll(RuntimeFiles.terminfo(request.env().get("TERM")));
             if (request.packageData()) {
-                PackageData data = PackageData.of(Dpkg.system(), exe, closure, request.env().get("LANG"));
+                PackageData data = PackageData.of(sys.dpkg(), exe, closure, request.env().get("LANG"),
+                        sys.runtimePackages());
                 packageSummary = data.summary();
                 // the runtime rules' files first: a package's copy of the same path is the same file
                 java.util.Set<String> have = new java.util.HashSet<>();
