@@ -150,7 +150,8 @@ class QuietAndCacheTest {
         assertTrue(rows.get(1).matches("rewritten objects +" + objects + " +[0-9.]+ (KiB|MiB)"), list.stdout());
         assertTrue(rows.get(2).matches("images +1 +[0-9.]+ (B|KiB|MiB)"), list.stdout());
         assertTrue(rows.get(3).matches("platform builds +1 +[0-9.]+ (KiB|MiB)"), list.stdout());
-        assertTrue(rows.get(4).matches("total +" + (objects + 2) + " +[0-9.]+ (KiB|MiB)"), list.stdout());
+        assertTrue(rows.get(4).matches("package roots +0 +0 B"), list.stdout());
+        assertTrue(rows.get(5).matches("total +" + (objects + 2) + " +[0-9.]+ (KiB|MiB)"), list.stdout());
         assertEquals(list.stdout(), cli(xdg, "cache", "list").stdout());
 
         // Just used: within the grace period, a prune to nothing keeps everything.
