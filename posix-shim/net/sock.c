@@ -7,6 +7,7 @@
 #include "shim/alloc.h"
 #include "shim/kernel.h"
 #include "shim/signal.h"
+#include "shim/uaccess.h"
 #include "net_impl.h"
 
 /* ---- iov helpers ------------------------------------------------------------ */
@@ -19,6 +20,10 @@ size_t net_msg_len(const struct net_msg *m)
     return n;
 }
 
+/* The iovecs are the app's (their ranges checked where the syscall took
+ * them, or by the vfs for read/write): copied with fault handling, so a
+ * buffer that is not mapped ends the copy short instead of faulting the
+ * kernel. */
 static size_t iov_copy(const struct net_msg *m, size_t off, void *buf, size_t n, int to_iov)
 {
     size_t done = 0;
@@ -30,11 +35,11 @@ static size_t iov_copy(const struct net_msg *m, size_t off, void *buf, size_t n,
         }
         size_t c = l - off < n - done ? l - off : n - done;
         char *p = (char *)m->iov[i].base + off;
-        if (to_iov)
-            memcpy(p, (const char *)buf + done, c);
-        else
-            memcpy((char *)buf + done, p, c);
-        done += c;
+        size_t left = to_iov ? copy_out_nocheck(p, (const char *)buf + done, c)
+                             : copy_in_nocheck((char *)buf + done, p, c);
+        done += c - left;
+        if (left)
+            break;
         off = 0;
     }
     return done;
@@ -405,7 +410,7 @@ static long do_recv(int fd, struct net_msg *m, unsigned flags)
 
 SHIM_SYSCALL(sendto)
 {
-    if (len && !buff)
+    if (len && (!buff || !access_ok(buff, len)))
         return -EFAULT;
     struct k_iovec iov = { buff, len };
     struct net_msg m = { .iov = &iov, .iovlen = 1, .name = addr, .namelen = addr ? addr_len : 0 };
@@ -416,7 +421,7 @@ SHIM_SYSCALL(sendto)
 
 SHIM_SYSCALL(recvfrom)
 {
-    if (size && !ubuf)
+    if (size && (!ubuf || !access_ok(ubuf, size)))
         return -EFAULT;
     struct k_iovec iov = { ubuf, size };
     char name[K_SOCKADDR_MAX];
