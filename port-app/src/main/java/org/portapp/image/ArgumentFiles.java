@@ -22,9 +22,13 @@ public final class ArgumentFiles {
     public static final long MAX_BYTES = 256L << 20;
 
     /** What the guest's kernel shows under these (procfs, sysfs, devfs), not the host's files. */
-    private static final List<String> KERNEL_TREES = List.of("/proc/", "/sys/", "/dev/");
+    private static final List<Path> KERNEL_TREES = List.of(Path.of("/proc"), Path.of("/sys"), Path.of("/dev"));
 
     private ArgumentFiles() {
+    }
+
+    private static boolean inKernelTree(Path p) {
+        return KERNEL_TREES.stream().anyMatch(p::startsWith);
     }
 
     /**
@@ -47,8 +51,7 @@ public final class ArgumentFiles {
             } catch (java.nio.file.InvalidPathException e) {
                 continue;
             }
-            if (KERNEL_TREES.stream().anyMatch(t -> guest.startsWith(t)) || host.startsWith("/proc")
-                    || host.startsWith("/sys") || host.startsWith("/dev")) {
+            if (inKernelTree(host) || inKernelTree(Path.of(guest))) {
                 continue;
             }
             if (!Files.isRegularFile(host) || !Files.isReadable(host) || taken.contains(guest)) {
