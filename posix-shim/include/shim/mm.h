@@ -67,6 +67,9 @@ int mm_addr_mapped(uintptr_t addr);
 /* /proc/self/maps text for the whole address space; returns the length it
  * would have written (like snprintf). */
 size_t mm_format_maps(char *buf, size_t size);
+/* The same for process p's address space (/proc/PID/maps). */
+struct proc_ctx;
+size_t mm_format_maps_of(struct proc_ctx *p, char *buf, size_t size);
 /* ramfs calls this (when mm is selected: SHIM_HAVE_mm) before a shared
  * file's pages move or shrink, so the mappings of vn drop the old pages
  * and fault the new ones in. */

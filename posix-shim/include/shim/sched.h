@@ -104,6 +104,71 @@ typedef void (*sched_local_init_t)(void *mine, const void *creator);
 size_t sched_local_claim(const char *module, size_t size, sched_local_init_t init);
 void *sched_local(struct thread *t, size_t offset);
 
+/* ---- processes: address spaces and per-process module state -----------------
+ * Every thread runs in one process context (struct proc_ctx, the
+ * platform's): an address space for the lower half (page tables; the
+ * kernel half is the same in all of them) and SHIM_PROCESS_LOCAL_MAX bytes
+ * of module state. At boot there is exactly one, the main thread's; only
+ * the process module (posix-shim/process) makes more, so an app that never
+ * forks keeps one address space and pays nothing for this.
+ *
+ * A module with per-process state (the vfs's fd table and cwd, the signal
+ * module's dispositions, the mm module's areas) claims its part once from
+ * its init, like sched_local_claim, with hooks the platform runs at fork,
+ * exec and release. Hooks run with interrupts off. */
+struct proc_ctx;
+#define SHIM_PROCESS_LOCAL_MAX 2048
+struct proc_local_ops {
+    /* fork/clone of a new process: fill `child` from `parent` (the clone
+     * flags say what is shared: CLONE_VM (vfork's memory), CLONE_FILES,
+     * CLONE_FS, CLONE_SIGHAND). 0, or -errno (-ENOMEM): the fork fails and
+     * the parts already filled are released. NULL: the bytes are copied. */
+    int (*fork)(void *child, const void *parent, unsigned long clone_flags);
+    /* execve, past its point of no return, after the process got its new
+     * empty address space and before the new image is mapped: reset what
+     * exec resets (close-on-exec fds, handled signals, the memory areas).
+     * 0 or -ENOMEM (the process is then killed with SIGKILL). NULL: nothing. */
+    int (*exec)(void *mine);
+    /* The process is gone (its last thread ended): free what `mine` holds.
+     * Runs in another process's context, so only `mine` may be used. */
+    void (*release)(void *mine);
+};
+size_t sched_proc_local_claim(const char *module, size_t size, const struct proc_local_ops *ops);
+/* A module's part of process p, and of the current thread's process. */
+void *sched_proc_local(struct proc_ctx *p, size_t offset);
+void *sched_proc_local_current(size_t offset);
+/* The process a thread runs in, and the current one. */
+struct proc_ctx *sched_proc(const struct thread *t);
+struct proc_ctx *sched_proc_current(void);
+/* How many of the app's threads live in p. */
+int sched_proc_threads(const struct proc_ctx *p);
+/* A new process context for fork/clone without CLONE_THREAD: the current
+ * one's module parts through their fork hooks, and its address space
+ * copied on write (private pages shared read-only until either side
+ * writes; MAP_SHARED pages stay shared) or, with CLONE_VM, the same one.
+ * NULL when memory runs out (nothing is left behind). It has no thread
+ * until sched_spawn_in. */
+struct proc_ctx *sched_proc_fork(unsigned long clone_flags);
+/* Throws away a context from sched_proc_fork that got no thread. */
+void sched_proc_discard(struct proc_ctx *p);
+/* As sched_spawn, but the thread runs in p (and gets no creator's
+ * per-thread state other than what sched_spawn copies). */
+struct thread *sched_spawn_in(struct proc_ctx *p, const struct shim_regs *start, uint64_t fs_base);
+/* execve's point of no return: the current process (whose other threads
+ * must be gone: sched_proc_kill_others) gets a new, empty lower half, its
+ * old one is dropped (freed unless a vfork parent still shares it), and
+ * the exec hooks run. 0 or -ENOMEM. */
+int sched_proc_exec(void);
+/* Ends every thread of the current process but the caller (exit_group,
+ * execve, a fatal signal): they never run again. */
+void sched_proc_kill_others(void);
+/* Called (once) when a process's last thread has ended and its context
+ * was released; set by the process module to reap its bookkeeping. */
+extern void (*sched_proc_gone)(struct proc_ctx *p);
+/* Bytes of memory p's address space holds in page tables and private
+ * pages it alone owns (the cost of a process, /proc/PID/status). */
+uint64_t sched_proc_memory(const struct proc_ctx *p);
+
 /* ---- CPU state -------------------------------------------------------------- */
 
 /* Disable interrupts and return the previous state for platform_irq_restore. */

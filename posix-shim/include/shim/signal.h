@@ -45,6 +45,14 @@ void signal_raise_app(int sig) __attribute__((weak));
  * calling thread, its handler run before the write returns EPIPE. */
 void shim_raise_sigpipe(void);
 
+/* The signal module's sends for the process module (called under
+ * SHIM_HAVE_signal): a process-directed signal to p, with the siginfo's
+ * si_code, si_pid and si_status (SIGCHLD's CLD_* codes and the child's
+ * exit status or signal; 0 for the others). 0, or -EAGAIN when p's queue
+ * is full. */
+struct proc_ctx;
+int signal_send_process(struct proc_ctx *p, int sig, int si_code, int si_pid, int si_status);
+
 #pragma GCC visibility pop
 
 #endif
