@@ -216,6 +216,14 @@ shim_entry_special_clone3:
     jmp shim_entry_c
     .size shim_entry_special_clone3, . - shim_entry_special_clone3
 
+/* fork: the host's fork through the plain C path (the child is a copy of
+ * this process, shim frames included). */
+    .globl shim_entry_special_fork
+    .type shim_entry_special_fork, @function
+shim_entry_special_fork:
+    jmp shim_entry_c
+    .size shim_entry_special_fork, . - shim_entry_special_fork
+
 /* vfork: the C path issues clone(CLONE_VFORK | SIGCHLD) without CLONE_VM,
  * see passthrough.c for why. */
     .globl shim_entry_special_vfork

@@ -58,6 +58,10 @@ syscall_lstar_entry:
     je 3f
     cmp rax, 15
     je 4f
+    cmp rax, 57                 /* fork and vfork: the process module's */
+    je 5f
+    cmp rax, 58
+    je 6f
     call shim_entry_c           /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9 */
 1:  pop r11
     pop rcx
@@ -70,6 +74,10 @@ syscall_lstar_entry:
 3:  call syscall_lstar_clone3
     jmp 1b
 4:  call syscall_lstar_rt_sigreturn
+    jmp 1b
+5:  call syscall_lstar_fork
+    jmp 1b
+6:  call syscall_lstar_vfork
     jmp 1b
     .size syscall_lstar_entry, . - syscall_lstar_entry
 
@@ -89,6 +97,18 @@ syscall_lstar_clone:
 syscall_lstar_clone3:
     jmp shim_entry_c
     .size syscall_lstar_clone3, . - syscall_lstar_clone3
+
+    .weak syscall_lstar_fork
+    .type syscall_lstar_fork, @function
+syscall_lstar_fork:
+    jmp shim_entry_c
+    .size syscall_lstar_fork, . - syscall_lstar_fork
+
+    .weak syscall_lstar_vfork
+    .type syscall_lstar_vfork, @function
+syscall_lstar_vfork:
+    jmp shim_entry_c
+    .size syscall_lstar_vfork, . - syscall_lstar_vfork
 
     .weak syscall_lstar_rt_sigreturn
     .type syscall_lstar_rt_sigreturn, @function
@@ -123,6 +143,14 @@ shim_entry_special_clone3:
     jmp shim_entry_c
     .size shim_entry_special_clone3, . - shim_entry_special_clone3
 
+    .weak shim_entry_special_fork    /* the process module defines the real one */
+    .globl shim_entry_special_fork
+    .type shim_entry_special_fork, @function
+shim_entry_special_fork:
+    jmp shim_entry_c
+    .size shim_entry_special_fork, . - shim_entry_special_fork
+
+    .weak shim_entry_special_vfork    /* the process module defines the real one */
     .globl shim_entry_special_vfork
     .type shim_entry_special_vfork, @function
 shim_entry_special_vfork:

@@ -14,6 +14,7 @@
  * (never the running one's).
  */
 #include "thread.h"
+#include "shim/errno.h"
 
 #define SLICE_NS        10000000ull          /* 10 ms */
 #define TICK_MAX_NS     50000000ull          /* re-check at least this often */
@@ -607,3 +608,37 @@ void platform_wq_wake(void *wq)
     sched_wake_chan(wq, ~0u, -1);
     irq_restore(flags);
 }
+
+/* ---- process contexts (shim/sched.h) -------------------------------------- */
+/* SKELETON: one context until address spaces land. */
+struct proc_ctx { int unused; };
+static struct proc_ctx the_proc;
+static uint8_t proc_local_area[SHIM_PROCESS_LOCAL_MAX] ALIGNED(16);
+static size_t proc_local_used;
+void (*sched_proc_gone)(struct proc_ctx *p);
+
+size_t sched_proc_local_claim(const char *module, size_t size, const struct proc_local_ops *ops)
+{
+    (void)ops;
+    size_t offset = proc_local_used;
+    size_t end = offset + ((size + 15) & ~(size_t)15);
+    if (end > SHIM_PROCESS_LOCAL_MAX)
+        panic("module %s: %lu bytes of per-process state do not fit", module, (unsigned long)size);
+    proc_local_used = end;
+    return offset;
+}
+void *sched_proc_local(struct proc_ctx *p, size_t offset) { (void)p; return proc_local_area + offset; }
+void *sched_proc_local_current(size_t offset) { return proc_local_area + offset; }
+struct proc_ctx *sched_proc(const struct thread *t) { (void)t; return &the_proc; }
+struct proc_ctx *sched_proc_current(void) { return &the_proc; }
+int sched_proc_threads(const struct proc_ctx *p) { (void)p; return live; }
+struct proc_ctx *sched_proc_fork(unsigned long clone_flags) { (void)clone_flags; return NULL; }
+void sched_proc_discard(struct proc_ctx *p) { (void)p; }
+struct thread *sched_spawn_in(struct proc_ctx *p, const struct shim_regs *start, uint64_t fs_base)
+{
+    (void)p;
+    return sched_spawn(start, fs_base);
+}
+int sched_proc_exec(void) { return -ENOMEM; }
+void sched_proc_kill_others(void) {}
+uint64_t sched_proc_memory(const struct proc_ctx *p) { (void)p; return 0; }

@@ -1,9 +1,10 @@
 /* shim_entry_generic: the entry for syscall numbers that have no direct
  * entry (or whose number is only known at run time).
  *
- * Every platform supplies shim_entry_special_rt_sigreturn, _clone, _vfork
- * and _clone3 (they change the app's stack, which only the platform knows
- * how to do); they may fall back to shim_entry_c.
+ * Every platform supplies shim_entry_special_rt_sigreturn, _clone, _fork,
+ * _vfork and _clone3 (they need the app's registers or change its stack,
+ * which only the platform and its modules know how to do); they may fall
+ * back to shim_entry_c.
  *
  * Entry ABI (docs/architecture.md): reached by `call` with rax = number,
  * arguments in rdi, rsi, rdx, r10, r8, r9; [rsp] = return address; the app's
@@ -29,6 +30,8 @@ shim_entry_generic:
     je 1f
     cmp rax, 56
     je 2f
+    cmp rax, 57
+    je 5f
     cmp rax, 58
     je 3f
     cmp rax, 435
@@ -43,6 +46,8 @@ shim_entry_generic:
     jmp shim_entry_special_vfork
 4:  popfq
     jmp shim_entry_special_clone3
+5:  popfq
+    jmp shim_entry_special_fork
     .size shim_entry_generic, . - shim_entry_generic
 
 /* shim_entry_c: the plain path into C, shim_dispatch(nr, a0..a5), for any

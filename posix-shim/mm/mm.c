@@ -278,6 +278,12 @@ int mm_addr_mapped(uintptr_t addr)
     return vma_find(addr) != NULL;
 }
 
+size_t mm_format_maps_of(struct proc_ctx *p, char *buf, size_t size)
+{
+    (void)p;
+    return mm_format_maps(buf, size);
+}
+
 size_t mm_format_maps(char *buf, size_t size)
 {
     size_t n = 0;

@@ -3,6 +3,9 @@
 #include "shim/uaccess.h"
 #include "shim/kernel.h"
 #include "shim/thread.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 
 #define APP_PID 1
 
@@ -12,39 +15,108 @@ static int dumpable = 1;
 SHIM_SYSCALL(exit)
 {
 #if SHIM_HAVE_thread
-    /* Ends the calling thread; returns only for the last thread, and then
-     * the process ends with it. */
+    /* Ends the calling thread; returns only for the process's last
+     * thread, and then the process ends with it. */
     shim_thread_exit(error_code);
 #endif
+#if SHIM_HAVE_process
+    process_exit(PROCESS_EXITED(error_code));
+#else
     platform_abort((int)(error_code & 0xff));
+#endif
 }
 
 SHIM_SYSCALL(exit_group)
 {
+#if SHIM_HAVE_process
+    process_exit(PROCESS_EXITED(error_code));
+#else
     platform_abort((int)(error_code & 0xff));
+#endif
 }
 
-SHIM_SYSCALL(getpid) { return APP_PID; }
-SHIM_SYSCALL(getppid) { return 0; }
-SHIM_SYSCALL(getpgrp) { return APP_PID; }
-SHIM_SYSCALL(getsid) { return (pid == 0 || pid == APP_PID) ? APP_PID : -ESRCH; }
-SHIM_SYSCALL(getpgid) { return (pid == 0 || pid == APP_PID) ? APP_PID : -ESRCH; }
+#define APP_PGID APP_PID
+#if SHIM_HAVE_process
+/* With the process module: the caller's ids, or those of a live process
+ * (pid 0 = the caller; a zombie is not found). Without it: one process,
+ * pid 1, leader of its own group and session. */
+static struct proc_ctx *target(int pid)
+{
+    return pid == 0 ? sched_proc_current() : process_find(pid);
+}
+#endif
+
+SHIM_SYSCALL(getpid)
+{
+#if SHIM_HAVE_process
+    return process_pid(sched_proc_current());
+#else
+    return APP_PID;
+#endif
+}
+
+SHIM_SYSCALL(getppid)
+{
+#if SHIM_HAVE_process
+    return process_ppid(sched_proc_current());
+#else
+    return 0;
+#endif
+}
+
+SHIM_SYSCALL(getpgrp)
+{
+#if SHIM_HAVE_process
+    return process_pgid(sched_proc_current());
+#else
+    return APP_PGID;
+#endif
+}
+
+SHIM_SYSCALL(getsid)
+{
+#if SHIM_HAVE_process
+    struct proc_ctx *p = target(pid);
+    return p ? process_sid(p) : -ESRCH;
+#else
+    return (pid == 0 || pid == APP_PID) ? APP_PID : -ESRCH;
+#endif
+}
+
+SHIM_SYSCALL(getpgid)
+{
+#if SHIM_HAVE_process
+    struct proc_ctx *p = target(pid);
+    return p ? process_pgid(p) : -ESRCH;
+#else
+    return (pid == 0 || pid == APP_PID) ? APP_PGID : -ESRCH;
+#endif
+}
+
 SHIM_SYSCALL(setpgid)
 {
+#if SHIM_HAVE_process
+    return process_setpgid(pid, pgid);
+#else
     return ((pid == 0 || pid == APP_PID) && (pgid == 0 || pgid == APP_PID)) ? 0 : -ESRCH;
+#endif
 }
-/* Already a session leader (pid 1 of its own session). */
-SHIM_SYSCALL(setsid) { return -EPERM; }
+
+SHIM_SYSCALL(setsid)
+{
+#if SHIM_HAVE_process
+    return process_setsid();
+#else
+    return -EPERM;   /* already a session leader (pid 1 of its own session) */
+#endif
+}
+
 SHIM_SYSCALL(getcpu)
 {
     if ((cpu && put_user(0u, cpu)) || (node && put_user(0u, node)))
         return -EFAULT;
     return 0;
 }
-
-/* No children can exist. */
-SHIM_SYSCALL(wait4) { return -ECHILD; }
-SHIM_SYSCALL(waitid) { return -ECHILD; }
 
 /* glibc and musl probe rseq and work without it. */
 SHIM_SYSCALL(rseq) { return -ENOSYS; }
@@ -117,18 +189,3 @@ SHIM_SYSCALL(prctl)
         return -EINVAL;
     }
 }
-
-/* One address space, one process: there is nothing to fork into and no
- * second program to exec. Say so on stderr (one line naming the call) and
- * fail like a kernel without the call. */
-static long unavailable(const char *call)
-{
-    shim_printk("port-app: %s() is not available in the unikernel (single address space); "
-                "run that program as its own app\n", call);
-    return -ENOSYS;
-}
-
-SHIM_SYSCALL(fork) { return unavailable("fork"); }
-SHIM_SYSCALL(vfork) { return unavailable("vfork"); }
-SHIM_SYSCALL(execve) { return unavailable("execve"); }
-SHIM_SYSCALL(execveat) { return unavailable("execveat"); }

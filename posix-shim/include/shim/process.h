@@ -34,6 +34,10 @@ struct proc_ctx *process_next(const struct proc_ctx *p);
 /* The first process (pid 1): its exit ends the VM. */
 bool process_is_init(const struct proc_ctx *p);
 
+/* setpgid and setsid for the calling process (Linux's rules and errno). */
+long process_setpgid(int pid, int pgid);
+long process_setsid(void);
+
 /* The current process ends with wait status `wstatus` (PROCESS_EXITED or
  * PROCESS_KILLED): its other threads end, it becomes a zombie its parent
  * reaps with wait4 (SIGCHLD is sent), its children go to pid 1. For pid 1

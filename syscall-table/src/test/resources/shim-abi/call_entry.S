@@ -87,6 +87,7 @@ shim_entry_generic:			/* rax = number on entry */
 
 	.globl	shim_entry_special_rt_sigreturn
 	.globl	shim_entry_special_clone
+	.globl	shim_entry_special_fork
 	.globl	shim_entry_special_vfork
 	.globl	shim_entry_special_clone3
 shim_entry_special_rt_sigreturn:
@@ -94,6 +95,9 @@ shim_entry_special_rt_sigreturn:
 	ret
 shim_entry_special_clone:
 	movq	$0x5156, %rax
+	ret
+shim_entry_special_fork:
+	movq	$0x5157, %rax
 	ret
 shim_entry_special_vfork:
 	movq	$0x5158, %rax

@@ -32,7 +32,7 @@ public final class ShimGenerator {
      * Syscalls whose entries must change the app's stack; their
      * {@code shim_entry_special_<name>} is hand-written in posix-shim/core.
      */
-    public static final Set<String> SPECIAL = Set.of("rt_sigreturn", "clone", "vfork", "clone3");
+    public static final Set<String> SPECIAL = Set.of("rt_sigreturn", "clone", "fork", "vfork", "clone3");
 
     private final SyscallTable table;
     private final List<ShimModule> selected;
@@ -283,8 +283,8 @@ public final class ShimGenerator {
                  *
                  * Provided numbers call sys_<name> directly (no table lookup). Numbers
                  * no selected module answers go to shim_entry_generic (rax still holds
-                 * the number). rt_sigreturn, clone, vfork and clone3 change the app's
-                 * stack and go to hand-written shim_entry_special_<name> (posix-shim/core).
+                 * the number). rt_sigreturn, clone, fork, vfork and clone3 need the app's
+                 * registers or stack and go to hand-written shim_entry_special_<name>.
                  */
                 	.text
                 """);
