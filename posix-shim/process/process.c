@@ -27,8 +27,6 @@ _Noreturn void process_exit(int wstatus)
 
 void process_stop_current(int sig) { (void)sig; }
 void process_continue(struct proc_ctx *p) { (void)p; }
-const char *process_exe(const struct proc_ctx *p) { (void)p; return ""; }
-const char *process_cmdline(const struct proc_ctx *p, size_t *len) { (void)p; *len = 0; return ""; }
 const char *process_comm(const struct proc_ctx *p) { (void)p; return "app"; }
 char process_state(const struct proc_ctx *p) { (void)p; return 'R'; }
 

@@ -53,10 +53,9 @@ void process_stop_current(int sig);
  * CLD_CONTINUED / WCONTINUED). */
 void process_continue(struct proc_ctx *p);
 
-/* The executable path and command line of a process (/proc/PID/exe,
- * cmdline): set by the loader and execve. */
-const char *process_exe(const struct proc_ctx *p);
-const char *process_cmdline(const struct proc_ctx *p, size_t *len);
+/* A process's executable path and command line are the vfs's (per
+ * process: vfs_set_exe_path, vfs_set_cmdline), set by the loader and by
+ * execve. */
 /* Its name (comm: prctl PR_SET_NAME, the exec'd file's base name). */
 const char *process_comm(const struct proc_ctx *p);
 /* 'R', 'S', 'T' or 'Z' (/proc/PID/stat). */
