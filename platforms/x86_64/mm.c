@@ -476,24 +476,32 @@ void mm_init(const struct boot_info *bi)
 struct vm_space {
     uint64_t root;      /* physical address of the PML4; 0 = free slot */
     int refs;
+    unsigned id;        /* 0 for the boot space; tags its futex keys */
 };
 
+/* The boot space, and a table for the others made at the first fork (an
+ * app that never forks does not pay for it). */
 #define MAX_SPACES 4096
-static struct vm_space spaces[MAX_SPACES];
+static struct vm_space boot_space;
+static struct vm_space *spaces;      /* MAX_SPACES; slot 0 unused */
 static struct vm_space *active;
 static bool kernel_half_fixed;
 
 struct vm_space *vm_space_boot(void)
 {
-    if (!active) {
-        spaces[0].root = virt_to_phys_kernel(pml4);
-        spaces[0].refs = 1;
-        active = &spaces[0];
+    if (!boot_space.root) {
+        boot_space.root = virt_to_phys_kernel(pml4);
+        boot_space.refs = 1;
+        active = &boot_space;
     }
-    return active;
+    return &boot_space;
 }
 
-struct vm_space *vm_space_active(void) { return vm_space_boot(); }
+struct vm_space *vm_space_active(void)
+{
+    vm_space_boot();
+    return active;
+}
 
 uint64_t vm_space_activate(struct vm_space *s)
 {
@@ -522,7 +530,15 @@ static bool fix_kernel_half(void)
     uint64_t refs = frames_alloc_contig((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
     if (!refs)
         return false;
+    size_t table = MAX_SPACES * sizeof(struct vm_space);
+    uint64_t t = frames_alloc_contig((table + PAGE_SIZE - 1) / PAGE_SIZE);
+    if (!t) {
+        for (size_t i = 0; i < (bytes + PAGE_SIZE - 1) / PAGE_SIZE; i++)
+            frame_free(refs + i * PAGE_SIZE);
+        return false;
+    }
     frame_refs = phys_to_virt(refs);
+    spaces = phys_to_virt(t);
     kernel_half_fixed = true;
     return true;
 }
@@ -537,11 +553,12 @@ static struct vm_space *space_alloc(void)
             if (!root)
                 return NULL;
             uint64_t *dst = phys_to_virt(root);
-            const uint64_t *boot = phys_to_virt(spaces[0].root);
+            const uint64_t *boot = phys_to_virt(boot_space.root);
             for (int k = 256; k < 512; k++)
                 dst[k] = boot[k];
             spaces[i].root = root;
             spaces[i].refs = 1;
+            spaces[i].id = (unsigned)i;
             return &spaces[i];
         }
     return NULL;
@@ -585,7 +602,7 @@ void vm_space_put(struct vm_space *s)
         }
     /* The boot space's root holds the kernel half every new space copies
      * (space_alloc): it stays, empty below, and its slot is never reused. */
-    if (s != &spaces[0]) {
+    if (s != &boot_space) {
         frame_free(s->root);
         s->root = 0;
     }
@@ -697,12 +714,12 @@ uint64_t vm_space_private_bytes(const struct vm_space *s)
 
 uint64_t vm_futex_key(uint64_t va)
 {
-    if (va < USER_TOP && active && active != &spaces[0]) {
+    if (va < USER_TOP && active && active != &boot_space) {
         bool large;
         uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
         if (pte && !large && (*pte & PTE_P) && (*pte & PTE_SHARED))
             return DMAP_BASE + (*pte & PTE_ADDR) + (va & 0xfff);
-        return va | ((uint64_t)(active - spaces) << 47);
+        return va | ((uint64_t)active->id << 47);
     }
     if (va < USER_TOP && frame_refs) {
         /* The boot space: plain addresses for private words (as before
