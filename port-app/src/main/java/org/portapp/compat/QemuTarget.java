@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.portapp.PortAppError;
+import org.portapp.image.FileMapping;
 import org.portapp.image.Progress;
 import org.portapp.platform.qemu.ExitStatus;
 import org.portapp.platform.qemu.Machine;
@@ -21,7 +22,8 @@ import org.portapp.syscalls.ShimModule;
 /**
  * The unikernel under QEMU, as {@code port-app run} boots an app, except that every test gets
  * the same kernel, built once with every module (a specialized kernel per test binary would be
- * one LTO link each). The test's TMPDIR is the ramfs's /tmp.
+ * one LTO link each). The test's TMPDIR is the ramfs's /tmp. Each test runs under busybox's
+ * shell (pid 1), as LTP's runners run it, so the test is not the first process.
  *
  * @param machine   qemu-pc or qemu-microvm
  * @param root      the port-app installation
@@ -31,6 +33,9 @@ import org.portapp.syscalls.ShimModule;
  */
 public record QemuTarget(Machine machine, Path root, Path cacheDir, List<ShimModule> modules, int memoryMiB)
         implements Target {
+    /** The shell each test runs under (Debian's static busybox, as bin/setup installs it). */
+    static final Path SHELL = Path.of("/bin/busybox");
+
     /** The guest's writable directory (the ramfs root is writable; the kernel makes /tmp). */
     public static final String GUEST_TMP = "/tmp";
 
@@ -61,9 +66,15 @@ public record QemuTarget(Machine machine, Path root, Path cacheDir, List<ShimMod
         long t0 = System.nanoTime();
         Path initrd = null;
         try {
-            UnikernelApp app = UnikernelApp.prepare(root, cacheDir, new UnikernelApp.Request(binary, argv.get(0),
-                    argv.subList(1, argv.size()), env, GUEST_TMP, List.of(), false, false, false, false),
-                    Progress.none(), modules);
+            // The test runs as a child of a shell, as under LTP's own runners: its library takes
+            // a parent of pid 1 for the sign that its main process died (heartbeat), and the
+            // first process of the unikernel is pid 1. The test binary goes in rewritten.
+            List<String> shell = new java.util.ArrayList<>(List.of("-c", "\"$0\" \"$@\"; exit $?",
+                    binary.toString()));
+            shell.addAll(argv.subList(1, argv.size()));
+            UnikernelApp app = UnikernelApp.prepare(root, cacheDir, new UnikernelApp.Request(SHELL, "sh",
+                    shell, env, GUEST_TMP, List.of(new FileMapping(binary, binary.toString())), false, false,
+                    false, false), Progress.none(), modules);
             initrd = Files.createTempFile(tmp, "initrd", ".cpio");
             Files.write(initrd, app.initrd());
             List<String> cmd = QemuPlatform.qemuCommand(machine, app.kernel().path(), initrd,
