@@ -1,4 +1,5 @@
-/* vnodes, the directory tree, open files and the fd table. */
+/* vnodes, the directory tree and open files (the fd table is per process:
+ * procstate.c). */
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
@@ -11,41 +12,12 @@ struct wait_queue shim_poll_wq;
 
 static uint64_t next_ino = 2;     /* 1 is reserved, as on Linux's tmpfs root */
 static struct vnode *root;
-static char exe_path[256];
 
 void vfs_now(struct k_timespec *ts)
 {
     int64_t ns = (int64_t)platform_realtime_ns();
     ts->tv_sec = ns / 1000000000;
     ts->tv_nsec = ns % 1000000000;
-}
-
-void vfs_set_exe_path(const char *path)
-{
-    shim_strlcpy(exe_path, path, sizeof exe_path);
-}
-
-const char *vfs_exe_path(void) { return exe_path; }
-
-static char cmdline[4096];
-static size_t cmdline_len;
-
-void vfs_set_cmdline(int argc, const char *const *argv)
-{
-    cmdline_len = 0;
-    for (int i = 0; i < argc; i++) {
-        size_t l = strlen(argv[i]) + 1;
-        if (cmdline_len + l > sizeof cmdline)
-            break;
-        memcpy(cmdline + cmdline_len, argv[i], l);
-        cmdline_len += l;
-    }
-}
-
-const char *vfs_cmdline(size_t *len)
-{
-    *len = cmdline_len;
-    return cmdline;
 }
 
 /* ramfs supplies the operations of ordinary directories (without it, vfs
@@ -411,65 +383,4 @@ unsigned vfs_poll_file(struct file *f)
 uint64_t vfs_event_seq(struct file *f)
 {
     return f->vn->ops && f->vn->ops->event_seq ? f->vn->ops->event_seq(f) : 0;
-}
-
-/* ---- fd table -------------------------------------------------------------- */
-
-static struct {
-    struct file *f;
-    int cloexec;
-} fds[VFS_MAX_FDS];
-
-long fd_install(struct file *f, int min, int cloexec)
-{
-    if (min < 0)
-        min = 0;
-    for (int fd = min; fd < VFS_MAX_FDS; fd++) {
-        if (!fds[fd].f) {
-            fds[fd].f = f;
-            fds[fd].cloexec = cloexec;
-            return fd;
-        }
-    }
-    file_put(f);
-    return -EMFILE;
-}
-
-struct file *fd_file(long fd)
-{
-    if (fd < 0 || fd >= VFS_MAX_FDS)
-        return NULL;
-    return fds[fd].f;
-}
-
-void fd_install_at(int fd, struct file *f, int cloexec)
-{
-    struct file *old = fds[fd].f;
-    fds[fd].f = f;
-    fds[fd].cloexec = cloexec;
-    if (old)
-        file_put(old);
-}
-
-int fd_max_open(void)
-{
-    for (int fd = VFS_MAX_FDS - 1; fd >= 0; fd--)
-        if (fds[fd].f)
-            return fd;
-    return -1;
-}
-
-int fd_get_cloexec(long fd) { return fds[fd].cloexec; }
-void fd_set_cloexec(long fd, int on) { fds[fd].cloexec = on; }
-
-long fd_close(long fd)
-{
-    struct file *f = fd_file(fd);
-    if (!f)
-        return -EBADF;
-    fds[fd].f = NULL;
-    fds[fd].cloexec = 0;
-    file_put(f);
-    wake_all(&shim_poll_wq);    /* a closed pipe end changes its peer's state */
-    return 0;
 }
