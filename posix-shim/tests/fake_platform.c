@@ -278,16 +278,18 @@ struct proc_ctx *sched_proc_fork(unsigned long clone_flags)
     if (!c)
         return NULL;
     memset(c->local, 0, sizeof c->local);
-    for (int i = 0; i < nclaims; i++) {
-        void *mine = c->local + claims[i].offset;
-        const void *parent = fake_cur->local + claims[i].offset;
-        int r = 0;
+    /* fake_fork_fail_at == nclaims stands for a module after all the
+     * claimed ones failing. */
+    for (int i = 0; i <= nclaims; i++) {
+        int r = -ENOMEM;
+        if (i == nclaims && i != fake_fork_fail_at)
+            break;
         if (i == fake_fork_fail_at)
-            r = -ENOMEM;            /* a later module's hook failing */
+            ;
         else if (claims[i].ops && claims[i].ops->fork)
-            r = claims[i].ops->fork(mine, parent, clone_flags);
+            r = claims[i].ops->fork(c->local + claims[i].offset, fake_cur->local + claims[i].offset, clone_flags);
         else
-            memcpy(mine, parent, claims[i].size);
+            r = (memcpy(c->local + claims[i].offset, fake_cur->local + claims[i].offset, claims[i].size), 0);
         if (r < 0) {
             for (int j = 0; j < i; j++)
                 if (claims[j].ops && claims[j].ops->release)
