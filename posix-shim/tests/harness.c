@@ -870,7 +870,20 @@ static void t_processes(void)
     EXPECT(C4(newfstatat, dfd, "..", &st2, 0), 0);
     CHECK(K_S_ISDIR(st2.st_mode) && st2.st_ino == pid1_ino, "/proc/1/fd/.. through an open fd");
     EXPECT(C4(newfstatat, dfd, "0", &st2, 0), 0);
+    EXPECT(C4(newfstatat, dfd, "0", &st2, K_AT_SYMLINK_NOFOLLOW), 0);
+    CHECK(st2.st_nlink == 1, "a /proc/1/fd link has one name: %lu", (unsigned long)st2.st_nlink);
+    snprintf(list, sizeof list, "/proc/self/fd/%ld", dfd);
+    n = C3(readlink, list, buf, sizeof buf);
+    CHECK(n == 10 && memcmp(buf, "/proc/1/fd", 10) == 0, "path of an open /proc dir: %.*s", (int)(n > 0 ? n : 0),
+          buf);
     C1(close, dfd);
+    EXPECT(C1(chdir, "/proc/self/fd"), 0);
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/proc/1/fd") == 0, "getcwd in /proc/1/fd: %s", buf);
+    EXPECT(C1(chdir, "../.."), 0);
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/proc") == 0, "getcwd back in /proc: %s", buf);
+    EXPECT(C1(chdir, "/"), 0);
+    EXPECT(C2(stat, "/proc/1", &st), 0);
+    CHECK(st.st_nlink == 2, "/proc/1 nlink %lu", (unsigned long)st.st_nlink);
 }
 
 static long pipe_wfd;

@@ -588,10 +588,12 @@ SHIM_SYSCALL(fadvise64) { return fd_file(fd) ? 0 : -EBADF; }
 
 static uint32_t nlink_of(const struct vnode *vn)
 {
-    /* A directory's own "." counts too; computed links (procfs) have no
-     * name in the tree but one in their directory's listing. */
-    if (vn->nlink == 0 && vn->ops && vn->ops->follow)
-        return 1;
+    /* A directory's own "." counts too; computed entries (procfs: magic
+     * links, /proc/PID and what is in it) have no name in the tree but one
+     * in their directory's listing. */
+    const struct vnode *dir = vn->parent;
+    if (vn->nlink == 0 && ((vn->ops && vn->ops->follow) || (dir && !dir->fs && dir->ops && dir->ops->lookup)))
+        return K_S_ISDIR(vn->mode) ? 2 : 1;
     return K_S_ISDIR(vn->mode) ? vn->nlink + 1 : vn->nlink;
 }
 

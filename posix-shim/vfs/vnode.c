@@ -305,35 +305,53 @@ static const struct dentry *name_in(struct vnode *dir, struct vnode *vn)
     return NULL;
 }
 
+/* Name of a computed entry (procfs: /proc/PID, /proc/PID/fd/N) in dir: the
+ * listing's entry with its inode number (procfs numbers them so). */
+static int computed_name(struct vnode *dir, struct vnode *vn, struct vfs_dirent *de)
+{
+    if (dir->fs || !dir->ops || !dir->ops->readdir)
+        return 0;
+    for (long i = 0; i < 4096 && dir->ops->readdir(dir, i, de) > 0; i++)
+        if (de->ino == vn->ino)
+            return 1;
+    return 0;
+}
+
 size_t vfs_path_of(struct vnode *vn, char *buf, size_t size)
 {
-    /* Collect names leaf-first, then reverse into buf. */
-    const struct dentry *names[64];
-    int n = 0;
+    /* Built leaf-first, from the end of tmp. */
+    char tmp[512];
+    size_t at = sizeof tmp;
     struct vnode *cur = vn;
-    int deleted = 0;
-    while (cur != vfs_root() && n < 64) {
+    int deleted = 0, too_long = 0;
+    for (int depth = 0; cur != vfs_root(); depth++) {
         struct vnode *dir = cur->parent;
         const struct dentry *d = dir ? name_in(dir, cur) : NULL;
-        if (!d) {
+        struct vfs_dirent de;
+        const char *name = d ? d->name : NULL;
+        size_t len = d ? d->len : 0;
+        if (!d && dir && computed_name(dir, cur, &de)) {
+            name = de.name;
+            len = strlen(de.name);
+        }
+        if (!name) {
             deleted = 1;
             break;
         }
-        names[n++] = d;
+        if (len + 1 > at - 11 || depth == 64) {   /* room left for " (deleted)" */
+            too_long = 1;
+            break;
+        }
+        at -= len;
+        memcpy(tmp + at, name, len);
+        tmp[--at] = '/';
         cur = dir;
     }
-    size_t len = 0;
-    char tmp[512];
-    if (n == 0)
-        tmp[len++] = '/';
-    for (int i = n - 1; i >= 0; i--) {
-        if (len + 1 + names[i]->len >= sizeof tmp)
-            break;
-        tmp[len++] = '/';
-        memcpy(tmp + len, names[i]->name, names[i]->len);
-        len += names[i]->len;
-    }
-    if (deleted && len + 10 < sizeof tmp) {
+    if (at == sizeof tmp)
+        tmp[--at] = '/';
+    size_t len = sizeof tmp - at;
+    memmove(tmp, tmp + at, len);
+    if (deleted) {
         memcpy(tmp + len, " (deleted)", 10);
         len += 10;
     }
@@ -342,7 +360,8 @@ size_t vfs_path_of(struct vnode *vn, char *buf, size_t size)
         memcpy(buf, tmp, c);
         buf[c] = 0;
     }
-    return len;
+    /* Too long for this buffer: a length callers see as not fitting. */
+    return too_long ? sizeof tmp : len;
 }
 
 /* ---- open files ---------------------------------------------------------- */
