@@ -238,7 +238,9 @@ static void comm(struct proc_ctx *p, char out[16])
 static char state_of(struct proc_ctx *p)
 {
 #if SHIM_HAVE_process
-    return process_state(p);
+    /* The process reading this is running, whatever else it has. */
+    char s = process_state(p);
+    return s == 'S' && p == sched_proc_current() ? 'R' : s;
 #else
     (void)p;
     return 'R';
