@@ -389,12 +389,26 @@ static int dequeue(struct thread *t, uint64_t allowed, uint8_t info[128])
 /* Sleeping in rt_sigtimedwait: woken by any new signal. */
 static const char sigwait_chan;
 
+/* Whether p is stopped (SIGSTOP & co.): its signals wait for SIGCONT. */
+static bool stopped(struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_state(p) == 'T';
+#else
+    (void)p;
+    return false;
+#endif
+}
+
 /* Wakes the threads that may take sig: `only`, or (only == NULL) those of
  * process p that do not block it; and p's threads in rt_sigtimedwait. A
  * thread woken for a signal another one took goes back to sleep (its wait
- * checks signal_deliverable). */
+ * checks signal_deliverable). A stopped process's threads stay asleep, as
+ * Linux's wants_signal: SIGCONT and SIGKILL continue it first (prepare). */
 static void notify(struct proc_ctx *p, struct thread *only, int sig)
 {
+    if (stopped(p))
+        return;
     for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t)) {
         if (only ? t != only : sched_proc(t) != p)
             continue;
@@ -1483,20 +1497,4 @@ void shim_raise_sigpipe(void)
     info_sender(info);
     send(NULL, sched_current(), SIGPIPE, info);
     deliver(false, 0);
-}
-
-/* TEMPORARY (lead): the signals helper replaces this with the real
- * process-directed send. A signal to process p goes to its first thread. */
-int signal_send_process(struct proc_ctx *p, int sig, int si_code, int si_pid, int si_status)
-{
-    struct thread *t = sched_next_live(NULL);
-    while (t && sched_proc(t) != p)
-        t = sched_next_live(t);
-    if (!t)
-        return 0;
-    uint8_t info[128];
-    info_make(info, sig, si_code);
-    ((int *)info)[4] = si_pid;
-    ((int *)info)[6] = si_status;
-    return send(t, sig, info) < 0 ? -EAGAIN : 0;
 }

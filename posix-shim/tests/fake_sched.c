@@ -202,5 +202,11 @@ void process_stop_current(int sig)
 {
     current->proc->stopped_by = sig;
     current->proc->stops++;
+    current->proc->stopped = true;   /* returns at once: "continued" later */
 }
-void process_continue(struct proc_ctx *p) { p->continues++; }
+void process_continue(struct proc_ctx *p)
+{
+    p->continues++;
+    p->stopped = false;
+}
+char process_state(const struct proc_ctx *p) { return p->stopped ? 'T' : 'S'; }

@@ -25,6 +25,7 @@ struct proc_ctx {
     bool init;
     int continues;             /* process_continue calls */
     int stopped_by;            /* the last process_stop_current's signal */
+    bool stopped;              /* from process_stop_current to process_continue */
     int stops;
     _Alignas(16) unsigned char local[SHIM_PROCESS_LOCAL_MAX];
 };

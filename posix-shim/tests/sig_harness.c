@@ -367,11 +367,20 @@ static void test_stop_cont(void)
     signal_deliver_pending();
     CHECK(B->stops == s0 + 1 && B->stopped_by == TTIN, "TTIN stops B");
 
-    /* SIGKILL continues the process at send time, then kills it. */
+    /* A stopped process's threads are not woken for a signal: it waits
+     * for SIGCONT (Linux's wants_signal). */
+    tB->blocked = tB2->blocked = true;
+    tB->wakes = tB2->wakes = 0;
     fake_set_current(tD);
+    EXPECT(C2(kill, 5, TERM), 0);
+    CHECK(tB->wakes == 0 && tB2->wakes == 0, "stopped B woken for SIGTERM: %d %d", tB->wakes, tB2->wakes);
+
+    /* SIGKILL continues the process at send time, then kills it. */
     c0 = B->continues;
     EXPECT(C2(kill, 5, KILL), 0);
-    CHECK(B->continues == c0 + 1, "SIGKILL continues a stopped process");
+    CHECK(B->continues == c0 + 1 && !B->stopped, "SIGKILL continues a stopped process");
+    CHECK(tB->wakes == 1 && tB2->wakes == 1, "SIGKILL wakes B's threads: %d %d", tB->wakes, tB2->wakes);
+    tB->blocked = tB2->blocked = false;
     fake_set_current(tB);
     fake_log_len = 0;
     fake_log[0] = 0;
@@ -384,6 +393,7 @@ static void test_stop_cont(void)
           "B ended with status 0x%x", fake_exit_status);
     CHECK(strstr(fake_log, "[kernel] process 5 killed by signal 9\n") != NULL, "log: %s", fake_log);
     CHECK(strstr(fake_log, "app killed") == NULL, "no app line for pid 5: %s", fake_log);
+    CHECK(take(TERM, NULL) == 7, "the SIGTERM sent while B was stopped is still pending");
 
     /* SIGTERM's default action on pid 1: the line port-app reads. */
     fake_set_current(tA);
