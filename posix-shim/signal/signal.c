@@ -403,11 +403,12 @@ static bool stopped(struct proc_ctx *p)
 /* Wakes the threads that may take sig: `only`, or (only == NULL) those of
  * process p that do not block it; and p's threads in rt_sigtimedwait. A
  * thread woken for a signal another one took goes back to sleep (its wait
- * checks signal_deliverable). A stopped process's threads stay asleep, as
- * Linux's wants_signal: SIGCONT and SIGKILL continue it first (prepare). */
+ * checks signal_deliverable). A stopped process's threads stay asleep
+ * (Linux's wants_signal) but for SIGKILL, which ends process_stop_current's
+ * wait without a SIGCONT (no CLD_CONTINUED for the parent, as on Linux). */
 static void notify(struct proc_ctx *p, struct thread *only, int sig)
 {
-    if (stopped(p))
+    if (sig != SIGKILL && stopped(p))
         return;
     for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t)) {
         if (only ? t != only : sched_proc(t) != p)
@@ -421,14 +422,13 @@ static void notify(struct proc_ctx *p, struct thread *only, int sig)
 }
 
 /* What sending sig does at once to process p, whatever its disposition
- * (Linux's prepare_signal): SIGCONT and SIGKILL continue a stopped
- * process, SIGCONT discards its pending stop signals and a stop signal
- * its pending SIGCONT. */
+ * (Linux's prepare_signal): SIGCONT continues a stopped process and
+ * discards its pending stop signals, a stop signal discards its pending
+ * SIGCONT. (SIGKILL wakes a stopped process too: notify.) */
 static void prepare(struct proc_ctx *p, int sig)
 {
-    if (sig == SIGCONT || sig == SIGKILL) {
-        if (sig == SIGCONT)
-            drop_pending(p, STOP_SIGS);
+    if (sig == SIGCONT) {
+        drop_pending(p, STOP_SIGS);
 #if SHIM_HAVE_process
         process_continue(p);
 #endif
