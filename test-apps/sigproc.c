@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -297,6 +298,73 @@ static void test_autoreap(void)
     signal(SIGCHLD, SIG_DFL);
 }
 
+static void exit33(int sig)
+{
+    (void)sig;
+    _exit(33);
+}
+
+/* A child that runs without making syscalls: signals reach it from the
+ * timer interrupt (on the unikernel), not on a syscall's way out. */
+static pid_t child_spinning(int p[2])
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        signal(SIGUSR1, exit33);
+        if (write(p[1], "r", 1) != 1)
+            _exit(3);
+        for (volatile unsigned long n = 0;; n++)
+            ;
+    }
+    char b;
+    CHECK(read(p[0], &b, 1) == 1);
+    return pid;
+}
+
+static void test_spinning_and_faults(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t c = child_spinning(p);
+    CHECK(kill(c, SIGTERM) == 0);
+    describe("spinning child, SIGTERM", wait_for(c, 0));
+
+    c = child_spinning(p);
+    CHECK(kill(c, SIGSTOP) == 0);
+    describe("spinning child, SIGSTOP", wait_for(c, WUNTRACED));
+    CHECK(kill(c, SIGCONT) == 0);
+    describe("then SIGCONT", wait_for(c, WCONTINUED));
+    struct timespec ts = { 0, 50 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    int st;
+    printf("spinning again: %s\n", waitpid(c, &st, WNOHANG) == 0 ? "yes" : "no");
+    CHECK(kill(c, SIGUSR1) == 0);
+    describe("then SIGUSR1 (its handler exits 33)", wait_for(c, 0));
+    close(p[0]);
+    close(p[1]);
+
+    /* A fault in a child ends the child only. */
+    fflush(stdout);
+    c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        prctl(PR_SET_DUMPABLE, 0);   /* no core file natively */
+        *(volatile int *)0 = 1;
+        _exit(4);
+    }
+    describe("NULL write in a child", wait_for(c, 0));
+    fflush(stdout);
+    c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        prctl(PR_SET_DUMPABLE, 0);
+        abort();
+    }
+    describe("abort in a child", wait_for(c, 0));
+}
+
 static void noop(int sig) { (void)sig; }
 
 /* The exec'd image reports what it inherited. */
@@ -348,6 +416,7 @@ int main(int argc, char **argv)
     test_stop_cont();
     test_sigchld_handler();
     test_ignored();
+    test_spinning_and_faults();
     test_autoreap();
     test_exec(argv[0]);
     printf("done\n");
