@@ -46,12 +46,19 @@ static void describe(const char *what, int st)
         printf("%s: status 0x%x\n", what, st);
 }
 
-/* A child that waits for signals for ever (its parent ends it). */
-static pid_t child_pausing(void)
+/* fork, with stdout flushed first (the child must not print it again). */
+static pid_t fork_flushed(void)
 {
     fflush(stdout);
     pid_t pid = fork();
     CHECK(pid >= 0);
+    return pid;
+}
+
+/* A child that waits for signals for ever (its parent ends it). */
+static pid_t child_pausing(void)
+{
+    pid_t pid = fork_flushed();
     if (pid == 0) {
         for (;;)
             pause();
@@ -116,9 +123,7 @@ static void test_handler_in_child(void)
 {
     int p[2];
     CHECK(pipe(p) == 0);
-    fflush(stdout);
-    pid_t c = fork();
-    CHECK(c >= 0);
+    pid_t c = fork_flushed();
     if (c == 0) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -201,9 +206,7 @@ static void test_stop_cont(void)
     expect_sigchld(c, CLD_KILLED, SIGKILL);
 
     /* An exit: CLD_EXITED with the exit code. */
-    fflush(stdout);
-    c = fork();
-    CHECK(c >= 0);
+    c = fork_flushed();
     if (c == 0)
         _exit(7);
     describe("exit 7", wait_for(c, 0));
@@ -236,9 +239,7 @@ static void test_sigchld_handler(void)
     sigaddset(&chld, SIGCHLD);
     sigemptyset(&none);
     sigprocmask(SIG_BLOCK, &chld, NULL);
-    fflush(stdout);
-    pid_t c = fork();
-    CHECK(c >= 0);
+    pid_t c = fork_flushed();
     if (c == 0)
         _exit(9);
     chld_expected = c;
@@ -255,9 +256,7 @@ static void test_ignored(void)
 {
     int p[2];
     CHECK(pipe(p) == 0);
-    fflush(stdout);
-    pid_t c = fork();
-    CHECK(c >= 0);
+    pid_t c = fork_flushed();
     if (c == 0) {
         signal(SIGTERM, SIG_IGN);
         if (write(p[1], "r", 1) != 1)
@@ -281,10 +280,8 @@ static void test_ignored(void)
 static void test_autoreap(void)
 {
     signal(SIGCHLD, SIG_IGN);
-    fflush(stdout);
     for (int i = 0; i < 2; i++) {
-        pid_t c = fork();
-        CHECK(c >= 0);
+        pid_t c = fork_flushed();
         if (c == 0)
             _exit(0);
     }
@@ -308,9 +305,7 @@ static void exit33(int sig)
  * timer interrupt (on the unikernel), not on a syscall's way out. */
 static pid_t child_spinning(int p[2])
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = fork_flushed();
     if (pid == 0) {
         signal(SIGUSR1, exit33);
         if (write(p[1], "r", 1) != 1)
@@ -346,18 +341,14 @@ static void test_spinning_and_faults(void)
     close(p[1]);
 
     /* A fault in a child ends the child only. */
-    fflush(stdout);
-    c = fork();
-    CHECK(c >= 0);
+    c = fork_flushed();
     if (c == 0) {
         prctl(PR_SET_DUMPABLE, 0);   /* no core file natively */
         *(volatile int *)0 = 1;
         _exit(4);
     }
     describe("NULL write in a child", wait_for(c, 0));
-    fflush(stdout);
-    c = fork();
-    CHECK(c >= 0);
+    c = fork_flushed();
     if (c == 0) {
         prctl(PR_SET_DUMPABLE, 0);
         abort();
@@ -386,9 +377,7 @@ static int exec_report(void)
 
 static void test_exec(const char *self)
 {
-    fflush(stdout);
-    pid_t c = fork();
-    CHECK(c >= 0);
+    pid_t c = fork_flushed();
     if (c == 0) {
         signal(SIGUSR1, noop);
         signal(SIGUSR2, SIG_IGN);

@@ -23,29 +23,7 @@
 void signal_init(void);
 uint64_t platform_monotonic_ns(void);
 
-#define C2(n, a, b) sys_##n((long)(a), (long)(b), 0, 0, 0, 0)
-#define C3(n, a, b, c) sys_##n((long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define C4(n, a, b, c, d) sys_##n((long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-
-static int checks, failures;
-static const char *section = "";
-
-static void check(int ok, int line, const char *fmt, ...)
-{
-    checks++;
-    if (ok)
-        return;
-    failures++;
-    va_list ap;
-    va_start(ap, fmt);
-    printf("FAIL [%s] line %d: ", section, line);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-}
-#define CHECK(cond, ...) check((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
-#define EXPECT(call, want) do { long r_ = (call); long w_ = (long)(want); \
-        check(r_ == w_, __LINE__, "%s = %ld, expected %ld", #call, r_, w_); } while (0)
+#include "checks.h"
 
 /* Linux's numbers, spelled out: the host's headers are not the guest's. */
 enum { HUP = 1, INT = 2, KILL = 9, USR1 = 10, USR2 = 12, ALRM = 14, TERM = 15, CHLD = 17, CONT = 18,
