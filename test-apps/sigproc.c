@@ -77,6 +77,16 @@ static int wait_for(pid_t pid, int flags)
     return st;
 }
 
+/* Whether child c, given ms milliseconds, has still no state change to
+ * report (alive and not stopped or ended). */
+static int unchanged_after(pid_t c, long ms)
+{
+    struct timespec ts = { 0, ms * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    int st;
+    return waitpid(c, &st, WNOHANG) == 0;
+}
+
 /* SIGCHLD taken synchronously (blocked, sigtimedwait): its siginfo. */
 static void expect_sigchld(pid_t pid, int code, int status)
 {
@@ -188,10 +198,7 @@ static void test_stop_cont(void)
     describe("SIGTSTP, WUNTRACED", wait_for(c, WUNTRACED));
     expect_sigchld(c, CLD_STOPPED, SIGTSTP);
     CHECK(kill(c, SIGTERM) == 0);
-    struct timespec ts = { 0, 100 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
-    int st;
-    printf("stopped with SIGTERM pending: %s\n", waitpid(c, &st, WNOHANG) == 0 ? "still stopped" : "changed");
+    printf("stopped with SIGTERM pending: %s\n", unchanged_after(c, 100) ? "still stopped" : "changed");
     CHECK(kill(c, SIGCONT) == 0);
     describe("then SIGCONT", wait_for(c, 0));
     drain_sigchld();
@@ -267,10 +274,7 @@ static void test_ignored(void)
     char b;
     CHECK(read(p[0], &b, 1) == 1);
     CHECK(kill(c, SIGTERM) == 0);
-    struct timespec ts = { 0, 100 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
-    int st;
-    printf("ignored SIGTERM: %s\n", waitpid(c, &st, WNOHANG) == 0 ? "alive" : "gone");
+    printf("ignored SIGTERM: %s\n", unchanged_after(c, 100) ? "alive" : "gone");
     CHECK(kill(c, SIGKILL) == 0);
     describe("then SIGKILL", wait_for(c, 0));
     close(p[0]);
@@ -331,10 +335,7 @@ static void test_spinning_and_faults(void)
     describe("spinning child, SIGSTOP", wait_for(c, WUNTRACED));
     CHECK(kill(c, SIGCONT) == 0);
     describe("then SIGCONT", wait_for(c, WCONTINUED));
-    struct timespec ts = { 0, 50 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
-    int st;
-    printf("spinning again: %s\n", waitpid(c, &st, WNOHANG) == 0 ? "yes" : "no");
+    printf("spinning again: %s\n", unchanged_after(c, 50) ? "yes" : "no");
     CHECK(kill(c, SIGUSR1) == 0);
     describe("then SIGUSR1 (its handler exits 33)", wait_for(c, 0));
     close(p[0]);
