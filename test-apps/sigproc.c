@@ -6,7 +6,8 @@
  * with si_pid and si_status), SIGSTOP/SIGCONT with WUNTRACED/WCONTINUED, a
  * signal sent to a stopped child waiting for SIGCONT, SIGKILL of a stopped
  * child, an ignored SIGTERM, SIGCHLD set to SIG_IGN reaping children, and
- * dispositions across execve (caught ones reset, ignored ones kept).
+ * dispositions across fork (mask, actions, alternate stack kept, pending
+ * signals not) and execve (caught ones reset, ignored ones kept).
  * Prints only facts that do not depend on pids or timing.
  */
 #define _GNU_SOURCE
@@ -120,6 +121,47 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
     (void)sig;
     (void)uc;
     usr1_from_parent = si->si_pid == getppid() && si->si_code == SI_USER;
+}
+
+/* fork: the child has the parent's mask, dispositions and alternate
+ * stack, and none of its pending signals. */
+static void test_fork_inherits(void)
+{
+    static char alt[65536];
+    stack_t ss = { .ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0 };
+    CHECK(sigaltstack(&ss, NULL) == 0);
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    CHECK(sigprocmask(SIG_BLOCK, &usr2, NULL) == 0);
+    CHECK(signal(SIGHUP, SIG_IGN) != SIG_ERR);
+    CHECK(raise(SIGUSR2) == 0);
+    pid_t c = fork_flushed();
+    if (c == 0) {
+        sigset_t m, pend;
+        sigprocmask(SIG_BLOCK, NULL, &m);
+        sigpending(&pend);
+        stack_t cur;
+        sigaltstack(NULL, &cur);
+        struct sigaction a;
+        sigaction(SIGHUP, NULL, &a);
+        printf("fork: USR2 %s, %s; HUP %s; altstack %s\n", sigismember(&m, SIGUSR2) ? "blocked" : "unblocked",
+               sigismember(&pend, SIGUSR2) ? "pending" : "not pending",
+               a.sa_handler == SIG_IGN ? "ignored" : "not ignored",
+               cur.ss_sp == alt && cur.ss_size == sizeof alt && !(cur.ss_flags & SS_DISABLE) ? "inherited" : "not inherited");
+        fflush(stdout);
+        _exit(0);
+    }
+    describe("fork child", wait_for(c, 0));
+    sigset_t pend;
+    sigpending(&pend);
+    printf("parent's USR2 still %s\n", sigismember(&pend, SIGUSR2) ? "pending" : "not pending");
+    signal(SIGUSR2, SIG_IGN);   /* discards it */
+    signal(SIGUSR2, SIG_DFL);
+    CHECK(sigprocmask(SIG_UNBLOCK, &usr2, NULL) == 0);
+    signal(SIGHUP, SIG_DFL);
+    ss.ss_flags = SS_DISABLE;
+    CHECK(sigaltstack(&ss, NULL) == 0);
 }
 
 static void test_default_term(void)
@@ -400,6 +442,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "exec-report") == 0)
         return exec_report();
     setvbuf(stdout, NULL, _IOLBF, 0);
+    test_fork_inherits();
     test_default_term();
     test_handler_in_child();
     test_group();
