@@ -37,33 +37,7 @@ uint64_t platform_monotonic_ns(void);
 void procfs_init(void);
 void vfs_init(void);
 
-#define C0(n) sys_##n(0, 0, 0, 0, 0, 0)
-#define C1(n, a) sys_##n((long)(a), 0, 0, 0, 0, 0)
-#define C2(n, a, b) sys_##n((long)(a), (long)(b), 0, 0, 0, 0)
-#define C3(n, a, b, c) sys_##n((long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define C4(n, a, b, c, d) sys_##n((long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define C5(n, a, b, c, d, e) sys_##n((long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
-
-static int checks, failures;
-static const char *section = "";
-
-static void check(int ok, int line, const char *fmt, ...)
-{
-    checks++;
-    if (ok)
-        return;
-    failures++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stdout, "FAIL [%s] line %d: ", section, line);
-    vfprintf(stdout, fmt, ap);
-    fputc('\n', stdout);
-    va_end(ap);
-}
-#define CHECK(cond, ...) check((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
-/* A syscall's result must equal an expected value. */
-#define EXPECT(call, want) do { long r_ = (call); long w_ = (long)(want); \
-        check(r_ == w_, __LINE__, "%s = %ld, expected %ld", #call, r_, w_); } while (0)
+#include "checks.h"
 
 static long xopen(const char *p, long flags, long mode) { return C4(openat, K_AT_FDCWD, p, flags, mode); }
 
