@@ -32,7 +32,5 @@ char process_state(const struct proc_ctx *p) { (void)p; return 'R'; }
 
 SHIM_SYSCALL(fork) { return -ENOSYS; }
 SHIM_SYSCALL(vfork) { return -ENOSYS; }
-SHIM_SYSCALL(execve) { return -ENOSYS; }
-SHIM_SYSCALL(execveat) { return -ENOSYS; }
 SHIM_SYSCALL(wait4) { return -ECHILD; }
 SHIM_SYSCALL(waitid) { return -ECHILD; }

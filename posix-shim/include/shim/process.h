@@ -53,6 +53,11 @@ void process_stop_current(int sig);
  * CLD_CONTINUED / WCONTINUED). */
 void process_continue(struct proc_ctx *p);
 
+/* execve (exec.c) calls this right after its point of no return
+ * (sched_proc_exec succeeded): a vfork parent waiting for this process
+ * goes on. */
+void process_exec_done(void);
+
 /* A process's executable path and command line are the vfs's (per
  * process: vfs_set_exe_path, vfs_set_cmdline), set by the loader and by
  * execve. */
