@@ -363,22 +363,25 @@ static void bprm_free(struct bprm *b)
     shim_free(b);
 }
 
-/* Opens, checks and reads the program at path (and its interpreter),
- * following #! scripts; fills b->exe, b->interp and their paths. */
-static long prepare_file(struct bprm *b, int dirfd, const char *path, int flags, bool path_inaccessible)
+/* Checks and reads the program vn (open_exec's reference, which this
+ * consumes) and its interpreter, following #! scripts; fills b->exe,
+ * b->interp and their paths. */
+static long prepare_file(struct bprm *b, struct vnode *vn, bool path_inaccessible)
 {
     /* The path the next script level passes as its argument: the file
      * name execve got, then each interpreter's (Linux's bprm->interp). */
     size_t script_path = b->filename;
     char *name = b->name, *head = b->head;
-    shim_strlcpy(name, path, sizeof b->name);
     for (int depth = 0;; depth++) {
-        if (depth > EXEC_MAX_SCRIPTS)
-            return -ELOOP;
-        struct vnode *vn;
-        long r = open_exec(dirfd, name, flags, &vn);
-        if (r < 0)
-            return r;
+        long r;
+        if (depth > 0) {
+            /* The interpreter is looked up as a plain path from the cwd. */
+            if (depth > EXEC_MAX_SCRIPTS)
+                return -ELOOP;
+            r = open_exec(K_AT_FDCWD, name, 0, &vn);
+            if (r < 0)
+                return r;
+        }
         struct file *f;
         r = open_for_read(vn, &f);
         vnode_put(vn);                     /* the open file holds it now */
@@ -412,11 +415,8 @@ static long prepare_file(struct bprm *b, int dirfd, const char *path, int flags,
                 return -ENOMEM;
             if (over_limit(b))
                 return -E2BIG;
-            /* The interpreter is looked up as a plain path from the cwd. */
             shim_strlcpy(name, i_name, sizeof b->name);
             script_path = o_name;
-            dirfd = K_AT_FDCWD;
-            flags = 0;
             continue;
         }
         /* Not a script: an ELF, or nothing execve can run. */
@@ -489,23 +489,25 @@ static long prepare(struct bprm *b, int dirfd, const char *ufilename, const char
         filename = b->fdname;
         path_inaccessible = fd_get_cloexec(dirfd) != 0;
     }
-    if (st_add(&b->s, filename, strlen(filename), &b->filename))
-        return -ENOMEM;
-    r = copy_vector(b, &b->argv, uargv);
+    /* Linux's order: the file is opened before the vectors are read. */
+    struct vnode *vn;
+    r = open_exec(dirfd, path, flags, &vn);
     if (r < 0)
         return r;
-    r = copy_vector(b, &b->envp, uenvp);
-    if (r < 0)
-        return r;
+    if (st_add(&b->s, filename, strlen(filename), &b->filename) ||
+        (r = copy_vector(b, &b->argv, uargv)) < 0 || (r = copy_vector(b, &b->envp, uenvp)) < 0) {
+        vnode_put(vn);
+        return r < 0 ? r : -ENOMEM;
+    }
     if (b->argv.n == 0) {
         /* Linux (5.18+) gives a program started with no argv an empty argv[0]. */
         size_t off;
-        if (st_add(&b->s, "", 0, &off) || vec_insert(&b->argv, 0, off))
+        if (st_add(&b->s, "", 0, &off) || vec_insert(&b->argv, 0, off)) {
+            vnode_put(vn);
             return -ENOMEM;
+        }
     }
-    if (over_limit(b))
-        return -E2BIG;
-    r = prepare_file(b, dirfd, path, flags, path_inaccessible);
+    r = prepare_file(b, vn, path_inaccessible);
     if (r < 0)
         return r;
     /* The buffer is final: the loader takes pointers. */
