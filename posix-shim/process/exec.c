@@ -68,6 +68,7 @@ struct bprm {
     char name[4096];          /* the file being opened (script interpreters) */
     char where[512];          /* an ELF's absolute path */
     char head[EXEC_HEAD + 1]; /* a file's first bytes, zero-padded */
+    char comm[16];            /* the new name (TASK_COMM_LEN) */
 };
 
 /* ---- strings ------------------------------------------------------------------ */
@@ -494,6 +495,16 @@ static long prepare(struct bprm *b, int dirfd, const char *ufilename, const char
     r = open_exec(dirfd, path, flags, &vn);
     if (r < 0)
         return r;
+    /* The new name: the file name's last part, or for a bare fd (fexecve)
+     * the name of the file it opened, as Linux (6.x) names it. */
+    const char *comm = filename;
+    if (!path[0] && dirfd != K_AT_FDCWD) {
+        size_t wl = vfs_path_of(vn, b->where, sizeof b->where);
+        b->where[wl < sizeof b->where ? wl : sizeof b->where - 1] = 0;
+        comm = b->where;
+    }
+    const char *slash = strrchr(comm, '/');
+    shim_strlcpy(b->comm, slash ? slash + 1 : comm, sizeof b->comm);
     if (st_add(&b->s, filename, strlen(filename), &b->filename) ||
         (r = copy_vector(b, &b->argv, uargv)) < 0 || (r = copy_vector(b, &b->envp, uenvp)) < 0) {
         vnode_put(vn);
@@ -537,7 +548,7 @@ static _Noreturn void exec_commit(void *arg)
     long r = sched_proc_exec();
     if (r < 0)
         exec_failed(b, "a new address space", r);
-    process_exec_done();
+    process_exec_done(b->comm);
 
     struct exec_object exe = { b->exe, b->exe_size, st_get(&b->s, b->exe_path) };
     struct exec_object interp = { b->interp, b->interp_size, b->interp ? st_get(&b->s, b->interp_path) : NULL };
@@ -574,6 +585,3 @@ static long do_execveat(int dirfd, const char *filename, const char *const *argv
 
 SHIM_SYSCALL(execve) { return do_execveat(K_AT_FDCWD, filename, argv, envp, 0); }
 SHIM_SYSCALL(execveat) { return do_execveat(dfd, filename, argv, envp, flags); }
-
-/* TEMP until process.c has it */
-void process_exec_done(void) {}
