@@ -87,6 +87,32 @@ static char *in_tmp(const char *name)
 
 static void on_usr1(int sig) { (void)sig; }
 
+/* The rounding modes of SSE (MXCSR) and x87 (control word): a new image
+ * starts with the CPU's initial vector state, round to nearest. */
+static unsigned mxcsr_get(void)
+{
+    unsigned v;
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    return v;
+}
+
+static void rounding_down(void)
+{
+    unsigned v = (mxcsr_get() & ~0x6000u) | 0x2000u;
+    __asm__ volatile("ldmxcsr %0" :: "m"(v));
+    unsigned short cw;
+    __asm__ volatile("fnstcw %0" : "=m"(cw));
+    cw = (unsigned short)((cw & ~0xc00u) | 0x400u);
+    __asm__ volatile("fldcw %0" :: "m"(cw));
+}
+
+static const char *rounding(void)
+{
+    unsigned short cw;
+    __asm__ volatile("fnstcw %0" : "=m"(cw));
+    return (mxcsr_get() & 0x6000u) == 0 && (cw & 0xc00u) == 0 ? "to nearest" : "changed";
+}
+
 static void errors(void)
 {
     char *argv[] = { "x", NULL }, *envp[] = { NULL };
@@ -175,6 +201,8 @@ static void first(void)
     CHECK(fcntl(11, F_SETFD, FD_CLOEXEC) == 0);
     CHECK(signal(SIGUSR1, on_usr1) != SIG_ERR);
     CHECK(signal(SIGUSR2, SIG_IGN) != SIG_ERR);
+    rounding_down();
+    printf("first: rounding %s\n", rounding());
 
     char *big = malloc(131072);
     CHECK(big);
@@ -216,6 +244,7 @@ static void stage2(int argc, char **argv)
     printf("stage2: SIGUSR1 %s", sa.sa_handler == SIG_DFL ? "default" : "not default");
     CHECK(sigaction(SIGUSR2, NULL, &sa) == 0);
     printf(", SIGUSR2 %s\n", sa.sa_handler == SIG_IGN ? "ignored" : "not ignored");
+    printf("stage2: rounding %s\n", rounding());
     CHECK(close(10) == 0);
 
     char *next[] = { "ignored", "s1", NULL };
