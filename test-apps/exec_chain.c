@@ -60,6 +60,24 @@ static void print_argv(const char *stage, int argc, char **argv)
     printf("\n");
 }
 
+/* execve of the next stage; returns only on failure. */
+static void exec_next(const char *what, const char *path, char **argv)
+{
+    printf("exec %s\n", what);
+    fflush(stdout);
+    execve(path, argv, environ);
+    printf("FAIL execve of %s returned (errno %s)\n", what, errno_name(errno));
+    exit(1);
+}
+
+static void print_execfn(const char *stage)
+{
+    const char *execfn = (const char *)getauxval(AT_EXECFN);
+    printf("%s: AT_EXECFN ", stage);
+    print_path(execfn ? execfn : "(none)");
+    printf("\n");
+}
+
 static long execveat_(int fd, const char *path, char *const argv[], char *const envp[], int flags)
 {
     return syscall(SYS_execveat, fd, path, argv, envp, flags);
@@ -212,10 +230,8 @@ static void first(void)
     snprintf(envtmp, sizeof envtmp, "EXEC_TMP=%s", tmp);
     char *argv[] = { "renamed", "stage2", "with space", "", big, NULL };
     char *envp[] = { "EXEC_TEST=1", envtmp, NULL };
-    printf("exec stage2\n");
-    fflush(stdout);
-    execve(self, argv, envp);
-    CHECK(!"execve of itself returned");
+    environ = envp;
+    exec_next("stage2", self, argv);
 }
 
 static void stage2(int argc, char **argv)
@@ -226,10 +242,7 @@ static void stage2(int argc, char **argv)
     for (char **e = environ; *e; e++)
         n++;
     printf("stage2: %d environment entries, EXEC_TEST=%s\n", n, getenv("EXEC_TEST"));
-    const char *execfn = (const char *)getauxval(AT_EXECFN);
-    printf("stage2: AT_EXECFN ");
-    print_path(execfn ? execfn : "(none)");
-    printf("\n");
+    print_execfn("stage2");
     char exe[4096];
     ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
     CHECK(l > 0);
@@ -248,24 +261,15 @@ static void stage2(int argc, char **argv)
     CHECK(close(10) == 0);
 
     char *next[] = { "ignored", "s1", NULL };
-    printf("exec script1\n");
-    fflush(stdout);
-    execve(in_tmp("script1"), next, environ);
-    CHECK(!"execve of a script returned");
+    exec_next("script1", in_tmp("script1"), next);
 }
 
 static void stage3(int argc, char **argv)
 {
     print_argv("stage3", argc, argv);
-    const char *execfn = (const char *)getauxval(AT_EXECFN);
-    printf("stage3: AT_EXECFN ");
-    print_path(execfn ? execfn : "(none)");
-    printf("\n");
+    print_execfn("stage3");
     char *next[] = { "sh0", "hello", "world", NULL };
-    printf("exec shscript\n");
-    fflush(stdout);
-    execve(in_tmp("shscript"), next, environ);
-    CHECK(!"execve of a /bin/sh script returned");
+    exec_next("shscript", in_tmp("shscript"), next);
 }
 
 static void stage4(int argc, char **argv)
