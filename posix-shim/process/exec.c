@@ -532,6 +532,10 @@ static long prepare(struct bprm *b, int dirfd, const char *ufilename, const char
 
 static _Noreturn void exec_failed(struct bprm *b, const char *what, long err)
 {
+    /* The first process out of memory ends the run with the platform's
+     * out-of-memory report, as a page fault would (the user raises -m). */
+    if (err == -ENOMEM && process_is_init(sched_proc_current()))
+        platform_out_of_memory("execve of a new program");
     char line[160];
     int n = shim_snprintf(line, sizeof line, "[kernel] execve: %s failed (error %ld): process killed\n", what, -err);
     if (n > 0)
