@@ -142,6 +142,9 @@ static void errors(void)
     CHECK_ERR("#! alone", execve(in_tmp("bangonly"), argv, envp), ENOEXEC);
     CHECK_ERR("#! missing interpreter", execve(in_tmp("badinterp"), argv, envp), ENOENT);
     CHECK_ERR("#! interpreter not executable", execve(in_tmp("interpnoexec"), argv, envp), EACCES);
+    CHECK_ERR("#! interpreter path cut off", execve(in_tmp("longinterp"), argv, envp), ENOEXEC);
+    CHECK_ERR("5 levels of #! down to a non-ELF", execve(in_tmp("loop4"), argv, envp), ENOEXEC);
+    CHECK_ERR("6 levels of #!", execve(in_tmp("loop5"), argv, envp), ELOOP);
     CHECK_ERR("file as directory", execve(in_tmp("notelf/x"), argv, envp), ENOTDIR);
     CHECK_ERR("empty path", execve("", argv, envp), ENOENT);
     /* Raw calls: the compiler refuses to pass libc's execve a bad array. */
@@ -200,9 +203,23 @@ static void first(void)
     snprintf(text, sizeof text, "#!%s\n", in_tmp("noexec"));
     write_file("interpnoexec", text, 0755);
     CHECK(symlink(self, in_tmp("link")) == 0);
+    memset(text, 'a', 300);
+    memcpy(text, "#!/", 3);
+    text[300] = '\n';
+    text[301] = 0;
+    write_file("longinterp", text, 0755);
+    /* loopN's interpreter is loop(N-1), loop0's is notelf. */
+    for (int i = 0; i < 6; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "loop%d", i - 1);
+        snprintf(text, sizeof text, "#!%s\n", in_tmp(i ? name : "notelf"));
+        snprintf(name, sizeof name, "loop%d", i);
+        write_file(name, text, 0755);
+    }
     snprintf(text, sizeof text, "#!%s stage3\n", self);
     write_file("script0", text, 0755);
-    snprintf(text, sizeof text, "#! %s   argA  \n", in_tmp("script0"));
+    /* One optional argument, spaces inside kept, around it dropped. */
+    snprintf(text, sizeof text, "#! %s   arg A \t\n", in_tmp("script0"));
     write_file("script1", text, 0755);
     snprintf(text, sizeof text, "#!/bin/sh\necho \"sh: $# $1 $2\"\nexec %s stage4 \"$2\"\n", self);
     write_file("shscript", text, 0755);
@@ -276,6 +293,7 @@ static void stage4(int argc, char **argv)
 {
     print_argv("stage4", argc, argv);
     const char *names[] = { "notelf", "empty", "noexec", "bangonly", "badinterp", "interpnoexec", "link",
+                            "longinterp", "loop0", "loop1", "loop2", "loop3", "loop4", "loop5",
                             "script0", "script1", "shscript" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CHECK(unlink(in_tmp(names[i])) == 0);
