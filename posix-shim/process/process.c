@@ -618,6 +618,3 @@ long process_setsid(void)
     return r;
 }
 
-/* TEMPORARY (lead): execve lands with exec.c. */
-SHIM_SYSCALL(execve) { return -ENOSYS; }
-SHIM_SYSCALL(execveat) { return -ENOSYS; }

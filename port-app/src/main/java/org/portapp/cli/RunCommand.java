@@ -126,6 +126,11 @@ final class RunCommand implements Callable<Integer> {
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
                 QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog, tty);
+                if (!r.missingPrograms().isEmpty()) {
+                    System.out.flush();
+                    r.missingProgramMessages(org.portapp.platform.qemu.Cpio.fileNames(im.initrd()))
+                            .forEach(System.err::println);
+                }
                 return r.exitCode();
             }
         } finally {
