@@ -493,35 +493,59 @@ static void process_group(void)
     print_status("setsid child (leads a new session, second setsid EPERM)", wait_for(s));
 }
 
+/* Each exec that must fail runs in a child, so one that wrongly succeeds
+ * shows as a line and cannot replace this process. */
+static void exec_must_fail(const char *what, const char *path)
+{
+    int pfd[2];
+    CHECK(pipe(pfd) == 0);
+    pid_t c = xfork();
+    if (c == 0) {
+        char *argv[] = {(char *)path, NULL};
+        close(pfd[0]);
+        fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
+        execve(path, argv, environ);
+        int e = errno;
+        CHECK(write(pfd[1], &e, sizeof e) == sizeof e);
+        _exit(127);
+    }
+    close(pfd[1]);
+    int e = 0;
+    ssize_t n = read(pfd[0], &e, sizeof e);
+    close(pfd[0]);
+    int st = wait_for(c);
+    if (n == sizeof e)
+        printf("%s: %s\n", what, errno_name(e));
+    else
+        printf("%s: exec succeeded (exit status 0x%04x)\n", what, st);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f);
+    fputs(text, f);
+    CHECK(fclose(f) == 0);
+    CHECK(chmod(path, mode) == 0);
+}
+
 static void exec_errors(void)
 {
     puts("== exec errors");
+    exec_must_fail("missing file", "/nonexistent/program");
+    exec_must_fail("directory", tmpdir);
+    char path[96];
+    snprintf(path, sizeof path, "%s/noexec", tmpdir);
+    write_file(path, "#!/bin/sh\necho never\n", 0644);
+    exec_must_fail("no x bit", path);
+    snprintf(path, sizeof path, "%s/garbage", tmpdir);
+    write_file(path, "this is neither ELF nor a script\n", 0755);
+    exec_must_fail("not ELF, no #!", path);
+    /* and in this process: a failed exec returns and changes nothing */
     char *argv[] = {"x", NULL};
     errno = 0;
     execve("/nonexistent/program", argv, environ);
-    printf("missing file: %s\n", errno_name(errno));
-    errno = 0;
-    execve(tmpdir, argv, environ);
-    printf("directory: %s\n", errno_name(errno));
-    char path[96];
-    snprintf(path, sizeof path, "%s/noexec", tmpdir);
-    FILE *f = fopen(path, "w");
-    CHECK(f);
-    fputs("#!/bin/sh\necho never\n", f);
-    fclose(f);
-    CHECK(chmod(path, 0644) == 0);
-    errno = 0;
-    execve(path, argv, environ);
-    printf("no x bit: %s\n", errno_name(errno));
-    snprintf(path, sizeof path, "%s/garbage", tmpdir);
-    f = fopen(path, "w");
-    CHECK(f);
-    fputs("this is neither ELF nor a script\n", f);
-    fclose(f);
-    CHECK(chmod(path, 0755) == 0);
-    errno = 0;
-    execve(path, argv, environ);
-    printf("not ELF, no #!: %s\n", errno_name(errno));
+    printf("in the caller: %s, still running\n", errno_name(errno));
     pid_t c = xfork();
     if (c == 0) {
         execve("/nonexistent/program", argv, environ);
@@ -535,11 +559,7 @@ static void script(void)
     puts("== #! script");
     char path[96];
     snprintf(path, sizeof path, "%s/script.sh", tmpdir);
-    FILE *f = fopen(path, "w");
-    CHECK(f);
-    fputs("#!/bin/sh\necho script ok \"$1\"\nexit 4\n", f);
-    fclose(f);
-    CHECK(chmod(path, 0755) == 0);
+    write_file(path, "#!/bin/sh\necho script ok \"$1\"\nexit 4\n", 0755);
     pid_t c = xfork();
     if (c == 0) {
         char *argv[] = {path, "arg1", NULL};
