@@ -185,7 +185,7 @@ int platform_fpu_restore_app(const void *area) { return fpu_restore_checked(area
 static unsigned vm_prot(unsigned prot)
 {
     return (prot & SHIM_PROT_READ ? VM_READ : 0) | (prot & SHIM_PROT_WRITE ? VM_WRITE : 0) |
-           (prot & SHIM_PROT_EXEC ? VM_EXEC : 0);
+           (prot & SHIM_PROT_EXEC ? VM_EXEC : 0) | (prot & SHIM_PAGE_SHARED ? VM_SHARED : 0);
 }
 
 int platform_page_map(uintptr_t va, unsigned prot)
@@ -218,7 +218,7 @@ void platform_page_unmap(uintptr_t va)
     uint64_t flags = irq_save();
     uint64_t pa = vm_unmap(va);
     if (pa)
-        frame_free(pa);
+        frame_put(pa);   /* a frame still shared copy-on-write stays */
     irq_restore(flags);
 }
 
@@ -228,7 +228,7 @@ int platform_page_map_at(uintptr_t va, const void *kva, unsigned prot)
     if (va >= USER_TOP || !vm_query((uint64_t)kva & ~(uint64_t)(PAGE_SIZE - 1), &pa, NULL))
         return -EINVAL;
     uint64_t flags = irq_save();
-    int r = vm_map(va, pa & ~(uint64_t)(PAGE_SIZE - 1), vm_prot(prot)) < 0 ? -EEXIST : 0;
+    int r = vm_map(va, pa & ~(uint64_t)(PAGE_SIZE - 1), vm_prot(prot) | VM_SHARED | VM_FOREIGN) < 0 ? -EEXIST : 0;
     irq_restore(flags);
     return r;
 }
@@ -271,7 +271,17 @@ static bool page_fault(struct trap_frame *f)
 {
 #if SHIM_HAVE_mm
     uint64_t cr2 = this_cpu()->cr2;
-    if (cr2 >= USER_TOP || (f->error & 1))   /* bit 0: protection violation */
+    if (cr2 >= USER_TOP)
+        return false;
+    if ((f->error & 3) == 3) {   /* a write to a present page: copy-on-write? */
+        uint64_t irq = irq_save();
+        int c = vm_cow_fault(cr2);
+        irq_restore(irq);
+        if (c < 0)
+            out_of_memory("a copy-on-write page for the app at %#lx", cr2);
+        return c == 1;
+    }
+    if (f->error & 1)   /* bit 0: protection violation */
         return false;
     unsigned access = (f->error & 2) ? SHIM_PROT_WRITE : (f->error & 16) ? SHIM_PROT_EXEC : SHIM_PROT_READ;
     int r = mm_handle_fault(cr2, access);
