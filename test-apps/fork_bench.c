@@ -135,9 +135,9 @@ int main(int argc, char **argv)
     }
     measure("fork_exit_wait_us", n, 0, 0);
     measure("vfork_exit_wait_us", n, 1, 0);
+    process_cost();
     measure("fork_exec_wait_us", n, 0, 1);
     measure("vfork_exec_wait_us", n, 1, 1);
-    process_cost();
     if (poweroff) {
         sync();
         reboot(RB_POWER_OFF);
