@@ -95,6 +95,19 @@ static void print_status(const char *what, int st)
         printf("%s: status 0x%04x\n", what, st);
 }
 
+/* A child that waits for signals (in process group pgid when >= 0: 0 for its own). */
+static pid_t pauser(pid_t pgid)
+{
+    pid_t c = xfork();
+    if (c == 0) {
+        if (pgid >= 0)
+            setpgid(0, pgid);
+        for (;;)
+            pause();
+    }
+    return c;
+}
+
 static void exec_self(char *const args[])
 {
     char *argv[16] = {(char *)self};
@@ -396,11 +409,7 @@ static void sigchld(void)
     printf("waitid WEXITED|WSTOPPED: %s %d\n", cld_name(si.si_code), si.si_status);
 
     got_chld = 0;
-    c = xfork();
-    if (c == 0) {
-        for (;;)
-            pause();
-    }
+    c = pauser(-1);
     expect_pid = c;
     CHECK(kill(c, SIGTERM) == 0);
     wait_chld(&old);
@@ -424,25 +433,13 @@ static void statuses(void)
     if (c == 0)
         exit(300);
     print_status("exit(300)", wait_for(c));
-    c = xfork();
-    if (c == 0) {
-        for (;;)
-            pause();
-    }
+    c = pauser(-1);
     CHECK(kill(c, SIGTERM) == 0);
     print_status("SIGTERM", wait_for(c));
-    c = xfork();
-    if (c == 0) {
-        for (;;)
-            pause();
-    }
+    c = pauser(-1);
     CHECK(kill(c, SIGKILL) == 0);
     print_status("SIGKILL", wait_for(c));
-    c = xfork();
-    if (c == 0) {
-        for (;;)
-            pause();
-    }
+    c = pauser(-1);
     int st;
     CHECK(kill(c, SIGSTOP) == 0);
     CHECK(waitpid(c, &st, WUNTRACED) == c);
@@ -458,19 +455,9 @@ static void statuses(void)
 static void process_group(void)
 {
     puts("== process group");
-    pid_t a = xfork();
-    if (a == 0) {
-        setpgid(0, 0);
-        for (;;)
-            pause();
-    }
+    pid_t a = pauser(0);
     CHECK(setpgid(a, a) == 0 || errno == EACCES);
-    pid_t b = xfork();
-    if (b == 0) {
-        setpgid(0, a);
-        for (;;)
-            pause();
-    }
+    pid_t b = pauser(a);
     CHECK(setpgid(b, a) == 0 || errno == EACCES);
     printf("getpgid(first)==first: %s, getpgid(second)==first: %s, own group unchanged: %s\n",
            getpgid(a) == a ? "yes" : "no", getpgid(b) == a ? "yes" : "no", getpgrp() != a ? "yes" : "no");

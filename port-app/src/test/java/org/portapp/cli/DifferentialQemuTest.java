@@ -92,14 +92,19 @@ class DifferentialQemuTest {
         return root;
     }
 
-    /** {@code cmd} run natively chrooted into {@link #imageRoot} (unshare -r when not root). */
+    /**
+     * {@code cmd} run natively chrooted into {@link #imageRoot}, in a mount namespace of its
+     * own with the host's /proc bound at its /proc: busybox's shell runs its applets through
+     * /proc/self/exe (unshare -r as well when not root).
+     */
     static Outcome nativeInImageRoot(List<String> cmd, String stdin) throws Exception {
         Path root = imageRoot(Path.of(cmd.get(0)));
-        List<String> full = new ArrayList<>();
+        List<String> full = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
         if (!"root".equals(System.getProperty("user.name"))) {
-            full.addAll(List.of("unshare", "-r"));
+            full.add("-r");
         }
-        full.addAll(List.of("chroot", root.toString()));
+        full.addAll(List.of("sh", "-c", "root=$1; shift; mount --bind /proc \"$root/proc\" && exec chroot \"$root\" \"$@\"",
+                "sh", root.toString()));
         full.addAll(cmd);
         return nativeRun(full, stdin);
     }

@@ -3,11 +3,9 @@ package org.portapp.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,11 +28,7 @@ class ProcessesLinuxuTest {
 
     @BeforeAll
     static void build() throws Exception {
-        apps = work.resolve("test-apps");
-        Process make = new ProcessBuilder("make", "-s", "-C", Main.root().resolve("test-apps").toString(),
-                "OUT=" + apps, "all", "dyn").redirectErrorStream(true).start();
-        String log = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(make.waitFor(300, TimeUnit.SECONDS) && make.exitValue() == 0, "make test-apps:\n" + log);
+        apps = TestApps.build(work.resolve("test-apps"), "all", "dyn");
         linuxu = LinuxuPlatform.at(Main.root());
         linuxu.ensureBuilt(work.resolve("platforms"));
     }

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,11 +33,7 @@ class ProcessesOnQemuTest {
 
     @BeforeAll
     static void buildTestApps() throws Exception {
-        apps = work.resolve("test-apps");
-        Process make = new ProcessBuilder("make", "-s", "-C", Main.root().resolve("test-apps").toString(),
-                "OUT=" + apps, "all", "dyn").redirectErrorStream(true).start();
-        String log = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(make.waitFor(300, TimeUnit.SECONDS) && make.exitValue() == 0, "make test-apps:\n" + log);
+        apps = TestApps.build(work.resolve("test-apps"), "all", "dyn");
     }
 
     /** Runs {@code cmd} natively in {@code work} with LC_ALL=C. */
