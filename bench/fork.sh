@@ -90,12 +90,17 @@ median_boot_ms() {   # run.sh of a build dir, 5 boots, median wall time in ms
     done
     printf '%s\n' "${t[@]}" | sort -n | sed -n 3p
 }
-PORT_APP_CACHE="$BENCH/cache-$BASE" "$old/bin/port-app" build -q -o "$OUT/hello-base" "$OUT/hello" >/dev/null
+PORT_APP_CACHE="$BENCH/cache-$BASE" "$old/bin/port-app" build -q -o "$OUT/hello-base" "$OUT/hello" >"$OUT/hello-base.txt"
 "$PA" build -q -o "$OUT/hello-now" "$OUT/hello" >"$OUT/hello-now.txt"
+# build's "kernel: PATH, N bytes (S KiB stripped, L KiB loaded in memory)"
+kib() { sed -n "s/^kernel: .*(\([0-9]*\) KiB stripped, \([0-9]*\) KiB loaded.*/\\$1/p" "$2"; }
 echo
 echo "a static glibc hello that never forks (modules now: $(sed -n 's/^modules: //p' "$OUT/hello-now.txt")):"
 printf "%-34s %15s %15s\n" "" "now ($(git -C "$ROOT" rev-parse --short HEAD))" "before ($BASE)"
 printf "%-34s %11d B   %11d B\n" "kernel.elf size" "$(stat -c %s "$OUT/hello-now/kernel.elf")" \
     "$(stat -c %s "$OUT/hello-base/kernel.elf")"
+printf "%-34s %11s KiB %11s KiB\n" "kernel stripped" "$(kib 1 "$OUT/hello-now.txt")" "$(kib 1 "$OUT/hello-base.txt")"
+printf "%-34s %11s KiB %11s KiB\n" "kernel loaded in memory" "$(kib 2 "$OUT/hello-now.txt")" \
+    "$(kib 2 "$OUT/hello-base.txt")"
 printf "%-34s %11d ms  %11d ms\n" "boot to exit (run.sh, median of 5)" "$(median_boot_ms "$OUT/hello-now")" \
     "$(median_boot_ms "$OUT/hello-base")"
