@@ -10,6 +10,9 @@
 #include "shim/devfs.h"
 #include "qemu.h"
 #include "thread.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 
 /* Which streams are terminals on the host, and its size: port-app looks
  * before it starts QEMU and says so on the command line (loader.c), since
@@ -81,7 +84,7 @@ static long console_fallback(long nr, const long a[6], bool *handled)
 #define CLONE_VM 0x100ul
 #define CLONE_VFORK 0x4000ul
 
-static const char *process_clone(long nr, const long a[6])
+static const char *process_call_name(long nr, const long a[6])
 {
     unsigned long flags;
     if (nr == 56)
@@ -101,7 +104,7 @@ long platform_unhandled_syscall(long nr, const long args[6])
     long r = console_fallback(nr, args, &handled);
     if (handled)
         return r;
-    const char *call = process_clone(nr, args);
+    const char *call = process_call_name(nr, args);
     if (call) {
         shim_printk("port-app: %s() is not available in the unikernel (single address space); "
                     "run that program as its own app\n", call);
@@ -265,6 +268,44 @@ uintptr_t platform_user_top(void)
 
 /* ---- page faults in the app's half: first touch of reserved memory -------- */
 
+#if SHIM_HAVE_process
+/* A process other than the first one that runs out of memory is killed,
+ * as Linux's OOM killer would, and the others go on; only the first
+ * process's failure ends the run with the out-of-memory report. */
+static void oom_kill(void *addr)
+{
+    kprintf("[kernel] process %d killed: out of memory (a page at %p)\n",
+            process_pid(sched_proc_current()), addr);
+    process_exit(PROCESS_KILLED(9, 0));
+}
+
+static bool kill_instead(struct trap_frame *f, uint64_t addr)
+{
+    if (process_is_init(sched_proc_current()))
+        return false;
+    struct shim_regs r;
+    sched_resume_in_kernel(&r, oom_kill, (void *)addr);
+    f->rip = r.rip;
+    f->rdi = r.rdi;
+    f->rsp = r.rsp;
+    f->cs = r.cs;
+    f->ss = r.ss;
+    f->rflags = r.rflags;
+    return true;
+}
+#endif
+
+static bool out_of_memory_at(struct trap_frame *f, const char *what, uint64_t addr)
+{
+#if SHIM_HAVE_process
+    if (kill_instead(f, addr))
+        return true;
+#else
+    (void)f;
+#endif
+    out_of_memory("%s at %#lx", what, addr);
+}
+
 /* mm_handle_fault is the mm module's (shim/mm.h): an image without mm has
  * no lazy memory, and every fault there is a real one. */
 static bool page_fault(struct trap_frame *f)
@@ -278,7 +319,7 @@ static bool page_fault(struct trap_frame *f)
         int c = vm_cow_fault(cr2);
         irq_restore(irq);
         if (c < 0)
-            out_of_memory("a copy-on-write page for the app at %#lx", cr2);
+            return out_of_memory_at(f, "a copy-on-write page for the app", cr2);
         return c == 1;
     }
     if (f->error & 1)   /* bit 0: protection violation */
@@ -286,7 +327,7 @@ static bool page_fault(struct trap_frame *f)
     unsigned access = (f->error & 2) ? SHIM_PROT_WRITE : (f->error & 16) ? SHIM_PROT_EXEC : SHIM_PROT_READ;
     int r = mm_handle_fault(cr2, access);
     if (r == -ENOMEM)
-        out_of_memory("a page for the app at %#lx", cr2);
+        return out_of_memory_at(f, "a page for the app", cr2);
     return r == 1;
 #else
     (void)f;

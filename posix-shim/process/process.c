@@ -19,7 +19,12 @@
 #include "shim/process.h"
 #include "shim/signal.h"
 
-#define MAX_PROCESSES 1024   /* RLIMIT_NPROC's ceiling: fork says EAGAIN past it */
+#if SHIM_HAVE_sysinfo
+#include "shim/sysinfo.h"
+#define MAX_PROCESSES SYSINFO_NPROC_MAX   /* RLIMIT_NPROC's ceiling */
+#else
+#define MAX_PROCESSES 1024
+#endif
 
 #define CLONE_VM             0x00000100ul
 #define CLONE_FS             0x00000200ul
@@ -241,8 +246,13 @@ long process_clone(const struct shim_regs *r, bool lstar, unsigned long flags, u
     if ((flags & CLONE_SETTLS) && tls >= SHIM_USER_TOP)
         return -EPERM;
     struct process *parent = me();
-    if (table_count() >= MAX_PROCESSES)
+    int nproc = table_count();
+    if (nproc >= MAX_PROCESSES)
         return -EAGAIN;
+#if SHIM_HAVE_sysinfo
+    if ((unsigned long)nproc >= sysinfo_rlimit_cur(6 /* RLIMIT_NPROC */))
+        return -EAGAIN;
+#endif
     if (!memory_for_fork())
         return -ENOMEM;
     struct process *pr = shim_alloc(sizeof *pr);
