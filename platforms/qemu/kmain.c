@@ -14,6 +14,9 @@
 #include "shim/errno.h"
 #include "shim/fmt.h"
 #include "shim/vfs.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 #include "thread.h"
 #include "virtio_net.h"
 
