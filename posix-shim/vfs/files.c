@@ -505,8 +505,10 @@ SHIM_SYSCALL(fcntl)
     case K_F_GETFL:
         return (long)(f->flags | K_O_LARGEFILE);
     case K_F_SETFL: {
-        /* Only these status flags can change (as on Linux). */
-        uint32_t chg = K_O_APPEND | K_O_NONBLOCK;
+        /* Only these status flags can change (as on Linux). O_ASYNC is
+         * kept but no SIGIO is ever sent (nginx's master sets it on its
+         * channels and never needs the signal: it polls them too). */
+        uint32_t chg = K_O_APPEND | K_O_NONBLOCK | K_O_ASYNC;
         f->flags = (f->flags & ~chg) | ((uint32_t)arg & chg);
         return 0;
     }
@@ -524,6 +526,11 @@ SHIM_SYSCALL(fcntl)
         unsigned char fl[32];
         return copy_from_user(fl, (const void *)arg, sizeof fl) ? -EFAULT : 0;
     }
+    case K_F_SETOWN:
+        f->owner = (int)arg;
+        return 0;
+    case K_F_GETOWN:
+        return f->owner;
     case 1033: /* F_GETPIPE_SZ */
     case 1031: /* F_SETPIPE_SZ */
         return K_S_ISREG(f->vn->mode) ? -EBADF : 65536;
@@ -544,14 +551,16 @@ SHIM_SYSCALL(ioctl)
     case K_FIONCLEX:
         fd_set_cloexec(fd, 0);
         return 0;
-    case K_FIONBIO: {
+    case K_FIONBIO:
+    case K_FIOASYNC: {   /* every file, as Linux's do_vfs_ioctl (no SIGIO is sent) */
         int on;
         if (get_user(on, (const int *)arg))
             return -EFAULT;
+        uint32_t bit = cmd == K_FIONBIO ? K_O_NONBLOCK : K_O_ASYNC;
         if (on)
-            f->flags |= K_O_NONBLOCK;
+            f->flags |= bit;
         else
-            f->flags &= ~(uint32_t)K_O_NONBLOCK;
+            f->flags &= ~bit;
         return 0;
     }
     default:

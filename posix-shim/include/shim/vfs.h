@@ -176,6 +176,7 @@ struct file {
     uint64_t id;             /* unique per description (epoll checks it) */
     void *priv;              /* per-open state (pipe end, generated text ...) */
     size_t priv_len;
+    int owner;               /* F_SETOWN's pid (SIGIO is not sent) */
 };
 
 /* ---- vnodes ---------------------------------------------------------------- */
