@@ -128,7 +128,9 @@ int main(int argc, char **argv)
      * (EPIPE instead); set here, not before the fork: the JVM and what it
      * starts get port-app's own disposition. */
     signal(SIGPIPE, SIG_IGN);
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    /* Unblocked whatever port-app started with: a JVM parent (a test, a
+     * Java tool) leaves SIGQUIT blocked in its children. */
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 
     int status;
     while (waitpid(jvm, &status, 0) < 0) {
