@@ -116,19 +116,25 @@ class SignalsTest {
 
     @Test
     void signalsToPortAppReachTheAppOnLinuxu() throws Exception {
-        signalsToPortAppReachTheApp("linuxu");
+        signalsToPortAppReachTheApp("linuxu", false, "TERM", 15);
     }
 
     /** The unikernel takes them from the console's control codes (platforms/qemu/tty.c). */
     @Test
     @Tag("qemu")
     void signalsToPortAppReachTheAppOnQemu() throws Exception {
-        signalsToPortAppReachTheApp("qemu-pc");
+        signalsToPortAppReachTheApp("qemu-pc", false, "TERM", 15);
     }
 
-    private void signalsToPortAppReachTheApp(String platform) throws Exception {
-        String marker = "sigmark-fwd-" + platform + "-" + ProcessHandle.current().pid();
-        PortApp pa = start("run", "--platform", platform, sigstate.toString(), "wait", marker);
+    /**
+     * sigstate catches USR1 and HUP; {@code last}'s default ends it with 128+{@code lastNumber},
+     * nothing left behind. {@code launched}: port-app started as bin/port-app starts it.
+     */
+    private void signalsToPortAppReachTheApp(String platform, boolean launched, String last, int lastNumber)
+            throws Exception {
+        String marker = "sigmark-fwd-" + platform + "-" + launched + "-" + ProcessHandle.current().pid();
+        String[] args = {"run", "--platform", platform, sigstate.toString(), "wait", marker};
+        PortApp pa = launched ? launched(args) : start(args);
         assertEquals("blocked: -", pa.line());
         assertEquals("ignored: -", pa.line());
         assertEquals("ready", pa.line());
@@ -136,8 +142,8 @@ class SignalsTest {
         assertEquals("caught 10", pa.line());
         kill(pa.process().pid(), "HUP");
         assertEquals("caught 1", pa.line());
-        kill(pa.process().pid(), "TERM");
-        assertEquals(128 + 15, pa.process().waitFor(), pa::stderr);
+        kill(pa.process().pid(), last);
+        assertEquals(128 + lastNumber, exitCode(pa), pa::stderr);
         assertEquals(null, pa.line());
         assertFalse(pa.stderr().contains("panic"), pa.stderr());
         awaitGone(marker);
@@ -145,30 +151,41 @@ class SignalsTest {
 
     @Test
     void theAppDiesWithAKilledPortAppOnLinuxu() throws Exception {
-        theAppDiesWithAKilledPortApp("linuxu");
+        theAppDiesWithAKilledPortApp("linuxu", false);
     }
 
     /** QEMU dies with port-app through PR_SET_PDEATHSIG: port-app has no say in a SIGKILL. */
     @Test
     @Tag("qemu")
     void qemuDiesWithAKilledPortApp() throws Exception {
-        theAppDiesWithAKilledPortApp("qemu-pc");
+        theAppDiesWithAKilledPortApp("qemu-pc", false);
     }
 
-    private void theAppDiesWithAKilledPortApp(String platform) throws Exception {
-        String marker = "sigmark-kill-" + platform + "-" + ProcessHandle.current().pid();
-        PortApp pa = start("run", "--platform", platform, sigstate.toString(), "wait", marker);
+    /**
+     * SIGKILL of port-app: QEMU and the linuxu loader die with the JVM (PR_SET_PDEATHSIG);
+     * {@code launched}: of the launcher, the JVM dies with it, then the rest.
+     */
+    private void theAppDiesWithAKilledPortApp(String platform, boolean launched) throws Exception {
+        String marker = "sigmark-kill-" + platform + "-" + launched + "-" + ProcessHandle.current().pid();
+        String[] args = {"run", "--platform", platform, sigstate.toString(), "wait", marker};
+        PortApp pa = launched ? launched(args) : start(args);
         pa.line();
         pa.line();
         assertEquals("ready", pa.line());
         assertTrue(running(marker));
-        List<ProcessHandle> app = pa.process().toHandle().descendants().toList();
+        List<ProcessHandle> all = pa.process().toHandle().descendants().toList();
         try {
             kill(pa.process().pid(), "KILL");
             pa.process().waitFor();
             awaitGone(marker);
+            for (ProcessHandle h : all) {
+                for (int i = 0; i < 100 && h.isAlive(); i++) {
+                    Thread.sleep(50);
+                }
+                assertFalse(h.isAlive(), () -> h.info().commandLine().orElse("?") + " outlived port-app");
+            }
         } finally {
-            app.forEach(ProcessHandle::destroyForcibly); // no orphan left by a failure
+            all.forEach(ProcessHandle::destroyForcibly); // no orphan left by a failure
         }
     }
 
@@ -250,32 +267,14 @@ class SignalsTest {
 
     @Test
     void launchedPortAppPassesEverySignalOnLinuxu() throws Exception {
-        launchedPortAppPassesEverySignal("linuxu");
+        signalsToPortAppReachTheApp("linuxu", true, "QUIT", 3);
     }
 
     /** QUIT reaches the unikernel too: the launcher's pipe, then a console control code. */
     @Test
     @Tag("qemu")
     void launchedPortAppPassesEverySignalOnQemu() throws Exception {
-        launchedPortAppPassesEverySignal("qemu-pc");
-    }
-
-    /** sigstate catches USR1 and HUP; QUIT's default ends it: 128+3, nothing left behind. */
-    private void launchedPortAppPassesEverySignal(String platform) throws Exception {
-        String marker = "sigmark-launched-" + platform + "-" + ProcessHandle.current().pid();
-        PortApp pa = launched("run", "--platform", platform, sigstate.toString(), "wait", marker);
-        assertEquals("blocked: -", pa.line());
-        assertEquals("ignored: -", pa.line());
-        assertEquals("ready", pa.line());
-        kill(pa.process().pid(), "USR1");
-        assertEquals("caught 10", pa.line());
-        kill(pa.process().pid(), "HUP");
-        assertEquals("caught 1", pa.line());
-        kill(pa.process().pid(), "QUIT");
-        assertEquals(128 + 3, exitCode(pa), pa::stderr);
-        assertEquals(null, pa.line());
-        assertFalse(pa.stderr().contains("panic"), pa.stderr());
-        awaitGone(marker);
+        signalsToPortAppReachTheApp("qemu-pc", true, "QUIT", 3);
     }
 
     /**
@@ -294,35 +293,12 @@ class SignalsTest {
 
     @Test
     void theAppDiesWithAKilledLauncherOnLinuxu() throws Exception {
-        theAppDiesWithAKilledLauncher("linuxu");
+        theAppDiesWithAKilledPortApp("linuxu", true);
     }
 
     @Test
     @Tag("qemu")
     void qemuDiesWithAKilledLauncher() throws Exception {
-        theAppDiesWithAKilledLauncher("qemu-pc");
-    }
-
-    /** SIGKILL of the launcher: the JVM dies with it (PR_SET_PDEATHSIG), the app with the JVM. */
-    private void theAppDiesWithAKilledLauncher(String platform) throws Exception {
-        String marker = "sigmark-lkill-" + platform + "-" + ProcessHandle.current().pid();
-        PortApp pa = launched("run", "--platform", platform, sigstate.toString(), "wait", marker);
-        pa.line();
-        pa.line();
-        assertEquals("ready", pa.line());
-        List<ProcessHandle> all = pa.process().toHandle().descendants().toList();
-        try {
-            kill(pa.process().pid(), "KILL");
-            pa.process().waitFor();
-            awaitGone(marker);
-            for (ProcessHandle h : all) {
-                for (int i = 0; i < 100 && h.isAlive(); i++) {
-                    Thread.sleep(50);
-                }
-                assertFalse(h.isAlive(), () -> h.info().commandLine().orElse("?") + " outlived port-app");
-            }
-        } finally {
-            all.forEach(ProcessHandle::destroyForcibly); // no orphan left by a failure
-        }
+        theAppDiesWithAKilledPortApp("qemu-pc", true);
     }
 }
