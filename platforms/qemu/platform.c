@@ -10,6 +10,9 @@
 #include "shim/devfs.h"
 #include "qemu.h"
 #include "thread.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 
 /* Which streams are terminals on the host, and its size: port-app looks
  * before it starts QEMU and says so on the command line (loader.c), since
@@ -81,7 +84,7 @@ static long console_fallback(long nr, const long a[6], bool *handled)
 #define CLONE_VM 0x100ul
 #define CLONE_VFORK 0x4000ul
 
-static const char *process_clone(long nr, const long a[6])
+static const char *process_call_name(long nr, const long a[6])
 {
     unsigned long flags;
     if (nr == 56)
@@ -101,7 +104,7 @@ long platform_unhandled_syscall(long nr, const long args[6])
     long r = console_fallback(nr, args, &handled);
     if (handled)
         return r;
-    const char *call = process_clone(nr, args);
+    const char *call = process_call_name(nr, args);
     if (call) {
         shim_printk("port-app: %s() is not available in the unikernel (single address space); "
                     "run that program as its own app\n", call);
@@ -185,7 +188,7 @@ int platform_fpu_restore_app(const void *area) { return fpu_restore_checked(area
 static unsigned vm_prot(unsigned prot)
 {
     return (prot & SHIM_PROT_READ ? VM_READ : 0) | (prot & SHIM_PROT_WRITE ? VM_WRITE : 0) |
-           (prot & SHIM_PROT_EXEC ? VM_EXEC : 0);
+           (prot & SHIM_PROT_EXEC ? VM_EXEC : 0) | (prot & SHIM_PAGE_SHARED ? VM_SHARED : 0);
 }
 
 int platform_page_map(uintptr_t va, unsigned prot)
@@ -218,7 +221,7 @@ void platform_page_unmap(uintptr_t va)
     uint64_t flags = irq_save();
     uint64_t pa = vm_unmap(va);
     if (pa)
-        frame_free(pa);
+        frame_put(pa);   /* a frame still shared copy-on-write stays */
     irq_restore(flags);
 }
 
@@ -228,7 +231,7 @@ int platform_page_map_at(uintptr_t va, const void *kva, unsigned prot)
     if (va >= USER_TOP || !vm_query((uint64_t)kva & ~(uint64_t)(PAGE_SIZE - 1), &pa, NULL))
         return -EINVAL;
     uint64_t flags = irq_save();
-    int r = vm_map(va, pa & ~(uint64_t)(PAGE_SIZE - 1), vm_prot(prot)) < 0 ? -EEXIST : 0;
+    int r = vm_map(va, pa & ~(uint64_t)(PAGE_SIZE - 1), vm_prot(prot) | VM_SHARED | VM_FOREIGN) < 0 ? -EEXIST : 0;
     irq_restore(flags);
     return r;
 }
@@ -265,18 +268,66 @@ uintptr_t platform_user_top(void)
 
 /* ---- page faults in the app's half: first touch of reserved memory -------- */
 
+#if SHIM_HAVE_process
+/* A process other than the first one that runs out of memory is killed,
+ * as Linux's OOM killer would, and the others go on; only the first
+ * process's failure ends the run with the out-of-memory report. */
+static void oom_kill(void *addr)
+{
+    kprintf("[kernel] process %d killed: out of memory (a page at %p)\n",
+            process_pid(sched_proc_current()), addr);
+    process_exit(PROCESS_KILLED(9, 0));
+}
+
+static bool kill_instead(struct trap_frame *f, uint64_t addr)
+{
+    if (process_is_init(sched_proc_current()))
+        return false;
+    struct shim_regs r;
+    sched_resume_in_kernel(&r, oom_kill, (void *)addr);
+    f->rip = r.rip;
+    f->rdi = r.rdi;
+    f->rsp = r.rsp;
+    f->cs = r.cs;
+    f->ss = r.ss;
+    f->rflags = r.rflags;
+    return true;
+}
+#endif
+
+static bool out_of_memory_at(struct trap_frame *f, const char *what, uint64_t addr)
+{
+#if SHIM_HAVE_process
+    if (kill_instead(f, addr))
+        return true;
+#else
+    (void)f;
+#endif
+    out_of_memory("%s at %#lx", what, addr);
+}
+
 /* mm_handle_fault is the mm module's (shim/mm.h): an image without mm has
  * no lazy memory, and every fault there is a real one. */
 static bool page_fault(struct trap_frame *f)
 {
 #if SHIM_HAVE_mm
     uint64_t cr2 = this_cpu()->cr2;
-    if (cr2 >= USER_TOP || (f->error & 1))   /* bit 0: protection violation */
+    if (cr2 >= USER_TOP)
+        return false;
+    if ((f->error & 3) == 3) {   /* a write to a present page: copy-on-write? */
+        uint64_t irq = irq_save();
+        int c = vm_cow_fault(cr2);
+        irq_restore(irq);
+        if (c < 0)
+            return out_of_memory_at(f, "a copy-on-write page for the app", cr2);
+        return c == 1;
+    }
+    if (f->error & 1)   /* bit 0: protection violation */
         return false;
     unsigned access = (f->error & 2) ? SHIM_PROT_WRITE : (f->error & 16) ? SHIM_PROT_EXEC : SHIM_PROT_READ;
     int r = mm_handle_fault(cr2, access);
     if (r == -ENOMEM)
-        out_of_memory("a page for the app at %#lx", cr2);
+        return out_of_memory_at(f, "a page for the app", cr2);
     return r == 1;
 #else
     (void)f;

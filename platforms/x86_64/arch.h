@@ -172,6 +172,12 @@ uint64_t frames_total_count(void);
 #define VM_WRITE  2u
 #define VM_EXEC   4u
 #define VM_UNCACHED 8u
+/* A MAP_SHARED page: fork shares it as it is, never copy-on-write. */
+#define VM_SHARED 16u
+/* With VM_SHARED: the frame is owned elsewhere (a ramfs file's page) and
+ * is never freed through its mappings. Without: the mappings own it
+ * (shared anonymous memory), freed with the last one. */
+#define VM_FOREIGN 32u
 /* prot 0 (no VM_READ/WRITE/EXEC) is PROT_NONE: the page is not present, but
  * keeps its frame for a later vm_protect (and vm_unmap returns it).
  * Map one 4 KiB page va -> pa.  Returns 0, or -1 if va is already mapped,
@@ -189,6 +195,38 @@ bool vm_query(uint64_t va, uint64_t *pa, unsigned *prot);
 int vm_alloc_range(uint64_t va, size_t n, unsigned prot);
 /* Unmap n pages at va and free their frames. */
 void vm_free_range(uint64_t va, size_t n);
+/* Free a frame of the app's half: frames shared copy-on-write by several
+ * address spaces are freed when their last mapping goes. */
+void frame_put(uint64_t phys);
+
+/* Address spaces: the lower half (the app's) of one set of page tables;
+ * the kernel half is the same page-table pages in all of them. vm_map and
+ * friends work on the active one. A space made by vm_space_cow shares the
+ * private pages of its source copy-on-write: both lose write access, which
+ * comes back on the first write fault (vm_cow_fault) with a copy, or the
+ * frame itself when it is no longer shared. */
+struct vm_space;
+struct vm_space *vm_space_boot(void);                 /* the one mm_init made */
+struct vm_space *vm_space_new(void);                  /* empty lower half; NULL: no memory */
+struct vm_space *vm_space_cow(struct vm_space *src);  /* src must be active; NULL: no memory */
+void vm_space_get(struct vm_space *s);
+/* Drop a reference; the last frees the lower half (s must not be active). */
+void vm_space_put(struct vm_space *s);
+/* Makes s the space vm_* work on; returns the CR3 value to load (the
+ * caller loads it: the scheduler does so while switching stacks). */
+uint64_t vm_space_activate(struct vm_space *s);
+struct vm_space *vm_space_active(void);
+/* A write fault on a present page at va of the active space: 1 when it
+ * was copy-on-write and is now writable, 0 when it is a real fault, -1
+ * when no frame is left for the copy. */
+int vm_cow_fault(uint64_t va);
+/* A futex key for the app's address va in the active space: va tagged
+ * with the space (bits 47..62, 0 for the boot space) for private memory,
+ * the direct-map address of the word for a shared page (VM_SHARED). */
+uint64_t vm_futex_key(uint64_t va);
+/* Bytes of page tables and of frames only s maps (its share of memory). */
+uint64_t vm_space_private_bytes(const struct vm_space *s);
+
 /* If va is in the unmapped guard page below a kernel stack, that stack's name. */
 const char *mm_guard_page_owner(uint64_t va);
 /* Map a device region uncached; returns its virtual address. */

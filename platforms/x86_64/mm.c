@@ -28,6 +28,15 @@
  * access faults, but the entry keeps its frame so a later vm_protect can make
  * it accessible again with its contents (mprotect semantics). */
 #define PTE_KEEP (1ull << 9)
+/* Software bits for address spaces (vm_space_cow): SHARED = the frame is
+ * someone else's (VM_SHARED); COW = the frame is shared copy-on-write and
+ * the entry lost its write bit; WANTW = the protection asks for write
+ * (restored when the copy is made); FOREIGN = with SHARED, the frame is
+ * owned elsewhere (a ramfs page): mappings never count or free it. */
+#define PTE_SHARED (1ull << 10)
+#define PTE_COW    (1ull << 11)
+#define PTE_WANTW  (1ull << 52)
+#define PTE_FOREIGN (1ull << 53)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
@@ -117,6 +126,20 @@ void frame_free(uint64_t phys)
         next_hint = f;
 }
 
+/* Extra references of frames shared copy-on-write (0: one owner), made at
+ * the first vm_space_cow: an app that never forks never has it. */
+static uint16_t *frame_refs;
+
+void frame_put(uint64_t phys)
+{
+    uint64_t f = phys / PAGE_SIZE;
+    if (frame_refs && f < nframes && frame_refs[f]) {
+        frame_refs[f]--;
+        return;
+    }
+    frame_free(phys);
+}
+
 uint64_t frames_free_count(void) { return free_frames; }
 uint64_t frames_total_count(void) { return total_frames; }
 
@@ -189,9 +212,10 @@ static void frames_init(const struct boot_info *bi)
 
 static uint64_t prot_to_pte(unsigned prot)
 {
+    uint64_t shared = (prot & VM_SHARED) ? PTE_SHARED | ((prot & VM_FOREIGN) ? PTE_FOREIGN : 0) : 0;
     if (!(prot & (VM_READ | VM_WRITE | VM_EXEC)))
-        return PTE_KEEP;
-    uint64_t pte = PTE_P;
+        return PTE_KEEP | shared;
+    uint64_t pte = PTE_P | shared;
     if (prot & VM_WRITE)
         pte |= PTE_W;
     if (!(prot & VM_EXEC))
@@ -204,7 +228,7 @@ static uint64_t prot_to_pte(unsigned prot)
 static unsigned pte_to_prot(uint64_t pte)
 {
     unsigned prot = VM_READ;
-    if (pte & PTE_W) prot |= VM_WRITE;
+    if (pte & (PTE_W | PTE_WANTW)) prot |= VM_WRITE;
     if (!(pte & PTE_NX)) prot |= VM_EXEC;
     if (pte & PTE_PCD) prot |= VM_UNCACHED;
     return prot;
@@ -276,7 +300,12 @@ int vm_protect(uint64_t va, unsigned prot)
     uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
     if (!pte || large || !(*pte & (PTE_P | PTE_KEEP)))
         return -1;
-    *pte = (*pte & PTE_ADDR) | prot_to_pte(prot);
+    uint64_t e = (*pte & (PTE_ADDR | PTE_SHARED | PTE_FOREIGN | PTE_COW)) | prot_to_pte(prot & ~(VM_SHARED | VM_FOREIGN));
+    if (e & PTE_COW) {
+        /* Still shared: write access waits for the copy (vm_cow_fault). */
+        e = (e & PTE_W) ? ((e & ~PTE_W) | PTE_WANTW) : (e & ~PTE_WANTW);
+    }
+    *pte = e;
     invlpg(va);
     return 0;
 }
@@ -440,4 +469,248 @@ void mm_init(const struct boot_info *bi)
     uint64_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1ull << 7)));
+}
+
+/* ---- address spaces -------------------------------------------------------- */
+
+struct vm_space {
+    uint64_t root;      /* physical address of the PML4; 0 = free slot */
+    int refs;
+};
+
+#define MAX_SPACES 4096
+static struct vm_space spaces[MAX_SPACES];
+static struct vm_space *active;
+static bool kernel_half_fixed;
+
+struct vm_space *vm_space_boot(void)
+{
+    if (!active) {
+        spaces[0].root = virt_to_phys_kernel(pml4);
+        spaces[0].refs = 1;
+        active = &spaces[0];
+    }
+    return active;
+}
+
+struct vm_space *vm_space_active(void) { return vm_space_boot(); }
+
+uint64_t vm_space_activate(struct vm_space *s)
+{
+    vm_space_boot();
+    active = s;
+    pml4 = phys_to_virt(s->root);
+    return s->root;
+}
+
+/* Every space points at the same kernel-half tables, so the kernel half's
+ * top-level entries must all exist before the first copy: a table added
+ * later under an empty entry would be seen by one space only. */
+static bool fix_kernel_half(void)
+{
+    if (kernel_half_fixed)
+        return true;
+    uint64_t *boot = phys_to_virt(vm_space_boot()->root);
+    for (int i = 256; i < 512; i++)
+        if (!(boot[i] & PTE_P)) {
+            uint64_t f = frame_alloc();
+            if (!f)
+                return false;
+            boot[i] = f | PTE_P | PTE_W;
+        }
+    size_t bytes = nframes * sizeof(uint16_t);
+    uint64_t refs = frames_alloc_contig((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+    if (!refs)
+        return false;
+    frame_refs = phys_to_virt(refs);
+    kernel_half_fixed = true;
+    return true;
+}
+
+static struct vm_space *space_alloc(void)
+{
+    if (!fix_kernel_half())
+        return NULL;
+    for (int i = 1; i < MAX_SPACES; i++)
+        if (!spaces[i].root) {
+            uint64_t root = frame_alloc();
+            if (!root)
+                return NULL;
+            uint64_t *dst = phys_to_virt(root);
+            const uint64_t *boot = phys_to_virt(spaces[0].root);
+            for (int k = 256; k < 512; k++)
+                dst[k] = boot[k];
+            spaces[i].root = root;
+            spaces[i].refs = 1;
+            return &spaces[i];
+        }
+    return NULL;
+}
+
+struct vm_space *vm_space_new(void)
+{
+    return space_alloc();
+}
+
+void vm_space_get(struct vm_space *s) { s->refs++; }
+
+/* Frees the tables below a lower-half entry e at level (3 = a PDPT), and
+ * the frames its leaves own. */
+static void free_tables(uint64_t e, int level)
+{
+    uint64_t *t = phys_to_virt(e & PTE_ADDR);
+    for (int i = 0; i < 512; i++) {
+        uint64_t x = t[i];
+        if (level > 1) {
+            if (x & PTE_P)
+                free_tables(x, level - 1);
+        } else if ((x & (PTE_P | PTE_KEEP)) && !(x & PTE_FOREIGN)) {
+            frame_put(x & PTE_ADDR);
+        }
+    }
+    frame_free(e & PTE_ADDR);
+}
+
+void vm_space_put(struct vm_space *s)
+{
+    if (--s->refs > 0)
+        return;
+    if (s == active)
+        panic("vm_space_put: the active address space");
+    uint64_t *root = phys_to_virt(s->root);
+    for (int i = 0; i < 256; i++)
+        if (root[i] & PTE_P) {
+            free_tables(root[i], 3);
+            root[i] = 0;
+        }
+    /* The boot space's root holds the kernel half every new space copies
+     * (space_alloc): it stays, empty below, and its slot is never reused. */
+    if (s != &spaces[0]) {
+        frame_free(s->root);
+        s->root = 0;
+    }
+}
+
+/* Copies the lower-half tables under src entry *se into a new table for
+ * dst entry *de, turning private leaves copy-on-write in both. */
+static bool cow_copy(uint64_t *se, uint64_t *de, int level)
+{
+    uint64_t f = frame_alloc();
+    if (!f)
+        return false;
+    *de = f | (*se & ~PTE_ADDR);
+    uint64_t *s = phys_to_virt(*se & PTE_ADDR), *d = phys_to_virt(f);
+    for (int i = 0; i < 512; i++) {
+        if (level > 1) {
+            if ((s[i] & PTE_P) && !cow_copy(&s[i], &d[i], level - 1))
+                return false;
+            continue;
+        }
+        uint64_t x = s[i];
+        if (!(x & (PTE_P | PTE_KEEP)))
+            continue;
+        if (!(x & PTE_FOREIGN)) {
+            uint64_t fr = (x & PTE_ADDR) / PAGE_SIZE;
+            if (frame_refs[fr] == UINT16_MAX)
+                return false;   /* 65536 sharers: treat as out of memory */
+            frame_refs[fr]++;
+        }
+        if (!(x & PTE_SHARED)) {
+            if (x & PTE_W)
+                x = (x & ~PTE_W) | PTE_WANTW;
+            x |= PTE_COW;
+            s[i] = x;
+        }
+        d[i] = x;
+    }
+    return true;
+}
+
+struct vm_space *vm_space_cow(struct vm_space *src)
+{
+    if (src != active)
+        panic("vm_space_cow: the source must be the active space");
+    struct vm_space *dst = space_alloc();
+    if (!dst)
+        return NULL;
+    uint64_t *sr = phys_to_virt(src->root), *dr = phys_to_virt(dst->root);
+    bool ok = true;
+    for (int i = 0; i < 256 && ok; i++)
+        if (sr[i] & PTE_P)
+            ok = cow_copy(&sr[i], &dr[i], 3);
+    write_cr3(src->root);   /* the source lost write access: flush its TLB */
+    if (!ok) {
+        vm_space_put(dst);   /* frees what was copied (its references too) */
+        return NULL;
+    }
+    return dst;
+}
+
+int vm_cow_fault(uint64_t va)
+{
+    bool large;
+    uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
+    if (!pte || large || (*pte & (PTE_P | PTE_COW | PTE_WANTW)) != (PTE_P | PTE_COW | PTE_WANTW))
+        return 0;
+    uint64_t x = *pte, pa = x & PTE_ADDR, f = pa / PAGE_SIZE;
+    uint64_t flags = (x & ~PTE_ADDR & ~(PTE_COW | PTE_WANTW)) | PTE_W;
+    if (frame_refs[f] == 0) {
+        *pte = pa | flags;          /* the others are gone: it is ours alone */
+    } else {
+        uint64_t copy = frame_alloc();
+        if (!copy)
+            return -1;
+        memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+        frame_refs[f]--;
+        *pte = copy | flags;
+    }
+    invlpg(va);
+    return 1;
+}
+
+static uint64_t private_bytes(uint64_t e, int level)
+{
+    uint64_t n = PAGE_SIZE;   /* the table itself */
+    const uint64_t *t = phys_to_virt(e & PTE_ADDR);
+    for (int i = 0; i < 512; i++) {
+        uint64_t x = t[i];
+        if (level > 1) {
+            if (x & PTE_P)
+                n += private_bytes(x, level - 1);
+        } else if ((x & (PTE_P | PTE_KEEP)) && !(x & PTE_FOREIGN) &&
+                   (!frame_refs || frame_refs[(x & PTE_ADDR) / PAGE_SIZE] == 0)) {
+            n += PAGE_SIZE;
+        }
+    }
+    return n;
+}
+
+uint64_t vm_space_private_bytes(const struct vm_space *s)
+{
+    const uint64_t *root = phys_to_virt(s->root);
+    uint64_t n = PAGE_SIZE;
+    for (int i = 0; i < 256; i++)
+        if (root[i] & PTE_P)
+            n += private_bytes(root[i], 3);
+    return n;
+}
+
+uint64_t vm_futex_key(uint64_t va)
+{
+    if (va < USER_TOP && active && active != &spaces[0]) {
+        bool large;
+        uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
+        if (pte && !large && (*pte & PTE_P) && (*pte & PTE_SHARED))
+            return DMAP_BASE + (*pte & PTE_ADDR) + (va & 0xfff);
+        return va | ((uint64_t)(active - spaces) << 47);
+    }
+    if (va < USER_TOP && frame_refs) {
+        /* The boot space: plain addresses for private words (as before
+         * any fork), the physical word for shared pages. */
+        bool large;
+        uint64_t *pte = walk(pml4, va & ~0xfffull, false, &large);
+        if (pte && !large && (*pte & PTE_P) && (*pte & PTE_SHARED))
+            return DMAP_BASE + (*pte & PTE_ADDR) + (va & 0xfff);
+    }
+    return va;
 }

@@ -31,6 +31,23 @@ _Static_assert(sizeof(struct thread) + 16 + SHIM_THREAD_LOCAL_MAX + 64 + 4096 <=
  * order and iretqs into its cs/ss. */
 _Static_assert(SHIM_SEL_CODE == SEL_KCODE && SHIM_SEL_DATA == SEL_KDATA, "shim/regs.h selectors");
 
+/* A process context: its address space and the modules' per-process area.
+ * The boot one (the app's, pid 1) is static; the others live in a page of
+ * the direct map each. Service threads run in the boot context but never
+ * switch address spaces (they only run kernel code). */
+struct proc_ctx {
+    struct vm_space *space;
+    uint8_t *local;              /* SHIM_PROCESS_LOCAL_MAX bytes */
+    int nthreads;                /* live app threads */
+    struct proc_ctx *next_free;  /* released, waiting for the reaper */
+};
+_Static_assert(sizeof(struct proc_ctx) + 16 + SHIM_PROCESS_LOCAL_MAX <= PAGE_SIZE, "proc_ctx page");
+
+static struct proc_ctx boot_proc;
+static uint8_t boot_proc_local[SHIM_PROCESS_LOCAL_MAX] ALIGNED(16);
+static struct proc_ctx *pending_release;    /* ended, released after the switch */
+void (*sched_proc_gone)(struct proc_ctx *p);
+
 static struct thread *cur;
 static struct thread *rq_head, *rq_tail;
 static struct thread *all;
@@ -42,6 +59,10 @@ static uint64_t timer_request;       /* absolute nanotime, 0 = none */
 static bool started;
 static uint64_t block_seq;
 void (*sched_after_switch)(void);
+static void finish_switch(void);
+static struct proc_ctx *release_queue;   /* contexts for the reaper (finish_switch) */
+static struct thread *reaper;
+static void reap_loop(void *arg);
 
 struct thread *sched_current(void) { return cur; }
 int sched_tid(const struct thread *t) { return t->tid; }
@@ -166,8 +187,16 @@ static void schedule(void)
     fpu_restore(next->xsave);
     this_cpu()->syscall_kstack = next->syscall_sp;
     timer_arm();
-    switch_context(&prev->ksp, next->ksp);
+    /* Another process's thread: its address space. The stack switch and
+     * the CR3 load happen together in switch_context, because the old
+     * thread may be running on its app stack, which the new space lacks.
+     * Service threads run kernel code only and keep whatever is loaded. */
+    uint64_t cr3 = 0;
+    if (!next->service && next->proc->space != vm_space_active())
+        cr3 = vm_space_activate(next->proc->space);
+    switch_context(&prev->ksp, next->ksp, cr3);
     /* running as prev again */
+    finish_switch();
     if (sched_after_switch)
         sched_after_switch();
 }
@@ -195,8 +224,14 @@ void sched_preempted(void)
 const struct shim_regs *sched_start_regs(void);
 const struct shim_regs *sched_start_regs(void)
 {
+    finish_switch();
     if (sched_after_switch)
         sched_after_switch();
+    if (cur->first_fn) {
+        void (*fn)(void *) = cur->first_fn;
+        cur->first_fn = NULL;
+        fn(cur->first_arg);
+    }
     return &cur->start;
 }
 
@@ -370,7 +405,11 @@ static void first_run_frame(struct thread *t)
     t->ksp = (uint64_t)sp;
 }
 
-struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
+static struct proc_ctx *boot_ctx(void);
+
+/* A new app thread in process p, its module-local state initialised from
+ * the current thread's. */
+static struct thread *spawn(struct proc_ctx *p, const struct shim_regs *start, uint64_t fs_base)
 {
     uint64_t flags = irq_save();
     struct thread *t = thread_alloc();
@@ -385,11 +424,18 @@ struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
     t->start.ss = SEL_KDATA;
     t->start.rflags |= 1u << 9;
     t->fs_base = fs_base;
+    t->proc = p;
+    p->nthreads++;
     first_run_frame(t);
     live++;
     rq_push(t);
     irq_restore(flags);
     return t;
+}
+
+struct thread *sched_spawn(const struct shim_regs *start, uint64_t fs_base)
+{
+    return spawn(cur->proc, start, fs_base);
 }
 
 /* A service thread (shim/sched.h): no app context, so it starts at fn with
@@ -408,6 +454,7 @@ struct thread *sched_spawn_service(void (*fn)(void *), void *arg)
     next_tid--;
     t->tid = 0;
     t->service = true;
+    t->proc = boot_ctx();   /* kernel code only: it never switches address spaces */
     for (unsigned i = 0; i < nlocal_inits; i++)
         local_inits[i].init(t->local + local_inits[i].offset, cur->local + local_inits[i].offset);
     /* fn's frames start well below the first-run frame at the top; the
@@ -428,6 +475,8 @@ NORETURN void sched_exit_current(void)
     irq_disable();
     cur->state = T_DEAD;
     live--;
+    if (!cur->service && --cur->proc->nthreads == 0)
+        pending_release = cur->proc;   /* released once we are off its stacks */
     schedule();
     panic("a dead thread was scheduled");
 }
@@ -545,6 +594,8 @@ void sched_init(void)
         panic("sched_init: no memory for the main thread");
     t->state = T_RUNNING;
     t->fs_base = rdmsr(MSR_FS_BASE);
+    t->proc = boot_ctx();
+    t->proc->nthreads = 1;
     cur = t;
     live = 1;
     this_cpu()->syscall_kstack = t->kstack_top;
@@ -610,35 +661,239 @@ void platform_wq_wake(void *wq)
 }
 
 /* ---- process contexts (shim/sched.h) -------------------------------------- */
-/* SKELETON: one context until address spaces land. */
-struct proc_ctx { int unused; };
-static struct proc_ctx the_proc;
-static uint8_t proc_local_area[SHIM_PROCESS_LOCAL_MAX] ALIGNED(16);
+
+#define PROC_CLAIMS 16
 static size_t proc_local_used;
-void (*sched_proc_gone)(struct proc_ctx *p);
+static struct { size_t offset, size; const struct proc_local_ops *ops; } proc_claims[PROC_CLAIMS];
+static unsigned nproc_claims;
+
+static struct proc_ctx *boot_ctx(void)
+{
+    if (!boot_proc.local) {
+        boot_proc.local = boot_proc_local;
+        boot_proc.space = vm_space_boot();
+    }
+    return &boot_proc;
+}
 
 size_t sched_proc_local_claim(const char *module, size_t size, const struct proc_local_ops *ops)
 {
-    (void)ops;
     size_t offset = proc_local_used;
     size_t end = offset + ((size + 15) & ~(size_t)15);
-    if (end > SHIM_PROCESS_LOCAL_MAX)
-        panic("module %s: %lu bytes of per-process state do not fit", module, (unsigned long)size);
+    if (end > SHIM_PROCESS_LOCAL_MAX || nproc_claims == PROC_CLAIMS)
+        panic("module %s: %lu bytes of per-process state do not fit (%lu of SHIM_PROCESS_LOCAL_MAX %u used)",
+              module, (unsigned long)size, (unsigned long)proc_local_used, SHIM_PROCESS_LOCAL_MAX);
     proc_local_used = end;
+    proc_claims[nproc_claims].offset = offset;
+    proc_claims[nproc_claims].size = size;
+    proc_claims[nproc_claims].ops = ops;
+    nproc_claims++;
     return offset;
 }
-void *sched_proc_local(struct proc_ctx *p, size_t offset) { (void)p; return proc_local_area + offset; }
-void *sched_proc_local_current(size_t offset) { return proc_local_area + offset; }
-struct proc_ctx *sched_proc(const struct thread *t) { (void)t; return &the_proc; }
-struct proc_ctx *sched_proc_current(void) { return &the_proc; }
-int sched_proc_threads(const struct proc_ctx *p) { (void)p; return live; }
-struct proc_ctx *sched_proc_fork(unsigned long clone_flags) { (void)clone_flags; return NULL; }
-void sched_proc_discard(struct proc_ctx *p) { (void)p; }
+
+void *sched_proc_local(struct proc_ctx *p, size_t offset) { return p->local + offset; }
+void *sched_proc_local_current(size_t offset) { return cur->proc->local + offset; }
+struct proc_ctx *sched_proc(const struct thread *t) { return t->proc; }
+struct proc_ctx *sched_proc_current(void) { return cur->proc; }
+int sched_proc_threads(const struct proc_ctx *p) { return p->nthreads; }
+
+/* Runs the release hooks of the first n claims and frees p. */
+static void proc_free(struct proc_ctx *p, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (proc_claims[i].ops && proc_claims[i].ops->release)
+            proc_claims[i].ops->release(p->local + proc_claims[i].offset);
+    if (p->space) {
+        if (vm_space_active() == p->space)   /* never free the tables in use */
+            write_cr3(vm_space_activate(boot_ctx()->space));
+        vm_space_put(p->space);
+    }
+    frame_free(virt_to_phys_kernel(p));
+}
+
+struct proc_ctx *sched_proc_fork(unsigned long clone_flags)
+{
+    uint64_t flags = irq_save();
+    struct proc_ctx *parent = cur->proc;
+    if (!reaper && !(reaper = sched_spawn_service(reap_loop, NULL))) {
+        irq_restore(flags);
+        return NULL;
+    }
+    uint64_t page = frame_alloc();   /* zeroed, reached through the direct map */
+    if (!page) {
+        irq_restore(flags);
+        return NULL;
+    }
+    struct proc_ctx *p = phys_to_virt(page);
+    p->local = (uint8_t *)(((uint64_t)(p + 1) + 15) & ~15ull);
+    if (clone_flags & 0x100ul) {            /* CLONE_VM: vfork shares the memory */
+        p->space = parent->space;
+        vm_space_get(p->space);
+    } else if (!(p->space = vm_space_cow(parent->space))) {
+        frame_free(page);
+        irq_restore(flags);
+        return NULL;
+    }
+    for (unsigned i = 0; i < nproc_claims; i++) {
+        uint8_t *mine = p->local + proc_claims[i].offset, *theirs = parent->local + proc_claims[i].offset;
+        if (proc_claims[i].ops && proc_claims[i].ops->fork) {
+            if (proc_claims[i].ops->fork(mine, theirs, clone_flags) < 0) {
+                proc_free(p, i);
+                irq_restore(flags);
+                return NULL;
+            }
+        } else {
+            memcpy(mine, theirs, proc_claims[i].size);
+        }
+    }
+    irq_restore(flags);
+    return p;
+}
+
+void sched_proc_discard(struct proc_ctx *p)
+{
+    uint64_t flags = irq_save();
+    proc_free(p, nproc_claims);
+    irq_restore(flags);
+}
+
 struct thread *sched_spawn_in(struct proc_ctx *p, const struct shim_regs *start, uint64_t fs_base)
 {
-    (void)p;
-    return sched_spawn(start, fs_base);
+    return spawn(p, start, fs_base);
 }
-int sched_proc_exec(void) { return -ENOMEM; }
-void sched_proc_kill_others(void) {}
-uint64_t sched_proc_memory(const struct proc_ctx *p) { (void)p; return 0; }
+
+int sched_proc_exec(void)
+{
+    uint64_t flags = irq_save();
+    struct proc_ctx *p = cur->proc;
+    struct vm_space *fresh = vm_space_new();
+    if (!fresh) {
+        irq_restore(flags);
+        return -ENOMEM;
+    }
+    struct vm_space *old = p->space;
+    p->space = fresh;
+    write_cr3(vm_space_activate(fresh));
+    vm_space_put(old);   /* a vfork parent sharing it keeps it */
+    for (unsigned i = 0; i < nproc_claims; i++)
+        if (proc_claims[i].ops && proc_claims[i].ops->exec &&
+            proc_claims[i].ops->exec(p->local + proc_claims[i].offset) < 0) {
+            irq_restore(flags);
+            return -ENOMEM;
+        }
+    irq_restore(flags);
+    return 0;
+}
+
+/* t leaves the run queue (it is runnable there). */
+static void rq_remove(struct thread *t)
+{
+    struct thread **pp = &rq_head, *prev = NULL;
+    while (*pp && *pp != t) {
+        prev = *pp;
+        pp = &(*pp)->rq_next;
+    }
+    if (!*pp)
+        return;
+    *pp = t->rq_next;
+    if (rq_tail == t)
+        rq_tail = prev;
+    t->rq_next = NULL;
+}
+
+void sched_proc_kill_others(void)
+{
+    uint64_t flags = irq_save();
+    for (struct thread *t = all; t; t = t->all_next) {
+        if (t == cur || t->service || t->proc != cur->proc || t->state == T_DEAD)
+            continue;
+        /* Preempted in app code or blocked in the shim: either way it holds
+         * nothing another thread waits for (wait queues are sequence
+         * counters, not lists), so it can simply never run again. */
+        if (t->state == T_RUNNABLE)
+            rq_remove(t);
+        t->state = T_DEAD;
+        t->chan = NULL;
+        live--;
+        t->proc->nthreads--;
+    }
+    irq_restore(flags);
+}
+
+uint64_t sched_proc_memory(const struct proc_ctx *p)
+{
+    return vm_space_private_bytes(p->space) + PAGE_SIZE;
+}
+
+/* Released contexts wait here for the reaper, a service thread made at
+ * the first fork: release hooks may block (a 9P file's clunk waits for
+ * its reply), which the thread that happens to run after a switch must
+ * not do inside schedule(). */
+static void reap_loop(void *arg)
+{
+    (void)arg;
+    irq_disable();
+    for (;;) {
+        while (release_queue) {
+            struct proc_ctx *p = release_queue;
+            release_queue = p->next_free;
+            if (sched_proc_gone)
+                sched_proc_gone(p);
+            proc_free(p, nproc_claims);
+        }
+        sched_block(&release_queue, ~0u, 0);
+    }
+}
+
+/* After a switch: a process whose last thread ended goes to the reaper
+ * now that nothing runs on its stacks (called by whoever runs next). */
+static void finish_switch(void)
+{
+    struct proc_ctx *p = pending_release;
+    if (!p)
+        return;
+    pending_release = NULL;
+    if (p == &boot_proc || !reaper) {
+        if (sched_proc_gone)
+            sched_proc_gone(p);
+        return;   /* the first process is the run: it is never freed */
+    }
+    p->next_free = release_queue;
+    release_queue = p;
+    sched_wake_chan(&release_queue, ~0u, 1);
+}
+
+void sched_first_call(struct thread *t, void (*fn)(void *), void *arg)
+{
+    t->first_fn = fn;
+    t->first_arg = arg;
+}
+
+/* Switches to the top of the current thread's kernel stack and calls
+ * fn(arg) there (switch.S's call_on_stack). */
+NORETURN void call_on_stack(uint64_t top, void (*fn)(void *), void *arg);
+
+NORETURN void sched_call_on_kstack(void (*fn)(void *), void *arg)
+{
+    irq_disable();
+    /* Nothing of this thread's is kept on its kernel stack past this call
+     * (it never returns), so its top is free even when we are on it. */
+    cur->syscall_sp = cur->kstack_top;
+    this_cpu()->syscall_kstack = cur->kstack_top;
+    call_on_stack(cur->kstack_top - 64, fn, arg);
+}
+
+void sched_resume_in_kernel(struct shim_regs *r, void (*fn)(void *), void *arg)
+{
+    r->rip = (uint64_t)fn;
+    r->rdi = (uint64_t)arg;
+    r->rsp = ((cur->kstack_top - 256) & ~15ull) - 8;   /* as after a call */
+    r->cs = SEL_KCODE;
+    r->ss = SEL_KDATA;
+    r->rflags = 2;   /* interrupts off until fn turns them on */
+}
+
+const void *sched_futex_chan(const void *uaddr)
+{
+    return (const void *)vm_futex_key((uint64_t)uaddr);
+}

@@ -17,7 +17,10 @@
     .intel_syntax noprefix
     .text
 
-/* void switch_context(uint64_t *save_ksp, uint64_t new_ksp) */
+/* void switch_context(uint64_t *save_ksp, uint64_t new_ksp, uint64_t cr3):
+ * cr3 (when not 0) is loaded after the old rsp is saved and before the
+ * new one is used: nothing touches a stack in between, so each thread's
+ * stack is read in its own address space. */
     .globl switch_context
     .type switch_context, @function
 switch_context:
@@ -28,7 +31,10 @@ switch_context:
     push r14
     push r15
     mov [rdi], rsp
-    mov rsp, rsi
+    test rdx, rdx
+    jz 1f
+    mov cr3, rdx
+1:  mov rsp, rsi
     pop r15
     pop r14
     pop r13
@@ -37,6 +43,18 @@ switch_context:
     pop rbp
     ret
     .size switch_context, . - switch_context
+
+/* NORETURN void call_on_stack(uint64_t top, void (*fn)(void *), void *arg)
+ * (sched.c): rsp = top, then fn(arg), which never returns. */
+    .globl call_on_stack
+    .type call_on_stack, @function
+call_on_stack:
+    and rdi, -16
+    mov rsp, rdi
+    mov rdi, rdx
+    call rsi
+    ud2
+    .size call_on_stack, . - call_on_stack
 
 /* A new thread's first switch_context returns here (sched_spawn builds the
  * frame): its first context is a struct shim_regs, resumed with iretq. */

@@ -57,6 +57,9 @@ struct thread {
     uint64_t wait_seq;             /* order of blocking: wake-ups go oldest first */
     enum wake_reason wake_reason;
 
+    struct proc_ctx *proc;         /* its process (address space, module state) */
+    void (*first_fn)(void *);      /* sched_first_call */
+    void *first_arg;
     struct shim_regs start;        /* first context of a new thread */
     bool service;                  /* sched_spawn_service: not the app's */
 };
@@ -76,7 +79,9 @@ uint64_t sched_sleep_ns(uint64_t ns);
 bool sched_signal_fault(struct trap_frame *f);
 
 /* switch.S (regs_resume is declared in shim/sched.h) */
-void switch_context(uint64_t *save_ksp, uint64_t new_ksp);
+/* cr3 != 0: load it between saving the old stack pointer and loading
+ * the new one (the two threads' stacks may be in different spaces). */
+void switch_context(uint64_t *save_ksp, uint64_t new_ksp, uint64_t cr3);
 void thread_first_run(void);
 void preempt_stub(void);
 

@@ -69,7 +69,7 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool
         platform_irq_restore(irq);
         return -EINTR;
     }
-    enum wake_reason why = sched_block(uaddr, bits, deadline);
+    enum wake_reason why = sched_block(sched_futex_chan(uaddr), bits, deadline);
     platform_irq_restore(irq);
     if (why == WAKE_TIMEOUT)
         return -ETIMEDOUT;
@@ -147,7 +147,7 @@ SHIM_SYSCALL(futex)
         if (!bits)
             return -EINVAL;
         irq = platform_irq_save();
-        r = sched_wake_chan(uaddr, bits, (int)(val > 0x7fffffff ? 0x7fffffff : val));
+        r = sched_wake_chan(sched_futex_chan(uaddr), bits, (int)(val > 0x7fffffff ? 0x7fffffff : val));
         platform_irq_restore(irq);
         break;
     }
@@ -168,8 +168,9 @@ SHIM_SYSCALL(futex)
             platform_irq_restore(irq);
             return -EAGAIN;
         }
-        int woken = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, nwake);
-        int moved = uaddr2 == uaddr ? 0 : sched_requeue_chan(uaddr, uaddr2, nmove);
+        const void *from = sched_futex_chan(uaddr), *to = sched_futex_chan(uaddr2);
+        int woken = sched_wake_chan(from, FUTEX_BITSET_ANY, nwake);
+        int moved = to == from ? 0 : sched_requeue_chan(from, to, nmove);
         platform_irq_restore(irq);
         r = woken + (cmd == FUTEX_CMP_REQUEUE ? moved : 0);
         break;
@@ -183,9 +184,9 @@ SHIM_SYSCALL(futex)
             platform_irq_restore(irq);
             return c;
         }
-        r = sched_wake_chan(uaddr, FUTEX_BITSET_ANY, (int)val);
+        r = sched_wake_chan(sched_futex_chan(uaddr), FUTEX_BITSET_ANY, (int)val);
         if (c)
-            r += sched_wake_chan(uaddr2, FUTEX_BITSET_ANY, (int)(uint32_t)(uintptr_t)utime);
+            r += sched_wake_chan(sched_futex_chan(uaddr2), FUTEX_BITSET_ANY, (int)(uint32_t)(uintptr_t)utime);
         platform_irq_restore(irq);
         break;
     }

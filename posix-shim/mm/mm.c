@@ -16,6 +16,8 @@
 #include "shim/vfs.h"
 #include "shim/ramfs.h"
 #include "shim/thread.h"
+#include "shim/sched.h"
+#include "shim/alloc.h"
 #include "mm_impl.h"
 
 /* The vfs and ramfs are optional (SHIM_HAVE_*, shim_syscalls.h): without
@@ -73,16 +75,106 @@ struct vma {
     uint64_t off;         /* its file offset at start */
 };
 
-static struct vma vmas[MAX_VMAS];
-static int nvmas;
-static uintptr_t brk_start, brk_cur;
-static uintptr_t mmap_top;   /* areas without a hint go below this, top down */
-static int wx_warned;
+/* The areas of one address space. A process has one (its per-process
+ * part points at it, shim/sched.h); a vfork child shares its parent's
+ * until it execs (CLONE_VM: a reference more), a fork child gets a copy
+ * (the platform copies the pages). */
+struct mm_state {
+    int refs;
+    int a_nvmas;
+    uintptr_t a_brk_start, a_brk_cur;
+    uintptr_t a_mmap_top;   /* areas without a hint go below this, top down */
+    int a_wx_warned;
+    struct vma a_vmas[MAX_VMAS];
+};
+static size_t mm_offset;
+
+static struct mm_state *mm_now(void)
+{
+    return *(struct mm_state **)sched_proc_local_current(mm_offset);
+}
+
+/* The code below was written for one address space: these name the
+ * current process's. */
+#define vmas (mm_now()->a_vmas)
+#define nvmas (mm_now()->a_nvmas)
+#define brk_start (mm_now()->a_brk_start)
+#define brk_cur (mm_now()->a_brk_cur)
+#define mmap_top (mm_now()->a_mmap_top)
+#define wx_warned (mm_now()->a_wx_warned)
+
+static void vn_unref(struct vnode *vn);
+static void vn_ref(struct vnode *vn);
+
+static struct mm_state *state_new(void)
+{
+    struct mm_state *m = shim_alloc(sizeof *m);
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof *m);
+    m->refs = 1;
+    /* Leave 1 GiB above for the stack area (8 MiB) and its growth. */
+    m->a_mmap_top = SHIM_PAGE_DOWN(platform_user_top()) - (1UL << 30);
+    return m;
+}
+
+static void state_put(struct mm_state *m)
+{
+    if (!m || --m->refs > 0)
+        return;
+    for (int i = 0; i < m->a_nvmas; i++)
+        if (m->a_vmas[i].vn)
+            vn_unref(m->a_vmas[i].vn);
+    shim_free(m);
+}
+
+/* fork: the areas are copied (the platform copied the pages), each file
+ * area taking its own reference; vfork (CLONE_VM) shares them. */
+static int mm_fork(void *child, const void *parent, unsigned long clone_flags)
+{
+    struct mm_state *from = *(struct mm_state *const *)parent;
+    if (clone_flags & 0x100ul) {      /* CLONE_VM */
+        from->refs++;
+        *(struct mm_state **)child = from;
+        return 0;
+    }
+    struct mm_state *m = shim_alloc(sizeof *m);
+    if (!m)
+        return -ENOMEM;
+    memcpy(m, from, sizeof *m);
+    m->refs = 1;
+    for (int i = 0; i < m->a_nvmas; i++)
+        if (m->a_vmas[i].vn)
+            vn_ref(m->a_vmas[i].vn);
+    *(struct mm_state **)child = m;
+    return 0;
+}
+
+/* exec: the new image starts with no areas (its address space is new). */
+static int mm_exec(void *mine)
+{
+    struct mm_state *m = state_new();
+    if (!m)
+        return -ENOMEM;
+    state_put(*(struct mm_state **)mine);
+    *(struct mm_state **)mine = m;
+    return 0;
+}
+
+static void mm_release(void *mine)
+{
+    state_put(*(struct mm_state **)mine);
+}
+
+static const struct proc_local_ops mm_proc_ops = { .fork = mm_fork, .exec = mm_exec, .release = mm_release };
 
 void shim_mm_init(void)
 {
-    /* Leave 1 GiB above for the stack area (8 MiB) and its growth. */
-    mmap_top = SHIM_PAGE_DOWN(platform_user_top()) - (1UL << 30);
+    mm_offset = sched_proc_local_claim("mm", sizeof(struct mm_state *), &mm_proc_ops);
+    struct mm_state *m = state_new();
+    if (!m)
+        platform_out_of_memory("the app's memory areas");
+    *(struct mm_state **)sched_proc_local_current(mm_offset) = m;
 }
 
 static int wx_violation(unsigned prot)
@@ -262,7 +354,7 @@ int mm_handle_fault(uintptr_t addr, unsigned access)
             return 0;   /* past the end of the file: SIGBUS */
         return platform_page_map_at(page, (const char *)v->vn->data + off, v->prot) == 0;
     }
-    int r = platform_page_map(page, v->prot);
+    int r = platform_page_map(page, v->prot | ((v->flags & MM_VMA_SHARED_ANON) ? SHIM_PAGE_SHARED : 0));
     return r == 0 ? 1 : r == -ENOMEM ? -ENOMEM : 0;
 }
 
@@ -278,24 +370,19 @@ int mm_addr_mapped(uintptr_t addr)
     return vma_find(addr) != NULL;
 }
 
-size_t mm_format_maps_of(struct proc_ctx *p, char *buf, size_t size)
-{
-    (void)p;
-    return mm_format_maps(buf, size);
-}
-
-size_t mm_format_maps(char *buf, size_t size)
+static size_t format_maps(const struct mm_state *m, char *buf, size_t size)
 {
     size_t n = 0;
-    for (int i = 0; i < nvmas; i++) {
-        const struct vma *v = &vmas[i];
+    for (int i = 0; i < m->a_nvmas; i++) {
+        const struct vma *v = &m->a_vmas[i];
         char line[128];
         int k = shim_snprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 %s%s\n",
                               (unsigned long)v->start, (unsigned long)v->end,
                               (v->prot & SHIM_PROT_READ) ? 'r' : '-',
                               (v->prot & SHIM_PROT_WRITE) ? 'w' : '-',
                               (v->prot & SHIM_PROT_EXEC) ? 'x' : '-',
-                              (v->flags & MM_VMA_SHARED) ? 's' : 'p', (unsigned long)v->off,
+                              (v->flags & (MM_VMA_SHARED | MM_VMA_SHARED_ANON)) ? 's' : 'p',
+                              (unsigned long)v->off,
                               v->name[0] ? "                          " : "", v->name);
         for (int j = 0; j < k && (size_t)j < sizeof line - 1; j++, n++)
             if (n + 1 < size)
@@ -304,6 +391,16 @@ size_t mm_format_maps(char *buf, size_t size)
     if (size)
         buf[n < size ? n : size - 1] = 0;
     return n;
+}
+
+size_t mm_format_maps(char *buf, size_t size)
+{
+    return format_maps(mm_now(), buf, size);
+}
+
+size_t mm_format_maps_of(struct proc_ctx *p, char *buf, size_t size)
+{
+    return format_maps(*(struct mm_state **)sched_proc_local(p, mm_offset), buf, size);
 }
 
 /* ---- syscalls ---- */
@@ -384,7 +481,10 @@ SHIM_SYSCALL(mmap)
         long r = vma_insert_file(addr, addr + len, prot, MM_VMA_SHARED, "[shared file]", vn, (uint64_t)off);
         return r ? r : (long)addr;   /* pages come on first touch (mm_handle_fault) */
     }
-    long r = vma_insert(addr, addr + len, prot, 0, anon ? "" : "[file]");
+    /* Shared anonymous memory stays shared with fork children (its pages
+     * are mapped SHIM_PAGE_SHARED). */
+    unsigned vflags = (anon && type != MAP_PRIVATE) ? MM_VMA_SHARED_ANON : 0;
+    long r = vma_insert(addr, addr + len, prot, vflags, anon ? "" : "[file]");
     if (r)
         return r;
     if (!anon) {
@@ -409,7 +509,7 @@ SHIM_SYSCALL(mmap)
         if (prot & SHIM_PROT_WRITE)
             mm_fill_mapped_slots(addr, len, fd, (uint64_t)off);
     } else if (flags & MAP_POPULATE) {
-        populate(addr, addr + len, prot);
+        populate(addr, addr + len, prot | (vflags ? SHIM_PAGE_SHARED : 0));
     }
     return (long)addr;
 }

@@ -11,76 +11,33 @@
  *
  * The pushes build struct shim_regs from its last field (ss) down to its
  * first (r15); the offsets in comments are shim/regs.h's. */
-#include "shim/regs.h"
+#include "shim/capture.h"
 
     .intel_syntax noprefix
     .text
 
-/* Push the 15 general registers (rax at SHIM_REGS_RAX ... r15 at 0), call
- * thread_clone_c(regs, which) on a 16-byte aligned stack, store its result
- * as the parent's rax and pop them again. */
-    .macro SAVE_CALL_RESTORE which
-    SHIM_REGS_PUSH_GPRS
-    mov rdi, rsp                    /* struct shim_regs * */
-    mov esi, \which
-    mov rbx, rsp
-    and rsp, -16
-    cld
-    call thread_clone_c
-    mov rsp, rbx
-    mov [rsp + SHIM_REGS_RAX], rax  /* the parent's result */
-    SHIM_REGS_POP_GPRS
-    .endm
-
-    .macro CAPTURE_AND_CALL which
-    push SHIM_SEL_DATA              /* ss */
-    push 0                          /* rsp: filled in by C from the layout */
-    pushfq                          /* rflags */
-    push SHIM_SEL_CODE              /* cs */
-    push qword ptr [rsp + 32]       /* rip = the return address (above the 4 pushes) */
-    SAVE_CALL_RESTORE \which
-    add rsp, SHIM_REGS_RFLAGS - SHIM_REGS_RIP   /* rip, cs */
-    popfq
-    add rsp, SHIM_REGS_SIZE - SHIM_REGS_RSP     /* rsp, ss */
-    ret
-    .endm
-
-/* The LSTAR variants (platforms/qemu/entry.S): [rsp] = the return into
- * the LSTAR entry, then the app's RFLAGS, RIP and rsp (SHIM_LSTAR_*);
- * every other register is the app's. Each push moves them 8 further. */
-    .macro LSTAR_CAPTURE_AND_CALL which
-    push SHIM_SEL_DATA                              /* ss */
-    push qword ptr [rsp + 8 + SHIM_LSTAR_RSP]       /* rsp */
-    push qword ptr [rsp + 16 + SHIM_LSTAR_RFLAGS]   /* rflags */
-    push SHIM_SEL_CODE                              /* cs */
-    push qword ptr [rsp + 32 + SHIM_LSTAR_RIP]      /* rip */
-    SAVE_CALL_RESTORE \which
-    add rsp, SHIM_REGS_SIZE - SHIM_REGS_RIP         /* rip, cs, rflags, rsp, ss */
-    ret
-    .endm
-
     .globl syscall_lstar_clone
     .type syscall_lstar_clone, @function
 syscall_lstar_clone:
-    LSTAR_CAPTURE_AND_CALL 2
+    LSTAR_CAPTURE_AND_CALL thread_clone_c, 2
     .size syscall_lstar_clone, . - syscall_lstar_clone
 
     .globl syscall_lstar_clone3
     .type syscall_lstar_clone3, @function
 syscall_lstar_clone3:
-    LSTAR_CAPTURE_AND_CALL 3
+    LSTAR_CAPTURE_AND_CALL thread_clone_c, 3
     .size syscall_lstar_clone3, . - syscall_lstar_clone3
 
     .globl shim_entry_special_clone
     .type shim_entry_special_clone, @function
 shim_entry_special_clone:
-    CAPTURE_AND_CALL 0
+    CAPTURE_AND_CALL thread_clone_c, 0
     .size shim_entry_special_clone, . - shim_entry_special_clone
 
     .globl shim_entry_special_clone3
     .type shim_entry_special_clone3, @function
 shim_entry_special_clone3:
-    CAPTURE_AND_CALL 1
+    CAPTURE_AND_CALL thread_clone_c, 1
     .size shim_entry_special_clone3, . - shim_entry_special_clone3
 
     .section .note.GNU-stack, "", @progbits

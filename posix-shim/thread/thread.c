@@ -7,6 +7,9 @@
 #include "shim/kernel.h"
 #include "shim/sched.h"
 #include "shim/thread.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 
 #define CLONE_VM             0x00000100ul
 #define CLONE_FS             0x00000200ul
@@ -93,10 +96,22 @@ long thread_clone_c(struct shim_regs *r, int mode)
         ctid = r->r10;
         tls = r->r8;
     }
-    if ((flags & CLONE_VFORK) || !(flags & CLONE_VM)) {
+    if ((flags & CLONE_VFORK) || !(flags & CLONE_VM) || !(flags & CLONE_THREAD)) {
+#if SHIM_HAVE_process
+        /* A new process (fork, vfork, posix_spawn's clone): the process
+         * module's. */
+        long pid = process_clone(r, lstar, flags, stack, ptid, ctid, tls);
+        if (pid > 0 && (flags & CLONE_CHILD_CLEARTID)) {
+            struct thread *t = sched_find((int)pid);
+            if (t)
+                tl(t)->clear_child_tid = ctid;
+        }
+        return pid;
+#else
         shim_printk("port-app: %s() is not available in the unikernel (single address space); "
                     "run that program as its own app\n", (flags & CLONE_VFORK) ? "vfork" : "fork");
         return -ENOSYS;
+#endif
     }
     if (!(flags & CLONE_THREAD) || !(flags & CLONE_SIGHAND) || !stack)
         return -EINVAL;   /* a second process sharing memory, or no stack: not supported */
@@ -234,7 +249,7 @@ static void futex_death(uint32_t *word, int tid)
         v = seen;
     }
     if (v & FUTEX_WAITERS)
-        sched_wake_chan(word, ~0u, 1);
+        sched_wake_chan(sched_futex_chan(word), ~0u, 1);
 }
 
 static void robust_list_walk(struct thread *t)
@@ -299,7 +314,7 @@ void shim_thread_exit(int code)
 {
     (void)code;
     uint64_t irq = platform_irq_save();
-    if (sched_live_count() <= 1) {
+    if (sched_proc_threads(sched_proc_current()) <= 1) {
         platform_irq_restore(irq);
         return;
     }
@@ -308,7 +323,7 @@ void shim_thread_exit(int code)
     uintptr_t ctid = tl(t)->clear_child_tid;
     if (ctid) {
         (void)put_user(0, (int *)ctid);   /* a bad address is ignored, as Linux */
-        sched_wake_chan((const void *)ctid, ~0u, 1);
+        sched_wake_chan(sched_futex_chan((const void *)ctid), ~0u, 1);
     }
     /* No other thread runs before the switch below: the app stack this
      * code runs on may be unmapped by the joiner only after it. */

@@ -23,6 +23,9 @@
 #define SHIM_PROT_READ 1u
 #define SHIM_PROT_WRITE 2u
 #define SHIM_PROT_EXEC 4u
+/* With platform_page_map: a page of shared anonymous memory (MAP_SHARED |
+ * MAP_ANONYMOUS), which fork shares instead of copying. */
+#define SHIM_PAGE_SHARED 0x100u
 
 /* ---- platform page hooks (one 4 KiB page at a time, lower half only) ---- */
 /* Map a fresh zeroed page at va with prot (PROT_* bits; 0 = PROT_NONE keeps
@@ -47,6 +50,7 @@ uintptr_t platform_user_top(void);
 #define MM_VMA_IMAGE 2u      /* a segment of the app's ELF image */
 #define MM_VMA_HEAP 4u       /* the program break area */
 #define MM_VMA_SHARED 8u     /* a MAP_SHARED file mapping (the file's own pages) */
+#define MM_VMA_SHARED_ANON 16u   /* MAP_SHARED | MAP_ANONYMOUS: shared with fork children */
 /* Record a range the platform mapped (or reserved: pages not yet present are
  * filled with zeroes on first touch). start/end page aligned. 0 or -errno. */
 int mm_vma_add(uintptr_t start, uintptr_t end, unsigned prot, unsigned flags, const char *name);

@@ -34,6 +34,18 @@ struct proc_ctx *process_next(const struct proc_ctx *p);
 /* The first process (pid 1): its exit ends the VM. */
 bool process_is_init(const struct proc_ctx *p);
 
+/* fork, vfork and clone without CLONE_THREAD: a new process from the
+ * caller's registers r (captured by a special entry, shim/capture.h;
+ * `lstar`: from the LSTAR entry, where r->rip/rsp are the app's own, else
+ * from a rewritten site, where [r + 1] is the return into the trampoline),
+ * with clone's flags and arguments (stack 0 = the caller's). Returns the
+ * child's pid or -errno; the child returns 0 from the same call. */
+long process_clone(const struct shim_regs *r, bool lstar, unsigned long flags, uint64_t stack,
+                   uint64_t ptid, uint64_t ctid, uint64_t tls);
+/* execve calls this once the caller's new image is committed: a vfork
+ * parent waiting for its child goes on, and the name becomes `comm`. */
+void process_exec_done(const char *comm);
+
 /* setpgid and setsid for the calling process (Linux's rules and errno). */
 long process_setpgid(int pid, int pgid);
 long process_setsid(void);
@@ -56,7 +68,9 @@ void process_continue(struct proc_ctx *p);
 /* A process's executable path and command line are the vfs's (per
  * process: vfs_set_exe_path, vfs_set_cmdline), set by the loader and by
  * execve. */
-/* Its name (comm: prctl PR_SET_NAME, the exec'd file's base name). */
+/* Its name (comm: prctl PR_SET_NAME, the exec'd file's base name); the
+ * setter names the calling process (at most 15 bytes are kept). */
+void process_set_comm(const char *name);
 const char *process_comm(const struct proc_ctx *p);
 /* 'R', 'S', 'T' or 'Z' (/proc/PID/stat). */
 char process_state(const struct proc_ctx *p);

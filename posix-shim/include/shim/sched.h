@@ -165,6 +165,25 @@ void sched_proc_kill_others(void);
 /* Called (once) when a process's last thread has ended and its context
  * was released; set by the process module to reap its bookkeeping. */
 extern void (*sched_proc_gone)(struct proc_ctx *p);
+/* Runs fn(arg) on thread t's own kernel stack, in its process, before it
+ * first resumes its start context (fork's CLONE_CHILD_SETTID store goes
+ * into the child's memory). At most one per thread. */
+void sched_first_call(struct thread *t, void (*fn)(void *), void *arg);
+/* Runs fn(arg) on the current thread's kernel stack, from its top; never
+ * returns. For code that must leave the app's stack before the app's
+ * memory goes (execve's point of no return) or the exception stack
+ * (ending a process from a fault: see sched_resume_in_kernel). */
+_Noreturn void sched_call_on_kstack(void (*fn)(void *), void *arg);
+/* Makes trap registers r (an app fault's, struct shim_trap's) resume in
+ * kernel code at fn(arg) on the current thread's kernel stack: the trap
+ * handler returns, and fn (which must not return) runs as the thread. */
+void sched_resume_in_kernel(struct shim_regs *r, void (*fn)(void *), void *arg);
+/* The channel (sched_block/sched_wake_chan) of the futex word at uaddr
+ * in the current address space: the word's address for private memory
+ * (tagged with the address space, so equal addresses in two processes
+ * differ), its physical address for shared memory (MAP_SHARED: the same
+ * word in every process that maps it). */
+const void *sched_futex_chan(const void *uaddr);
 /* Bytes of memory p's address space holds in page tables and private
  * pages it alone owns (the cost of a process, /proc/PID/status). */
 uint64_t sched_proc_memory(const struct proc_ctx *p);

@@ -13,8 +13,8 @@ import picocli.CommandLine.Parameters;
 
 /** What {@code run} and {@code build} share: the app, its arguments, environment and files. */
 final class AppOptions {
-    @Option(names = "-m", defaultValue = "128", paramLabel = "MEM",
-            description = "Guest memory in MiB (unikernel). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "-m", defaultValue = "128", paramLabel = "MEM", converter = MemorySize.class,
+            description = "Guest memory (unikernel): MiB, or with a unit (64M, 1G). Default: ${DEFAULT-VALUE}.")
     int memory;
 
     @Option(names = {"-e", "--env"}, paramLabel = "K=V|K",

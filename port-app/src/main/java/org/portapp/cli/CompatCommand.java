@@ -90,8 +90,8 @@ final class CompatCommand implements Callable<Integer> {
     @Option(names = "--no-baseline", description = "Compare with no baseline.")
     boolean noBaseline;
 
-    @Option(names = "-m", defaultValue = "256", paramLabel = "MEM",
-            description = "Guest memory in MiB for the unikernel. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "-m", defaultValue = "256", paramLabel = "MEM", converter = MemorySize.class,
+            description = "Guest memory for the unikernel: MiB, or with a unit (256M, 1G). Default: ${DEFAULT-VALUE}.")
     int memory;
 
     @ParentCommand

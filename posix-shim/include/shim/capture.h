@@ -1,0 +1,56 @@
+/* Assembly macros for special shim entries that need every register of
+ * the caller (docs/architecture.md, the shim entry ABI): they build a
+ * struct shim_regs (shim/regs.h) on the stack whose rip is the return
+ * address into the trampoline (or, from the LSTAR entry, the app's own
+ * rip and rsp), call a C function fn(struct shim_regs *, int which), store
+ * its result as the caller's rax and return. Used by the thread module's
+ * clone entries and the process module's fork/vfork entries.
+ * Only for .S files (after `.intel_syntax noprefix`). */
+#ifndef SHIM_CAPTURE_H
+#define SHIM_CAPTURE_H
+#include "shim/regs.h"
+
+/* Push the 15 general registers (rax at SHIM_REGS_RAX ... r15 at 0), call
+ * fn(regs, which) on a 16-byte aligned stack, store its result as the
+ * caller's rax and pop them again. */
+    .macro SAVE_CALL_RESTORE fn, which
+    SHIM_REGS_PUSH_GPRS
+    mov rdi, rsp                    /* struct shim_regs * */
+    mov esi, \which
+    mov rbx, rsp
+    and rsp, -16
+    cld
+    call \fn
+    mov rsp, rbx
+    mov [rsp + SHIM_REGS_RAX], rax  /* the parent's result */
+    SHIM_REGS_POP_GPRS
+    .endm
+
+    .macro CAPTURE_AND_CALL fn, which
+    push SHIM_SEL_DATA              /* ss */
+    push 0                          /* rsp: filled in by C from the layout */
+    pushfq                          /* rflags */
+    push SHIM_SEL_CODE              /* cs */
+    push qword ptr [rsp + 32]       /* rip = the return address (above the 4 pushes) */
+    SAVE_CALL_RESTORE \fn, \which
+    add rsp, SHIM_REGS_RFLAGS - SHIM_REGS_RIP   /* rip, cs */
+    popfq
+    add rsp, SHIM_REGS_SIZE - SHIM_REGS_RSP     /* rsp, ss */
+    ret
+    .endm
+
+/* The LSTAR variants (platforms/qemu/entry.S): [rsp] = the return into
+ * the LSTAR entry, then the app's RFLAGS, RIP and rsp (SHIM_LSTAR_*);
+ * every other register is the app's. Each push moves them 8 further. */
+    .macro LSTAR_CAPTURE_AND_CALL fn, which
+    push SHIM_SEL_DATA                              /* ss */
+    push qword ptr [rsp + 8 + SHIM_LSTAR_RSP]       /* rsp */
+    push qword ptr [rsp + 16 + SHIM_LSTAR_RFLAGS]   /* rflags */
+    push SHIM_SEL_CODE                              /* cs */
+    push qword ptr [rsp + 32 + SHIM_LSTAR_RIP]      /* rip */
+    SAVE_CALL_RESTORE \fn, \which
+    add rsp, SHIM_REGS_SIZE - SHIM_REGS_RIP         /* rip, cs, rflags, rsp, ss */
+    ret
+    .endm
+
+#endif
