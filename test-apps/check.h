@@ -23,8 +23,6 @@ static inline const char *errno_name(int e)
     case 0: return "0";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
-    case E2BIG: return "E2BIG";
-    case ENOEXEC: return "ENOEXEC";
     case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
@@ -74,6 +72,9 @@ static inline const char *errno_name(int e)
     case ECONNREFUSED: return "ECONNREFUSED";
     case EALREADY: return "EALREADY";
     case EINPROGRESS: return "EINPROGRESS";
+    case E2BIG: return "E2BIG";
+    case ENOEXEC: return "ENOEXEC";
+    case ELIBBAD: return "ELIBBAD";
     default: return "E?";
     }
 }
