@@ -23,8 +23,6 @@ static inline const char *errno_name(int e)
     case 0: return "0";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
-    case E2BIG: return "E2BIG";
-    case ENOEXEC: return "ENOEXEC";
     case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
