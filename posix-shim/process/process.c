@@ -19,7 +19,12 @@
 #include "shim/process.h"
 #include "shim/signal.h"
 
-#define MAX_PROCESSES 1024   /* RLIMIT_NPROC's ceiling: fork says EAGAIN past it */
+#if SHIM_HAVE_sysinfo
+#include "shim/sysinfo.h"
+#define MAX_PROCESSES SYSINFO_NPROC_MAX   /* RLIMIT_NPROC's ceiling */
+#else
+#define MAX_PROCESSES 1024
+#endif
 
 #define CLONE_VM             0x00000100ul
 #define CLONE_FS             0x00000200ul
@@ -119,6 +124,7 @@ int process_pgid(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p
 int process_sid(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p)->sid; }
 bool process_is_init(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p)->pid == 1; }
 const char *process_comm(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p)->comm; }
+void process_set_comm(const char *name) { shim_strlcpy(me()->comm, name, sizeof me()->comm); }
 
 char process_state(const struct proc_ctx *p)
 {
@@ -241,8 +247,13 @@ long process_clone(const struct shim_regs *r, bool lstar, unsigned long flags, u
     if ((flags & CLONE_SETTLS) && tls >= SHIM_USER_TOP)
         return -EPERM;
     struct process *parent = me();
-    if (table_count() >= MAX_PROCESSES)
+    int nproc = table_count();
+    if (nproc >= MAX_PROCESSES)
         return -EAGAIN;
+#if SHIM_HAVE_sysinfo
+    if ((unsigned long)nproc >= sysinfo_rlimit_cur(6 /* RLIMIT_NPROC */))
+        return -EAGAIN;
+#endif
     if (!memory_for_fork())
         return -ENOMEM;
     struct process *pr = shim_alloc(sizeof *pr);

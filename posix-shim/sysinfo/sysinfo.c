@@ -1,5 +1,10 @@
 /* posix-shim/sysinfo (module.conf): uname, sysinfo, rlimits, affinity, ids. */
 #include "shim/shim.h"
+#include "shim/sched.h"
+#include "shim/sysinfo.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 #include "shim/uaccess.h"
 #include "shim/kernel.h"
 
@@ -44,7 +49,13 @@ SHIM_SYSCALL(sysinfo)
     si->uptime = (long)(platform_monotonic_ns() / 1000000000ull);
     si->totalram = total;
     si->freeram = avail;
+#if SHIM_HAVE_process
+    si->procs = 0;
+    for (struct proc_ctx *p = process_next(NULL); p; p = process_next(p))
+        si->procs++;
+#else
     si->procs = 1;
+#endif
     si->mem_unit = 1;
     return copy_to_user(info, si, sizeof *si) ? -EFAULT : 0;
 }
@@ -54,22 +65,31 @@ SHIM_SYSCALL(sysinfo)
 #define RLIM_INFINITY (~0UL)
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
+#define RLIMIT_NPROC 6
 struct rlimit_k { unsigned long cur, max; };
 
-static struct rlimit_k limits[RLIM_NLIMITS];
-static int limits_ready;
+/* Limits are per process (a fork child inherits a copy: the default
+ * fork hook copies the bytes; exec keeps them), kept in the platform's
+ * per-process area (shim/sched.h). */
+static size_t limits_offset;
+#define limits ((struct rlimit_k *)sched_proc_local_current(limits_offset))
 
-static void limits_init(void)
+void sysinfo_init(void);
+void sysinfo_init(void)
 {
-    if (limits_ready)
-        return;
+    limits_offset = sched_proc_local_claim("sysinfo", RLIM_NLIMITS * sizeof(struct rlimit_k), NULL);
     for (int i = 0; i < RLIM_NLIMITS; i++)
         limits[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
     limits[RLIMIT_STACK] = (struct rlimit_k){ 8UL << 20, RLIM_INFINITY };   /* the loader maps 8 MiB */
     limits[RLIMIT_NOFILE] = (struct rlimit_k){ 1024, 4096 };
+    limits[RLIMIT_NPROC] = (struct rlimit_k){ SYSINFO_NPROC_MAX, SYSINFO_NPROC_MAX };
     limits[8] = (struct rlimit_k){ 8UL << 20, 8UL << 20 };                 /* MEMLOCK */
     limits[4] = (struct rlimit_k){ 0, RLIM_INFINITY };                     /* CORE */
-    limits_ready = 1;
+}
+
+unsigned long sysinfo_rlimit_cur(int resource)
+{
+    return resource >= 0 && resource < RLIM_NLIMITS ? limits[resource].cur : RLIM_INFINITY;
 }
 
 /* new, old: kernel copies (NULL: none). */
@@ -77,7 +97,6 @@ static long do_prlimit(unsigned int resource, const struct rlimit_k *n, struct r
 {
     if (resource >= RLIM_NLIMITS)
         return -EINVAL;
-    limits_init();
     struct rlimit_k *lim = &limits[resource];
     if (old)
         *old = *lim;
@@ -96,8 +115,13 @@ SHIM_SYSCALL(prlimit64)
     struct rlimit_k n, old;
     if (new_rlim && copy_from_user(&n, new_rlim, sizeof n))
         return -EFAULT;
+#if SHIM_HAVE_process
+    if (pid != 0 && pid != process_pid(sched_proc_current()))
+        return pid > 0 && process_find(pid) ? -EPERM : -ESRCH;   /* only our own */
+#else
     if (pid != 0 && pid != 1)
         return -ESRCH;
+#endif
     long r = do_prlimit(resource, new_rlim ? &n : NULL, &old);
     if (r == 0 && old_rlim && copy_to_user(old_rlim, &old, sizeof old))
         return -EFAULT;
@@ -124,8 +148,13 @@ SHIM_SYSCALL(setrlimit)
 /* ---- CPU affinity: one CPU ---- */
 SHIM_SYSCALL(sched_getaffinity)
 {
+#if SHIM_HAVE_process
+    if (pid != 0 && pid != process_pid(sched_proc_current()))
+        return pid > 0 && process_find(pid) ? -EPERM : -ESRCH;   /* only our own */
+#else
     if (pid != 0 && pid != 1)
         return -ESRCH;
+#endif
     if (len < sizeof(unsigned long) || (len & (sizeof(unsigned long) - 1)))
         return -EINVAL;
     unsigned long mask = 1;
@@ -136,8 +165,13 @@ SHIM_SYSCALL(sched_getaffinity)
 
 SHIM_SYSCALL(sched_setaffinity)
 {
+#if SHIM_HAVE_process
+    if (pid != 0 && pid != process_pid(sched_proc_current()))
+        return pid > 0 && process_find(pid) ? -EPERM : -ESRCH;   /* only our own */
+#else
     if (pid != 0 && pid != 1)
         return -ESRCH;
+#endif
     /* Linux reads min(len, its mask size) bytes: ours is one long. */
     unsigned long mask = 0;
     if (len < 1)
