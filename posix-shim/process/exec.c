@@ -563,7 +563,7 @@ static _Noreturn void exec_failed(struct bprm *b, const char *what, long err)
     process_exit(PROCESS_KILLED(EXEC_SIGKILL, 0));
 }
 
-/* On the kernel stack, interrupts off (platform_exec_on_kstack). */
+/* On the kernel stack, interrupts off (sched_call_on_kstack). */
 static _Noreturn void exec_commit(void *arg)
 {
     struct bprm *b = arg;
@@ -604,7 +604,7 @@ static long do_execveat(int dirfd, const char *filename, const char *const *argv
         bprm_free(b);
         return r;
     }
-    platform_exec_on_kstack(exec_commit, b);
+    sched_call_on_kstack(exec_commit, b);
 }
 
 SHIM_SYSCALL(execve) { return do_execveat(K_AT_FDCWD, filename, argv, envp, 0); }
