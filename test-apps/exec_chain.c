@@ -168,6 +168,13 @@ static void errors(void)
     many[63] = NULL;
     CHECK_ERR("7.5 MB of arguments", execve(self, many, envp), E2BIG);
     CHECK_ERR("7.5 MB of environment", execve(self, argv, many), E2BIG);
+    /* The limit is a quarter of RLIMIT_STACK: 300 KB is too much under 1 MiB. */
+    struct rlimit rl = { 1 << 20, 8 << 20 }, dflt = { 8 << 20, 8 << 20 };
+    CHECK(setrlimit(RLIMIT_STACK, &rl) == 0);
+    big[100000] = 0;
+    char *three[] = { big, big, big, NULL };
+    CHECK_ERR("300 KB of arguments under a 1 MiB stack limit", execve(self, three, envp), E2BIG);
+    CHECK(setrlimit(RLIMIT_STACK, &dflt) == 0);
     free(big);
     CHECK_ERR("execveat bad flags", execveat_(AT_FDCWD, self, argv, envp, 0x4), EINVAL);
     CHECK_ERR("execveat NOFOLLOW on a symlink",

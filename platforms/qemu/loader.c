@@ -14,8 +14,6 @@
 #include "shim/slot_probe.h"
 #include "shim/errno.h"
 #include "shim/exec.h"
-#include "shim/sched.h"
-#include "thread.h"
 
 /* An image without the mm module (its app makes no memory syscalls) has
  * nobody to tell what the loader mapped: the app lives in what the loader
@@ -698,19 +696,4 @@ int platform_exec_load(const struct exec_object *exe, const struct exec_object *
     entry->ss = SHIM_SEL_DATA;
     entry->rflags = 0x202;     /* IF and the reserved bit 1, as app_enter */
     return 0;
-}
-
-_Noreturn void platform_exec_on_kstack(void (*fn)(void *), void *arg)
-{
-    irq_save();
-    struct thread *t = sched_current();
-    /* Whatever ran on the kernel stack (the LSTAR entry's frames, those of
-     * a signal handler's syscall) belonged to the old program. */
-    sched_set_syscall_stack(t->kstack_top);
-    __asm__ volatile("mov %0, %%rsp\n\t"
-                     "xor %%ebp, %%ebp\n\t"
-                     "call *%1\n\t"
-                     "ud2"
-                     :: "r"(t->kstack_top), "r"(fn), "D"(arg) : "memory");
-    __builtin_unreachable();
 }

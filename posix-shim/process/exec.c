@@ -30,9 +30,12 @@
 #include "shim/vfs.h"
 #include "shim/kabi.h"
 #include "shim/exec.h"
+#if SHIM_HAVE_sysinfo
+#include "shim/sysinfo.h"
+#endif
 
 #define EXEC_ARG_STRLEN (32 * 4096)        /* MAX_ARG_STRLEN: one string, its NUL included */
-#define EXEC_ARG_LIMIT (2u << 20)          /* strings and pointers: RLIMIT_STACK (8 MiB) / 4 */
+#define EXEC_ARG_LIMIT (2u << 20)          /* strings and pointers: the loader's 8 MiB stack / 4 */
 #define EXEC_MAX_SCRIPTS 5                 /* Linux's exec_binprm: depth > 5 is ELOOP */
 #define EXEC_HEAD 256                      /* BINPRM_BUF_SIZE: what #! parsing sees */
 #define EXEC_FILE_MAX (1ull << 30)         /* larger than any program we read whole */
@@ -51,6 +54,7 @@ struct strvec {
 };
 
 struct bprm {
+    size_t limit;             /* bytes of strings and pointers allowed */
     struct strtab s;
     struct strvec argv, envp;
     size_t filename;          /* AT_EXECFN: the path as execve was given it */
@@ -118,11 +122,26 @@ static int vec_insert(struct strvec *v, int at, size_t off)
     return 0;
 }
 
-/* What counts against EXEC_ARG_LIMIT, as Linux counts it: every string
- * copied (the file name included) and a pointer per argv and envp entry. */
+/* Linux allows a quarter of RLIMIT_STACK (at least 128 KiB); the
+ * loader's stack is 8 MiB whatever the limit says, so never more than a
+ * quarter of that (Linux's default limit, too). */
+static size_t arg_limit(void)
+{
+#if SHIM_HAVE_sysinfo
+    unsigned long quarter = sysinfo_rlimit_cur(3 /* RLIMIT_STACK */) / 4;
+    if (quarter < 32 * 4096)
+        quarter = 32 * 4096;
+    return quarter < EXEC_ARG_LIMIT ? quarter : EXEC_ARG_LIMIT;
+#else
+    return EXEC_ARG_LIMIT;
+#endif
+}
+
+/* What counts against the limit, as Linux counts it: every string copied
+ * (the file name included) and a pointer per argv and envp entry. */
 static bool over_limit(const struct bprm *b)
 {
-    return b->s.used + 8 * ((size_t)b->argv.n + (size_t)b->envp.n) > EXEC_ARG_LIMIT;
+    return b->s.used + 8 * ((size_t)b->argv.n + (size_t)b->envp.n) > b->limit;
 }
 
 /* The app's argv or envp (NULL: empty, as Linux allows) into v. */
@@ -544,7 +563,7 @@ static _Noreturn void exec_failed(struct bprm *b, const char *what, long err)
     process_exit(PROCESS_KILLED(EXEC_SIGKILL, 0));
 }
 
-/* On the kernel stack, interrupts off (platform_exec_on_kstack). */
+/* On the kernel stack, interrupts off (sched_call_on_kstack). */
 static _Noreturn void exec_commit(void *arg)
 {
     struct bprm *b = arg;
@@ -579,12 +598,13 @@ static long do_execveat(int dirfd, const char *filename, const char *const *argv
     struct bprm *b = shim_alloc(sizeof *b);
     if (!b)
         return -ENOMEM;
+    b->limit = arg_limit();
     long r = prepare(b, dirfd, filename, argv, envp, flags);
     if (r < 0) {
         bprm_free(b);
         return r;
     }
-    platform_exec_on_kstack(exec_commit, b);
+    sched_call_on_kstack(exec_commit, b);
 }
 
 SHIM_SYSCALL(execve) { return do_execveat(K_AT_FDCWD, filename, argv, envp, 0); }

@@ -6,10 +6,10 @@
  * (argv/envp copied in, the file resolved and read whole into kernel
  * memory, #! followed, the ELF and its PT_INTERP checked with
  * platform_exec_check), then passes the point of no return on the
- * thread's kernel stack (platform_exec_on_kstack: the app's stack, where
- * the shim runs for a rewritten site, goes away with the old address
- * space), gets a new empty lower half (sched_proc_exec) and has the loader
- * map the in-memory copies there (platform_exec_load). */
+ * thread's kernel stack (sched_call_on_kstack: the app's stack, where the
+ * shim runs for a rewritten site, goes away with the old address space),
+ * gets a new empty lower half (sched_proc_exec) and has the loader map the
+ * in-memory copies there (platform_exec_load). */
 #ifndef SHIM_EXEC_H
 #define SHIM_EXEC_H
 
@@ -54,13 +54,6 @@ int platform_exec_check(const void *data, size_t size, bool interp, const char *
  * program. 0, or -ENOMEM / -ENOEXEC (the caller then kills the process). */
 int platform_exec_load(const struct exec_object *exe, const struct exec_object *interp,
                        const struct exec_args *args, struct shim_regs *entry);
-
-/* Calls fn(arg) with interrupts off at the top of the current thread's
- * kernel stack, wherever the caller's stack is (the app's, or deeper in
- * the kernel stack after the LSTAR entry or a signal handler): everything
- * on the old stack is dropped, and the LSTAR entry's stack top is reset to
- * the kernel stack's top. fn must not return. */
-_Noreturn void platform_exec_on_kstack(void (*fn)(void *), void *arg);
 
 #pragma GCC visibility pop
 
