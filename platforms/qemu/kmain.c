@@ -11,6 +11,9 @@
 #include "shim/errno.h"
 #include "shim/fmt.h"
 #include "shim/vfs.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 #include "thread.h"
 #include "virtio_net.h"
 
@@ -111,6 +114,10 @@ void kmain(const struct boot_info *bi)
     vfs_mount_initrd(initrd->data, initrd->size);
     vfs_set_exe_path(cmdline.exe);                /* /proc/self/exe */
     vfs_set_cmdline(cmdline.argc, cmdline.argv);
+#if SHIM_HAVE_process
+    const char *base = strrchr(cmdline.exe, '/');
+    process_set_comm(base ? base + 1 : cmdline.exe);   /* as Linux names a process */
+#endif
 #if SHIM_HAVE_9pfs
     mount_shares(bi->cmdline, &cmdline);
 #else

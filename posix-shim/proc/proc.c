@@ -169,11 +169,22 @@ SHIM_SYSCALL(prctl)
         if (n == -EFAULT)
             return -EFAULT;
         name[n < 0 ? sizeof comm - 1 : (size_t)n] = 0;
+#if SHIM_HAVE_process
+        process_set_comm(name);
+#else
         memcpy(comm, name, sizeof comm);
+#endif
         return 0;
     }
-    case PR_GET_NAME:
+    case PR_GET_NAME: {
+#if SHIM_HAVE_process
+        char name[sizeof comm] = { 0 };
+        shim_strlcpy(name, process_comm(sched_proc_current()), sizeof name);
+        return copy_to_user((void *)arg2, name, sizeof name) ? -EFAULT : 0;
+#else
         return copy_to_user((void *)arg2, comm, sizeof comm) ? -EFAULT : 0;
+#endif
+    }
     case PR_GET_DUMPABLE:
         return dumpable;
     case PR_SET_DUMPABLE:

@@ -124,6 +124,7 @@ int process_pgid(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p
 int process_sid(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p)->sid; }
 bool process_is_init(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p)->pid == 1; }
 const char *process_comm(const struct proc_ctx *p) { return self_of((struct proc_ctx *)p)->comm; }
+void process_set_comm(const char *name) { shim_strlcpy(me()->comm, name, sizeof me()->comm); }
 
 char process_state(const struct proc_ctx *p)
 {

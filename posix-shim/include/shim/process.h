@@ -68,7 +68,9 @@ void process_continue(struct proc_ctx *p);
 /* A process's executable path and command line are the vfs's (per
  * process: vfs_set_exe_path, vfs_set_cmdline), set by the loader and by
  * execve. */
-/* Its name (comm: prctl PR_SET_NAME, the exec'd file's base name). */
+/* Its name (comm: prctl PR_SET_NAME, the exec'd file's base name); the
+ * setter names the calling process (at most 15 bytes are kept). */
+void process_set_comm(const char *name);
 const char *process_comm(const struct proc_ctx *p);
 /* 'R', 'S', 'T' or 'Z' (/proc/PID/stat). */
 char process_state(const struct proc_ctx *p);
