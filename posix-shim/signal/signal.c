@@ -21,8 +21,9 @@
  *
  * Processes (docs/processes.md): with the process module linked, kill and
  * friends reach other processes and process groups, default actions end
- * (process_exit) or stop (process_stop_current) the receiving process, and
- * SIGCONT/SIGKILL continue a stopped one when sent. Without it there is one
+ * (process_exit) or stop (process_stop_current) the receiving process,
+ * SIGCONT continues a stopped one when sent and SIGKILL wakes it to die;
+ * other signals wait until it is continued. Without it there is one
  * process, pid 1, and a fatal default action ends the VM as before.
  * Sets of processes (a group, every process) are walked through the
  * platform's thread list, which may be walked with interrupts off from any
