@@ -39,7 +39,7 @@ struct proc_ctx {
     struct vm_space *space;
     uint8_t *local;              /* SHIM_PROCESS_LOCAL_MAX bytes */
     int nthreads;                /* live app threads */
-    struct proc_ctx *next_free;  /* released, waiting for the page to go */
+    struct proc_ctx *next_free;  /* released, waiting for the reaper */
 };
 _Static_assert(sizeof(struct proc_ctx) + 16 + SHIM_PROCESS_LOCAL_MAX <= PAGE_SIZE, "proc_ctx page");
 
@@ -60,6 +60,9 @@ static bool started;
 static uint64_t block_seq;
 void (*sched_after_switch)(void);
 static void finish_switch(void);
+static struct proc_ctx *release_queue;   /* contexts for the reaper (finish_switch) */
+static struct thread *reaper;
+static void reap_loop(void *arg);
 
 struct thread *sched_current(void) { return cur; }
 int sched_tid(const struct thread *t) { return t->tid; }
@@ -712,6 +715,10 @@ struct proc_ctx *sched_proc_fork(unsigned long clone_flags)
 {
     uint64_t flags = irq_save();
     struct proc_ctx *parent = cur->proc;
+    if (!reaper && !(reaper = sched_spawn_service(reap_loop, NULL))) {
+        irq_restore(flags);
+        return NULL;
+    }
     uint64_t page = frame_alloc();   /* zeroed, reached through the direct map */
     if (!page) {
         irq_restore(flags);
@@ -818,18 +825,42 @@ uint64_t sched_proc_memory(const struct proc_ctx *p)
     return vm_space_private_bytes(p->space) + PAGE_SIZE;
 }
 
-/* After a switch: a process whose last thread ended is released now that
- * nothing runs on its stacks (called by whoever runs next). */
+/* Released contexts wait here for the reaper, a service thread made at
+ * the first fork: release hooks may block (a 9P file's clunk waits for
+ * its reply), which the thread that happens to run after a switch must
+ * not do inside schedule(). */
+static void reap_loop(void *arg)
+{
+    (void)arg;
+    irq_disable();
+    for (;;) {
+        while (release_queue) {
+            struct proc_ctx *p = release_queue;
+            release_queue = p->next_free;
+            if (sched_proc_gone)
+                sched_proc_gone(p);
+            proc_free(p, nproc_claims);
+        }
+        sched_block(&release_queue, ~0u, 0);
+    }
+}
+
+/* After a switch: a process whose last thread ended goes to the reaper
+ * now that nothing runs on its stacks (called by whoever runs next). */
 static void finish_switch(void)
 {
     struct proc_ctx *p = pending_release;
     if (!p)
         return;
     pending_release = NULL;
-    if (sched_proc_gone)
-        sched_proc_gone(p);
-    if (p != &boot_proc)
-        proc_free(p, nproc_claims);
+    if (p == &boot_proc || !reaper) {
+        if (sched_proc_gone)
+            sched_proc_gone(p);
+        return;   /* the first process is the run: it is never freed */
+    }
+    p->next_free = release_queue;
+    release_queue = p;
+    sched_wake_chan(&release_queue, ~0u, 1);
 }
 
 void sched_first_call(struct thread *t, void (*fn)(void *), void *arg)
