@@ -21,8 +21,9 @@
  *
  * Processes (docs/processes.md): with the process module linked, kill and
  * friends reach other processes and process groups, default actions end
- * (process_exit) or stop (process_stop_current) the receiving process, and
- * SIGCONT/SIGKILL continue a stopped one when sent. Without it there is one
+ * (process_exit) or stop (process_stop_current) the receiving process,
+ * SIGCONT continues a stopped one when sent and SIGKILL wakes it to die;
+ * other signals wait until it is continued. Without it there is one
  * process, pid 1, and a fatal default action ends the VM as before.
  * Sets of processes (a group, every process) are walked through the
  * platform's thread list, which may be walked with interrupts off from any
@@ -162,13 +163,7 @@ static struct sig_proc *timers;
 
 static struct sig_proc *sp_of(struct proc_ctx *p)
 {
-    struct sig_proc *sp = sched_proc_local(p, proc_offset);
-    /* Only the first process starts with an empty part (a fork child's is
-     * filled by proc_fork), so it is the first one's, made here rather than
-     * in signal_init, which may run before that process is current. */
-    if (!sp->sh)
-        sp->sh = &boot_shared;
-    return sp;
+    return sched_proc_local(p, proc_offset);
 }
 
 static struct sig_proc *sp_cur(void)
@@ -522,7 +517,7 @@ static int proc_fork(void *child, const void *parent, unsigned long clone_flags)
     struct sig_shared *sh = shim_alloc(sizeof *sh);   /* zeroed: nothing queued */
     if (!sh)
         return -ENOMEM;
-    memcpy(sh->actions, (pp->sh ? pp->sh : &boot_shared)->actions, sizeof sh->actions);
+    memcpy(sh->actions, pp->sh->actions, sizeof sh->actions);
     memset(cp, 0, sizeof *cp);
     cp->sh = sh;
     fork_thread_next = true;
@@ -537,7 +532,7 @@ static int proc_exec(void *mine)
 {
     struct sig_proc *sp = mine;
     uint64_t irq = platform_irq_save();
-    struct sig_shared *sh = sp->sh ? sp->sh : &boot_shared;
+    struct sig_shared *sh = sp->sh;
     for (int sig = 1; sig <= NSIG; sig++) {
         struct ksigaction *ka = &sh->actions[sig];
         if (ka->handler != SIG_IGN)
@@ -576,6 +571,8 @@ void signal_init(void)
 {
     local_offset = sched_local_claim("signal", sizeof(struct sig_thread), thread_local_init);
     proc_offset = sched_proc_local_claim("signal", sizeof(struct sig_proc), &proc_ops);
+    /* The modules' inits run in the main thread, in the first process. */
+    sp_cur()->sh = &boot_shared;
 }
 
 /* For the process module (shim/signal.h). */

@@ -107,6 +107,9 @@ size_t sched_local_claim(const char *module, size_t size, sched_local_init_t ini
         exit(97);
     }
     fake_thread_init = init;
+    for (struct thread *t = threads; t; t = t->next)   /* as the platform: the threads already made */
+        if (init)
+            init(t->local + off, NULL);
     return off;
 }
 void *sched_local(struct thread *t, size_t offset) { return t->local + offset; }

@@ -490,10 +490,10 @@ static void test_tty_timers(void)
 
 int main(void)
 {
-    signal_init();
     A = fake_proc(1, 1, true);
     tA = fake_thread(A, 1);
     fake_set_current(tA);
+    signal_init();   /* as in the kernel: in the main thread */
     CHECK(fake_proc_ops && fake_proc_ops->fork && fake_proc_ops->exec && fake_proc_ops->release,
           "the module claims per-process state with all three hooks");
     test_fork_exec();
