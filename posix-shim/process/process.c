@@ -138,6 +138,12 @@ struct proc_ctx *process_find(int pid)
     return pr && pr->state == P_LIVE && pr->ctx ? pr->ctx : NULL;
 }
 
+bool process_is_zombie(int pid)
+{
+    struct process *pr = lookup(pid);
+    return pr && pr->state == P_ZOMBIE && !pr->reaped;
+}
+
 /* Live processes in pid order (the table is unordered). */
 struct proc_ctx *process_next(const struct proc_ctx *p)
 {

@@ -1131,6 +1131,10 @@ SHIM_SYSCALL(kill)
     long r;
     if (pid > 0) {
         struct proc_ctx *p = find_process(pid);
+#if SHIM_HAVE_process
+        if (!p && process_is_zombie(pid))
+            return 0;   /* as Linux: a zombie takes (and ignores) the signal */
+#endif
         if (!p)
             return -ESRCH;
         r = sig ? send(p, NULL, sig, info) : 0;
