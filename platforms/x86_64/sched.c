@@ -181,6 +181,11 @@ static void schedule(void)
     if (prev->state != T_DEAD) {
         fpu_save(prev->xsave);
         prev->fs_base = rdmsr(MSR_FS_BASE);
+        /* switch_context pushes on prev's stack, often the app's: a page
+         * there may be copy-on-write or not yet touched. Take that fault
+         * now, while cur and the active space are still prev's, not in
+         * switch_context, where they already name next. */
+        __asm__ volatile("movq -64(%%rsp), %%rax; movq %%rax, -64(%%rsp)" ::: "rax", "memory");
     }
     cur = next;
     wrmsr(MSR_FS_BASE, next->fs_base);
