@@ -12,6 +12,7 @@
 #include "thread.h"
 #if SHIM_HAVE_process
 #include "shim/process.h"
+#include "shim/signal.h"
 #endif
 
 /* Which streams are terminals on the host, and its size: port-app looks
@@ -269,24 +270,86 @@ uintptr_t platform_user_top(void)
 /* ---- page faults in the app's half: first touch of reserved memory -------- */
 
 #if SHIM_HAVE_process
-/* A process other than the first one that runs out of memory is killed,
- * as Linux's OOM killer would, and the others go on; only the first
- * process's failure ends the run with the out-of-memory report. */
-static void oom_kill(void *addr)
+/* Out of memory with several processes: as Linux's OOM killer, the process
+ * holding the most memory (never pid 1) is killed, and the one that
+ * faulted waits on its kernel stack until memory is back, then retries
+ * the access. Only when pid 1 is alone does the run end with the
+ * out-of-memory report. */
+struct oom_wait {
+    struct shim_regs regs;      /* where the faulting access resumes */
+    uint64_t addr;
+    const char *what;
+};
+
+static struct proc_ctx *oom_victim(void)
 {
-    kprintf("[kernel] process %d killed: out of memory (a page at %p)\n",
-            process_pid(sched_proc_current()), addr);
-    process_exit(PROCESS_KILLED(9, 0));
+    struct proc_ctx *best = NULL;
+    uint64_t most = 0;
+    for (struct proc_ctx *p = process_next(NULL); p; p = process_next(p)) {
+        if (process_is_init(p))
+            continue;
+        uint64_t m = sched_proc_memory(p);
+        if (m > most) {
+            most = m;
+            best = p;
+        }
+    }
+    return best;
 }
 
-static bool kill_instead(struct trap_frame *f, uint64_t addr)
+static void oom_wait_and_retry(void *arg)
 {
-    if (process_is_init(sched_proc_current()))
-        return false;
+    struct oom_wait w = *(struct oom_wait *)arg;
+    irq_disable();
+    for (int tries = 0;; tries++) {
+        if (frames_free_count() > 64) {
+            regs_resume(&w.regs);   /* the access faults again, and now finds a page */
+        }
+        struct proc_ctx *victim = oom_victim();
+        /* No victim left, or none dies: what is held is the first
+         * process's own (a dying one's pages come back within a few ms,
+         * when the reaper frees them). */
+        if ((!victim && tries > 200) || tries > 5000)
+            out_of_memory("%s at %#lx", w.what, w.addr);
+        if (victim == sched_proc_current()) {
+            kprintf("[kernel] process %d killed: out of memory\n", process_pid(victim));
+            process_exit(PROCESS_KILLED(9, 0));
+        }
+        if (victim && tries % 100 == 0) {
+            kprintf("[kernel] process %d killed: out of memory\n", process_pid(victim));
+            signal_send_process(victim, 9, 0 /* SI_USER */, 0, 0);
+        }
+        sched_sleep_ns(1000000);   /* the victim runs, dies and is reaped */
+        irq_disable();
+    }
+}
+
+/* Redirects the fault to oom_wait_and_retry on the thread's kernel stack
+ * (its frame copied to the top of that stack, above where fn runs). */
+static bool oom_redirect(struct trap_frame *f, const char *what, uint64_t addr)
+{
+    /* Even with pid 1 alone, wait a moment: a process that just died may
+     * not have been reaped yet, and its pages are about to come back. */
     struct shim_regs r;
-    sched_resume_in_kernel(&r, oom_kill, (void *)addr);
+    sched_resume_in_kernel(&r, oom_wait_and_retry, NULL);
+    struct oom_wait *w = (struct oom_wait *)((r.rsp + 8 + 15) & ~15ull);
+    if (sched_on_kstack(f->rsp)) {
+        /* The fault came from code on the kernel stack (the LSTAR path):
+         * its frames stay, and the wait runs below them. */
+        w = (struct oom_wait *)(((f->rsp - 512) & ~15ull) - sizeof *w);
+        r.rsp = (uint64_t)w - 8;
+    }
+    *w = (struct oom_wait){
+        .regs = {
+            .r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12, .r11 = f->r11, .r10 = f->r10,
+            .r9 = f->r9, .r8 = f->r8, .rbp = f->rbp, .rdi = f->rdi, .rsi = f->rsi, .rdx = f->rdx,
+            .rcx = f->rcx, .rbx = f->rbx, .rax = f->rax,
+            .rip = f->rip, .cs = f->cs, .rflags = f->rflags, .rsp = f->rsp, .ss = f->ss,
+        },
+        .addr = addr, .what = what,
+    };
     f->rip = r.rip;
-    f->rdi = r.rdi;
+    f->rdi = (uint64_t)w;
     f->rsp = r.rsp;
     f->cs = r.cs;
     f->ss = r.ss;
@@ -298,7 +361,7 @@ static bool kill_instead(struct trap_frame *f, uint64_t addr)
 static bool out_of_memory_at(struct trap_frame *f, const char *what, uint64_t addr)
 {
 #if SHIM_HAVE_process
-    if (kill_instead(f, addr))
+    if (oom_redirect(f, what, addr))
         return true;
 #else
     (void)f;
