@@ -393,6 +393,11 @@ _Noreturn void process_exit(int wstatus)
     }
     pr->state = P_ZOMBIE;
     pr->wstatus = wstatus;
+    /* A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) never sees the
+     * zombie: reaped now, as Linux does. */
+    struct process *parent = lookup(pr->ppid);
+    if (parent && parent->ctx && signal_child_autoreap(parent->ctx))
+        pr->reaped = true;
     int sig = wstatus & 0x7f;
     tell_parent(pr, sig ? ((wstatus & 0x80) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
                 sig ? sig : (wstatus >> 8) & 0xff);

@@ -35,8 +35,7 @@ class DifferentialQemuTest {
      * visible in the test output and the issue notes instead of failing every run. Remove
      * an entry as soon as the feature lands.
      */
-    static final java.util.Map<String, String> KNOWN_GAPS = java.util.Map.of(
-            "sigproc", "needs execve and SIGCHLD=SIG_IGN reaping in the process module (issue 9)");
+    static final java.util.Map<String, String> KNOWN_GAPS = java.util.Map.of();
 
     @TempDir
     static Path work;

@@ -33,9 +33,7 @@ class ExecQemuTest {
      * left out of the comparison on both sides, each with its reason. Empty the set as soon
      * as they land.
      */
-    static final Set<String> KNOWN_GAPS = Set.of(
-            "stage2: fd 10 ",        // close-on-exec: the vfs module's exec hook (per-process fds)
-            "stage2: SIGUSR1 ");     // handled signals back to default: the signal module's exec hook
+    static final Set<String> KNOWN_GAPS = Set.of();
 
     private static final String MISSING = "port-app: the app tried to run ";
     private static final String MISSING_END = ", which is not in the image (add it with --file, or --exec-closure)";
