@@ -225,6 +225,8 @@ int platform_cmpxchg_user_u32(uint32_t *uaddr, uint32_t old, uint32_t new_val, u
     return 0;
 }
 
+/* The signal harness brings its own processes (fake_sched.c): FAKE_SCHED. */
+#ifndef FAKE_SCHED
 /* ---- process contexts (shim/sched.h) -------------------------------------------
  * The harness has no threads and no process module: "the current process"
  * is whichever fake context the test switched to. sched_proc_fork runs the
@@ -325,3 +327,4 @@ void fake_proc_release(struct proc_ctx *p)
     if (fake_cur == p)
         fake_cur = &fake_procs[0];
 }
+#endif
