@@ -72,6 +72,9 @@ static inline const char *errno_name(int e)
     case ECONNREFUSED: return "ECONNREFUSED";
     case EALREADY: return "EALREADY";
     case EINPROGRESS: return "EINPROGRESS";
+    case E2BIG: return "E2BIG";
+    case ENOEXEC: return "ENOEXEC";
+    case ELIBBAD: return "ELIBBAD";
     default: return "E?";
     }
 }

@@ -7,6 +7,9 @@
  *   traps and syscalls -> shim modules -> initrd (vfs) -> load the app -> enter it
  */
 #include "qemu.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
 #include "shim/shim.h"
 #include "shim/errno.h"
 #include "shim/fmt.h"

@@ -1,7 +1,8 @@
 /* The app loader of the unikernel: the command line, the initrd (cpio
  * newc), the ELF (static non-PIE ET_EXEC and static-pie ET_DYN, rewritten by
  * port-app or not), its PortApp slot table, its symbols for fault reports,
- * and the initial stack with the auxiliary vector Linux would build.
+ * and the initial stack with the auxiliary vector Linux would build; the
+ * same for execve (shim/exec.h), from the kernel's copy of the file.
  * platforms/linuxu/loader.c does the same for a Linux process; what both
  * compute alike (ELF checks, slot filling, the stack and auxv) is in
  * posix-shim/core (shim/elf.h, slot_probe.h, initstack.h). */
@@ -11,6 +12,8 @@
 #include "shim/elf.h"
 #include "shim/initstack.h"
 #include "shim/slot_probe.h"
+#include "shim/errno.h"
+#include "shim/exec.h"
 
 /* An image without the mm module (its app makes no memory syscalls) has
  * nobody to tell what the loader mapped: the app lives in what the loader
@@ -231,14 +234,18 @@ bool cpio_find(const void *cpio, size_t len, const char *path, const void **data
     return false;
 }
 
-/* ---- ELF ------------------------------------------------------------------------ */
+/* ---- ELF ------------------------------------------------------------------------
+ * One path for the app at boot (from the initrd, in place) and for execve
+ * (from the kernel's copy of the file, shim/exec.h): a problem is a message
+ * returned up to app_load, which panics with it (the app cannot start), or
+ * to platform_exec_check/platform_exec_load, which turn it into an errno
+ * for the process module. */
 
-static const char *app_path;
+static const char *app_path;     /* the object being loaded (messages, area names) */
+static bool loader_aslr = true;  /* portapp.aslr, kept for execve */
 
-static NORETURN void bad(const char *why)
-{
-    panic("app %s: %s", app_path, why);
-}
+/* The problem string for running out of frames (-ENOMEM, not -ENOEXEC). */
+static const char NO_MEMORY[] = "out of memory";
 
 /* The app's symbols, read in place from the initrd (which stays mapped). */
 static const Elf64_Sym *app_syms;
@@ -299,19 +306,20 @@ static unsigned vm_prot_of(uint32_t f)
 
 /* Copy the file bytes of segment p that fall into the page at va (already
  * mapped) through the direct map, so read-only pages need no unprotecting. */
-static void fill_page(uint64_t va, const unsigned char *elf, const Elf64_Phdr *p, uint64_t bias)
+static const char *fill_page(uint64_t va, const unsigned char *elf, const Elf64_Phdr *p, uint64_t bias)
 {
     uint64_t pa;
     if (!vm_query(va, &pa, NULL))
-        bad("page vanished while loading");
+        return "page vanished while loading";
     uint64_t seg = p->p_vaddr + bias;
     uint64_t from = va > seg ? va : seg;
     uint64_t to = va + PAGE_SIZE < seg + p->p_filesz ? va + PAGE_SIZE : seg + p->p_filesz;
     if (from < to)
         memcpy((char *)phys_to_virt(pa) + (from - va), elf + p->p_offset + (from - seg), to - from);
+    return NULL;
 }
 
-static void map_segment(const unsigned char *elf, const Elf64_Phdr *p, uint64_t bias)
+static const char *map_segment(const unsigned char *elf, const Elf64_Phdr *p, uint64_t bias)
 {
     unsigned prot = vm_prot_of(p->p_flags);
     if ((prot & VM_WRITE) && (prot & VM_EXEC)) {
@@ -331,29 +339,37 @@ static void map_segment(const unsigned char *elf, const Elf64_Phdr *p, uint64_t 
             vm_protect(va, both);
         } else {
             uint64_t f = frame_alloc();
-            if (!f || vm_map(va, f, prot) < 0)
-                out_of_memory("loading %s", app_path);
+            if (!f)
+                return NO_MEMORY;
+            if (vm_map(va, f, prot) < 0) {
+                frame_free(f);
+                return NO_MEMORY;
+            }
         }
-        fill_page(va, elf, p, bias);
+        const char *why = fill_page(va, elf, p, bias);
+        if (why)
+            return why;
     }
     unsigned sprot = (prot & VM_READ ? SHIM_PROT_READ : 0) | (prot & VM_WRITE ? SHIM_PROT_WRITE : 0) |
                      (prot & VM_EXEC ? SHIM_PROT_EXEC : 0);
     const char *slash = strrchr(app_path, '/');
-    loader_vma_add(start, end, sprot, MM_VMA_IMAGE, slash ? slash + 1 : app_path);
+    if (loader_vma_add(start, end, sprot, MM_VMA_IMAGE, slash ? slash + 1 : app_path) < 0)
+        return NO_MEMORY;
+    return NULL;
 }
 
 /* Fills the object's slot table (shim/slot_probe.h) and makes its pages
  * read-only, as on linuxu. Tracing needs every call to pass shim_dispatch:
  * the direct entries call their handler without it. */
-static void fill_slots(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct app_image *im)
+static const char *fill_slots(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct app_image *im)
 {
     struct portapp_note_desc note;
     struct portapp_ro_range ro;
     switch (portapp_fill_loaded_slots(ph, eh->e_phnum, im->bias, shim_trace_enabled(), &note, &ro)) {
     case PORTAPP_NOTE_TOO_SHORT:
-        bad("PortApp note too short");
+        return "PortApp note too short";
     case PORTAPP_TABLE_NOT_WRITABLE:
-        bad("PortApp slot table is not in a writable loaded segment");
+        return "PortApp slot table is not in a writable loaded segment";
     case PORTAPP_NOT_REWRITTEN:
     case PORTAPP_FILLED:
         break;
@@ -362,60 +378,91 @@ static void fill_slots(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct app_im
     im->sites_rewritten = note.sites_rewritten;
     im->sites_left = note.sites_left;
     if (ro.end == ro.start)
-        return;
+        return NULL;
     for (uint64_t va = ro.start; va < ro.end; va += PAGE_SIZE)
         vm_protect(va, VM_READ);
-    loader_vma_add(ro.start, ro.end, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]");
+    if (loader_vma_add(ro.start, ro.end, SHIM_PROT_READ, MM_VMA_IMAGE, "[portapp slots]") < 0)
+        return NO_MEMORY;
+    return NULL;
 }
 
-/* Maps one object at its link address (ET_EXEC) or at base (ET_DYN) and fills
- * its slot table. Returns its PT_INTERP string (in the file), if any. */
-static const char *load_object(const unsigned char *elf, size_t size, struct app_image *im, uint64_t dyn_base,
-                               bool interp)
+/* What check_object found out about a file, for map_object. */
+struct object_info {
+    const Elf64_Ehdr *eh;
+    const Elf64_Phdr *ph;
+    const char *interp_path;     /* PT_INTERP (inside the file), or NULL */
+    uint64_t lo, hi, align;      /* the PT_LOAD span at link addresses */
+};
+
+/* Everything about a file that can be checked without mapping it: an
+ * x86_64 executable or shared object with sane program headers; an
+ * interpreter has no interpreter itself. NULL, or what is wrong. */
+static const char *check_object(const unsigned char *elf, size_t size, bool interp, struct object_info *oi)
 {
     if (size < sizeof(Elf64_Ehdr))
-        bad("not an ELF file");
+        return "not an ELF file";
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
     const char *problem = elf_ident_problem(eh);
     if (problem)
-        bad(problem);
+        return problem;
     if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-        bad(interp ? "not a shared object" : "not an executable");
+        return interp ? "not a shared object" : "not an executable";
     if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
         eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size)
-        bad("malformed program header table");
+        return "malformed program header table";
     const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff);
 
-    const char *interp_path = NULL;
+    oi->eh = eh;
+    oi->ph = ph;
+    oi->interp_path = NULL;
     for (int i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *p = &ph[i];
         if (p->p_type == PT_INTERP) {
             if (interp)
-                bad("the interpreter has an interpreter itself");
+                return "the interpreter has an interpreter itself";
             if (!p->p_filesz || p->p_offset + p->p_filesz > size || elf[p->p_offset + p->p_filesz - 1] != 0)
-                bad("malformed PT_INTERP");
-            interp_path = (const char *)elf + p->p_offset;
+                return "malformed PT_INTERP";
+            oi->interp_path = (const char *)elf + p->p_offset;
         }
         if (p->p_type == PT_LOAD && p->p_memsz && p->p_offset + p->p_filesz > size)
-            bad("malformed PT_LOAD segment");
+            return "malformed PT_LOAD segment";
     }
-    uint64_t lo, hi, align;
-    if (elf_load_span(ph, eh->e_phnum, &lo, &hi, &align) >= 0)
-        bad("malformed PT_LOAD segment");
-    if (!hi)
-        bad("no loadable segment");
+    if (elf_load_span(ph, eh->e_phnum, &oi->lo, &oi->hi, &oi->align) >= 0)
+        return "malformed PT_LOAD segment";
+    if (!oi->hi)
+        return "no loadable segment";
+    /* ET_EXEC at its link address (ET_DYN is checked once placed). */
+    uint64_t limit = APP_STACK_TOP - APP_STACK_SIZE - (1ull << 30);
+    if (eh->e_type == ET_EXEC && (oi->lo < 0x10000 || oi->hi > limit))
+        return "segments outside the app's address range";
+    return NULL;
+}
+
+/* Maps one checked object at its link address (ET_EXEC) or at base
+ * (ET_DYN) and fills its slot table. NULL, or what went wrong. */
+static const char *map_object(const unsigned char *elf, size_t size, const struct object_info *oi,
+                              struct app_image *im, uint64_t dyn_base, bool interp)
+{
+    const Elf64_Ehdr *eh = oi->eh;
+    const Elf64_Phdr *ph = oi->ph;
     uint64_t bias = 0;
     if (eh->e_type == ET_DYN)
-        bias = ((dyn_base + align - 1) & ~(align - 1)) - lo;
-    if (lo + bias < 0x10000 || hi + bias > APP_STACK_TOP - APP_STACK_SIZE - (1ull << 30))
-        bad("segments outside the app's address range");
+        bias = ((dyn_base + oi->align - 1) & ~(oi->align - 1)) - oi->lo;
+    if (oi->lo + bias < 0x10000 || oi->hi + bias > APP_STACK_TOP - APP_STACK_SIZE - (1ull << 30))
+        return "segments outside the app's address range";
 
-    for (int i = 0; i < eh->e_phnum; i++)
-        if (ph[i].p_type == PT_LOAD && ph[i].p_memsz)
-            map_segment(elf, &ph[i], bias);
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type == PT_LOAD && ph[i].p_memsz) {
+            const char *why = map_segment(elf, &ph[i], bias);
+            if (why)
+                return why;
+        }
+    }
 
     struct app_image obj = { .bias = bias };
-    fill_slots(eh, ph, &obj);
+    const char *why = fill_slots(eh, ph, &obj);
+    if (why)
+        return why;
     if (interp) {
         im->interp_bias = bias;
         im->start = eh->e_entry + bias;
@@ -428,13 +475,13 @@ static const char *load_object(const unsigned char *elf, size_t size, struct app
     im->entry = im->start = eh->e_entry + bias;
     im->phnum = eh->e_phnum;
     im->phdr = elf_loaded_phdr(eh, ph, bias);
-    im->brk = hi + bias;
+    im->brk = oi->hi + bias;
     loader_brk_init(im->brk);
     im->slots = obj.slots;
     im->sites_rewritten = obj.sites_rewritten;
     im->sites_left = obj.sites_left;
-    find_symbols(elf, size, eh, bias);
-    return interp_path;
+    (void)size;
+    return NULL;
 }
 
 /* ASLR as Linux's for the two objects the kernel maps: a static-pie (or
@@ -449,27 +496,66 @@ static uint64_t aslr_offset(bool on, uint64_t pages)
     return on ? (random64() % pages) * PAGE_SIZE : 0;
 }
 
+/* Maps a program and its interpreter (interp NULL: none) into the current
+ * lower half. NULL, or what went wrong (app_path then names the object). */
+static const char *load_image(const struct exec_object *exe, const struct exec_object *interp,
+                              struct app_image *im)
+{
+    struct object_info oi;
+    memset(im, 0, sizeof *im);
+    app_path = exe->path;
+    const char *why = check_object(exe->data, exe->size, false, &oi);
+    if (!why)
+        why = map_object(exe->data, exe->size, &oi, im, APP_DYN_BASE + aslr_offset(loader_aslr, ASLR_EXE_PAGES),
+                         false);
+    if (why || !interp)
+        return why;
+    /* A dynamically linked app: the kernel maps its interpreter (ld.so,
+     * rewritten like the app) and enters it; ld.so maps the libraries
+     * itself through mmap, whose slot tables the mm module fills. */
+    im->interp = interp->path;
+    app_path = interp->path;
+    why = check_object(interp->data, interp->size, true, &oi);
+    if (!why)
+        why = map_object(interp->data, interp->size, &oi, im,
+                         APP_INTERP_BASE + aslr_offset(loader_aslr, ASLR_INTERP_PAGES), true);
+    if (!why)
+        app_path = exe->path;
+    return why;
+}
+
 void app_load(const void *initrd, size_t initrd_len, const char *path, bool aslr, struct app_image *im)
 {
-    const void *file;
-    size_t size;
-    memset(im, 0, sizeof *im);
+    struct exec_object exe = { .path = path }, interp;
+    loader_aslr = aslr;
     app_path = path;
-    if (!cpio_find(initrd, initrd_len, path, &file, &size))
+    if (!cpio_find(initrd, initrd_len, path, &exe.data, &exe.size))
         panic("app %s not found in the initrd (%lu bytes)", path, initrd_len);
-    const char *interp = load_object(file, size, im, APP_DYN_BASE + aslr_offset(aslr, ASLR_EXE_PAGES), false);
-    if (!interp)
-        return;
-    /* A dynamically linked app: the kernel maps its interpreter (ld.so, from
-     * the initrd at its PT_INTERP path, rewritten like the app) and enters
-     * it; ld.so maps the libraries itself through mmap, whose slot tables
-     * the mm module fills. */
-    im->interp = interp;
-    app_path = interp;
-    if (!cpio_find(initrd, initrd_len, interp, &file, &size))
-        panic("app %s: its interpreter %s is not in the initrd", path, interp);
-    load_object(file, size, im, APP_INTERP_BASE + aslr_offset(aslr, ASLR_INTERP_PAGES), true);
-    app_path = path;
+    struct object_info oi;
+    const char *why = check_object(exe.data, exe.size, false, &oi);
+    if (why)
+        panic("app %s: %s", path, why);
+    if (oi.interp_path) {
+        interp.path = oi.interp_path;
+        if (!cpio_find(initrd, initrd_len, interp.path, &interp.data, &interp.size))
+            panic("app %s: its interpreter %s is not in the initrd", path, interp.path);
+    }
+    why = load_image(&exe, oi.interp_path ? &interp : NULL, im);
+    if (why == NO_MEMORY)
+        out_of_memory("loading %s", app_path);
+    if (why)
+        panic("app %s: %s", app_path, why);
+    /* The initrd stays mapped: fault reports can name the app's functions. */
+    find_symbols(exe.data, exe.size, oi.eh, im->bias);
+}
+
+int platform_exec_check(const void *data, size_t size, bool interp, const char **interp_path,
+                        const char **why)
+{
+    struct object_info oi;
+    *why = check_object(data, size, interp, &oi);
+    *interp_path = *why ? NULL : oi.interp_path;
+    return !*why ? 0 : interp ? -ELIBBAD : -ENOEXEC;
 }
 
 /* ---- initial stack -------------------------------------------------------------- */
@@ -498,25 +584,44 @@ static uint64_t random64(void)
     return x ^ (x >> 33);
 }
 
-uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
+/* Maps the stack and writes argc/argv/envp/auxv below its top; *sp gets the
+ * initial rsp. The top 128 KiB are mapped at once (the rest on first touch
+ * when the mm module is in), and more when the strings need it (execve
+ * allows 2 MiB of them): half of that first part stays free for the
+ * program's first frames. NULL, or what went wrong. */
+static const char *build_stack(const struct app_image *im, const struct exec_args *a, uint64_t *sp)
 {
+    uint64_t need = strlen(a->execfn) + 1 + 16 + 64 + 8 * ((uint64_t)a->argc + a->envc + 64);
+    for (int i = 0; i < a->argc; i++)
+        need += strlen(a->argv[i]) + 1;
+    for (int i = 0; i < a->envc; i++)
+        need += strlen(a->envp[i]) + 1;
+    need = PAGE_UP(need);
+    uint64_t eager = need > APP_STACK_EAGER / 2 ? need + APP_STACK_EAGER / 2 : APP_STACK_EAGER;
+    if (eager > APP_STACK_SIZE / 2)
+        return "arguments and environment too large for the initial stack";
     uint64_t bottom = APP_STACK_TOP - APP_STACK_SIZE;
-    for (uint64_t va = APP_STACK_TOP - APP_STACK_EAGER; va < APP_STACK_TOP; va += PAGE_SIZE) {
+    for (uint64_t va = APP_STACK_TOP - eager; va < APP_STACK_TOP; va += PAGE_SIZE) {
         uint64_t f = frame_alloc();
-        if (!f || vm_map(va, f, VM_READ | VM_WRITE) < 0)
-            out_of_memory("the app's stack");
+        if (!f)
+            return NO_MEMORY;
+        if (vm_map(va, f, VM_READ | VM_WRITE) < 0) {
+            frame_free(f);
+            return NO_MEMORY;
+        }
     }
-    loader_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]");
+    if (loader_vma_add(bottom, APP_STACK_TOP, SHIM_PROT_READ | SHIM_PROT_WRITE, MM_VMA_STACK, "[stack]") < 0)
+        return NO_MEMORY;
 
     uint64_t rnd[2] = { random64(), random64() };
     uint32_t r[4];
     cpuid(1, 0, r);
-    /* The strings come from the kernel command line (the loader's buffer):
-     * the app gets its own copies. */
+    /* The strings are the kernel's (the command line's buffer, execve's
+     * copies): the program gets its own. */
     struct initstack st = {
-        .top = (char *)APP_STACK_TOP, .floor = (char *)(APP_STACK_TOP - APP_STACK_EAGER / 2),
-        .argc = cl->argc, .argv = cl->argv, .envc = cl->envc, .envp = cl->envp,
-        .copy_strings = 1, .execfn = cl->exe, .random = (const unsigned char *)rnd,
+        .top = (char *)APP_STACK_TOP, .floor = (char *)(APP_STACK_TOP - (eager - APP_STACK_EAGER / 2)),
+        .argc = a->argc, .argv = a->argv, .envc = a->envc, .envp = a->envp,
+        .copy_strings = 1, .execfn = a->execfn, .random = (const unsigned char *)rnd,
         .aux = {
             .phdr = im->phdr, .phnum = im->phnum, .base = im->interp_bias, .entry = im->entry,
             .uid = 0, .euid = 0, .gid = 0, .egid = 0,
@@ -524,16 +629,71 @@ uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
             .minsigstksz = cpu_features.xsave_size + 1024,
         },
     };
-    uint64_t sp, words;
-    switch (initstack_build(&st, &sp, &words)) {
+    uint64_t words;
+    switch (initstack_build(&st, sp, &words)) {
     case INITSTACK_ENV_TOO_LARGE:
-        panic("environment too large for the initial stack");
+        return "environment too large for the initial stack";
     case INITSTACK_ARGS_TOO_LARGE:
-        panic("arguments too large for the initial stack");
+        return "arguments too large for the initial stack";
     case INITSTACK_TOO_LARGE:
-        panic("arguments and environment too large for the initial stack");
+        return "arguments and environment too large for the initial stack";
     case INITSTACK_OK:
         break;
     }
+    return NULL;
+}
+
+uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl)
+{
+    struct exec_args a = { .argc = cl->argc, .argv = cl->argv, .envc = cl->envc, .envp = cl->envp,
+                           .execfn = cl->exe };
+    uint64_t sp;
+    const char *why = build_stack(im, &a, &sp);
+    if (why == NO_MEMORY)
+        out_of_memory("the app's stack");
+    if (why)
+        panic("%s", why);
     return sp;
+}
+
+/* ---- execve (shim/exec.h) ------------------------------------------------------ */
+
+/* A new program's vector state: XRSTOR with an empty XSTATE_BV puts x87,
+ * SSE and AVX in their initial state, except MXCSR, which it loads from
+ * here (FXRSTOR, without XSAVE, loads everything from here). */
+static uint8_t fpu_initial[4096] ALIGNED(64);
+
+static void fpu_reset(void)
+{
+    if (cpu_features.xsave_size > sizeof fpu_initial)
+        return;   /* not on the CPUs QEMU emulates (x87 + SSE + AVX: 832 bytes) */
+    memset(fpu_initial, 0, cpu_features.xsave_size);
+    *(uint16_t *)(fpu_initial + 0) = 0x37f;     /* FCW as after FNINIT */
+    *(uint32_t *)(fpu_initial + 24) = 0x1f80;   /* MXCSR at reset */
+    fpu_restore(fpu_initial);
+}
+
+int platform_exec_load(const struct exec_object *exe, const struct exec_object *interp,
+                       const struct exec_args *args, struct shim_regs *entry)
+{
+    struct app_image im;
+    /* Fault reports name functions of the boot app only: the new image's
+     * symbols would point into a copy that is freed once it runs. */
+    app_sym_lookup = NULL;
+    const char *why = load_image(exe, interp, &im);
+    uint64_t sp = 0;
+    if (!why)
+        why = build_stack(&im, args, &sp);
+    if (why) {
+        kprintf("[kernel] execve %s: %s\n", app_path, why);
+        return why == NO_MEMORY ? -ENOMEM : -ENOEXEC;
+    }
+    fpu_reset();
+    memset(entry, 0, sizeof *entry);
+    entry->rip = im.start;
+    entry->rsp = sp;
+    entry->cs = SHIM_SEL_CODE;
+    entry->ss = SHIM_SEL_DATA;
+    entry->rflags = 0x202;     /* IF and the reserved bit 1, as app_enter */
+    return 0;
 }

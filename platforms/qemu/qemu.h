@@ -60,9 +60,10 @@ struct app_image {
     unsigned slots, sites_rewritten, sites_left;   /* both objects' */
 };
 /* Maps the app at path in the initrd (and its PT_INTERP, from the initrd
- * too) with W^X, at random bases when aslr (position-independent objects),
- * and fills their PortApp slots; panics with a clear message on a missing,
- * malformed or unsupported file. */
+ * too) with W^X, at random bases when aslr (position-independent objects;
+ * execve keeps the choice), and fills their PortApp slots; panics with a
+ * clear message on a missing, malformed or unsupported file. execve loads
+ * through the same code (platform_exec_load, shim/exec.h). */
 void app_load(const void *initrd, size_t initrd_len, const char *path, bool aslr, struct app_image *out);
 /* Maps the stack and writes argc/argv/envp/auxv; returns the initial rsp. */
 uint64_t app_stack(const struct app_image *im, const struct app_cmdline *cl);

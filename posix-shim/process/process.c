@@ -138,6 +138,12 @@ struct proc_ctx *process_find(int pid)
     return pr && pr->state == P_LIVE && pr->ctx ? pr->ctx : NULL;
 }
 
+bool process_is_zombie(int pid)
+{
+    struct process *pr = lookup(pid);
+    return pr && pr->state == P_ZOMBIE && !pr->reaped;
+}
+
 /* Live processes in pid order (the table is unordered). */
 struct proc_ctx *process_next(const struct proc_ctx *p)
 {
@@ -387,6 +393,11 @@ _Noreturn void process_exit(int wstatus)
     }
     pr->state = P_ZOMBIE;
     pr->wstatus = wstatus;
+    /* A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) never sees the
+     * zombie: reaped now, as Linux does. */
+    struct process *parent = lookup(pr->ppid);
+    if (parent && parent->ctx && signal_child_autoreap(parent->ctx))
+        pr->reaped = true;
     int sig = wstatus & 0x7f;
     tell_parent(pr, sig ? ((wstatus & 0x80) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
                 sig ? sig : (wstatus >> 8) & 0xff);
@@ -618,6 +629,3 @@ long process_setsid(void)
     return r;
 }
 
-/* TEMPORARY (lead): execve lands with exec.c. */
-SHIM_SYSCALL(execve) { return -ENOSYS; }
-SHIM_SYSCALL(execveat) { return -ENOSYS; }

@@ -1,17 +1,26 @@
 /* procfs: the few /proc and /sys files that libcs and small tools read.
  *
- *   /proc/self          symlink to "1", the one process (as getpid says)
- *   /proc/self/exe      symlink to the app's path (vfs_set_exe_path)
- *   /proc/self/cwd      symlink to the current directory
- *   /proc/self/fd/N     "magic" links: following one reaches the open file
+ *   /proc/PID/          one directory per live process (shim/process.h's
+ *                       table; pid 1 alone without the process module),
+ *                       made on lookup and listed by readdir of /proc:
+ *     exe               symlink to its executable (vfs_exe_path_of)
+ *     cwd               symlink to its current directory
+ *     fd/N              "magic" links: following one reaches the open file
  *                       itself (so /dev/stdin works on a pipe), readlink
  *                       gives its path ("pipe:[ino]" for pipes)
- *   /proc/self/maps     from the mm module's mm_format_maps (empty without)
- *   /proc/self/{stat,statm,status}  the machine's RAM in use as the RSS
+ *     maps              from the mm module's mm_format_maps_of (empty without)
+ *     stat, status, statm   pid, comm, state, ppid, pgrp, session, threads;
+ *                       the RSS is the process's own memory (sched_proc_memory)
+ *                       with the process module, else the machine's RAM in use
+ *     cmdline, comm, mounts
+ *   /proc/self          symlink to the caller's pid (getpid)
  *   /proc/cpuinfo       from CPUID; /proc/{meminfo,mounts,uptime,loadavg}
  *   /sys/devices/system/cpu/{online,possible,present}  "0\n" (one CPU)
  *
- * Text files are generated when opened and read from that snapshot. */
+ * Text files are generated when opened and read from that snapshot. The
+ * vnodes below /proc/PID are made by each lookup and hold a reference on
+ * their directory (so ".." and paths work while one is open); an open file
+ * of a process that has gone reads as it was when opened. */
 #include "shim/shim.h"
 #include "shim/uaccess.h"
 #include "shim/alloc.h"
@@ -19,6 +28,41 @@
 #include "shim/wait.h"
 #include "shim/kernel.h"
 #include "shim/mm.h"
+#include "shim/sched.h"
+#if SHIM_HAVE_process
+#include "shim/process.h"
+#endif
+
+/* ---- which processes there are --------------------------------------------- */
+
+static int pid_of(struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_pid(p);
+#else
+    (void)p;
+    return 1;                 /* the one process (the proc module's getpid) */
+#endif
+}
+
+/* The live process with this pid, or NULL. */
+static struct proc_ctx *proc_by_pid(long pid)
+{
+#if SHIM_HAVE_process
+    return pid > 0 && pid <= 0x7fffffff ? process_find((int)pid) : NULL;
+#else
+    return pid == 1 ? sched_proc_current() : NULL;
+#endif
+}
+
+static struct proc_ctx *proc_next(struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_next(p);
+#else
+    return p ? NULL : sched_proc_current();
+#endif
+}
 
 
 /* ---- generated text files ------------------------------------------------- */
@@ -55,8 +99,9 @@ static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
-static void gen_cpuinfo(struct textbuf *tb)
+static void gen_cpuinfo(struct textbuf *tb, struct proc_ctx *p)
 {
+    (void)p;
     uint32_t r[4];
     char vendor[13];
     cpuid(0, 0, r);
@@ -115,8 +160,9 @@ static void gen_cpuinfo(struct textbuf *tb)
     tb_printf(tb, "\n\n");
 }
 
-static void gen_meminfo(struct textbuf *tb)
+static void gen_meminfo(struct textbuf *tb, struct proc_ctx *p)
 {
+    (void)p;
     uint64_t total = 0, freeb = 0;
     platform_memory_info(&total, &freeb);
     tb_printf(tb, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
@@ -127,24 +173,26 @@ static void gen_meminfo(struct textbuf *tb)
 }
 
 /* The mm module's text when it is selected; empty without it. */
-static void gen_maps(struct textbuf *tb)
+static void gen_maps(struct textbuf *tb, struct proc_ctx *p)
 {
 #if SHIM_HAVE_mm
-    size_t need = mm_format_maps(NULL, 0);
+    size_t need = mm_format_maps_of(p, NULL, 0);
     tb->p = shim_alloc(need + 1);
     if (!tb->p)
         return;
     tb->cap = need + 1;
-    tb->len = mm_format_maps(tb->p, need + 1);
+    tb->len = mm_format_maps_of(p, tb->p, need + 1);
     if (tb->len > need)
         tb->len = need;
 #else
     (void)tb;
+    (void)p;
 #endif
 }
 
-static void gen_mounts(struct textbuf *tb)
+static void gen_mounts(struct textbuf *tb, struct proc_ctx *p)
 {
+    (void)p;
     /* One tree, one device number (st_dev): listing /proc, /sys and /dev as
      * mounts of their own would make tools that match st_dev (df) pick one
      * of them for every path. */
@@ -157,81 +205,168 @@ static void gen_mounts(struct textbuf *tb)
                   fs->readonly ? "ro" : "rw");
 }
 
-static void gen_uptime(struct textbuf *tb)
+static void gen_uptime(struct textbuf *tb, struct proc_ctx *p)
 {
+    (void)p;
     uint64_t ns = platform_monotonic_ns();
     tb_printf(tb, "%lu.%02lu 0.00\n", (unsigned long)(ns / 1000000000),
               (unsigned long)(ns / 10000000 % 100));
 }
 
-static void gen_cpu0(struct textbuf *tb) { tb_printf(tb, "0\n"); }
-
-static void comm(char out[16]);
-static unsigned long rss_pages(void);
-
-static void gen_status(struct textbuf *tb)
+static void gen_cpu0(struct textbuf *tb, struct proc_ctx *p)
 {
-    char c[16];
-    comm(c);
-    tb_printf(tb, "Name:\t%s\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
-                  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmRSS:\t%lu kB\nThreads:\t1\n",
-              c, rss_pages() * 4);
+    (void)p;
+    tb_printf(tb, "0\n");
 }
 
-static void comm(char out[16])
+/* Its name: the process module's comm, else the executable's base name. */
+static void comm(struct proc_ctx *p, char out[16])
 {
-    const char *p = vfs_exe_path(), *slash = strrchr(p, '/');
-    shim_strlcpy(out, slash ? slash + 1 : p, 16);    /* TASK_COMM_LEN */
+#if SHIM_HAVE_process
+    const char *c = process_comm(p);
+    if (c && *c) {
+        shim_strlcpy(out, c, 16);
+        return;
+    }
+#endif
+    const char *e = vfs_exe_path_of(p), *slash = strrchr(e, '/');
+    shim_strlcpy(out, slash ? slash + 1 : e, 16);    /* TASK_COMM_LEN */
     if (!out[0])
         shim_strlcpy(out, "app", 16);
 }
 
-/* The whole machine is the process: its resident set is the RAM in use. */
-static unsigned long rss_pages(void)
+static char state_of(struct proc_ctx *p)
 {
+#if SHIM_HAVE_process
+    /* The process reading this is running, whatever else it has. */
+    char s = process_state(p);
+    return s == 'S' && p == sched_proc_current() ? 'R' : s;
+#else
+    (void)p;
+    return 'R';
+#endif
+}
+
+static const char *state_name(char s)
+{
+    switch (s) {
+    case 'S': return "S (sleeping)";
+    case 'T': return "T (stopped)";
+    case 'Z': return "Z (zombie)";
+    default: return "R (running)";
+    }
+}
+
+/* Resident pages: the process's own memory with the process module (page
+ * tables and the private pages it alone holds); without it the whole
+ * machine is the process, and its resident set is the RAM in use. */
+static unsigned long rss_pages(struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return (unsigned long)(sched_proc_memory(p) / 4096);
+#else
+    (void)p;
     uint64_t total = 0, freeb = 0;
     platform_memory_info(&total, &freeb);
     return (unsigned long)((total - freeb) / 4096);
+#endif
 }
 
-static void gen_stat(struct textbuf *tb)
+static int ppid_of(struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_ppid(p);
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+static void ids_of(struct proc_ctx *p, int *pgid, int *sid)
+{
+#if SHIM_HAVE_process
+    *pgid = process_pgid(p);
+    *sid = process_sid(p);
+#else
+    (void)p;
+    *pgid = *sid = 1;
+#endif
+}
+
+static void gen_status(struct textbuf *tb, struct proc_ctx *p)
 {
     char c[16];
-    comm(c);
-    unsigned long ticks = (unsigned long)(platform_monotonic_ns() / 10000000);   /* USER_HZ 100 */
-    unsigned long rss = rss_pages();
-    /* Fields 1..52 of proc(5); what does not exist here is 0. */
-    tb_printf(tb, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 1 0 0 %lu %lu "
-                  "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-              c, ticks, rss * 4096, rss);
+    comm(p, c);
+    int pid = pid_of(p);
+    tb_printf(tb, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
+                  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmRSS:\t%lu kB\nThreads:\t%d\n",
+              c, state_name(state_of(p)), pid, pid, ppid_of(p), rss_pages(p) * 4, sched_proc_threads(p));
 }
 
-static void gen_statm(struct textbuf *tb)
+static void gen_stat(struct textbuf *tb, struct proc_ctx *p)
 {
-    unsigned long rss = rss_pages();
+    char c[16];
+    comm(p, c);
+    int pgid, sid;
+    ids_of(p, &pgid, &sid);
+    /* CPU time is not accounted per process: the first process is charged
+     * the machine's uptime (as when it was the only one), the others 0. */
+    unsigned long ticks = pid_of(p) == 1 ? (unsigned long)(platform_monotonic_ns() / 10000000) : 0;  /* USER_HZ */
+    unsigned long rss = rss_pages(p);
+    /* Fields 1..52 of proc(5); what does not exist here is 0. */
+    tb_printf(tb, "%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %d 0 0 %lu %lu "
+                  "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+              pid_of(p), c, state_of(p), ppid_of(p), pgid, sid, ticks, sched_proc_threads(p), rss * 4096, rss);
+}
+
+static void gen_statm(struct textbuf *tb, struct proc_ctx *p)
+{
+    unsigned long rss = rss_pages(p);
     tb_printf(tb, "%lu %lu 0 0 0 %lu 0\n", rss, rss, rss);
 }
 
-static void gen_cmdline(struct textbuf *tb)
+static void gen_comm(struct textbuf *tb, struct proc_ctx *p)
+{
+    char c[16];
+    comm(p, c);
+    tb_printf(tb, "%s\n", c);
+}
+
+static void gen_cmdline(struct textbuf *tb, struct proc_ctx *p)
 {
     size_t len;
-    const char *p = vfs_cmdline(&len);
+    const char *c = vfs_cmdline_of(p, &len);
     tb->p = shim_alloc(len + 1);
     if (!tb->p)
         return;
-    memcpy(tb->p, p, len);
+    memcpy(tb->p, c, len);
     tb->len = len;
     tb->cap = len + 1;
 }
 
-static void gen_loadavg(struct textbuf *tb) { tb_printf(tb, "0.00 0.00 0.00 1/1 1\n"); }
+static void gen_loadavg(struct textbuf *tb, struct proc_ctx *p)
+{
+    (void)p;
+    int n = 0, last = 1;
+    for (struct proc_ctx *q = proc_next(NULL); q; q = proc_next(q)) {
+        n++;
+        if (pid_of(q) > last)
+            last = pid_of(q);
+    }
+    tb_printf(tb, "0.00 0.00 0.00 1/%d %d\n", n, last);
+}
 
-typedef void (*gen_fn)(struct textbuf *);
+/* A generated text file: vn->data is its generator, vn->priv the pid whose
+ * file it is (0: not a process's). */
+typedef void (*gen_fn)(struct textbuf *, struct proc_ctx *);
 
 static long text_open(struct vnode *vn, struct file *f)
 {
+    struct proc_ctx *p = NULL;
+    if (vn->priv && !(p = proc_by_pid(vn->priv)))
+        return -ESRCH;            /* the process is gone, as Linux answers */
     struct textbuf tb = { 0, 0, 0 };
-    ((gen_fn)(uintptr_t)vn->priv)(&tb);
+    ((gen_fn)(uintptr_t)vn->data)(&tb, p);
     f->priv = tb.p;
     f->priv_len = tb.len;
     return 0;
@@ -258,49 +393,103 @@ static long text_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 
 static const struct vnode_ops text_ops = { .open = text_open, .release = text_release, .read = text_read };
 
-/* ---- /proc/self links and the fd directory ------------------------------- */
+/* ---- generated nodes ------------------------------------------------------- */
 
+/* Inode numbers of generated nodes are a function of what they show, so a
+ * lookup and readdir agree and tools comparing st_ino see one file. */
+#define PID_INO(pid, k) (0x100000000ull + ((uint64_t)(pid) << 6) + (uint64_t)(k))
+#define FD_INO(pid, fd) (0x80000000000ull + ((uint64_t)(pid) << 10) + (uint64_t)(fd))
+
+/* A generated node holds a reference on its directory (its destroy drops
+ * it): ".." and the paths of open files need the directory to stay. */
+static void put_parent(struct vnode *vn) { vnode_put(vn->parent); }
+
+static long gen_node(struct vnode *dir, uint32_t mode, const struct vnode_ops *ops, uint64_t ino, long priv,
+                     void *data, struct vnode **out)
+{
+    struct vnode *vn = vnode_new(mode, ops);
+    if (!vn)
+        return -ENOMEM;
+    vn->ino = ino;
+    vn->priv = priv;
+    vn->data = data;
+    vn->parent = dir;
+    vnode_get(dir);
+    vn->refs = 1;
+    *out = vn;
+    return 0;
+}
+
+/* A decimal name without leading zeros (a pid, an fd), or -1. */
+static long parse_num(const char *name, size_t len)
+{
+    if (len == 0 || len > 9 || (len > 1 && name[0] == '0'))
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return -1;
+        v = v * 10 + (name[i] - '0');
+    }
+    return v;
+}
+
+static long copy_link(const char *text, size_t len, char *buf, size_t n)
+{
+    size_t c = len < n ? len : n;
+    memcpy(buf, text, c);
+    return (long)c;
+}
+
+/* ---- /proc/PID links and the fd directory ------------------------------------ */
+
+/* exe and cwd: priv = the pid. */
 static long exe_readlink(struct vnode *vn, char *buf, size_t n)
 {
-    (void)vn;
-    const char *p = vfs_exe_path();
-    size_t len = strlen(p);
+    struct proc_ctx *p = proc_by_pid(vn->priv);
+    if (!p)
+        return -ENOENT;
+    const char *e = vfs_exe_path_of(p);
+    size_t len = strlen(e);
     if (!len)
         return -ENOENT;
-    size_t c = len < n ? len : n;
-    memcpy(buf, p, c);
-    return (long)c;
+    return copy_link(e, len, buf, n);
 }
 
 static long cwd_readlink(struct vnode *vn, char *buf, size_t n)
 {
-    (void)vn;
+    struct proc_ctx *p = proc_by_pid(vn->priv);
+    if (!p)
+        return -ENOENT;
     char path[512];
-    size_t len = vfs_path_of(vfs_cwd_vnode(), path, sizeof path);
+    size_t len = vfs_path_of(vfs_cwd_of(p), path, sizeof path);
     if (len > sizeof path - 1)
         len = sizeof path - 1;
-    size_t c = len < n ? len : n;
-    memcpy(buf, path, c);
-    return (long)c;
+    return copy_link(path, len, buf, n);
 }
 
 static long self_readlink(struct vnode *vn, char *buf, size_t n)
 {
     (void)vn;
-    if (n == 0)
-        return 0;
-    buf[0] = '1';
-    return 1;
+    char pid[16];
+    int len = shim_snprintf(pid, sizeof pid, "%d", pid_of(sched_proc_current()));
+    return copy_link(pid, (size_t)len, buf, n);
 }
 
-static const struct vnode_ops exe_ops = { .readlink = exe_readlink };
+static const struct vnode_ops exe_ops = { .readlink = exe_readlink, .destroy = put_parent };
+static const struct vnode_ops cwd_ops = { .readlink = cwd_readlink, .destroy = put_parent };
 static const struct vnode_ops self_ops = { .readlink = self_readlink };
-static const struct vnode_ops cwd_ops = { .readlink = cwd_readlink };
 
-/* /proc/self/fd/N: priv = N. The vnode lives while looked-up or opened. */
+/* /proc/PID/fd/N: priv = N; its directory's priv is the pid. */
+static struct file *fdlink_file(struct vnode *vn)
+{
+    struct proc_ctx *p = proc_by_pid(vn->parent->priv);
+    return p ? vfs_fd_file_of(p, vn->priv) : NULL;
+}
+
 static long fdlink_readlink(struct vnode *vn, char *buf, size_t n)
 {
-    struct file *f = fd_file(vn->priv);
+    struct file *f = fdlink_file(vn);
     if (!f)
         return -ENOENT;
     char path[512];
@@ -319,14 +508,12 @@ static long fdlink_readlink(struct vnode *vn, char *buf, size_t n)
         len = vfs_path_of(f->vn, path, sizeof path);
     if (len > sizeof path - 1)
         len = sizeof path - 1;
-    size_t c = len < n ? len : n;
-    memcpy(buf, path, c);
-    return (long)c;
+    return copy_link(path, len, buf, n);
 }
 
 static long fdlink_follow(struct vnode *vn, struct vnode **out)
 {
-    struct file *f = fd_file(vn->priv);
+    struct file *f = fdlink_file(vn);
     if (!f)
         return -ENOENT;
     vnode_get(f->vn);
@@ -334,39 +521,30 @@ static long fdlink_follow(struct vnode *vn, struct vnode **out)
     return 0;
 }
 
-static const struct vnode_ops fdlink_ops = { .readlink = fdlink_readlink, .follow = fdlink_follow };
+static const struct vnode_ops fdlink_ops = { .readlink = fdlink_readlink, .follow = fdlink_follow,
+                                             .destroy = put_parent };
 
 static long fddir_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
 {
-    long fd = 0;
-    if (len == 0 || len > 4)
+    struct proc_ctx *p = proc_by_pid(dir->priv);
+    long fd = parse_num(name, len);
+    if (!p || fd < 0 || !vfs_fd_file_of(p, fd))
         return -ENOENT;
-    for (size_t i = 0; i < len; i++) {
-        if (name[i] < '0' || name[i] > '9')
-            return -ENOENT;
-        fd = fd * 10 + (name[i] - '0');
-    }
-    if ((len > 1 && name[0] == '0') || !fd_file(fd))
-        return -ENOENT;
-    struct vnode *vn = vnode_new(K_S_IFLNK | 0700, &fdlink_ops);
-    if (!vn)
-        return -ENOMEM;
-    vn->priv = fd;
-    vn->parent = dir;
-    vn->refs = 1;
-    *out = vn;
-    return 0;
+    return gen_node(dir, K_S_IFLNK | 0700, &fdlink_ops, FD_INO(dir->priv, fd), fd, NULL, out);
 }
 
 static long fddir_readdir(struct vnode *dir, long idx, struct vfs_dirent *de)
 {
-    (void)dir;
+    struct proc_ctx *p = proc_by_pid(dir->priv);
+    if (!p)
+        return 0;
     long seen = 0;
-    for (int fd = 0; fd <= fd_max_open(); fd++) {
-        if (!fd_file(fd))
+    int top = vfs_fd_max_open_of(p);
+    for (int fd = 0; fd <= top; fd++) {
+        if (!vfs_fd_file_of(p, fd))
             continue;
         if (seen++ == idx) {
-            de->ino = 0x10000 + (uint64_t)fd;
+            de->ino = FD_INO(dir->priv, fd);
             de->type = K_DT_LNK;
             shim_snprintf(de->name, sizeof de->name, "%d", fd);
             return 1;
@@ -375,15 +553,100 @@ static long fddir_readdir(struct vnode *dir, long idx, struct vfs_dirent *de)
     return 0;
 }
 
-static const struct vnode_ops fddir_ops = { .lookup = fddir_lookup, .readdir = fddir_readdir };
+static const struct vnode_ops fddir_ops = { .lookup = fddir_lookup, .readdir = fddir_readdir,
+                                            .destroy = put_parent };
+
+/* ---- /proc/PID and /proc --------------------------------------------------------- */
+
+static const struct vnode_ops pid_text_ops = { .open = text_open, .release = text_release, .read = text_read,
+                                               .destroy = put_parent };
+
+static const struct pid_entry {
+    const char *name;
+    uint32_t mode;
+    const struct vnode_ops *ops;
+    gen_fn gen;              /* text files */
+} pid_entries[] = {
+    { "cmdline", K_S_IFREG | 0444, &pid_text_ops, gen_cmdline },
+    { "comm", K_S_IFREG | 0444, &pid_text_ops, gen_comm },
+    { "cwd", K_S_IFLNK | 0777, &cwd_ops, NULL },
+    { "exe", K_S_IFLNK | 0777, &exe_ops, NULL },
+    { "fd", K_S_IFDIR | 0500, &fddir_ops, NULL },
+    { "maps", K_S_IFREG | 0444, &pid_text_ops, gen_maps },
+    { "mounts", K_S_IFREG | 0444, &pid_text_ops, gen_mounts },
+    { "stat", K_S_IFREG | 0444, &pid_text_ops, gen_stat },
+    { "statm", K_S_IFREG | 0444, &pid_text_ops, gen_statm },
+    { "status", K_S_IFREG | 0444, &pid_text_ops, gen_status },
+};
+#define N_PID_ENTRIES (sizeof pid_entries / sizeof pid_entries[0])
+
+static uint8_t dtype(uint32_t mode)
+{
+    return K_S_ISDIR(mode) ? K_DT_DIR : K_S_ISLNK(mode) ? K_DT_LNK : K_DT_REG;
+}
+
+/* /proc/PID: priv = the pid. */
+static long piddir_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+{
+    if (!proc_by_pid(dir->priv))
+        return -ENOENT;
+    for (size_t i = 0; i < N_PID_ENTRIES; i++) {
+        const struct pid_entry *e = &pid_entries[i];
+        if (strlen(e->name) == len && memcmp(e->name, name, len) == 0)
+            return gen_node(dir, e->mode, e->ops, PID_INO(dir->priv, i + 1), dir->priv,
+                            (void *)(uintptr_t)e->gen, out);
+    }
+    return -ENOENT;
+}
+
+static long piddir_readdir(struct vnode *dir, long idx, struct vfs_dirent *de)
+{
+    if (idx < 0 || (size_t)idx >= N_PID_ENTRIES || !proc_by_pid(dir->priv))
+        return 0;
+    const struct pid_entry *e = &pid_entries[idx];
+    de->ino = PID_INO(dir->priv, idx + 1);
+    de->type = dtype(e->mode);
+    shim_strlcpy(de->name, e->name, sizeof de->name);
+    return 1;
+}
+
+static const struct vnode_ops piddir_ops = { .lookup = piddir_lookup, .readdir = piddir_readdir,
+                                             .destroy = put_parent };
+
+/* /proc itself: its static entries (self, cpuinfo ...), then one directory
+ * per live process. */
+static long proc_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+{
+    long pid = parse_num(name, len);
+    if (pid <= 0 || !proc_by_pid(pid))
+        return -ENOENT;
+    return gen_node(dir, K_S_IFDIR | 0555, &piddir_ops, PID_INO(pid, 0), pid, NULL, out);
+}
+
+static long proc_readdir(struct vnode *dir, long idx, struct vfs_dirent *de)
+{
+    (void)dir;
+    long seen = 0;
+    for (struct proc_ctx *p = proc_next(NULL); p; p = proc_next(p)) {
+        if (seen++ == idx) {
+            de->ino = PID_INO(pid_of(p), 0);
+            de->type = K_DT_DIR;
+            shim_snprintf(de->name, sizeof de->name, "%d", pid_of(p));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const struct vnode_ops proc_dir_ops = { .lookup = proc_lookup, .readdir = proc_readdir };
 static const struct vnode_ops ro_dir_ops;
 
-static void add(const char *path, uint32_t mode, const struct vnode_ops *ops, long priv)
+static void add(const char *path, uint32_t mode, const struct vnode_ops *ops, gen_fn gen)
 {
     struct vnode *vn = vnode_new(mode, ops);
     if (!vn)
         return;
-    vn->priv = priv;
+    vn->data = (void *)(uintptr_t)gen;
     if (vfs_install(path, vn) < 0) {
         vn->refs++;
         vnode_put(vn);
@@ -392,7 +655,7 @@ static void add(const char *path, uint32_t mode, const struct vnode_ops *ops, lo
 
 static void add_text(const char *path, gen_fn g)
 {
-    add(path, K_S_IFREG | 0444, &text_ops, (long)(uintptr_t)g);
+    add(path, K_S_IFREG | 0444, &text_ops, g);
 }
 
 static void make_readonly(const char *path)
@@ -404,18 +667,7 @@ static void make_readonly(const char *path)
 
 void procfs_init(void)
 {
-    /* The one process is pid 1 (the proc module's getpid); /proc/self links
-     * to it, as on Linux. */
-    add("/proc/1/exe", K_S_IFLNK | 0777, &exe_ops, 0);
-    add("/proc/1/cwd", K_S_IFLNK | 0777, &cwd_ops, 0);
-    add("/proc/1/fd", K_S_IFDIR | 0500, &fddir_ops, 0);
-    add_text("/proc/1/maps", gen_maps);
-    add_text("/proc/1/status", gen_status);
-    add_text("/proc/1/stat", gen_stat);
-    add_text("/proc/1/cmdline", gen_cmdline);
-    add_text("/proc/1/statm", gen_statm);
-    add_text("/proc/1/mounts", gen_mounts);
-    add("/proc/self", K_S_IFLNK | 0777, &self_ops, 0);
+    add("/proc/self", K_S_IFLNK | 0777, &self_ops, NULL);
     add_text("/proc/cpuinfo", gen_cpuinfo);
     add_text("/proc/meminfo", gen_meminfo);
     add_text("/proc/mounts", gen_mounts);
@@ -425,8 +677,9 @@ void procfs_init(void)
     add_text("/sys/devices/system/cpu/possible", gen_cpu0);
     add_text("/sys/devices/system/cpu/present", gen_cpu0);
     vfs_mkdir_p("/sys/devices/system/cpu/cpu0");     /* glibc's get_nprocs_conf counts these */
-    make_readonly("/proc/1");
-    make_readonly("/proc");
+    struct vnode *proc = vfs_mkdir_p("/proc");
+    if (proc)
+        proc->ops = &proc_dir_ops;   /* PID directories; no mknode: read-only */
     make_readonly("/sys/devices/system/cpu/cpu0");
     make_readonly("/sys/devices/system/cpu");
     make_readonly("/sys/devices/system");

@@ -15,7 +15,20 @@
  * The shim is never preempted (shim/sched.h), so this state needs only
  * interrupts off against the timer's SIGALRM. What is kept per thread (the
  * blocked mask, thread-directed signals, the alternate stack) is a struct
- * sig_thread in the platform's per-thread area (sched_local_claim).
+ * sig_thread in the platform's per-thread area (sched_local_claim); what is
+ * kept per process (the dispositions, process-directed signals, ITIMER_REAL)
+ * is a struct sig_proc in the process's area (sched_proc_local_claim).
+ *
+ * Processes (docs/processes.md): with the process module linked, kill and
+ * friends reach other processes and process groups, default actions end
+ * (process_exit) or stop (process_stop_current) the receiving process,
+ * SIGCONT continues a stopped one when sent and SIGKILL wakes it to die;
+ * other signals wait until it is continued. Without it there is one
+ * process, pid 1, and a fatal default action ends the VM as before.
+ * Sets of processes (a group, every process) are walked through the
+ * platform's thread list, which may be walked with interrupts off from any
+ * context (the console's ^C arrives in the timer interrupt), each process
+ * taken once through a mark in its struct sig_proc.
  */
 #include "shim/shim.h"
 #include "shim/uaccess.h"
@@ -25,6 +38,10 @@
 #include "shim/signal.h"
 #include "shim/wait.h"
 #include "sigframe.h"
+#if SHIM_HAVE_process
+#include "shim/alloc.h"
+#include "shim/process.h"
+#endif
 
 /* The mm module's fault classification (shim/mm.h) is optional: an image
  * may have signals without mm (SHIM_HAVE_mm). */
@@ -39,6 +56,7 @@
 #define NSIG 64
 #define SIGBIT(s) (1ull << ((s) - 1))
 
+#define SIGQUIT 3
 #define SIGILL 4
 #define SIGTRAP 5
 #define SIGABRT 6
@@ -51,9 +69,20 @@
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
 #define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
 #define SIGWINCH 28
+#define SIGSYS 31
 
+#define STOP_SIGS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+#define SA_NOCLDSTOP 0x00000001ul
+#define SA_NOCLDWAIT 0x00000002ul
 #define SA_SIGINFO   0x00000004ul
 #define SA_RESTORER  0x04000000ul
 #define SA_ONSTACK   0x08000000ul
@@ -67,11 +96,14 @@
 #define SI_KERNEL 0x80
 #define SI_QUEUE (-1)
 #define SI_TKILL (-6)
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define MINSIGSTKSZ 2048
 
+/* The one process's pid without the process module. */
 #define APP_PID 1
 
 struct ksigaction {
@@ -84,6 +116,7 @@ struct sig_queued {
     uint8_t info[128];
 };
 #define THREAD_SIGQ 24
+#define PROC_SIGQ 64
 
 /* Per thread: the blocked mask, thread-directed pending signals, the
  * alternate stack. */
@@ -101,25 +134,124 @@ static struct sig_thread *st(struct thread *t)
     return sched_local(t, local_offset);
 }
 
-/* A new thread inherits its creator's mask (clone), and has no
- * alternate stack. */
-static void thread_local_init(void *mine, const void *creator)
+/* Per process, too big for the process's area (about 10 KiB): the
+ * dispositions and the process-directed queue. The first process's is
+ * static (an app that never forks allocates nothing); a fork child's comes
+ * from the heap. */
+struct sig_shared {
+    struct ksigaction actions[NSIG + 1];
+    int nprocq;
+    struct sig_queued procq[PROC_SIGQ];
+};
+static struct sig_shared boot_shared;
+
+/* Per process, in the process's area. */
+struct sig_proc {
+    struct sig_shared *sh;
+    /* ITIMER_REAL (monotonic ns; deadline 0 = disarmed). An armed timer's
+     * process is on the `timers` list, with `self` its process (SIGALRM's
+     * target: the timer interrupt has no other way from here to it). */
+    uint64_t itimer_deadline, itimer_interval;
+    struct sig_proc *timer_next;
+    struct proc_ctx *self;
+    bool timer_listed;
+    /* The walk over processes that saw it last (next_process). */
+    uint32_t mark;
+};
+static size_t proc_offset;
+static struct sig_proc *timers;
+
+static struct sig_proc *sp_of(struct proc_ctx *p)
 {
-    struct sig_thread *s = mine;
-    s->ss_flags = SS_DISABLE;
-    if (creator)
-        s->sigmask = ((const struct sig_thread *)creator)->sigmask;
+    return sched_proc_local(p, proc_offset);
 }
 
-void signal_init(void);
-void signal_init(void)
+static struct sig_proc *sp_cur(void)
 {
-    local_offset = sched_local_claim("signal", sizeof(struct sig_thread), thread_local_init);
+    return sp_of(sched_proc_current());
 }
 
-static struct ksigaction actions[NSIG + 1];
-static struct sig_queued procq[64];
-static int nprocq;
+static struct ksigaction *action(struct proc_ctx *p, int sig)
+{
+    return &sp_of(p)->sh->actions[sig];
+}
+
+/* ---- processes ------------------------------------------------------------- */
+/* What the process module knows; without it there is one process, pid 1,
+ * in process group 1. */
+
+static int pid_of(const struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_pid(p);
+#else
+    (void)p;
+    return APP_PID;
+#endif
+}
+
+static int pgid_of(const struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_pgid(p);
+#else
+    (void)p;
+    return APP_PID;
+#endif
+}
+
+static bool is_init(const struct proc_ctx *p)
+{
+#if SHIM_HAVE_process
+    return process_is_init(p);
+#else
+    (void)p;
+    return true;
+#endif
+}
+
+/* kill's and rt_sigqueueinfo's target: a process by its pid or, as on
+ * Linux, by the tid of any of its threads. A zombie is not found (Linux
+ * would signal it and return 0; here it is ESRCH). */
+static struct proc_ctx *find_process(int pid)
+{
+    if (pid <= 0)
+        return NULL;
+#if SHIM_HAVE_process
+    struct proc_ctx *p = process_find(pid);
+    if (p)
+        return p;
+#endif
+    struct thread *t = sched_find(pid);
+    return t ? sched_proc(t) : NULL;
+}
+
+/* Every live process once: `*cursor` (NULL to start) walks the thread
+ * list, and a process is returned at the first of its threads, marked with
+ * this walk's `gen` (walk_begin). Interrupts off for the whole walk. */
+static uint32_t walk_gen;
+
+static uint32_t walk_begin(void)
+{
+    if (++walk_gen == 0)   /* 0 is what a new process's part holds */
+        walk_gen = 1;
+    return walk_gen;
+}
+
+static struct proc_ctx *next_process(struct thread **cursor, uint32_t gen)
+{
+    for (struct thread *t = sched_next_live(*cursor); t; t = sched_next_live(t)) {
+        struct proc_ctx *p = sched_proc(t);
+        struct sig_proc *sp = sp_of(p);
+        if (sp->mark == gen)
+            continue;
+        sp->mark = gen;
+        *cursor = t;
+        return p;
+    }
+    *cursor = NULL;
+    return NULL;
+}
 
 /* ---- siginfo ---------------------------------------------------------------- */
 
@@ -130,21 +262,44 @@ static void info_make(uint8_t info[128], int sig, int code)
     ((int *)info)[2] = code;
 }
 
+/* si_pid and si_uid of a signal a process sends: the sender's pid. */
 static void info_sender(uint8_t info[128])
 {
-    ((int *)info)[4] = APP_PID;   /* si_pid */
-    ((int *)info)[5] = 0;         /* si_uid */
+    ((int *)info)[4] = pid_of(sched_proc_current());   /* si_pid */
+    ((int *)info)[5] = 0;                              /* si_uid */
+}
+
+/* ---- default actions --------------------------------------------------------- */
+
+enum dfl { DFL_TERM, DFL_CORE, DFL_IGNORE, DFL_STOP };
+
+static enum dfl default_action(int sig)
+{
+    switch (sig) {
+    case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:
+        return DFL_IGNORE;
+    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+#if SHIM_HAVE_process
+        return DFL_STOP;
+#else
+        return DFL_IGNORE;   /* one process: nothing could continue it */
+#endif
+    case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+    case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+        return DFL_CORE;
+    default:
+        return DFL_TERM;
+    }
 }
 
 /* ---- queues ------------------------------------------------------------------ */
 
-static bool ignored(int sig)
+static bool ignored(struct proc_ctx *p, int sig)
 {
-    uint64_t h = actions[sig].handler;
+    uint64_t h = action(p, sig)->handler;
     if (h == SIG_IGN)
         return true;
-    return h == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
-                            sig == SIGSTOP || sig == 20 || sig == 21 || sig == 22);
+    return h == SIG_DFL && default_action(sig) == DFL_IGNORE;
 }
 
 static bool queue_add(struct sig_queued *q, int *n, int cap, int sig, const uint8_t info[128])
@@ -168,13 +323,24 @@ static void queue_del(struct sig_queued *q, int *n, int i)
     (*n)--;
 }
 
-static void queue_drop(struct sig_queued *q, int *n, int sig)
+/* Drops every queued signal in `set`. */
+static void queue_drop(struct sig_queued *q, int *n, uint64_t set)
 {
     for (int i = 0; i < *n;)
-        if (q[i].sig == sig)
+        if (SIGBIT(q[i].sig) & set)
             queue_del(q, n, i);
         else
             i++;
+}
+
+/* Drops the pending signals in `set` of process p and of its threads. */
+static void drop_pending(struct proc_ctx *p, uint64_t set)
+{
+    struct sig_shared *sh = sp_of(p)->sh;
+    queue_drop(sh->procq, &sh->nprocq, set);
+    for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t))
+        if (sched_proc(t) == p)
+            queue_drop(st(t)->sigq, &st(t)->nsigq, set);
 }
 
 static uint64_t queue_set(const struct sig_queued *q, int n)
@@ -187,7 +353,8 @@ static uint64_t queue_set(const struct sig_queued *q, int n)
 
 static uint64_t pending_set(struct thread *t)
 {
-    return queue_set(st(t)->sigq, st(t)->nsigq) | queue_set(procq, nprocq);
+    struct sig_shared *sh = sp_of(sched_proc(t))->sh;
+    return queue_set(st(t)->sigq, st(t)->nsigq) | queue_set(sh->procq, sh->nprocq);
 }
 
 /* The lowest-numbered pending signal of t in `allowed` (FIFO within one
@@ -204,10 +371,11 @@ static int dequeue(struct thread *t, uint64_t allowed, uint8_t info[128])
             queue_del(st(t)->sigq, &st(t)->nsigq, i);
             return sig;
         }
-    for (int i = 0; i < nprocq; i++)
-        if (procq[i].sig == sig) {
-            memcpy(info, procq[i].info, 128);
-            queue_del(procq, &nprocq, i);
+    struct sig_shared *sh = sp_of(sched_proc(t))->sh;
+    for (int i = 0; i < sh->nprocq; i++)
+        if (sh->procq[i].sig == sig) {
+            memcpy(info, sh->procq[i].info, 128);
+            queue_del(sh->procq, &sh->nprocq, i);
             return sig;
         }
     return 0;
@@ -216,10 +384,29 @@ static int dequeue(struct thread *t, uint64_t allowed, uint8_t info[128])
 /* Sleeping in rt_sigtimedwait: woken by any new signal. */
 static const char sigwait_chan;
 
-static void notify(struct thread *only, int sig)
+/* Whether p is stopped (SIGSTOP & co.): its signals wait for SIGCONT. */
+static bool stopped(struct proc_ctx *p)
 {
+#if SHIM_HAVE_process
+    return process_state(p) == 'T';
+#else
+    (void)p;
+    return false;
+#endif
+}
+
+/* Wakes the threads that may take sig: `only`, or (only == NULL) those of
+ * process p that do not block it; and p's threads in rt_sigtimedwait. A
+ * thread woken for a signal another one took goes back to sleep (its wait
+ * checks signal_deliverable). A stopped process's threads stay asleep
+ * (Linux's wants_signal) but for SIGKILL, which ends process_stop_current's
+ * wait without a SIGCONT (no CLD_CONTINUED for the parent, as on Linux). */
+static void notify(struct proc_ctx *p, struct thread *only, int sig)
+{
+    if (sig != SIGKILL && stopped(p))
+        return;
     for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t)) {
-        if (only && t != only)
+        if (only ? t != only : sched_proc(t) != p)
             continue;
         const void *chan;
         if (!sched_blocked(t, &chan))
@@ -229,27 +416,48 @@ static void notify(struct thread *only, int sig)
     }
 }
 
-/* Queue a signal for the process (t == NULL) or one thread. */
-static int send(struct thread *t, int sig, const uint8_t info[128])
+/* What sending sig does at once to process p, whatever its disposition
+ * (Linux's prepare_signal): SIGCONT continues a stopped process and
+ * discards its pending stop signals, a stop signal discards its pending
+ * SIGCONT. (SIGKILL wakes a stopped process too: notify.) */
+static void prepare(struct proc_ctx *p, int sig)
+{
+    if (sig == SIGCONT) {
+        drop_pending(p, STOP_SIGS);
+#if SHIM_HAVE_process
+        process_continue(p);
+#endif
+    } else if (SIGBIT(sig) & STOP_SIGS)
+        drop_pending(p, SIGBIT(SIGCONT));
+}
+
+/* Queue a signal for process p (t == NULL) or for its thread t. Any
+ * context (the timer interrupt, the console's ^C). */
+static int send(struct proc_ctx *p, struct thread *t, int sig, const uint8_t info[128])
 {
     uint64_t irq = platform_irq_save();
+    if (t)
+        p = sched_proc(t);
+    prepare(p, sig);
     /* An ignored signal is discarded unless blocked (then it stays pending
-     * until unblocked or its action changes, as on Linux). */
+     * until unblocked or its action changes, as on Linux); a process's
+     * signal is blocked when all its threads block it. */
     bool blocked = t ? (st(t)->sigmask & SIGBIT(sig)) : false;
     if (!t) {
         blocked = true;
         for (struct thread *x = sched_next_live(NULL); x; x = sched_next_live(x))
-            if (!(st(x)->sigmask & SIGBIT(sig)))
+            if (sched_proc(x) == p && !(st(x)->sigmask & SIGBIT(sig)))
                 blocked = false;
     }
-    if (ignored(sig) && !blocked) {
+    if (ignored(p, sig) && !blocked) {
         platform_irq_restore(irq);
         return 0;
     }
+    struct sig_shared *sh = sp_of(p)->sh;
     bool ok = t ? queue_add(st(t)->sigq, &st(t)->nsigq, THREAD_SIGQ, sig, info)
-                : queue_add(procq, &nprocq, 64, sig, info);
+                : queue_add(sh->procq, &sh->nprocq, PROC_SIGQ, sig, info);
     if (ok)
-        notify(t, sig);
+        notify(p, t, sig);
     platform_irq_restore(irq);
     return ok ? 0 : -EAGAIN;
 }
@@ -260,6 +468,135 @@ bool signal_deliverable(void)
     return (pending_set(t) & ~st(t)->sigmask) != 0;
 }
 
+/* ---- per-process state: fork, exec, release ---------------------------------- */
+
+/* Set by proc_fork: the next thread made is the new process's first one,
+ * which keeps its creator's alternate stack (Linux copies it on fork and
+ * vfork; a thread sharing the memory starts without one). */
+static bool fork_thread_next;
+
+/* A new thread inherits its creator's mask (clone, fork). */
+static void thread_local_init(void *mine, const void *creator)
+{
+    struct sig_thread *s = mine;
+    const struct sig_thread *c = creator;
+    s->ss_flags = SS_DISABLE;
+    if (c) {
+        s->sigmask = c->sigmask;
+        if (fork_thread_next) {
+            s->ss_sp = c->ss_sp;
+            s->ss_size = c->ss_size;
+            s->ss_flags = c->ss_flags;
+        }
+    }
+    fork_thread_next = false;
+}
+
+static void timer_unlist(struct sig_proc *sp)
+{
+    if (!sp->timer_listed)
+        return;
+    for (struct sig_proc **pp = &timers; *pp; pp = &(*pp)->timer_next)
+        if (*pp == sp) {
+            *pp = sp->timer_next;
+            break;
+        }
+    sp->timer_listed = false;
+    sp->timer_next = NULL;
+}
+
+#if SHIM_HAVE_process
+/* fork: the child gets the parent's dispositions (CLONE_SIGHAND shares
+ * them on Linux only together with CLONE_THREAD, which never makes a
+ * process), nothing pending and no interval timer or alarm. */
+static int proc_fork(void *child, const void *parent, unsigned long clone_flags)
+{
+    (void)clone_flags;
+    const struct sig_proc *pp = parent;
+    struct sig_proc *cp = child;
+    struct sig_shared *sh = shim_alloc(sizeof *sh);   /* zeroed: nothing queued */
+    if (!sh)
+        return -ENOMEM;
+    memcpy(sh->actions, pp->sh->actions, sizeof sh->actions);
+    memset(cp, 0, sizeof *cp);
+    cp->sh = sh;
+    fork_thread_next = true;
+    return 0;
+}
+
+/* execve: caught signals go back to SIG_DFL, ignored ones stay ignored,
+ * every action loses its flags and mask (Linux's flush_signal_handlers);
+ * the exec'ing thread loses its alternate stack. Masks, pending signals
+ * and the interval timer stay, as on Linux. */
+static int proc_exec(void *mine)
+{
+    struct sig_proc *sp = mine;
+    uint64_t irq = platform_irq_save();
+    struct sig_shared *sh = sp->sh;
+    for (int sig = 1; sig <= NSIG; sig++) {
+        struct ksigaction *ka = &sh->actions[sig];
+        if (ka->handler != SIG_IGN)
+            ka->handler = SIG_DFL;
+        ka->flags = ka->restorer = ka->mask = 0;
+    }
+    struct sig_thread *s = st(sched_current());
+    s->ss_sp = s->ss_size = 0;
+    s->ss_flags = SS_DISABLE;
+    platform_irq_restore(irq);
+    return 0;
+}
+
+/* The process is gone (runs in another process: only `mine`). */
+static void proc_release(void *mine)
+{
+    struct sig_proc *sp = mine;
+    uint64_t irq = platform_irq_save();
+    timer_unlist(sp);
+    if (sp->sh && sp->sh != &boot_shared)
+        shim_free(sp->sh);
+    sp->sh = NULL;
+    /* A fork that failed after proc_fork made no thread. */
+    fork_thread_next = false;
+    platform_irq_restore(irq);
+}
+
+static const struct proc_local_ops proc_ops = { proc_fork, proc_exec, proc_release };
+#else
+/* One process: no fork, no exec, never released. */
+static const struct proc_local_ops proc_ops = { NULL, NULL, NULL };
+#endif
+
+void signal_init(void);
+void signal_init(void)
+{
+    local_offset = sched_local_claim("signal", sizeof(struct sig_thread), thread_local_init);
+    proc_offset = sched_proc_local_claim("signal", sizeof(struct sig_proc), &proc_ops);
+    /* The modules' inits run in the main thread, in the first process. */
+    sp_cur()->sh = &boot_shared;
+}
+
+/* For the process module (shim/signal.h). */
+int signal_send_process(struct proc_ctx *p, int sig, int si_code, int si_pid, int si_status)
+{
+    if (sig < 1 || sig > NSIG)
+        return -EINVAL;
+    /* SA_NOCLDSTOP: no SIGCHLD when a child stops or continues. */
+    if (sig == SIGCHLD && (si_code == CLD_STOPPED || si_code == CLD_CONTINUED) &&
+        (action(p, SIGCHLD)->flags & SA_NOCLDSTOP))
+        return 0;
+    uint8_t info[128];
+    info_make(info, sig, si_code);
+    ((int *)info)[4] = si_pid;      /* si_pid */
+    ((int *)info)[5] = 0;           /* si_uid */
+    ((int *)info)[6] = si_status;   /* si_status */
+    return send(p, NULL, sig, info);
+}
+
+bool signal_child_autoreap(struct proc_ctx *parent)
+{
+    const struct ksigaction *ka = action(parent, SIGCHLD);
+    return ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT);
+}
 /* ---- the signal frame ------------------------------------------------------- */
 
 struct sigcontext {
@@ -308,21 +645,19 @@ static bool on_altstack(struct thread *t, uint64_t sp)
     return !(st(t)->ss_flags & SS_DISABLE) && sp > st(t)->ss_sp && sp <= st(t)->ss_sp + st(t)->ss_size;
 }
 
-static _Noreturn void die(int sig);
-
 /* Lays out the frame for sig below sp (the interrupted stack pointer),
  * fills everything but uc_mcontext's registers, saves the vector state,
  * updates the mask, and fills h with the handler's entry context.
  * The frame goes on the app's stack, which may be bad (an unmapped
  * sigaltstack, a stack pointer the app broke): the whole range is cleared
  * through clear_user first, which both checks it and maps lazily reserved
- * pages, and a fault kills the app with SIGSEGV as Linux's force_sigsegv
- * does. Interrupts are off (deliver, or a trap), so nothing unmaps the
- * range between that check and the stores below. */
+ * pages; NULL when that faults (the caller kills the process with SIGSEGV,
+ * as Linux's force_sigsegv does). Interrupts are off (deliver, or a trap),
+ * so nothing unmaps the range between that check and the stores below. */
 static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t info[128], uint64_t sp,
                                        uint64_t restore_mask, struct shim_regs *h)
 {
-    struct ksigaction *ka = &actions[sig];
+    struct ksigaction *ka = action(sched_proc(t), sig);
     bool alt = (ka->flags & SA_ONSTACK) && !(st(t)->ss_flags & SS_DISABLE) && !on_altstack(t, sp);
     if (alt)
         sp = st(t)->ss_sp + st(t)->ss_size;
@@ -334,7 +669,7 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     sp -= sizeof(struct rt_sigframe);
     sp = (sp & ~15ull) - 8;   /* as after a call: the handler's rsp + 8 is 16-aligned */
     if (fp < sp || clear_user((void *)sp, fp + platform_fpu_size() - sp))
-        die(SIGSEGV);
+        return NULL;
     struct rt_sigframe *f = (struct rt_sigframe *)sp;   /* zeroed by clear_user */
     f->pretcode = ka->restorer;
     f->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
@@ -353,7 +688,7 @@ static struct rt_sigframe *frame_build(struct thread *t, int sig, const uint8_t 
     platform_fpu_save((void *)fp);
 
     st(t)->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
-    st(t)->sigmask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    st(t)->sigmask &= ~UNBLOCKABLE;
     if (ka->flags & SA_RESETHAND)
         ka->handler = SIG_DFL;
 
@@ -394,36 +729,128 @@ static void trap_enter_handler(struct shim_regs *tf, const struct shim_regs *h)
 
 /* ---- default actions ---------------------------------------------------------- */
 
-/* The same line as the fault report's (port-app reads it back). */
-static _Noreturn void die(int sig)
+/* The current process ends with sig. For pid 1 the log line is the fault
+ * report's (port-app reads it back); the process module then ends the VM
+ * with 128 + sig. No core file is written, so the status never says
+ * WCOREDUMP (Linux with RLIMIT_CORE 0). */
+static _Noreturn void die_now(int sig)
 {
-    char line[64];
-    int n = shim_snprintf(line, sizeof line, "[kernel] app killed by signal %d\n", sig);
+    struct proc_ctx *p = sched_proc_current();
+    char line[80];
+    int n = is_init(p) ? shim_snprintf(line, sizeof line, "[kernel] app killed by signal %d\n", sig)
+                       : shim_snprintf(line, sizeof line, "[kernel] process %d killed by signal %d\n",
+                                       pid_of(p), sig);
     platform_log(line, (size_t)n);
+#if SHIM_HAVE_process
+    process_exit(PROCESS_KILLED(sig, false));
+#else
     platform_abort(128 + sig);
+#endif
+}
+
+/* The default action of sig, not ignored, in thread context: stop (returns
+ * once continued) or end the process. */
+static void take_default(int sig)
+{
+#if SHIM_HAVE_process
+    if (default_action(sig) == DFL_STOP) {
+        process_stop_current(sig);
+        return;
+    }
+#endif
+    die_now(sig);
 }
 
 /* ---- delivery from traps ---------------------------------------------------- */
 
-bool signal_from_trap(struct shim_trap *tf)
+/* The current thread's next deliverable signal for the app context the
+ * trap interrupted: 1 when a handler was entered (tf rewritten), 0 when
+ * nothing is pending, -sig for a default action that stops or ends the
+ * process (the caller takes it). Interrupts off. */
+static int take_for_trap(struct shim_trap *tf)
 {
     struct thread *t = sched_current();
     uint8_t info[128];
     for (;;) {
         int sig = dequeue(t, ~st(t)->sigmask, info);
         if (!sig)
-            return false;
-        if (ignored(sig))
+            return 0;
+        struct proc_ctx *p = sched_proc(t);
+        if (ignored(p, sig))
             continue;
-        if (actions[sig].handler == SIG_DFL)
-            die(sig);
+        if (action(p, sig)->handler == SIG_DFL)
+            return -sig;
         struct shim_regs h;
         uint64_t old = st(t)->sigmask;
         struct rt_sigframe *f = frame_build(t, sig, info, tf->regs.rsp, old, &h);
+        if (!f)
+            return -SIGSEGV;
         mcontext_from_trap(&f->uc.uc_mcontext, tf);
         trap_enter_handler(&tf->regs, &h);
-        return true;
+        return 1;
     }
+}
+
+#if SHIM_HAVE_process
+/* Runs in kernel code on the thread's kernel stack, where trap_detour left
+ * the interrupted context: takes the default action, and after a stop the
+ * signals that arrived meanwhile, then resumes the app. */
+static _Noreturn void trap_detour_entry(long sig, struct shim_trap *tf)
+{
+    for (;;) {
+        take_default((int)sig);
+        uint64_t irq = platform_irq_save();
+        int r = take_for_trap(tf);
+        if (r >= 0)
+            regs_resume(&tf->regs);   /* interrupts as the app had them */
+        platform_irq_restore(irq);
+        sig = -r;
+    }
+}
+
+/* A trap that must stop the thread or end its process: that cannot happen
+ * on the trap's own stack (the process module switches threads, and an
+ * exception stack is shifted while its handler runs), so the trap returns
+ * into trap_detour_entry instead of the app. Its stack is the thread's
+ * kernel stack from where the LSTAR entry would start: free while the
+ * thread runs app code (a handler run from a LSTAR syscall has that top
+ * moved below the syscall's frames, deliver). */
+static void trap_detour(struct shim_trap *tf, int sig)
+{
+    uint64_t top = sched_set_syscall_stack(0);
+    sched_set_syscall_stack(top);
+    struct shim_trap *saved = (struct shim_trap *)((top - sizeof *saved) & ~63ull);
+    *saved = *tf;
+    uint64_t sp = ((uint64_t)saved & ~15ull) - 8;   /* as after a call */
+    *(uint64_t *)sp = 0;                             /* it never returns */
+    tf->regs.rdi = (uint64_t)sig;
+    tf->regs.rsi = (uint64_t)saved;
+    tf->regs.rsp = sp;
+    tf->regs.rip = (uint64_t)trap_detour_entry;
+    tf->regs.cs = SHIM_SEL_CODE;
+    tf->regs.ss = SHIM_SEL_DATA;
+    tf->regs.rflags = 0x202;   /* interrupts on, as in any shim code */
+}
+#endif
+
+/* A default action from a trap (the timer interrupt, a fault). */
+static void trap_default(struct shim_trap *tf, int sig)
+{
+#if SHIM_HAVE_process
+    trap_detour(tf, sig);
+#else
+    (void)tf;
+    die_now(sig);   /* ends the VM: fine on any stack */
+#endif
+}
+
+bool signal_from_trap(struct shim_trap *tf)
+{
+    int r = take_for_trap(tf);
+    if (r >= 0)
+        return r > 0;
+    trap_default(tf, -r);
+    return true;
 }
 
 bool signal_fault(struct shim_trap *tf)
@@ -454,15 +881,18 @@ bool signal_fault(struct shim_trap *tf)
     default: return false;
     }
     struct thread *t = sched_current();
-    uint64_t h0 = actions[sig].handler;
+    uint64_t h0 = action(sched_proc(t), sig)->handler;
     /* A blocked or ignored synchronous fault cannot be taken: Linux kills
-     * the process; here the fault report does, with the same status. */
+     * the process. pid 1 dies through the platform's fault report (same
+     * status, and it says where); another process here, without one. */
     if (h0 == SIG_DFL || h0 == SIG_IGN || (st(t)->sigmask & SIGBIT(sig))) {
         /* The platform's report names the signal from the vector, which
          * for a page fault is SIGSEGV: a SIGBUS page fault (past the end of
          * a shared file mapping) dies here, so its status is 135. */
-        if (sig == SIGBUS && tf->vector == 14)
-            die(SIGBUS);
+        if ((sig == SIGBUS && tf->vector == 14) || !is_init(sched_proc(t))) {
+            trap_default(tf, sig);
+            return true;
+        }
         return false;
     }
     uint8_t info[128];
@@ -470,6 +900,10 @@ bool signal_fault(struct shim_trap *tf)
     *(uint64_t *)(info + 16) = addr;   /* si_addr */
     struct shim_regs h;
     struct rt_sigframe *f = frame_build(t, sig, info, tf->regs.rsp, st(t)->sigmask, &h);
+    if (!f) {
+        trap_default(tf, SIGSEGV);
+        return true;
+    }
     mcontext_from_trap(&f->uc.uc_mcontext, tf);
     f->uc.uc_mcontext.cr2 = tf->vector == 14 ? addr : 0;
     trap_enter_handler(&tf->regs, &h);
@@ -508,21 +942,28 @@ static int deliver(bool use_restore, uint64_t restore_mask)
             platform_irq_restore(irq);
             break;
         }
-        if (ignored(sig)) {
+        struct proc_ctx *p = sched_proc(t);
+        if (ignored(p, sig)) {
             platform_irq_restore(irq);
             continue;
         }
-        if (actions[sig].handler == SIG_DFL)
-            die(sig);
+        const struct ksigaction *ka = action(p, sig);
+        if (ka->handler == SIG_DFL) {
+            platform_irq_restore(irq);
+            take_default(sig);   /* returns after a stop, when continued */
+            continue;
+        }
         uint64_t old = use_restore ? restore_mask : st(t)->sigmask;
         use_restore = false;
         ran |= WAIT_HANDLER_RAN;
-        if (!(actions[sig].flags & SA_RESTART))
+        if (!(ka->flags & SA_RESTART))
             ran |= WAIT_HANDLER_INTERRUPTS;
         struct shim_regs h;
         uint64_t rsp;
         __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
         struct rt_sigframe *f = frame_build(t, sig, info, sync_stack(rsp), old, &h);
+        if (!f)
+            die_now(SIGSEGV);
         /* Through LSTAR this code runs on the kernel stack: a syscall the
          * handler makes through LSTAR must start below these frames. */
         bool lstar = sched_on_kstack(rsp);
@@ -551,11 +992,11 @@ const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out)
      * fpstate pointer in it) kills the app with SIGSEGV, as Linux. */
     struct rt_sigframe fk, *f = &fk;
     if (copy_from_user(f, (const void *)(app_rsp - 8), sizeof *f))
-        die(SIGSEGV);
+        die_now(SIGSEGV);
     const struct sigcontext *mc = &f->uc.uc_mcontext;
     struct thread *t = sched_current();
     platform_irq_save();   /* off until regs_resume's iretq */
-    st(t)->sigmask = f->uc.uc_sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    st(t)->sigmask = f->uc.uc_sigmask & ~UNBLOCKABLE;
     if (mc->fpstate && !(mc->fpstate & 63)) {
         /* XRSTOR reads the area in place: its first and last bytes show
          * that both pages it can span are readable app memory. */
@@ -563,9 +1004,9 @@ const struct shim_regs *rt_sigreturn_c(uint64_t app_rsp, struct shim_regs *out)
         uint8_t b;
         if (!access_ok((const void *)mc->fpstate, n) || copy_from_user(&b, (const void *)mc->fpstate, 1) ||
             copy_from_user(&b, (const void *)(mc->fpstate + n - 1), 1))
-            die(SIGSEGV);
+            die_now(SIGSEGV);
         if (platform_fpu_restore_app((const void *)mc->fpstate))
-            die(SIGSEGV);   /* a header XRSTOR refuses: Linux's badframe */
+            die_now(SIGSEGV);   /* a header XRSTOR refuses: Linux's badframe */
     }
     out->r8 = mc->r8; out->r9 = mc->r9; out->r10 = mc->r10; out->r11 = mc->r11;
     out->r12 = mc->r12; out->r13 = mc->r13; out->r14 = mc->r14; out->r15 = mc->r15;
@@ -604,16 +1045,15 @@ SHIM_SYSCALL(rt_sigaction)
     if (na && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
     uint64_t irq = platform_irq_save();
-    old = actions[sig];
+    struct proc_ctx *p = sched_proc_current();
+    struct ksigaction *ka = action(p, sig);
+    old = *ka;
     if (na) {
-        actions[sig] = *na;
-        actions[sig].mask &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+        *ka = *na;
+        ka->mask &= ~UNBLOCKABLE;
         /* Setting an action that ignores the signal discards it pending. */
-        if (ignored(sig)) {
-            queue_drop(procq, &nprocq, sig);
-            for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t))
-                queue_drop(st(t)->sigq, &st(t)->nsigq, sig);
-        }
+        if (ignored(p, sig))
+            drop_pending(p, SIGBIT(sig));
     }
     platform_irq_restore(irq);
     return oact && copy_to_user(oact, &old, sizeof old) ? -EFAULT : 0;
@@ -636,7 +1076,7 @@ SHIM_SYSCALL(rt_sigprocmask)
         case 2: m = bits; break;
         default: return -EINVAL;
         }
-        st(t)->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+        st(t)->sigmask = m & ~UNBLOCKABLE;
     }
     if (oset && copy_to_user(oset, &old, sizeof old))
         return -EFAULT;
@@ -655,6 +1095,55 @@ SHIM_SYSCALL(rt_sigpending)
     return copy_to_user(set, &s, sigsetsize) ? -EFAULT : 0;
 }
 
+/* kill's and rt_sigqueueinfo's signal (info filled, sig > 0) to a set of
+ * processes: pid 0 = the caller's process group, -1 = every process but
+ * pid 1 and the caller (Linux's kill(-1)), < -1 = process group -pid.
+ * ESRCH when the set is empty; else 0 if any send succeeded, or the last
+ * error. sig 0 only checks that the set is not empty. */
+static long send_many(int pid, int sig, const uint8_t info[128])
+{
+    struct proc_ctx *self = sched_proc_current();
+    int pgid = pid == 0 ? pgid_of(self) : -pid;
+    long r = -ESRCH;
+    bool ok = false;
+    uint64_t irq = platform_irq_save();
+    uint32_t gen = walk_begin();
+    struct thread *cursor = NULL;
+    for (struct proc_ctx *p; (p = next_process(&cursor, gen));) {
+        if (pid == -1 ? (is_init(p) || p == self) : pgid_of(p) != pgid)
+            continue;
+        r = sig ? send(p, NULL, sig, info) : 0;
+        ok |= r == 0;
+    }
+    platform_irq_restore(irq);
+    return ok ? 0 : r;
+}
+
+SHIM_SYSCALL(kill)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    if (pid == -2147483647 - 1)
+        return -ESRCH;   /* -pid would overflow (Linux) */
+    uint8_t info[128];
+    info_make(info, sig, SI_USER);
+    info_sender(info);
+    long r;
+    if (pid > 0) {
+        struct proc_ctx *p = find_process(pid);
+#if SHIM_HAVE_process
+        if (!p && process_is_zombie(pid))
+            return 0;   /* as Linux: a zombie takes (and ignores) the signal */
+#endif
+        if (!p)
+            return -ESRCH;
+        r = sig ? send(p, NULL, sig, info) : 0;
+    } else
+        r = send_many(pid, sig, info);
+    deliver(false, 0);   /* a signal to itself runs before kill returns */
+    return r;
+}
+
 static long kill_thread(struct thread *t, int sig, int code)
 {
     if (!sig)
@@ -662,26 +1151,24 @@ static long kill_thread(struct thread *t, int sig, int code)
     uint8_t info[128];
     info_make(info, sig, code);
     info_sender(info);
-    long r = send(t, sig, info);
+    long r = send(NULL, t, sig, info);
     deliver(false, 0);
     return r;
 }
 
-SHIM_SYSCALL(kill)
+/* The thread tid, if it belongs to process tgid. */
+static struct thread *find_thread_in(int tgid, int tid)
 {
-    if (sig < 0 || sig > NSIG)
-        return -EINVAL;
-    if (pid != APP_PID && pid != 0 && pid != -1 && pid != -APP_PID)
-        return -ESRCH;
-    return kill_thread(NULL, sig, SI_USER);
+    struct thread *t = sched_find(tid);
+    return t && pid_of(sched_proc(t)) == tgid ? t : NULL;
 }
 
 SHIM_SYSCALL(tgkill)
 {
     if (sig < 0 || sig > NSIG || tgid <= 0 || pid <= 0)
         return -EINVAL;
-    struct thread *t = sched_find(pid);
-    if (tgid != APP_PID || !t)
+    struct thread *t = find_thread_in(tgid, pid);
+    if (!t)
         return -ESRCH;
     return kill_thread(t, sig, SI_TKILL);
 }
@@ -704,9 +1191,9 @@ static int siginfo_in(uint8_t info[128], const void *uinfo)
     return copy_from_user(info, uinfo, 48) ? -EFAULT : 0;
 }
 
-/* info: a kernel copy of the app's siginfo; target: the pid or tid the
- * caller named. */
-static long queueinfo(struct thread *t, long target, int sig, uint8_t info[128])
+/* info: a kernel copy of the app's siginfo; the signal goes to process p
+ * (t == NULL) or thread t; target: the pid or tid the caller named. */
+static long queueinfo(struct proc_ctx *p, struct thread *t, long target, int sig, uint8_t info[128])
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
@@ -718,7 +1205,7 @@ static long queueinfo(struct thread *t, long target, int sig, uint8_t info[128])
     ((int *)info)[0] = sig;
     if (!sig)
         return 0;
-    long r = send(t, sig, info);
+    long r = send(p, t, sig, info);
     deliver(false, 0);
     return r;
 }
@@ -728,9 +1215,10 @@ SHIM_SYSCALL(rt_sigqueueinfo)
     uint8_t info[128];
     if (siginfo_in(info, uinfo))
         return -EFAULT;
-    if (pid != APP_PID)
+    struct proc_ctx *p = find_process(pid);
+    if (!p)
         return -ESRCH;
-    return queueinfo(NULL, pid, sig, info);
+    return queueinfo(p, NULL, pid, sig, info);
 }
 
 SHIM_SYSCALL(rt_tgsigqueueinfo)
@@ -738,10 +1226,12 @@ SHIM_SYSCALL(rt_tgsigqueueinfo)
     uint8_t info[128];
     if (siginfo_in(info, uinfo))
         return -EFAULT;
-    struct thread *t = sched_find(pid);
-    if (tgid != APP_PID || !t)
+    if (tgid <= 0 || pid <= 0)
+        return -EINVAL;
+    struct thread *t = find_thread_in(tgid, pid);
+    if (!t)
         return -ESRCH;
-    return queueinfo(t, pid, sig, info);
+    return queueinfo(NULL, t, pid, sig, info);
 }
 
 /* Block until a signal the thread takes arrives, then take it. */
@@ -861,22 +1351,32 @@ SHIM_SYSCALL(sigaltstack)
 }
 
 /* ---- alarm, interval timers ----------------------------------------------- */
-
-static uint64_t itimer_deadline, itimer_interval;   /* ITIMER_REAL, nanotime */
+/* ITIMER_REAL is per process; the armed ones are on the `timers` list,
+ * which the timer interrupt walks (interrupts off everywhere it changes). */
 
 void signal_timer_tick(uint64_t now)
 {
-    if (!itimer_deadline || now < itimer_deadline)
-        return;
-    if (itimer_interval) {
-        while (itimer_deadline <= now)
-            itimer_deadline += itimer_interval;
-        sched_timer_at(itimer_deadline);
-    } else
-        itimer_deadline = 0;
-    uint8_t info[128];
-    info_make(info, SIGALRM, SI_KERNEL);
-    send(NULL, SIGALRM, info);
+    for (struct sig_proc **pp = &timers; *pp;) {
+        struct sig_proc *sp = *pp;
+        if (now < sp->itimer_deadline) {
+            pp = &sp->timer_next;
+            continue;
+        }
+        if (sp->itimer_interval) {
+            while (sp->itimer_deadline <= now)
+                sp->itimer_deadline += sp->itimer_interval;
+            sched_timer_at(sp->itimer_deadline);
+            pp = &sp->timer_next;
+        } else {
+            sp->itimer_deadline = 0;
+            *pp = sp->timer_next;
+            sp->timer_next = NULL;
+            sp->timer_listed = false;
+        }
+        uint8_t info[128];
+        info_make(info, SIGALRM, SI_KERNEL);
+        send(sp->self, NULL, SIGALRM, info);
+    }
 }
 
 struct ktv { long sec, usec; };
@@ -885,22 +1385,36 @@ struct kitv { struct ktv interval, value; };
 static uint64_t tv_ns(const struct ktv *tv) { return (uint64_t)tv->sec * 1000000000ull + (uint64_t)tv->usec * 1000; }
 static struct ktv ns_tv(uint64_t ns) { return (struct ktv){ (long)(ns / 1000000000ull), (long)(ns % 1000000000ull / 1000) }; }
 
+/* The calling process's ITIMER_REAL. */
 static void itimer_get(struct kitv *v)
 {
+    uint64_t irq = platform_irq_save();
+    const struct sig_proc *sp = sp_cur();
     uint64_t now = platform_monotonic_ns();
-    uint64_t left = itimer_deadline > now ? itimer_deadline - now : (itimer_deadline ? 1000 : 0);
-    v->interval = ns_tv(itimer_interval);
+    uint64_t d = sp->itimer_deadline;
+    uint64_t left = d > now ? d - now : (d ? 1000 : 0);
+    v->interval = ns_tv(sp->itimer_interval);
     v->value = ns_tv(left);
+    platform_irq_restore(irq);
 }
 
 static void itimer_set(uint64_t value, uint64_t interval)
 {
     uint64_t irq = platform_irq_save();
-    itimer_interval = interval;
-    itimer_deadline = value ? platform_monotonic_ns() + value : 0;
+    struct sig_proc *sp = sp_cur();
+    sp->itimer_interval = interval;
+    sp->itimer_deadline = value ? platform_monotonic_ns() + value : 0;
+    sp->self = sched_proc_current();
+    if (sp->itimer_deadline && !sp->timer_listed) {
+        sp->timer_next = timers;
+        timers = sp;
+        sp->timer_listed = true;
+    } else if (!sp->itimer_deadline)
+        timer_unlist(sp);
+    uint64_t deadline = sp->itimer_deadline;
     platform_irq_restore(irq);
-    if (itimer_deadline)
-        sched_timer_at(itimer_deadline);
+    if (deadline)
+        sched_timer_at(deadline);
 }
 
 SHIM_SYSCALL(getitimer)
@@ -947,38 +1461,41 @@ SHIM_SYSCALL(alarm)
     return secs;
 }
 
-/* ---- SIGPIPE (the pipe module's hook) --------------------------------------- */
+/* ---- signals from outside: the terminal, port-app ---------------------------- */
 
+/* As Linux's tty: to every process in the foreground process group, which
+ * is pid 1's (nothing here gives the terminal to another group). Runs in
+ * the timer interrupt, so the processes are found through the thread list
+ * (next_process). */
 void signal_raise_app(int sig)
 {
     if (!valid_sig(sig))
         return;
     uint8_t info[128];
     info_make(info, sig, SI_KERNEL);
-    send(NULL, sig, info);
+    uint64_t irq = platform_irq_save();
+    struct proc_ctx *init = NULL;
+    for (struct thread *t = sched_next_live(NULL); t && !init; t = sched_next_live(t))
+        if (is_init(sched_proc(t)))
+            init = sched_proc(t);
+    if (init) {
+        int pgid = pgid_of(init);
+        uint32_t gen = walk_begin();
+        struct thread *cursor = NULL;
+        for (struct proc_ctx *p; (p = next_process(&cursor, gen));)
+            if (pgid_of(p) == pgid)
+                send(p, NULL, sig, info);
+    }
+    platform_irq_restore(irq);
 }
+
+/* ---- SIGPIPE (the pipe module's hook) --------------------------------------- */
 
 void shim_raise_sigpipe(void)
 {
     uint8_t info[128];
     info_make(info, SIGPIPE, SI_USER);
     info_sender(info);
-    send(sched_current(), SIGPIPE, info);
+    send(NULL, sched_current(), SIGPIPE, info);
     deliver(false, 0);
-}
-
-/* TEMPORARY (lead): the signals helper replaces this with the real
- * process-directed send. A signal to process p goes to its first thread. */
-int signal_send_process(struct proc_ctx *p, int sig, int si_code, int si_pid, int si_status)
-{
-    struct thread *t = sched_next_live(NULL);
-    while (t && sched_proc(t) != p)
-        t = sched_next_live(t);
-    if (!t)
-        return 0;
-    uint8_t info[128];
-    info_make(info, sig, si_code);
-    ((int *)info)[4] = si_pid;
-    ((int *)info)[6] = si_status;
-    return send(t, sig, info) < 0 ? -EAGAIN : 0;
 }

@@ -72,6 +72,7 @@ struct rlimit_k { unsigned long cur, max; };
  * fork hook copies the bytes; exec keeps them), kept in the platform's
  * per-process area (shim/sched.h). */
 static size_t limits_offset;
+static void creds_init(void);
 #define limits ((struct rlimit_k *)sched_proc_local_current(limits_offset))
 
 void sysinfo_init(void);
@@ -85,6 +86,7 @@ void sysinfo_init(void)
     limits[RLIMIT_NPROC] = (struct rlimit_k){ SYSINFO_NPROC_MAX, SYSINFO_NPROC_MAX };
     limits[8] = (struct rlimit_k){ 8UL << 20, 8UL << 20 };                 /* MEMLOCK */
     limits[4] = (struct rlimit_k){ 0, RLIM_INFINITY };                     /* CORE */
+    creds_init();
 }
 
 unsigned long sysinfo_rlimit_cur(int resource)
@@ -183,37 +185,135 @@ SHIM_SYSCALL(sched_setaffinity)
     return 0;
 }
 
-/* ---- users and groups: root ---- */
-SHIM_SYSCALL(getuid) { return 0; }
-SHIM_SYSCALL(geteuid) { return 0; }
-SHIM_SYSCALL(getgid) { return 0; }
-SHIM_SYSCALL(getegid) { return 0; }
+/* ---- users and groups ----
+ * The app starts as root (uid 0, gid 0), like a container's init. Ids may
+ * change as Linux allows (root sets anything; others only among their
+ * real, effective and saved ids) and are per process, inherited by fork
+ * and kept by exec: nginx's workers become nobody. The ids are what the
+ * calls report; the vfs does not check permissions against them. */
+#define NGROUPS_KEPT 32
+struct creds {
+    unsigned ruid, euid, suid, rgid, egid, sgid;
+    int ngroups;
+    unsigned groups[NGROUPS_KEPT];
+};
+static size_t creds_offset;
+static struct creds *my_creds(void)
+{
+    return sched_proc_local_current(creds_offset);
+}
+
+static void creds_init(void)
+{
+    creds_offset = sched_proc_local_claim("sysinfo ids", sizeof(struct creds), NULL);
+    memset(my_creds(), 0, sizeof(struct creds));
+}
+
+SHIM_SYSCALL(getuid) { return my_creds()->ruid; }
+SHIM_SYSCALL(geteuid) { return my_creds()->euid; }
+SHIM_SYSCALL(getgid) { return my_creds()->rgid; }
+SHIM_SYSCALL(getegid) { return my_creds()->egid; }
 
 SHIM_SYSCALL(getresuid)
 {
-    return put_user(0u, ruid) || put_user(0u, euid) || put_user(0u, suid) ? -EFAULT : 0;
+    const struct creds *c = my_creds();
+    return put_user(c->ruid, ruid) || put_user(c->euid, euid) || put_user(c->suid, suid) ? -EFAULT : 0;
 }
 
 SHIM_SYSCALL(getresgid)
 {
-    return put_user(0u, rgid) || put_user(0u, egid) || put_user(0u, sgid) ? -EFAULT : 0;
+    const struct creds *c = my_creds();
+    return put_user(c->rgid, rgid) || put_user(c->egid, egid) || put_user(c->sgid, sgid) ? -EFAULT : 0;
 }
 
-SHIM_SYSCALL(getgroups) { return 0; }
+SHIM_SYSCALL(getgroups)
+{
+    const struct creds *c = my_creds();
+    if (gidsetsize < 0)
+        return -EINVAL;
+    if (gidsetsize == 0)
+        return c->ngroups;
+    if (gidsetsize < c->ngroups)
+        return -EINVAL;
+    return copy_to_user(grouplist, c->groups, (size_t)c->ngroups * sizeof(unsigned)) ? -EFAULT : c->ngroups;
+}
 
-/* Only root exists: becoming root again succeeds, anything else cannot. */
-SHIM_SYSCALL(setuid) { return uid == 0 ? 0 : -EINVAL; }
-SHIM_SYSCALL(setgid) { return gid == 0 ? 0 : -EINVAL; }
-static int root_or_keep(long id) { return id == 0 || id == -1; }
+/* Whether id (not -1) is one a non-root process may take: one of its own. */
+static int own_id(unsigned id, unsigned r, unsigned e, unsigned s) { return id == r || id == e || id == s; }
+
+/* setres[ug]id's rule, for ids r/e/s of triple (pr, pe, ps); -1 keeps. */
+static long set_res(unsigned *pr, unsigned *pe, unsigned *ps, long r, long e, long s, int root)
+{
+    unsigned nr = (unsigned)r, ne = (unsigned)e, ns = (unsigned)s;
+    if (!root && ((r != -1 && !own_id(nr, *pr, *pe, *ps)) || (e != -1 && !own_id(ne, *pr, *pe, *ps)) ||
+                  (s != -1 && !own_id(ns, *pr, *pe, *ps))))
+        return -EPERM;
+    if (r != -1)
+        *pr = nr;
+    if (e != -1)
+        *pe = ne;
+    if (s != -1)
+        *ps = ns;
+    return 0;
+}
+
+SHIM_SYSCALL(setuid)
+{
+    struct creds *c = my_creds();
+    if ((int)uid < 0)
+        return -EINVAL;
+    if (c->euid == 0) {      /* root: all three, as Linux */
+        c->ruid = c->euid = c->suid = uid;
+        return 0;
+    }
+    if (uid != c->ruid && uid != c->suid)
+        return -EPERM;
+    c->euid = uid;
+    return 0;
+}
+
+SHIM_SYSCALL(setgid)
+{
+    struct creds *c = my_creds();
+    if ((int)gid < 0)
+        return -EINVAL;
+    if (c->euid == 0) {
+        c->rgid = c->egid = c->sgid = gid;
+        return 0;
+    }
+    if (gid != c->rgid && gid != c->sgid)
+        return -EPERM;
+    c->egid = gid;
+    return 0;
+}
+
 SHIM_SYSCALL(setresuid)
 {
-    return root_or_keep((int)ruid) && root_or_keep((int)euid) && root_or_keep((int)suid) ? 0 : -EINVAL;
+    struct creds *c = my_creds();
+    return set_res(&c->ruid, &c->euid, &c->suid, (int)ruid, (int)euid, (int)suid, c->euid == 0);
 }
+
 SHIM_SYSCALL(setresgid)
 {
-    return root_or_keep((int)rgid) && root_or_keep((int)egid) && root_or_keep((int)sgid) ? 0 : -EINVAL;
+    struct creds *c = my_creds();
+    return set_res(&c->rgid, &c->egid, &c->sgid, (int)rgid, (int)egid, (int)sgid, c->euid == 0);
 }
-SHIM_SYSCALL(setgroups) { return gidsetsize == 0 ? 0 : -EINVAL; }
+
+SHIM_SYSCALL(setgroups)
+{
+    struct creds *c = my_creds();
+    if (c->euid != 0)
+        return -EPERM;
+    if (gidsetsize < 0 || gidsetsize > 65536)
+        return -EINVAL;
+    unsigned g[NGROUPS_KEPT];
+    int n = gidsetsize < NGROUPS_KEPT ? gidsetsize : NGROUPS_KEPT;   /* the rest is dropped */
+    if (n && copy_from_user(g, grouplist, (size_t)n * sizeof(unsigned)))
+        return -EFAULT;
+    memcpy(c->groups, g, (size_t)n * sizeof(unsigned));
+    c->ngroups = n;
+    return 0;
+}
 
 static int nice_value;
 /* getpriority returns 20 - nice (the raw syscall's convention). */

@@ -159,9 +159,10 @@ void platform_out_of_memory(const char *what)
 
 /* The harness builds with SHIM_HAVE_mm (tests/Makefile): these stand in for
  * the mm module's functions other modules call.
- * The /proc/self/maps provider, as the real one will be called. */
-size_t mm_format_maps(char *buf, size_t size)
+ * The /proc/PID/maps provider, as the real one will be called. */
+size_t mm_format_maps_of(struct proc_ctx *p, char *buf, size_t size)
 {
+    (void)p;
     const char *text = "00400000-00401000 r-xp 00000000 00:00 0 /bin/app\n";
     size_t len = strlen(text);
     if (size) {
@@ -223,3 +224,107 @@ int platform_cmpxchg_user_u32(uint32_t *uaddr, uint32_t old, uint32_t new_val, u
     *cur = old;
     return 0;
 }
+
+/* The signal harness brings its own processes (fake_sched.c): FAKE_SCHED. */
+#ifndef FAKE_SCHED
+/* ---- process contexts (shim/sched.h) -------------------------------------------
+ * The harness has no threads and no process module: "the current process"
+ * is whichever fake context the test switched to. sched_proc_fork runs the
+ * claimed fork hooks as the platform does, fake_proc_exec the exec hooks and
+ * fake_proc_release the release hooks, so a test can play parent and child
+ * by switching between them. */
+#include "shim/sched.h"
+
+struct proc_ctx {
+    int used;
+    _Alignas(16) uint8_t local[SHIM_PROCESS_LOCAL_MAX];
+};
+static struct proc_ctx fake_procs[8] = { [0] = { .used = 1 } };
+static struct proc_ctx *fake_cur = &fake_procs[0];
+static struct {
+    size_t offset, size;
+    const struct proc_local_ops *ops;
+} claims[16];
+static int nclaims;
+static size_t proc_local_used;
+int fake_fork_fail_at = -1;
+
+size_t sched_proc_local_claim(const char *module, size_t size, const struct proc_local_ops *ops)
+{
+    size_t end = proc_local_used + ((size + 15) & ~(size_t)15);
+    if (end > SHIM_PROCESS_LOCAL_MAX || nclaims == 16) {
+        fprintf(stderr, "harness: module %s: per-process state does not fit\n", module);
+        exit(98);
+    }
+    claims[nclaims].offset = proc_local_used;
+    claims[nclaims].size = size;
+    claims[nclaims++].ops = ops;
+    size_t off = proc_local_used;
+    proc_local_used = end;
+    return off;
+}
+
+void *sched_proc_local(struct proc_ctx *p, size_t offset) { return p->local + offset; }
+void *sched_proc_local_current(size_t offset) { return fake_cur->local + offset; }
+struct proc_ctx *sched_proc(const struct thread *t) { (void)t; return fake_cur; }
+struct proc_ctx *sched_proc_current(void) { return fake_cur; }
+int sched_proc_threads(const struct proc_ctx *p) { (void)p; return 1; }
+uint64_t sched_proc_memory(const struct proc_ctx *p) { (void)p; return 0; }
+
+struct proc_ctx *sched_proc_fork(unsigned long clone_flags)
+{
+    struct proc_ctx *c = NULL;
+    for (size_t i = 0; i < sizeof fake_procs / sizeof fake_procs[0] && !c; i++)
+        if (!fake_procs[i].used)
+            c = &fake_procs[i];
+    if (!c)
+        return NULL;
+    memset(c->local, 0, sizeof c->local);
+    /* fake_fork_fail_at == nclaims stands for a module after all the
+     * claimed ones failing. */
+    for (int i = 0; i <= nclaims; i++) {
+        int r = -ENOMEM;
+        if (i == nclaims && i != fake_fork_fail_at)
+            break;
+        if (i == fake_fork_fail_at)
+            ;
+        else if (claims[i].ops && claims[i].ops->fork)
+            r = claims[i].ops->fork(c->local + claims[i].offset, fake_cur->local + claims[i].offset, clone_flags);
+        else
+            r = (memcpy(c->local + claims[i].offset, fake_cur->local + claims[i].offset, claims[i].size), 0);
+        if (r < 0) {
+            for (int j = 0; j < i; j++)
+                if (claims[j].ops && claims[j].ops->release)
+                    claims[j].ops->release(c->local + claims[j].offset);
+            return NULL;
+        }
+    }
+    c->used = 1;
+    return c;
+}
+
+void sched_proc_discard(struct proc_ctx *p) { fake_proc_release(p); }
+
+void fake_proc_switch(struct proc_ctx *p) { fake_cur = p; }
+
+int fake_proc_exec(void)
+{
+    for (int i = 0; i < nclaims; i++)
+        if (claims[i].ops && claims[i].ops->exec) {
+            int r = claims[i].ops->exec(fake_cur->local + claims[i].offset);
+            if (r < 0)
+                return r;
+        }
+    return 0;
+}
+
+void fake_proc_release(struct proc_ctx *p)
+{
+    for (int i = 0; i < nclaims; i++)
+        if (claims[i].ops && claims[i].ops->release)
+            claims[i].ops->release(p->local + claims[i].offset);
+    p->used = 0;
+    if (fake_cur == p)
+        fake_cur = &fake_procs[0];
+}
+#endif

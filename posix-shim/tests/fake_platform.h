@@ -14,4 +14,11 @@ extern unsigned long fake_idle_calls;
 extern long fake_pages_out;
 void fake_console_input(const char *data, size_t len, int eof_after);
 void fake_out_reset(void);
+/* Fake process contexts (shim/sched.h's sched_proc_fork & co.): the test
+ * plays each process by switching to it; exec and release run the hooks. */
+struct proc_ctx;
+void fake_proc_switch(struct proc_ctx *p);
+int fake_proc_exec(void);
+void fake_proc_release(struct proc_ctx *p);
+extern int fake_fork_fail_at;   /* >= 0: that claim's fork hook "fails" */
 #endif

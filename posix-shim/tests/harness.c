@@ -28,40 +28,16 @@
 #include "shim/random.h"
 #include "shim/devfs.h"
 #include "shim/p9.h"
+#include "shim/sched.h"
 #include "fake_9p.h"
 #include "shim_syscalls.h"   /* the sys_* handlers (generated, tests/Makefile) */
 
 uint64_t platform_monotonic_ns(void);
 
 void procfs_init(void);
+void vfs_init(void);
 
-#define C0(n) sys_##n(0, 0, 0, 0, 0, 0)
-#define C1(n, a) sys_##n((long)(a), 0, 0, 0, 0, 0)
-#define C2(n, a, b) sys_##n((long)(a), (long)(b), 0, 0, 0, 0)
-#define C3(n, a, b, c) sys_##n((long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define C4(n, a, b, c, d) sys_##n((long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define C5(n, a, b, c, d, e) sys_##n((long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
-
-static int checks, failures;
-static const char *section = "";
-
-static void check(int ok, int line, const char *fmt, ...)
-{
-    checks++;
-    if (ok)
-        return;
-    failures++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stdout, "FAIL [%s] line %d: ", section, line);
-    vfprintf(stdout, fmt, ap);
-    fputc('\n', stdout);
-    va_end(ap);
-}
-#define CHECK(cond, ...) check((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
-/* A syscall's result must equal an expected value. */
-#define EXPECT(call, want) do { long r_ = (call); long w_ = (long)(want); \
-        check(r_ == w_, __LINE__, "%s = %ld, expected %ld", #call, r_, w_); } while (0)
+#include "checks.h"
 
 static long xopen(const char *p, long flags, long mode) { return C4(openat, K_AT_FDCWD, p, flags, mode); }
 
@@ -679,6 +655,209 @@ static void t_procfs(void)
     n = C3(readlink, "/proc/self/cwd", buf, sizeof buf);
     CHECK(n == 4 && memcmp(buf, "/etc", 4) == 0, "/proc/self/cwd");
     C1(chdir, "/");
+}
+
+/* The vfs's per-process state across the fake platform's fork, exec and
+ * release (fake_platform.c runs the claimed hooks as the kernel does). */
+#ifndef CLONE_FS
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE 2
+#endif
+
+static const char *cwd_now(char *buf, size_t size)
+{
+    return C2(getcwd, buf, size) > 0 ? buf : "(error)";
+}
+
+static void t_processes(void)
+{
+    section = "processes";
+    char buf[512], list[2048];
+    struct proc_ctx *parent = sched_proc_current();
+    long fd = xopen("/tmp/forked", K_O_RDWR | K_O_CREAT | K_O_TRUNC, 0644);
+    long cfd = xopen("/tmp/forked", K_O_RDONLY | K_O_CLOEXEC, 0);
+    EXPECT(C3(write, fd, "abc", 3), 3);
+    struct file *f = fd_file(fd);
+    uint32_t refs = f->refs;
+
+    /* fork: the child holds the parent's open file descriptions. */
+    struct proc_ctx *child = sched_proc_fork(0);
+    CHECK(child && child != parent, "fork made a context");
+    if (!child)
+        return;
+    CHECK(f->refs == refs + 1, "fork takes one reference per open file (%u -> %u)", refs, f->refs);
+    CHECK(vfs_fd_file_of(child, fd) == f, "the child's fd is the same open file description");
+    fake_proc_switch(child);
+    EXPECT(C3(lseek, fd, 0, K_SEEK_CUR), 3);
+    EXPECT(C3(write, fd, "de", 2), 2);
+    EXPECT(C2(fcntl, cfd, K_F_GETFD), K_FD_CLOEXEC);     /* flags are inherited */
+    long mine = xopen("/etc/passwd", K_O_RDONLY, 0);
+    CHECK(mine > cfd, "child's new fd %ld", mine);
+    EXPECT(C1(chdir, "/etc"), 0);
+    EXPECT(C1(umask, 077), 022);
+    fake_proc_switch(parent);
+    EXPECT(C3(lseek, fd, 0, K_SEEK_CUR), 5);           /* the child's write moved it */
+    EXPECT(C2(fcntl, mine, K_F_GETFD), -EBADF);        /* not in the parent's table */
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/") == 0, "parent's cwd stays /: %s", buf);
+    EXPECT(C1(umask, 022), 022);
+    fake_proc_switch(child);
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/etc") == 0, "child's cwd /etc: %s", buf);
+    EXPECT(C1(umask, 077), 077);
+
+    /* exec: close-on-exec fds close in the child only. */
+    EXPECT(fake_proc_exec(), 0);
+    EXPECT(C2(fcntl, cfd, K_F_GETFD), -EBADF);
+    EXPECT(C2(fcntl, fd, K_F_GETFD), 0);
+    EXPECT(C2(fcntl, mine, K_F_GETFD), 0);
+    vfs_set_exe_path("/bin/child");
+    const char *argv[] = { "child", "arg" };
+    vfs_set_cmdline(2, argv);
+    /* Without the process module /proc/self is pid 1, the current context. */
+    long n = C3(readlink, "/proc/self/exe", buf, sizeof buf);
+    CHECK(n == 10 && memcmp(buf, "/bin/child", 10) == 0, "child's /proc/self/exe: %.*s", (int)(n > 0 ? n : 0), buf);
+    n = C3(readlink, "/proc/1/cwd", buf, sizeof buf);
+    CHECK(n == 4 && memcmp(buf, "/etc", 4) == 0, "child's /proc/1/cwd: %.*s", (int)(n > 0 ? n : 0), buf);
+    CHECK(list_dir("/proc/self/fd", list, sizeof list) > 0, "child's fd dir");
+    snprintf(buf, sizeof buf, "/proc/self/fd/%ld", cfd);
+    struct k_stat cst;
+    EXPECT(C2(lstat, buf, &cst), -ENOENT);            /* closed on exec */
+    snprintf(buf, sizeof buf, "%ld", mine);
+    CHECK(has_line(list, buf), "child's own fd %ld listed", mine);
+    CHECK(read_all("/proc/self/cmdline", buf, sizeof buf) == 10 && memcmp(buf, "child\0arg\0", 10) == 0,
+          "child's cmdline");
+    CHECK(read_all("/proc/1/comm", buf, sizeof buf) > 0 && strcmp(buf, "child\n") == 0, "child's comm: %s", buf);
+    fake_proc_switch(parent);
+    EXPECT(C2(fcntl, cfd, K_F_GETFD), K_FD_CLOEXEC);
+    CHECK(strcmp(vfs_exe_path(), "/bin/app") == 0, "parent's exe path kept: %s", vfs_exe_path());
+    CHECK(strcmp(vfs_exe_path_of(child), "/bin/child") == 0, "vfs_exe_path_of(child)");
+    size_t cl;
+    const char *cmd = vfs_cmdline_of(child, &cl);
+    CHECK(cl == 10 && memcmp(cmd, "child\0arg\0", 10) == 0, "vfs_cmdline_of(child)");
+    CHECK(read_all("/proc/self/cmdline", buf, sizeof buf) == 8 && memcmp(buf, "app\0-x\0\0", 8) == 0,
+          "parent's cmdline kept");
+
+    /* A pipe's reader sees EOF once every process closed the write end. */
+    int pfd[2];
+    EXPECT(C2(pipe2, pfd, K_O_NONBLOCK), 0);
+    struct proc_ctx *writer = sched_proc_fork(0);
+    CHECK(writer != NULL, "second fork");
+    if (!writer)
+        return;
+    EXPECT(C1(close, pfd[1]), 0);
+    EXPECT(C3(read, pfd[0], buf, 1), -EAGAIN);         /* the other process still writes */
+    fake_proc_switch(writer);
+    EXPECT(C1(close, pfd[0]), 0);
+    EXPECT(C3(write, pfd[1], "x", 1), 1);
+    fake_proc_switch(parent);
+    EXPECT(C3(read, pfd[0], buf, 2), 1);
+    fake_proc_release(writer);                          /* its last thread ended */
+    EXPECT(C3(read, pfd[0], buf, 1), 0);
+    C1(close, pfd[0]);
+
+    fake_proc_release(child);
+    CHECK(f->refs == refs, "release drops the child's references (%u, was %u)", f->refs, refs);
+    EXPECT(C3(lseek, fd, 0, K_SEEK_CUR), 5);
+
+    /* CLONE_FILES and CLONE_FS share; exec unshares the table first. */
+    struct proc_ctx *t = sched_proc_fork(CLONE_FILES | CLONE_FS);
+    CHECK(t != NULL, "clone with CLONE_FILES");
+    if (!t)
+        return;
+    CHECK(f->refs == refs, "a shared table takes no file references");
+    fake_proc_switch(t);
+    long shared = xopen("/etc/passwd", K_O_RDONLY | K_O_CLOEXEC, 0);
+    EXPECT(C1(umask, 027), 022);
+    EXPECT(C1(chdir, "/tmp"), 0);
+    fake_proc_switch(parent);
+    EXPECT(C2(fcntl, shared, K_F_GETFD), K_FD_CLOEXEC);
+    EXPECT(C1(umask, 022), 027);
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/tmp") == 0, "CLONE_FS shares the cwd: %s", buf);
+    EXPECT(C1(chdir, "/"), 0);
+    fake_proc_switch(t);
+    EXPECT(fake_proc_exec(), 0);
+    EXPECT(C2(fcntl, shared, K_F_GETFD), -EBADF);
+    EXPECT(C2(fcntl, fd, K_F_GETFD), 0);
+    fake_proc_switch(parent);
+    EXPECT(C2(fcntl, shared, K_F_GETFD), K_FD_CLOEXEC);   /* the other sharer keeps it */
+    C1(close, shared);
+    fake_proc_release(t);
+    CHECK(f->refs == refs, "after the unshared copy is released: %u", f->refs);
+
+    /* close_range(CLOSE_RANGE_UNSHARE) closes in a table of its own. */
+    t = sched_proc_fork(CLONE_FILES);
+    fake_proc_switch(t);
+    EXPECT(C3(close_range, fd, fd, CLOSE_RANGE_UNSHARE), 0);
+    EXPECT(C2(fcntl, fd, K_F_GETFD), -EBADF);
+    fake_proc_switch(parent);
+    EXPECT(C2(fcntl, fd, K_F_GETFD), 0);
+    fake_proc_release(t);
+
+    /* A fork that fails in a later module leaves nothing behind. */
+    fake_fork_fail_at = 1;
+    CHECK(sched_proc_fork(0) == NULL, "the failing fork fails");
+    fake_fork_fail_at = -1;
+    CHECK(f->refs == refs, "a failed fork keeps no references: %u", f->refs);
+
+    /* The table grows past its first 64 fds, and a fork copies all of it. */
+    EXPECT(C2(dup2, fd, 900), 900);
+    t = sched_proc_fork(0);
+    fake_proc_switch(t);
+    EXPECT(C2(fcntl, 900, K_F_GETFD), 0);
+    EXPECT(C3(lseek, 900, 0, K_SEEK_CUR), 5);
+    EXPECT(C2(dup2, 900, 1023), 1023);
+    EXPECT(C2(dup2, 900, 1024), -EBADF);
+    fake_proc_switch(parent);
+    EXPECT(C2(fcntl, 1023, K_F_GETFD), -EBADF);
+    fake_proc_release(t);
+    C1(close, 900);
+    CHECK(f->refs == refs, "references after the big table: %u", f->refs);
+    C1(close, fd);
+    C1(close, cfd);
+
+    /* /proc lists the live processes and makes their directories. */
+    CHECK(list_dir("/proc", list, sizeof list) > 0 && has_line(list, "1") && has_line(list, "self"), "/proc: %s", list);
+    struct k_stat st, st2;
+    EXPECT(C2(stat, "/proc/1", &st), 0);
+    CHECK(K_S_ISDIR(st.st_mode), "/proc/1 is a directory");
+    uint64_t pid1_ino = st.st_ino;
+    EXPECT(C2(stat, "/proc/1/fd/..", &st2), 0);
+    CHECK(st.st_ino == st2.st_ino, "/proc/1/fd/.. is /proc/1 (ino %lu, %lu)", (unsigned long)st.st_ino,
+          (unsigned long)st2.st_ino);
+    EXPECT(C2(lstat, "/proc/1/status", &st), 0);
+    EXPECT(C2(lstat, "/proc/self/status", &st2), 0);
+    CHECK(st.st_ino == st2.st_ino, "one inode per /proc file");
+    EXPECT(C2(stat, "/proc/2", &st), -ENOENT);
+    EXPECT(C2(stat, "/proc/01", &st), -ENOENT);
+    EXPECT(C2(stat, "/proc/1/nothing", &st), -ENOENT);
+    CHECK(list_dir("/proc/1", list, sizeof list) > 0 && has_line(list, "fd") && has_line(list, "status") &&
+          has_line(list, "comm") && has_line(list, "maps") && has_line(list, "..") , "/proc/1: %s", list);
+    CHECK(read_all("/proc/1/status", buf, sizeof buf) > 0 && strstr(buf, "Pid:\t1\n") && strstr(buf, "PPid:\t0\n") &&
+          strstr(buf, "Threads:\t1\n") && strstr(buf, "State:\tR (running)\n"), "status: %s", buf);
+    CHECK(C1(unlink, "/proc/1/status") < 0, "unlink in /proc/1 fails");
+    EXPECT(xopen("/proc/1/new", K_O_WRONLY | K_O_CREAT, 0644) < 0, 1);
+    /* An open /proc/1 directory outlives the walk that made it. */
+    long dfd = xopen("/proc/1/fd", K_O_RDONLY | K_O_DIRECTORY, 0);
+    CHECK(dfd >= 0, "open /proc/1/fd");
+    EXPECT(C4(newfstatat, dfd, "..", &st2, 0), 0);
+    CHECK(K_S_ISDIR(st2.st_mode) && st2.st_ino == pid1_ino, "/proc/1/fd/.. through an open fd");
+    EXPECT(C4(newfstatat, dfd, "0", &st2, 0), 0);
+    EXPECT(C4(newfstatat, dfd, "0", &st2, K_AT_SYMLINK_NOFOLLOW), 0);
+    CHECK(st2.st_nlink == 1, "a /proc/1/fd link has one name: %lu", (unsigned long)st2.st_nlink);
+    snprintf(list, sizeof list, "/proc/self/fd/%ld", dfd);
+    n = C3(readlink, list, buf, sizeof buf);
+    CHECK(n == 10 && memcmp(buf, "/proc/1/fd", 10) == 0, "path of an open /proc dir: %.*s", (int)(n > 0 ? n : 0),
+          buf);
+    C1(close, dfd);
+    EXPECT(C1(chdir, "/proc/self/fd"), 0);
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/proc/1/fd") == 0, "getcwd in /proc/1/fd: %s", buf);
+    EXPECT(C1(chdir, "../.."), 0);
+    CHECK(strcmp(cwd_now(buf, sizeof buf), "/proc") == 0, "getcwd back in /proc: %s", buf);
+    EXPECT(C1(chdir, "/"), 0);
+    EXPECT(C2(stat, "/proc/1", &st), 0);
+    CHECK(st.st_nlink == 2, "/proc/1 nlink %lu", (unsigned long)st.st_nlink);
 }
 
 static long pipe_wfd;
@@ -1618,6 +1797,7 @@ static void t_cpio_tool(const char *archive, const char *tree)
 int main(int argc, char **argv)
 {
     /* The boot sequence's order: module inits, then the initrd. */
+    vfs_init();
     devfs_init();
     procfs_init();
     build_and_mount();
@@ -1628,6 +1808,7 @@ int main(int argc, char **argv)
     t_fds();
     t_devfs();
     t_procfs();
+    t_processes();
     t_pipes();
     t_poll();
     t_epoll();

@@ -8,10 +8,6 @@
 #include "shim/kernel.h"
 #include "vfs_impl.h"
 
-static uint32_t cur_umask = 022;
-
-uint32_t vfs_umask(void) { return cur_umask; }
-
 static int can_read(const struct file *f)
 {
     uint32_t acc = f->flags & K_O_ACCMODE;
@@ -151,7 +147,7 @@ static long do_openat_depth(int dirfd, const char *path, uint32_t flags, uint32_
                 vnode_put(dir);
             }
         } else if (r == -ENOENT) {
-            r = vfs_new_entry(dir, pr.name, pr.len, K_S_IFREG | (mode & 07777 & ~cur_umask), NULL, &vn);
+            r = vfs_new_entry(dir, pr.name, pr.len, K_S_IFREG | (mode & 07777 & ~vfs_umask()), NULL, &vn);
             if (r < 0) {
                 vnode_put(dir);
                 return r;
@@ -471,8 +467,8 @@ static long do_dup3(long oldfd, long newfd, long flags)
     if (newfd < 0 || newfd >= VFS_MAX_FDS)
         return -EBADF;
     file_get(f);
-    fd_install_at((int)newfd, f, (flags & K_O_CLOEXEC) != 0);
-    return newfd;
+    long r = fd_install_at((int)newfd, f, (flags & K_O_CLOEXEC) != 0);
+    return r < 0 ? r : newfd;
 }
 
 SHIM_SYSCALL(dup2)
@@ -509,8 +505,10 @@ SHIM_SYSCALL(fcntl)
     case K_F_GETFL:
         return (long)(f->flags | K_O_LARGEFILE);
     case K_F_SETFL: {
-        /* Only these status flags can change (as on Linux). */
-        uint32_t chg = K_O_APPEND | K_O_NONBLOCK;
+        /* Only these status flags can change (as on Linux). O_ASYNC is
+         * kept but no SIGIO is ever sent (nginx's master sets it on its
+         * channels and never needs the signal: it polls them too). */
+        uint32_t chg = K_O_APPEND | K_O_NONBLOCK | K_O_ASYNC;
         f->flags = (f->flags & ~chg) | ((uint32_t)arg & chg);
         return 0;
     }
@@ -528,6 +526,11 @@ SHIM_SYSCALL(fcntl)
         unsigned char fl[32];
         return copy_from_user(fl, (const void *)arg, sizeof fl) ? -EFAULT : 0;
     }
+    case K_F_SETOWN:
+        f->owner = (int)arg;
+        return 0;
+    case K_F_GETOWN:
+        return f->owner;
     case 1033: /* F_GETPIPE_SZ */
     case 1031: /* F_SETPIPE_SZ */
         return K_S_ISREG(f->vn->mode) ? -EBADF : 65536;
@@ -548,14 +551,16 @@ SHIM_SYSCALL(ioctl)
     case K_FIONCLEX:
         fd_set_cloexec(fd, 0);
         return 0;
-    case K_FIONBIO: {
+    case K_FIONBIO:
+    case K_FIOASYNC: {   /* every file, as Linux's do_vfs_ioctl (no SIGIO is sent) */
         int on;
         if (get_user(on, (const int *)arg))
             return -EFAULT;
+        uint32_t bit = cmd == K_FIONBIO ? K_O_NONBLOCK : K_O_ASYNC;
         if (on)
-            f->flags |= K_O_NONBLOCK;
+            f->flags |= bit;
         else
-            f->flags &= ~(uint32_t)K_O_NONBLOCK;
+            f->flags &= ~bit;
         return 0;
     }
     default:
@@ -592,10 +597,12 @@ SHIM_SYSCALL(fadvise64) { return fd_file(fd) ? 0 : -EBADF; }
 
 static uint32_t nlink_of(const struct vnode *vn)
 {
-    /* A directory's own "." counts too; computed links (procfs) have no
-     * name in the tree but one in their directory's listing. */
-    if (vn->nlink == 0 && vn->ops && vn->ops->follow)
-        return 1;
+    /* A directory's own "." counts too; computed entries (procfs: magic
+     * links, /proc/PID and what is in it) have no name in the tree but one
+     * in their directory's listing. */
+    const struct vnode *dir = vn->parent;
+    if (vn->nlink == 0 && ((vn->ops && vn->ops->follow) || (dir && !dir->fs && dir->ops && dir->ops->lookup)))
+        return K_S_ISDIR(vn->mode) ? 2 : 1;
     return K_S_ISDIR(vn->mode) ? vn->nlink + 1 : vn->nlink;
 }
 
@@ -885,8 +892,8 @@ SHIM_SYSCALL(getdents64)
 
 SHIM_SYSCALL(umask)
 {
-    uint32_t old = cur_umask;
-    cur_umask = (uint32_t)mask & 0777;
+    uint32_t old = vfs_umask();
+    vfs_set_umask((uint32_t)mask);
     return old;
 }
 
@@ -965,9 +972,13 @@ SHIM_SYSCALL(fallocate)
 SHIM_SYSCALL(close_range)
 {
     unsigned long first = fd, last = max_fd;
-    /* CLOSE_RANGE_UNSHARE (2) means nothing with one fd table. */
     if (flags & ~(long)(2 | 4) || first > last)
         return -EINVAL;
+    if (flags & 2) {               /* CLOSE_RANGE_UNSHARE: a table of our own first */
+        long r = vfs_unshare_files();
+        if (r < 0)
+            return r;
+    }
     if (last >= VFS_MAX_FDS)
         last = VFS_MAX_FDS - 1;
     for (unsigned long i = first; i <= last && first < VFS_MAX_FDS; i++) {

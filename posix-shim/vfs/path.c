@@ -8,27 +8,6 @@
 
 #define MAX_SYMLINKS 40
 
-static struct vnode *cwd;
-
-struct vnode *vfs_cwd(void)
-{
-    if (!cwd) {
-        cwd = vfs_root();
-        vnode_get(cwd);
-    }
-    return cwd;
-}
-
-struct vnode *vfs_cwd_vnode(void) { return vfs_cwd(); }
-
-void vfs_set_cwd(struct vnode *dir)
-{
-    vnode_get(dir);
-    struct vnode *old = vfs_cwd();
-    cwd = dir;
-    vnode_put(old);
-}
-
 static long start_dir(int dirfd, const char *path, struct vnode **out)
 {
     struct vnode *dir;

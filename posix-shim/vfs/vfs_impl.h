@@ -4,8 +4,14 @@
 
 #include "shim/vfs.h"
 
+/* The calling process's state (procstate.c). */
 struct vnode *vfs_cwd(void);             /* not referenced */
 void vfs_set_cwd(struct vnode *dir);
+uint32_t vfs_umask(void);
+void vfs_set_umask(uint32_t mask);       /* keeps mask & 0777 */
+/* Gives the process an fd table of its own if it shares one (CLONE_FILES):
+ * 0 or -ENOMEM. */
+long vfs_unshare_files(void);
 long vfs_lookup_one(struct vnode *dir, const char *name, size_t len, struct vnode **out);
 long vfs_readlink_vn(struct vnode *vn, char *buf, size_t size);
 
@@ -40,7 +46,6 @@ long vfs_resolve_user(int dirfd, const char *upath, int follow, struct vnode **o
 long vfs_resolve_parent_user(int dirfd, const char *upath, struct parent_ref *pr);
 
 long vfs_open_vnode(struct vnode *vn, uint32_t flags);  /* -> fd */
-uint32_t vfs_umask(void);
 void vfs_fill_stat(const struct vnode *vn, struct k_stat *st);
 
 #endif

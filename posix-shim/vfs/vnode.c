@@ -1,4 +1,5 @@
-/* vnodes, the directory tree, open files and the fd table. */
+/* vnodes, the directory tree and open files (the fd table is per process:
+ * procstate.c). */
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "shim/vfs.h"
@@ -11,41 +12,12 @@ struct wait_queue shim_poll_wq;
 
 static uint64_t next_ino = 2;     /* 1 is reserved, as on Linux's tmpfs root */
 static struct vnode *root;
-static char exe_path[256];
 
 void vfs_now(struct k_timespec *ts)
 {
     int64_t ns = (int64_t)platform_realtime_ns();
     ts->tv_sec = ns / 1000000000;
     ts->tv_nsec = ns % 1000000000;
-}
-
-void vfs_set_exe_path(const char *path)
-{
-    shim_strlcpy(exe_path, path, sizeof exe_path);
-}
-
-const char *vfs_exe_path(void) { return exe_path; }
-
-static char cmdline[4096];
-static size_t cmdline_len;
-
-void vfs_set_cmdline(int argc, const char *const *argv)
-{
-    cmdline_len = 0;
-    for (int i = 0; i < argc; i++) {
-        size_t l = strlen(argv[i]) + 1;
-        if (cmdline_len + l > sizeof cmdline)
-            break;
-        memcpy(cmdline + cmdline_len, argv[i], l);
-        cmdline_len += l;
-    }
-}
-
-const char *vfs_cmdline(size_t *len)
-{
-    *len = cmdline_len;
-    return cmdline;
 }
 
 /* ramfs supplies the operations of ordinary directories (without it, vfs
@@ -333,35 +305,53 @@ static const struct dentry *name_in(struct vnode *dir, struct vnode *vn)
     return NULL;
 }
 
+/* Name of a computed entry (procfs: /proc/PID, /proc/PID/fd/N) in dir: the
+ * listing's entry with its inode number (procfs numbers them so). */
+static int computed_name(struct vnode *dir, struct vnode *vn, struct vfs_dirent *de)
+{
+    if (dir->fs || !dir->ops || !dir->ops->readdir)
+        return 0;
+    for (long i = 0; i < 4096 && dir->ops->readdir(dir, i, de) > 0; i++)
+        if (de->ino == vn->ino)
+            return 1;
+    return 0;
+}
+
 size_t vfs_path_of(struct vnode *vn, char *buf, size_t size)
 {
-    /* Collect names leaf-first, then reverse into buf. */
-    const struct dentry *names[64];
-    int n = 0;
+    /* Built leaf-first, from the end of tmp. */
+    char tmp[512];
+    size_t at = sizeof tmp;
     struct vnode *cur = vn;
-    int deleted = 0;
-    while (cur != vfs_root() && n < 64) {
+    int deleted = 0, too_long = 0;
+    for (int depth = 0; cur != vfs_root(); depth++) {
         struct vnode *dir = cur->parent;
         const struct dentry *d = dir ? name_in(dir, cur) : NULL;
-        if (!d) {
+        struct vfs_dirent de;
+        const char *name = d ? d->name : NULL;
+        size_t len = d ? d->len : 0;
+        if (!d && dir && computed_name(dir, cur, &de)) {
+            name = de.name;
+            len = strlen(de.name);
+        }
+        if (!name) {
             deleted = 1;
             break;
         }
-        names[n++] = d;
+        if (len + 1 > at - 11 || depth == 64) {   /* room left for " (deleted)" */
+            too_long = 1;
+            break;
+        }
+        at -= len;
+        memcpy(tmp + at, name, len);
+        tmp[--at] = '/';
         cur = dir;
     }
-    size_t len = 0;
-    char tmp[512];
-    if (n == 0)
-        tmp[len++] = '/';
-    for (int i = n - 1; i >= 0; i--) {
-        if (len + 1 + names[i]->len >= sizeof tmp)
-            break;
-        tmp[len++] = '/';
-        memcpy(tmp + len, names[i]->name, names[i]->len);
-        len += names[i]->len;
-    }
-    if (deleted && len + 10 < sizeof tmp) {
+    if (at == sizeof tmp)
+        tmp[--at] = '/';
+    size_t len = sizeof tmp - at;
+    memmove(tmp, tmp + at, len);
+    if (deleted) {
         memcpy(tmp + len, " (deleted)", 10);
         len += 10;
     }
@@ -370,7 +360,8 @@ size_t vfs_path_of(struct vnode *vn, char *buf, size_t size)
         memcpy(buf, tmp, c);
         buf[c] = 0;
     }
-    return len;
+    /* Too long for this buffer: a length callers see as not fitting. */
+    return too_long ? sizeof tmp : len;
 }
 
 /* ---- open files ---------------------------------------------------------- */
@@ -411,65 +402,4 @@ unsigned vfs_poll_file(struct file *f)
 uint64_t vfs_event_seq(struct file *f)
 {
     return f->vn->ops && f->vn->ops->event_seq ? f->vn->ops->event_seq(f) : 0;
-}
-
-/* ---- fd table -------------------------------------------------------------- */
-
-static struct {
-    struct file *f;
-    int cloexec;
-} fds[VFS_MAX_FDS];
-
-long fd_install(struct file *f, int min, int cloexec)
-{
-    if (min < 0)
-        min = 0;
-    for (int fd = min; fd < VFS_MAX_FDS; fd++) {
-        if (!fds[fd].f) {
-            fds[fd].f = f;
-            fds[fd].cloexec = cloexec;
-            return fd;
-        }
-    }
-    file_put(f);
-    return -EMFILE;
-}
-
-struct file *fd_file(long fd)
-{
-    if (fd < 0 || fd >= VFS_MAX_FDS)
-        return NULL;
-    return fds[fd].f;
-}
-
-void fd_install_at(int fd, struct file *f, int cloexec)
-{
-    struct file *old = fds[fd].f;
-    fds[fd].f = f;
-    fds[fd].cloexec = cloexec;
-    if (old)
-        file_put(old);
-}
-
-int fd_max_open(void)
-{
-    for (int fd = VFS_MAX_FDS - 1; fd >= 0; fd--)
-        if (fds[fd].f)
-            return fd;
-    return -1;
-}
-
-int fd_get_cloexec(long fd) { return fds[fd].cloexec; }
-void fd_set_cloexec(long fd, int on) { fds[fd].cloexec = on; }
-
-long fd_close(long fd)
-{
-    struct file *f = fd_file(fd);
-    if (!f)
-        return -EBADF;
-    fds[fd].f = NULL;
-    fds[fd].cloexec = 0;
-    file_put(f);
-    wake_all(&shim_poll_wq);    /* a closed pipe end changes its peer's state */
-    return 0;
 }

@@ -18,6 +18,7 @@
 #define K_O_TRUNC     00001000
 #define K_O_APPEND    00002000
 #define K_O_NONBLOCK  00004000
+#define K_O_ASYNC     00020000
 #define K_O_DSYNC     00010000
 #define K_O_LARGEFILE 00100000
 #define K_O_DIRECTORY 00200000
@@ -42,6 +43,8 @@
 #define K_F_GETLK  5
 #define K_F_SETLK  6
 #define K_F_SETLKW 7
+#define K_F_SETOWN 8
+#define K_F_GETOWN 9
 #define K_F_DUPFD_CLOEXEC 1030
 #define K_FD_CLOEXEC 1
 #define K_F_UNLCK 2
@@ -164,6 +167,7 @@ struct k_winsize { uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel; };
 #define K_FIONBIO    0x5421
 #define K_FIONCLEX   0x5450
 #define K_FIOCLEX    0x5451
+#define K_FIOASYNC   0x5452
 
 /* poll / epoll */
 #define K_POLLIN     0x001

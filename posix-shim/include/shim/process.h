@@ -29,6 +29,8 @@ int process_pgid(const struct proc_ctx *p);
 int process_sid(const struct proc_ctx *p);
 /* The live (not yet exited) process with this pid, or NULL. */
 struct proc_ctx *process_find(int pid);
+/* Whether pid is a zombie its parent has not reaped yet. */
+bool process_is_zombie(int pid);
 /* Iterate over live processes: p = NULL starts. */
 struct proc_ctx *process_next(const struct proc_ctx *p);
 /* The first process (pid 1): its exit ends the VM. */

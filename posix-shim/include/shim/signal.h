@@ -52,6 +52,9 @@ void shim_raise_sigpipe(void);
  * is full. */
 struct proc_ctx;
 int signal_send_process(struct proc_ctx *p, int sig, int si_code, int si_pid, int si_status);
+/* Whether parent's children are reaped as they exit, never becoming
+ * zombies (its SIGCHLD is SIG_IGN, or has SA_NOCLDWAIT), as on Linux. */
+bool signal_child_autoreap(struct proc_ctx *parent);
 
 #pragma GCC visibility pop
 

@@ -12,8 +12,14 @@
  *   vfs_set_exe_path(path)       the app's path, for /proc/self/exe.
  *   vfs_set_cmdline(argc, argv)  its arguments, for /proc/self/cmdline.
  *
- * Single-threaded today: the thread engineer will put one lock around the
- * syscall bodies (none of them sleeps except through wait.h). */
+ * Per process (shim/sched.h's process-local state, vfs/procstate.c): the fd
+ * table, the cwd and umask, the exe path and command line. fork copies the
+ * fd table (the same open file descriptions, so offsets are shared) and
+ * the cwd, CLONE_FILES and CLONE_FS share them, execve closes the
+ * close-on-exec fds. Every call below that takes no process works on the
+ * calling thread's process.
+ *
+ * One CPU and a non-preemptive shim: no locks (shim/sched.h). */
 #ifndef SHIM_VFS_H
 #define SHIM_VFS_H
 
@@ -23,13 +29,20 @@
 
 #pragma GCC visibility push(hidden)
 
+struct proc_ctx;
+
 void vfs_mount_initrd(const void *cpio, size_t len);
+/* The calling process's executable path (kernel string, copied), for
+ * /proc/PID/exe; the loader and execve set it. Inherited across fork. */
 void vfs_set_exe_path(const char *path);
 const char *vfs_exe_path(void);           /* "" until set */
-/* The app's argv, for /proc/self/cmdline and ps (copied; up to 4 KiB). */
+const char *vfs_exe_path_of(struct proc_ctx *p);
+/* The calling process's argv (kernel strings, copied; up to 4 KiB), for
+ * /proc/PID/cmdline and ps. Inherited across fork. */
 void vfs_set_cmdline(int argc, const char *const *argv);
 /* NUL-separated argv as set (len 0 until set). */
 const char *vfs_cmdline(size_t *len);
+const char *vfs_cmdline_of(struct proc_ctx *p, size_t *len);
 
 /* The syscalls take the app's pointers and check them (shim/uaccess.h), so
  * they refuse the kernel's own memory. The kernel's callers use these,
@@ -163,11 +176,13 @@ struct file {
     uint64_t id;             /* unique per description (epoll checks it) */
     void *priv;              /* per-open state (pipe end, generated text ...) */
     size_t priv_len;
+    int owner;               /* F_SETOWN's pid (SIGIO is not sent) */
 };
 
 /* ---- vnodes ---------------------------------------------------------------- */
 struct vnode *vfs_root(void);
 struct vnode *vfs_cwd_vnode(void);        /* not referenced */
+struct vnode *vfs_cwd_of(struct proc_ctx *p);   /* not referenced */
 /* A fresh vnode (refs 0, nlink 0) with a new inode number and times "now". */
 struct vnode *vnode_new(uint32_t mode, const struct vnode_ops *ops);
 void vnode_get(struct vnode *);
@@ -197,19 +212,25 @@ void vfs_now(struct k_timespec *ts);
 long vfs_resolve(int dirfd, const char *path, int follow, struct vnode **out);
 
 /* ---- open files and the fd table --------------------------------------- */
+/* The fd table of the calling process; it grows on demand up to this. */
 #define VFS_MAX_FDS 1024
 struct file *file_new(struct vnode *vn, uint32_t flags);   /* refs 1, vn ref'd */
 void file_get(struct file *);
 void file_put(struct file *);
-/* Lowest free fd >= min holding f (takes over the caller's reference). */
+/* Lowest free fd >= min holding f (takes over the caller's reference:
+ * on -EMFILE or -ENOMEM it is put). */
 long fd_install(struct file *f, int min, int cloexec);
 struct file *fd_file(long fd);           /* borrowed; NULL if not open */
-/* Binds fd to f (replacing what it held); used for fds 0/1/2. */
-void fd_install_at(int fd, struct file *f, int cloexec);
+/* Binds fd to f, replacing what it held (dup2, fds 0/1/2): 0, or -EBADF /
+ * -ENOMEM with f put. */
+long fd_install_at(int fd, struct file *f, int cloexec);
 int fd_max_open(void);                   /* highest open fd, or -1 */
 long fd_close(long fd);
 int fd_get_cloexec(long fd);
 void fd_set_cloexec(long fd, int on);
+/* Another process's table, for /proc/PID/fd (borrowed; NULL, -1 if none). */
+struct file *vfs_fd_file_of(struct proc_ctx *p, long fd);
+int vfs_fd_max_open_of(struct proc_ctx *p);
 
 /* Readiness of an open file (K_POLL* mask), through its ops. */
 unsigned vfs_poll_file(struct file *f);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.portapp.image.AppEnvironment;
+import org.portapp.image.ExecClosure;
 import org.portapp.image.FileMapping;
 import org.portapp.image.HostMount;
 import org.portapp.platform.qemu.Network;
@@ -39,6 +40,13 @@ final class AppOptions {
             description = "Put a host file or directory tree into the guest's file system at GUEST (repeatable; "
                     + "on linuxu it is placed in the app's image root). " + FileMapping.RULE)
     List<String> files = new ArrayList<>();
+
+    @Option(names = "--exec-closure", paramLabel = "PATH",
+            description = "Put a host program the app may exec into the guest at its own path (repeatable; a name "
+                    + "without '/' is looked up on PATH): an ELF with its whole dynamic closure (ld.so, libraries), "
+                    + "a #! script with its interpreter's; every ELF object rewritten and its syscalls counted in the "
+                    + "footprint. A --file at the same guest path wins.")
+    List<Path> execClosures = new ArrayList<>();
 
     @Option(names = "--mount", paramLabel = "HOSTDIR:GUESTDIR[:ro]",
             description = "Mount a host directory at GUESTDIR (repeatable): the app reads and writes the host's "
@@ -81,9 +89,18 @@ final class AppOptions {
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (after --).")
     List<String> args = new ArrayList<>();
 
-    /** The {@code --file}/{@code --dir} mappings, parsed by the one rule every platform uses. */
+    /**
+     * Everything the user puts into the image: the {@code --exec-closure} programs with their
+     * closures ({@link ExecClosure}), then the {@code --file}/{@code --dir} mappings, parsed by
+     * the one rule every platform uses (later mappings win at the same guest path).
+     */
     List<FileMapping> fileMappings() {
-        return files.stream().map(FileMapping::parse).toList();
+        List<FileMapping> out = new ArrayList<>();
+        for (Path p : execClosures) {
+            out.addAll(ExecClosure.of(p.toString().contains("/") ? p : Inputs.program(p)));
+        }
+        files.stream().map(FileMapping::parse).forEach(out::add);
+        return out;
     }
 
     /** The app's whole environment: the default, then {@code --env-file}s, then {@code --env}s. */

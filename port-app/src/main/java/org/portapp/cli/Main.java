@@ -55,6 +55,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Before anything slow: a signal sent to port-app while it builds must act at once.
+        org.portapp.platform.LauncherSignals.listen();
         System.exit(execute(args));
     }
 

@@ -36,9 +36,10 @@ import picocli.CommandLine.ParentCommand;
             "exit code is the app's (128+N if a signal N or a fault killed it; 125 if the",
             "unikernel panicked; 123 if the guest ran out of memory: raise -m, the message",
             "names a lower bound). port-app's own messages go to stderr.",
-            "Signals: INT, TERM, HUP, USR1 and USR2 sent to port-app are passed to the app",
-            "on every platform (QUIT is the JVM's: send it to the app's process on linuxu);",
-            "under QEMU the third INT, TERM or HUP ends the VM. A death by a signal N exits",
+            "Signals: INT, TERM, QUIT, HUP, USR1, USR2 and WINCH sent to port-app are passed",
+            "to the app on every platform (QUIT only when bin/port-app started port-app:",
+            "its launcher takes it from the JVM); under QEMU the third INT, TERM or HUP ends",
+            "the VM. port-app and the app end together. A death by a signal N exits",
             "128+N. With a terminal as stdin, the unikernel edits lines and echoes as a Linux",
             "terminal does, and Ctrl-C is SIGINT for the app."})
 final class RunCommand implements Callable<Integer> {
@@ -126,6 +127,11 @@ final class RunCommand implements Callable<Integer> {
             System.out.flush();
             try (AutoCloseable inUse = cache.inUse()) {
                 QemuLaunch.Result r = QemuLaunch.run(cmd, System.in, System.out, System.err, kernelLog, tty);
+                if (!r.missingPrograms().isEmpty()) {
+                    System.out.flush();
+                    r.missingProgramMessages(org.portapp.platform.qemu.Cpio.fileNames(im.initrd()))
+                            .forEach(System.err::println);
+                }
                 return r.exitCode();
             }
         } finally {

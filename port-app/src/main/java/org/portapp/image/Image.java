@@ -139,7 +139,6 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
         }
     }
 
-    /** True for an x86-64 ELF64 executable or shared object. */
     /**
      * The original (host) files of every x86-64 ELF object a process built from {@code closure}
      * and {@code extra} can run: the closure's, and those among the extra files and trees
@@ -150,16 +149,37 @@ public record Image(Path root, String executable, Map<String, Path> files, Closu
         for (Closure.LoadedObject o : closure.objects()) {
             out.add(o.hostFile());
         }
-        for (FileMapping m : extra) {
-            for (Path p : walk(m).values()) {
-                if (isElfObject(p)) {
-                    out.add(p);
-                }
-            }
-        }
+        out.addAll(elfObjects(extra).values());
         return List.copyOf(out);
     }
 
+    /** Every x86-64 ELF object among {@code extra}'s files and trees: guest path to host file. */
+    public static Map<String, Path> elfObjects(List<FileMapping> extra) {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (FileMapping m : extra) {
+            walk(m.requireExists()).forEach((guest, host) -> {
+                if (isElfObject(host)) {
+                    out.put(guest, host);
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * The ELF objects among {@code extra} rewritten (cached; as they are when the rewriter
+     * refuses one), one mapping per file: what a static app's initrd puts over the user's
+     * originals, so a program the app execs runs through its slot table as the app does.
+     * Counted on {@code progress} within the caller's pass.
+     */
+    public static List<FileMapping> rewrittenObjects(Path cacheRoot, Map<String, Path> objects, Progress progress) {
+        RewriteCache cache = new RewriteCache(cacheRoot, progress);
+        List<FileMapping> out = new ArrayList<>();
+        objects.forEach((guest, host) -> out.add(new FileMapping(rewrittenOrAsIs(cache, host, progress), guest)));
+        return out;
+    }
+
+    /** True for an x86-64 ELF64 executable or shared object. */
     static boolean isElfObject(Path p) {
         java.util.OptionalInt type = ElfFile.x86_64Type(p);
         return type.isPresent() && (type.getAsInt() == ElfHeader.ET_EXEC || type.getAsInt() == ElfHeader.ET_DYN);

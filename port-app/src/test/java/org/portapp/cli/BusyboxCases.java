@@ -5,15 +5,18 @@ import java.util.List;
 
 /**
  * Busybox applet invocations for the differential suites: {args..., optional "<<<stdin",
- * optional NEEDS_FORK}. They run in a directory holding fruits.txt and sub/nums.txt.
- * NEEDS_FORK marks an invocation whose shell forks (pipelines, subshells, external
- * commands, exec): fork() and execve() exist on linuxu but not in the single-address-space
- * unikernel, where such an invocation fails with a one-line message naming the call.
+ * optional NEEDS_FORK, optional LISTS_ROOT}. They run in a directory holding fruits.txt and
+ * sub/nums.txt. NEEDS_FORK marks an invocation whose shell forks (pipelines, subshells,
+ * external commands, exec): on the unikernel it runs in processes of its own (issue 9) and
+ * must match native like the rest. LISTS_ROOT marks one whose output shows the root
+ * directory: on the unikernel the native run it is compared with is chrooted into a tree
+ * with the guest's top-level names ({@link DifferentialQemuTest#imageRoot}).
  */
 final class BusyboxCases {
     static final String NEEDS_FORK = "\u0000needs-fork";
+    static final String LISTS_ROOT = "\u0000lists-root";
 
-    record Case(List<String> args, String stdin, boolean needsFork) {
+    record Case(List<String> args, String stdin, boolean needsFork, boolean listsRoot) {
         String name() {
             return String.join(" ", args);
         }
@@ -23,7 +26,11 @@ final class BusyboxCases {
     }
 
     static final String[][] ALL = {
-        {"sh", "-c", "echo hello; ls /; exit 7", NEEDS_FORK},
+        {"sh", "-c", "echo hello; ls /; exit 7", NEEDS_FORK, LISTS_ROOT},
+        {"sh", "-c", "ls / | wc -l; echo $?", NEEDS_FORK, LISTS_ROOT},
+        {"sh", "-c", "sleep 1 & wait; echo done", NEEDS_FORK},
+        {"sh", "-c", "cat fruits.txt | sort | uniq -c", NEEDS_FORK},
+        {"sh", "-c", "false || echo ok; (exit 3); echo $?", NEEDS_FORK},
         {"echo", "hello", "world"},
         {"printf", "%s=%d\\n", "answer", "42"},
         {"seq", "1", "10"},
@@ -92,11 +99,12 @@ final class BusyboxCases {
         for (String[] c : ALL) {
             List<String> args = new ArrayList<>(List.of(c));
             boolean fork = args.remove(NEEDS_FORK);
+            boolean root = args.remove(LISTS_ROOT);
             String stdin = "";
             if (!args.isEmpty() && args.get(args.size() - 1).startsWith("<<<")) {
                 stdin = args.remove(args.size() - 1).substring(3);
             }
-            out.add(new Case(List.copyOf(args), stdin, fork));
+            out.add(new Case(List.copyOf(args), stdin, fork, root));
         }
         return out;
     }

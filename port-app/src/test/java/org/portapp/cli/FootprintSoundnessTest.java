@@ -72,6 +72,9 @@ class FootprintSoundnessTest {
                 continue;
             }
             first = false;
+            if (m.group(1).equals("restart_syscall")) {
+                continue; // Linux's own restart of a call a stop/continue interrupted: no site makes it
+            }
             out.add(TABLE.byName(m.group(1)).orElseThrow(() -> new AssertionError("strace name " + line)).nr());
         }
         assertTrue(out.size() > 3, "strace saw the program run: " + out);

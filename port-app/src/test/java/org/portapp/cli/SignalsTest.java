@@ -57,7 +57,24 @@ class SignalsTest {
     }
 
     static PortApp start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        return start(List.of(), args);
+    }
+
+    /** The launcher bin/port-app runs in front of the JVM (port-app/src/main/native/launch.c). */
+    static Path launcher() {
+        Path l = Main.root().resolve("port-app/target/native/portapp-launch");
+        assertTrue(Files.isExecutable(l), l + " not built (mvn compile builds it)");
+        return l;
+    }
+
+    /** port-app as bin/port-app runs it: its pid is the launcher's, the JVM the launcher's child. */
+    static PortApp launched(String... args) throws IOException {
+        return start(List.of(launcher().toString()), args);
+    }
+
+    private static PortApp start(List<String> before, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(before);
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dportapp.root=" + Main.root(), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(List.of(args));
@@ -99,19 +116,25 @@ class SignalsTest {
 
     @Test
     void signalsToPortAppReachTheAppOnLinuxu() throws Exception {
-        signalsToPortAppReachTheApp("linuxu");
+        signalsToPortAppReachTheApp("linuxu", false, "TERM", 15);
     }
 
     /** The unikernel takes them from the console's control codes (platforms/qemu/tty.c). */
     @Test
     @Tag("qemu")
     void signalsToPortAppReachTheAppOnQemu() throws Exception {
-        signalsToPortAppReachTheApp("qemu-pc");
+        signalsToPortAppReachTheApp("qemu-pc", false, "TERM", 15);
     }
 
-    private void signalsToPortAppReachTheApp(String platform) throws Exception {
-        String marker = "sigmark-fwd-" + platform + "-" + ProcessHandle.current().pid();
-        PortApp pa = start("run", "--platform", platform, sigstate.toString(), "wait", marker);
+    /**
+     * sigstate catches USR1 and HUP; {@code last}'s default ends it with 128+{@code lastNumber},
+     * nothing left behind. {@code launched}: port-app started as bin/port-app starts it.
+     */
+    private void signalsToPortAppReachTheApp(String platform, boolean launched, String last, int lastNumber)
+            throws Exception {
+        String marker = "sigmark-fwd-" + platform + "-" + launched + "-" + ProcessHandle.current().pid();
+        String[] args = {"run", "--platform", platform, sigstate.toString(), "wait", marker};
+        PortApp pa = launched ? launched(args) : start(args);
         assertEquals("blocked: -", pa.line());
         assertEquals("ignored: -", pa.line());
         assertEquals("ready", pa.line());
@@ -119,8 +142,8 @@ class SignalsTest {
         assertEquals("caught 10", pa.line());
         kill(pa.process().pid(), "HUP");
         assertEquals("caught 1", pa.line());
-        kill(pa.process().pid(), "TERM");
-        assertEquals(128 + 15, pa.process().waitFor(), pa::stderr);
+        kill(pa.process().pid(), last);
+        assertEquals(128 + lastNumber, exitCode(pa), pa::stderr);
         assertEquals(null, pa.line());
         assertFalse(pa.stderr().contains("panic"), pa.stderr());
         awaitGone(marker);
@@ -128,35 +151,51 @@ class SignalsTest {
 
     @Test
     void theAppDiesWithAKilledPortAppOnLinuxu() throws Exception {
-        theAppDiesWithAKilledPortApp("linuxu");
+        theAppDiesWithAKilledPortApp("linuxu", false);
     }
 
     /** QEMU dies with port-app through PR_SET_PDEATHSIG: port-app has no say in a SIGKILL. */
     @Test
     @Tag("qemu")
     void qemuDiesWithAKilledPortApp() throws Exception {
-        theAppDiesWithAKilledPortApp("qemu-pc");
+        theAppDiesWithAKilledPortApp("qemu-pc", false);
     }
 
-    private void theAppDiesWithAKilledPortApp(String platform) throws Exception {
-        String marker = "sigmark-kill-" + platform + "-" + ProcessHandle.current().pid();
-        PortApp pa = start("run", "--platform", platform, sigstate.toString(), "wait", marker);
+    /**
+     * SIGKILL of port-app: QEMU and the linuxu loader die with the JVM (PR_SET_PDEATHSIG);
+     * {@code launched}: of the launcher, the JVM dies with it, then the rest.
+     */
+    private void theAppDiesWithAKilledPortApp(String platform, boolean launched) throws Exception {
+        String marker = "sigmark-kill-" + platform + "-" + launched + "-" + ProcessHandle.current().pid();
+        String[] args = {"run", "--platform", platform, sigstate.toString(), "wait", marker};
+        PortApp pa = launched ? launched(args) : start(args);
         pa.line();
         pa.line();
         assertEquals("ready", pa.line());
         assertTrue(running(marker));
-        List<ProcessHandle> app = pa.process().toHandle().descendants().toList();
+        List<ProcessHandle> all = pa.process().toHandle().descendants().toList();
         try {
             kill(pa.process().pid(), "KILL");
             pa.process().waitFor();
             awaitGone(marker);
+            for (ProcessHandle h : all) {
+                for (int i = 0; i < 100 && h.isAlive(); i++) {
+                    Thread.sleep(50);
+                }
+                assertFalse(h.isAlive(), () -> h.info().commandLine().orElse("?") + " outlived port-app");
+            }
         } finally {
-            app.forEach(ProcessHandle::destroyForcibly); // no orphan left by a failure
+            all.forEach(ProcessHandle::destroyForcibly); // no orphan left by a failure
         }
     }
 
     /** nginx (Debian's) on linuxu in the foreground on a free port, answering. */
     static PortApp nginx(String marker) throws Exception {
+        return nginx(marker, false);
+    }
+
+    /** As {@link #nginx(String)}, started through the launcher when {@code launched}. */
+    static PortApp nginx(String marker, boolean launched) throws Exception {
         Path prefix = Files.createDirectories(work.resolve(marker));
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -165,9 +204,9 @@ class SignalsTest {
         Files.writeString(prefix.resolve("nginx.conf"), "error_log stderr notice;\npid " + prefix + "/nginx.pid;\n"
                 + "events { worker_connections 16; }\nhttp { access_log off; server { listen 127.0.0.1:" + port
                 + "; location / { return 200 \"ok\\n\"; } } }\n");
-        PortApp pa = start("run", "--platform", "linuxu", "/usr/sbin/nginx", "--", "-e", "stderr", "-p",
-                prefix.toString(), "-c", prefix.resolve("nginx.conf").toString(), "-g",
-                "daemon off; master_process off;");
+        String[] args = {"run", "--platform", "linuxu", "/usr/sbin/nginx", "--", "-e", "stderr", "-p",
+            prefix.toString(), "-c", prefix.resolve("nginx.conf").toString(), "-g", "daemon off; master_process off;"};
+        PortApp pa = launched ? launched(args) : start(args);
         for (int i = 0; ; i++) {
             try (java.net.Socket c = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
                 return pa;
@@ -193,5 +232,73 @@ class SignalsTest {
         kill(term.process().pid(), "TERM");
         assertEquals(0, term.process().waitFor(), term::stderr);
         assertTrue(term.stderr().contains("signal 15 (SIGTERM) received"), term.stderr());
+    }
+
+    /**
+     * port-app's exit code once it ends, within a minute; if it does not, it and everything it
+     * started are killed (no orphan left by a failure) and the test fails.
+     */
+    static int exitCode(PortApp pa) throws Exception {
+        if (!pa.process().waitFor(60, TimeUnit.SECONDS)) {
+            pa.process().toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            pa.process().destroyForcibly();
+            throw new AssertionError("port-app did not end: " + pa.stderr());
+        }
+        return pa.process().exitValue();
+    }
+
+    /**
+     * The must-show of issue 12: nginx stops gracefully on a {@code kill -QUIT} of port-app
+     * (as bin/port-app starts it), with the status native nginx has (0), and so on TERM.
+     */
+    @Test
+    void nginxStopsOnQuitOfLaunchedPortApp() throws Exception {
+        PortApp pa = nginx("nginx-launched-quit", true);
+        kill(pa.process().pid(), "QUIT");
+        assertEquals(0, exitCode(pa), pa::stderr);
+        assertTrue(pa.stderr().contains("signal 3 (SIGQUIT) received"), pa.stderr());
+
+        PortApp term = nginx("nginx-launched-term", true);
+        kill(term.process().pid(), "TERM");
+        assertEquals(0, exitCode(term), term::stderr);
+        assertTrue(term.stderr().contains("signal 15 (SIGTERM) received"), term.stderr());
+        assertFalse(running(work.resolve("nginx-launched-term").toString()));
+    }
+
+    @Test
+    void launchedPortAppPassesEverySignalOnLinuxu() throws Exception {
+        signalsToPortAppReachTheApp("linuxu", true, "QUIT", 3);
+    }
+
+    /** QUIT reaches the unikernel too: the launcher's pipe, then a console control code. */
+    @Test
+    @Tag("qemu")
+    void launchedPortAppPassesEverySignalOnQemu() throws Exception {
+        signalsToPortAppReachTheApp("qemu-pc", true, "QUIT", 3);
+    }
+
+    /**
+     * A signal that comes before the app runs (port-app still starting, rewriting, building)
+     * acts as its default would on the app: QUIT ends the run with 128+3 at once, where the
+     * JVM alone would print a thread dump and carry on.
+     */
+    @Test
+    void quitBeforeTheAppRunsEndsTheRun() throws Exception {
+        String marker = "sigmark-early-" + ProcessHandle.current().pid();
+        PortApp pa = launched("run", "--platform", "linuxu", sigstate.toString(), "wait", marker);
+        kill(pa.process().pid(), "QUIT");
+        assertEquals(128 + 3, exitCode(pa), pa::stderr);
+        awaitGone(marker);
+    }
+
+    @Test
+    void theAppDiesWithAKilledLauncherOnLinuxu() throws Exception {
+        theAppDiesWithAKilledPortApp("linuxu", true);
+    }
+
+    @Test
+    @Tag("qemu")
+    void qemuDiesWithAKilledLauncher() throws Exception {
+        theAppDiesWithAKilledPortApp("qemu-pc", true);
     }
 }

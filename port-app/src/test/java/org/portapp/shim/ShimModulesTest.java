@@ -65,6 +65,18 @@ class ShimModulesTest {
         assertEquals(0, r.exit(), r.output());
     }
 
+    /** The signal module across processes, on a fake scheduler and process module ({@code make sigcheck}). */
+    @Test
+    void signalModuleAcrossProcesses() throws Exception {
+        Run r = run(List.of("make", "-s", "-C", root().resolve("posix-shim/tests").toString(), "OUT=" + out,
+                "sigcheck"));
+        Matcher m = SUMMARY.matcher(r.output());
+        assertTrue(m.find(), "no summary line from sig_harness:\n" + r.output());
+        assertEquals("0", m.group(2), "failed checks:\n" + r.output());
+        assertTrue(Integer.parseInt(m.group(1)) >= 150, "too few checks ran:\n" + r.output());
+        assertEquals(0, r.exit(), r.output());
+    }
+
     @Test
     void aMismatchWithTheHostTreeIsReported() throws Exception {
         // The harness compares the mounted archive with a host tree; give it a

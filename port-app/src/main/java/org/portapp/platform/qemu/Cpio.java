@@ -95,6 +95,49 @@ public final class Cpio {
         return s;
     }
 
+    /**
+     * The regular files of a "newc" archive, as absolute guest paths (what {@link #toBytes}
+     * wrote, or any newc archive); reading stops at the trailer or at the first malformed
+     * header.
+     */
+    public static List<String> fileNames(byte[] archive) {
+        List<String> names = new ArrayList<>();
+        int off = 0;
+        while (off + 110 <= archive.length) {
+            String header = new String(archive, off, 110, StandardCharsets.US_ASCII);
+            if (!header.startsWith("070701") && !header.startsWith("070702")) {
+                break;
+            }
+            long mode;
+            long size;
+            int nameSize;
+            try {
+                mode = Long.parseLong(header.substring(14, 22), 16);
+                size = Long.parseLong(header.substring(54, 62), 16);
+                nameSize = Integer.parseInt(header.substring(94, 102), 16);
+            } catch (NumberFormatException e) {
+                break;
+            }
+            if (nameSize < 1 || off + 110L + nameSize > archive.length) {
+                break;
+            }
+            String name = new String(archive, off + 110, nameSize - 1, StandardCharsets.UTF_8);
+            if (name.equals("TRAILER!!!")) {
+                break;
+            }
+            if ((mode & 0170000) == S_IFREG) {
+                names.add("/" + name);
+            }
+            long data = (off + 110L + nameSize + 3) & ~3L;
+            long next = (data + size + 3) & ~3L;
+            if (next > archive.length) {
+                break;
+            }
+            off = (int) next;
+        }
+        return names;
+    }
+
     /** The archive, ending with the TRAILER!!! entry. */
     public byte[] toBytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -45,6 +45,9 @@ public final class QemuLaunch {
 
     private static final Pattern KILLED = Pattern.compile("(?m)^\\[kernel\\] app killed by signal (\\d+)$");
 
+    /** What the kernel logs when execve finds no such file (posix-shim/process/exec.c). */
+    private static final Pattern NOT_IN_IMAGE = Pattern.compile("(?m)^\\[kernel\\] execve (.+): not in the image$");
+
     private QemuLaunch() {
     }
 
@@ -57,6 +60,36 @@ public final class QemuLaunch {
      * @param kernelLog the kernel's own log
      */
     public record Result(int exitCode, ExitStatus status, String kernelLog, int qemuStatus) {
+        /**
+         * The programs the app tried to execve that the guest does not have, each once, in
+         * the order the kernel logged them.
+         */
+        public List<String> missingPrograms() {
+            java.util.LinkedHashSet<String> paths = new java.util.LinkedHashSet<>();
+            Matcher m = NOT_IN_IMAGE.matcher(kernelLog);
+            while (m.find()) {
+                paths.add(m.group(1));
+            }
+            return List.copyOf(paths);
+        }
+
+        /**
+         * One line per program the app tried to run that is not in the image, for after the
+         * run. A missing path whose file name the image has elsewhere is left out: that is a
+         * shell or {@code execvp} looking along {@code PATH}, which finds it further on.
+         */
+        public List<String> missingProgramMessages(java.util.Collection<String> imageFiles) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (String f : imageFiles) {
+                names.add(f.substring(f.lastIndexOf('/') + 1));
+            }
+            return missingPrograms().stream()
+                    .filter(p -> !names.contains(p.substring(p.lastIndexOf('/') + 1)))
+                    .map(p -> "port-app: the app tried to run " + p + ", which is not in the image "
+                            + "(add it with --file, or --exec-closure)")
+                    .toList();
+        }
+
         /** The signal the app was killed by (its fault), or 0. */
         public int killedBy() {
             Matcher m = KILLED.matcher(kernelLog);

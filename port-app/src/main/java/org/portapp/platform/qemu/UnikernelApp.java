@@ -150,18 +150,28 @@ public record UnikernelApp(QemuPlatform.Kernel kernel, byte[] initrd, KernelComm
             // numbers that reach libc's syscall() and the like.
             fp = all.with(ProcessFootprint.of(cacheDir, Image.elfObjects(closure, extra)));
         } else {
-            progress.objects(request.noRewrite() ? 0 : 1);
+            // ELF programs among the user's files (what the app may exec: --exec-closure, a
+            // shell's commands) are rewritten and counted in the footprint like the app.
+            Map<String, Path> userObjects = Image.elfObjects(request.files());
+            progress.objects(request.noRewrite() ? 0 : 1 + new java.util.HashSet<>(userObjects.values()).size());
             Path file = request.noRewrite() ? exe : new RewriteCache(cacheDir, progress).rewritten(exe);
+            List<FileMapping> rewrittenUser = request.noRewrite() ? List.of()
+                    : Image.rewrittenObjects(cacheDir, userObjects, progress);
             progress.objectsDone();
             fp = AppFootprint.read(file);
             if (!request.noRewrite()) {
-                fp = fp.with(ProcessFootprint.of(cacheDir, List.of(exe)));
+                List<Path> objects = new ArrayList<>(List.of(exe));
+                userObjects.values().stream().distinct().forEach(objects::add);
+                fp = fp.with(ProcessFootprint.of(cacheDir, objects));
             }
             java.util.Set<String> taken = new java.util.HashSet<>();
             taken.add(guestExe);
             request.files().forEach(f -> taken.add(f.guest()));
             argFiles = ArgumentFiles.of(request.args(), request.workdir(), hostCwd(), taken);
-            initrd = Initrd.ofStatic(guestExe, file, request.files(), argFiles);
+            // the rewritten objects go over the originals the user's trees put at the same paths
+            List<FileMapping> verbatim = new ArrayList<>(rewrittenUser);
+            verbatim.addAll(argFiles);
+            initrd = Initrd.ofStatic(guestExe, file, request.files(), verbatim);
         }
         argFiles.forEach(f -> progress.detail("port-app: " + f.guest() + " (named by an argument) goes into the guest"));
         QemuPlatform platform = QemuPlatform.at(root);

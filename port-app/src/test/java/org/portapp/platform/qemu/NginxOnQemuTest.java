@@ -115,6 +115,53 @@ class NginxOnQemuTest {
         }
     }
 
+    /**
+     * nginx's normal model: a master process and two workers (fork, setuid to nobody, socketpair
+     * channels, SIGCHLD), each serving on the listening socket they inherited.
+     */
+    @org.junit.jupiter.api.Test
+    void aMasterAndTwoWorkersServe() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx-light is not installed");
+        Path site = Files.createDirectories(tmp.resolve("site"));
+        Files.writeString(site.resolve("index.html"), "hello from a worker\n");
+        Path conf = Files.writeString(tmp.resolve("nginx.conf"), CONF
+                .replace("master_process off;", "master_process on;")
+                .replace("worker_processes 1;", "worker_processes 2;")
+                .replace("error_log stderr;", "error_log stderr notice;"));
+        Path varlib = Files.createDirectories(tmp.resolve("varlib"));
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = tmp.resolve("port-app.log");
+        Process p = new ProcessBuilder(ThreadsSignalsOnQemuTest.root().resolve("bin/port-app").toString(), "run",
+                "--platform", "qemu-pc", "-p", "127.0.0.1:" + port + ":8080",
+                "--file", conf + ":/etc/nginx/nginx.conf", "--dir", site + ":/srv/www",
+                "--dir", varlib + ":/var/lib/nginx", "--dir", run + ":/run",
+                "/usr/sbin/nginx", "--", "-c", "/etc/nginx/nginx.conf", "-g", "pid /run/nginx.pid;")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            String base = "http://127.0.0.1:" + port;
+            waitUntilServing(http, base + "/index.html", p, log);
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/index.html"))
+                        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                assertEquals("hello from a worker\n", r.body());
+            }
+            String out = read(log);
+            assertEquals(2, out.split("start worker process ", -1).length - 1, out);
+            assertTrue(!out.contains("exited with"), out);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     private static void waitUntilServing(HttpClient http, String url, Process p, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);   // a first build of the kernel
         while (System.nanoTime() < deadline) {
