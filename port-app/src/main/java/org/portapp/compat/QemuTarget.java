@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.portapp.PortAppError;
-import org.portapp.image.FileMapping;
+import org.portapp.image.ExecClosure;
 import org.portapp.image.Progress;
 import org.portapp.platform.qemu.ExitStatus;
 import org.portapp.platform.qemu.Machine;
@@ -73,8 +73,8 @@ public record QemuTarget(Machine machine, Path root, Path cacheDir, List<ShimMod
                     binary.toString()));
             shell.addAll(argv.subList(1, argv.size()));
             UnikernelApp app = UnikernelApp.prepare(root, cacheDir, new UnikernelApp.Request(SHELL, "sh",
-                    shell, env, GUEST_TMP, List.of(new FileMapping(binary, binary.toString())), false, false,
-                    false, false), Progress.none(), modules);
+                    shell, env, GUEST_TMP, ExecClosure.of(binary), false, false, false, false),
+                    Progress.none(), modules);
             initrd = Files.createTempFile(tmp, "initrd", ".cpio");
             Files.write(initrd, app.initrd());
             List<String> cmd = QemuPlatform.qemuCommand(machine, app.kernel().path(), initrd,
