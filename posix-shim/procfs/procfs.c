@@ -213,6 +213,14 @@ static void gen_uptime(struct textbuf *tb, struct proc_ctx *p)
               (unsigned long)(ns / 10000000 % 100));
 }
 
+/* The highest pid + 1, as a 64-bit Linux's default (LTP's library reads
+ * it to bound its pid guesses). */
+static void gen_pid_max(struct textbuf *tb, struct proc_ctx *p)
+{
+    (void)p;
+    tb_printf(tb, "4194304\n");
+}
+
 static void gen_cpu0(struct textbuf *tb, struct proc_ctx *p)
 {
     (void)p;
@@ -673,6 +681,7 @@ void procfs_init(void)
     add_text("/proc/mounts", gen_mounts);
     add_text("/proc/uptime", gen_uptime);
     add_text("/proc/loadavg", gen_loadavg);
+    add_text("/proc/sys/kernel/pid_max", gen_pid_max);
     add_text("/sys/devices/system/cpu/online", gen_cpu0);
     add_text("/sys/devices/system/cpu/possible", gen_cpu0);
     add_text("/sys/devices/system/cpu/present", gen_cpu0);
@@ -680,6 +689,8 @@ void procfs_init(void)
     struct vnode *proc = vfs_mkdir_p("/proc");
     if (proc)
         proc->ops = &proc_dir_ops;   /* PID directories; no mknode: read-only */
+    make_readonly("/proc/sys/kernel");
+    make_readonly("/proc/sys");
     make_readonly("/sys/devices/system/cpu/cpu0");
     make_readonly("/sys/devices/system/cpu");
     make_readonly("/sys/devices/system");
