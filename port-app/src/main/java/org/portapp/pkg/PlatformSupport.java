@@ -25,8 +25,8 @@ public record PlatformSupport(String platform, Map<String, String> missing) {
     /**
      * What the unikernel has, read from the shim modules' manifests: {@code network} when a
      * unikernel module implements {@code socket} (the networking work adds one);
-     * {@code processes} never yet: the unikernel is one address space and posix-shim/proc
-     * answers fork, vfork and execve with a failure naming the call.
+     * {@code processes} not yet for recipes: the unikernel runs processes (posix-shim/process),
+     * but postgresql, the recipe that needs them, cannot run its initdb step yet.
      */
     public static PlatformSupport of(String platform, ShimModules modules) {
         Map<String, String> missing = new LinkedHashMap<>();
@@ -35,7 +35,7 @@ public record PlatformSupport(String platform, Map<String, String> missing) {
         if (!socket) {
             missing.put("network", "the unikernel has no network stack yet (no shim module provides socket)");
         }
-        missing.put("processes", "the unikernel runs one process (fork/execve fail, posix-shim/proc)");
+        missing.put("processes", "recipes cannot run a setup step (postgresql's initdb) before the server yet");
         return new PlatformSupport(platform, missing);
     }
 
