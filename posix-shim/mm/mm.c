@@ -118,6 +118,7 @@ static struct mm_state *state_new(void)
     return m;
 }
 
+#if SHIM_HAVE_process   /* only the process module makes, execs and ends processes */
 static void state_put(struct mm_state *m)
 {
     if (!m || --m->refs > 0)
@@ -167,10 +168,14 @@ static void mm_release(void *mine)
 }
 
 static const struct proc_local_ops mm_proc_ops = { .fork = mm_fork, .exec = mm_exec, .release = mm_release };
+#define MM_PROC_OPS (&mm_proc_ops)
+#else
+#define MM_PROC_OPS NULL
+#endif
 
 void shim_mm_init(void)
 {
-    mm_offset = sched_proc_local_claim("mm", sizeof(struct mm_state *), &mm_proc_ops);
+    mm_offset = sched_proc_local_claim("mm", sizeof(struct mm_state *), MM_PROC_OPS);
     struct mm_state *m = state_new();
     if (!m)
         platform_out_of_memory("the app's memory areas");
