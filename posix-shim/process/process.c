@@ -218,8 +218,6 @@ static bool memory_for_fork(void)
     return avail > reserve;
 }
 
-struct child_start { int *ctid; };
-
 /* A vfork parent, on its kernel stack: waits for the child's exec or
  * exit, then resumes the app with the registers `back` (freed here). Only
  * SIGKILL ends the wait on Linux; here nothing does (a signal is handled

@@ -63,21 +63,10 @@ class NginxOnQemuTest {
         new Random(8).nextBytes(big);
         Files.write(site.resolve("big.bin"), big);
         Files.writeString(site.resolve("index.html"), "hello from the unikernel\n");
-        Path conf = Files.writeString(tmp.resolve("nginx.conf"), CONF);
-        // nginx's compiled-in temp directories and the pid file's directory.
-        Path varlib = Files.createDirectories(tmp.resolve("varlib"));
-        Path run = Files.createDirectories(tmp.resolve("run"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path log = tmp.resolve("port-app.log");
-        Process p = new ProcessBuilder(ThreadsSignalsOnQemuTest.root().resolve("bin/port-app").toString(), "run",
-                "--platform", platform, "-p", "127.0.0.1:" + port + ":8080",
-                "--file", conf + ":/etc/nginx/nginx.conf", "--dir", site + ":/srv/www",
-                "--dir", varlib + ":/var/lib/nginx", "--dir", run + ":/run",
-                "/usr/sbin/nginx", "--", "-c", "/etc/nginx/nginx.conf", "-g", "pid /run/nginx.pid;")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Nginx n = start(platform, site, CONF);
+        Process p = n.process();
+        int port = n.port();
+        Path log = n.log();
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String base = "http://127.0.0.1:" + port;
@@ -124,23 +113,13 @@ class NginxOnQemuTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx-light is not installed");
         Path site = Files.createDirectories(tmp.resolve("site"));
         Files.writeString(site.resolve("index.html"), "hello from a worker\n");
-        Path conf = Files.writeString(tmp.resolve("nginx.conf"), CONF
+        Nginx n = start("qemu-pc", site, CONF
                 .replace("master_process off;", "master_process on;")
                 .replace("worker_processes 1;", "worker_processes 2;")
                 .replace("error_log stderr;", "error_log stderr notice;"));
-        Path varlib = Files.createDirectories(tmp.resolve("varlib"));
-        Path run = Files.createDirectories(tmp.resolve("run"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path log = tmp.resolve("port-app.log");
-        Process p = new ProcessBuilder(ThreadsSignalsOnQemuTest.root().resolve("bin/port-app").toString(), "run",
-                "--platform", "qemu-pc", "-p", "127.0.0.1:" + port + ":8080",
-                "--file", conf + ":/etc/nginx/nginx.conf", "--dir", site + ":/srv/www",
-                "--dir", varlib + ":/var/lib/nginx", "--dir", run + ":/run",
-                "/usr/sbin/nginx", "--", "-c", "/etc/nginx/nginx.conf", "-g", "pid /run/nginx.pid;")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = n.process();
+        int port = n.port();
+        Path log = n.log();
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String base = "http://127.0.0.1:" + port;
@@ -160,6 +139,30 @@ class NginxOnQemuTest {
                 p.destroyForcibly();
             }
         }
+    }
+
+    /** nginx running under port-app, on a free host port forwarded to the guest's 8080. */
+    record Nginx(Process process, int port, Path log) {
+    }
+
+    /** Starts nginx with configuration {@code conf}, serving {@code site} at /srv/www. */
+    private Nginx start(String platform, Path site, String conf) throws IOException {
+        Path confFile = Files.writeString(tmp.resolve("nginx.conf"), conf);
+        // nginx's compiled-in temp directories and the pid file's directory.
+        Path varlib = Files.createDirectories(tmp.resolve("varlib"));
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = tmp.resolve("port-app.log");
+        Process p = new ProcessBuilder(ThreadsSignalsOnQemuTest.root().resolve("bin/port-app").toString(), "run",
+                "--platform", platform, "-p", "127.0.0.1:" + port + ":8080",
+                "--file", confFile + ":/etc/nginx/nginx.conf", "--dir", site + ":/srv/www",
+                "--dir", varlib + ":/var/lib/nginx", "--dir", run + ":/run",
+                "/usr/sbin/nginx", "--", "-c", "/etc/nginx/nginx.conf", "-g", "pid /run/nginx.pid;")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new Nginx(p, port, log);
     }
 
     private static void waitUntilServing(HttpClient http, String url, Process p, Path log) throws Exception {
