@@ -15,7 +15,8 @@
 # modules with their dependencies, the app with its ldd closure, its configuration and
 # site; cached by content under the cache.
 # Usage: bench/net.sh
-#   DURATION=10 (wrk seconds per row)  REDIS_N=100000 REDIS_P=16 REDIS_C=50
+#   DURATION=10 (wrk seconds per row)  ROUNDS=2 (alternating rounds per row)
+#   REDIS_N=20000 REDIS_P=16 REDIS_C=4 REDIS_TIMEOUT=180 (seconds, then the row fails)
 #   MEM=128 (MiB, the throughput runs)  MEMS="16 24 32 48 64 96 128" (bisected sizes)
 #   PROBE_TIMEOUT=90 (seconds for a boot in the -m search)
 set -euo pipefail
@@ -23,9 +24,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${PORT_APP_CACHE:-$HOME/.cache/port-app}"
 BENCH="$CACHE/bench-net"
 DURATION="${DURATION:-10}"
-REDIS_N="${REDIS_N:-100000}"
+REDIS_N="${REDIS_N:-20000}"
 REDIS_P="${REDIS_P:-16}"
-REDIS_C="${REDIS_C:-50}"
+REDIS_C="${REDIS_C:-4}"
+REDIS_TIMEOUT="${REDIS_TIMEOUT:-180}"
+ROUNDS="${ROUNDS:-2}"
 MEM="${MEM:-128}"
 MEMS="${MEMS:-16 24 32 48 64 96 128}"
 PROBE_TIMEOUT="${PROBE_TIMEOUT:-90}"
@@ -50,8 +53,9 @@ BUSYBOX=/bin/busybox
 [[ -x $BUSYBOX ]] && ! ldd "$BUSYBOX" >/dev/null 2>&1 ||
     die "$BUSYBOX is missing or not static (apt-get install busybox-static)"
 [[ $MEM =~ ^[0-9]+$ && $DURATION =~ ^[0-9]+$ && $REDIS_N =~ ^[0-9]+$ && $REDIS_P =~ ^[0-9]+$ &&
-   $REDIS_C =~ ^[0-9]+$ && $PROBE_TIMEOUT =~ ^[0-9]+$ && $MEMS =~ ^[0-9\ ]+$ ]] ||
-    die "MEM, MEMS, DURATION, REDIS_N, REDIS_P, REDIS_C and PROBE_TIMEOUT take numbers"
+   $REDIS_C =~ ^[0-9]+$ && $PROBE_TIMEOUT =~ ^[0-9]+$ && $MEMS =~ ^[0-9\ ]+$ &&
+   $REDIS_TIMEOUT =~ ^[0-9]+$ && $ROUNDS =~ ^[1-9][0-9]*$ ]] ||
+    die "MEM, MEMS, DURATION, ROUNDS, REDIS_N, REDIS_P, REDIS_C, REDIS_TIMEOUT and PROBE_TIMEOUT take numbers"
 
 OUT="$(mktemp -d)"
 VMS=()   # process groups of the QEMUs started (each its own session)
@@ -250,8 +254,8 @@ VM=
 start_vm() {   # KIND APP MEM PORT LOG: starts QEMU in its own session, sets VM to its pid
     local cmd
     cmd=$(vm_cmd "$1" "$2" "$3" "$4")
-    printf 'exec %s\n' "$cmd" >"$OUT/vm.sh"
-    setsid sh "$OUT/vm.sh" </dev/null >"$5" 2>&1 &
+    printf 'exec %s\n' "$cmd" >"$OUT/vm-$1-$2-$3-$4.sh"   # one per VM: two may start at once
+    setsid sh "$OUT/vm-$1-$2-$3-$4.sh" </dev/null >"$5" 2>&1 &
     VM=$!
     VMS+=("$VM")
 }
@@ -278,43 +282,71 @@ wait_serving() {   # APP PORT PID SECONDS
 }
 
 # --- throughput ---------------------------------------------------------------------------
-declare -A R   # R[kind,row] = "value errors" or empty (failed)
+# Both guests of an app run at once (the idle one only takes its timer ticks) and every row
+# is measured in ROUNDS alternating rounds, unikernel then Linux: the host's load drifts, and
+# alternating spreads that drift over both columns. A row's figure is the mean of its rounds.
+declare -A R   # R[kind,row] = "value errors", empty if it failed
 wrk_run() {   # PORT PATH: "req/s errors" (socket errors + non-2xx)
     local out
     out=$(timeout $((DURATION + 60)) wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$1$2" 2>&1) || true
     awk '/^Requests\/sec:/ { r = $2 } /Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 }
          /Non-2xx/ { e += $NF } END { if (r != "") print r, e + 0 }' <<<"$out"
 }
-redis_run() {   # PORT: "set get" ops/s
-    local out
-    out=$(timeout 600 redis-benchmark -h 127.0.0.1 -p "$1" -q --csv -t set,get -n "$REDIS_N" -P "$REDIS_P" -c "$REDIS_C" 2>&1) || true
-    awk -F'","' '{ gsub("\"", "") } $1 ~ /SET$/ { s = $2 } $1 ~ /GET$/ { g = $2 }
-                 END { if (s != "" && g != "") print s, g }' <<<"$out"
+redis_run() {   # PORT KIND: "set get" ops/s; nothing (and a message) when it gave no figures
+    local out v
+    out=$(timeout "$REDIS_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$1" -q --csv -t set,get -n "$REDIS_N" \
+          -P "$REDIS_P" -c "$REDIS_C" 2>&1) || true
+    v=$(awk -F, '{ gsub("\"", "") } $1 == "SET" { s = $2 } $1 == "GET" { g = $2 }
+                 END { if (s != "" && g != "") print s, g }' <<<"$out")
+    [[ -n $v ]] || echo "bench/net.sh: redis-benchmark on $2 gave no figures (timeout ${REDIS_TIMEOUT}s or an error):" \
+        "$(tail -n 1 <<<"$out" | tr -d '\r' | cut -c1-120)" >&2
+    echo "$v"
 }
-throughput() {   # KIND
-    local kind=$1 port log r
-    port=$(free_port) log="$OUT/$kind-nginx.log"
-    start_vm "$kind" nginx "$MEM" "$port" "$log"
-    if wait_serving nginx "$port" "$VM" 300; then
-        wrk_run "$port" /index.html >/dev/null   # warm-up, not counted
-        R[$kind,small]=$(wrk_run "$port" /index.html)
-        R[$kind,big]=$(wrk_run "$port" /big.bin)
-        R[$kind,nginx_ok]=1
-    else
-        echo "bench/net.sh: nginx on $kind never served (its console: $(tail -n 3 "$log" | tr '\n' ' '))" >&2
-    fi
-    stop_vm "$VM"
-    port=$(free_port) log="$OUT/$kind-redis.log"
-    start_vm "$kind" redis "$MEM" "$port" "$log"
-    if wait_serving redis "$port" "$VM" 300; then
-        r=$(redis_run "$port")
-        R[$kind,set]=${r% *}
-        R[$kind,get]=${r#* }
-        R[$kind,redis_ok]=1
-    else
-        echo "bench/net.sh: redis on $kind never answered PING (its console: $(tail -n 3 "$log" | tr '\n' ' '))" >&2
-    fi
-    stop_vm "$VM"
+add() {   # KEY "value errors": sums into R[KEY] ("" once any round failed)
+    local key=$1 v=$2 old=${R[$1]-none}
+    if [[ -z $v || ( $old != none && -z $old ) ]]; then R[$key]=; return; fi
+    [[ $old == none ]] && old="0 0"
+    R[$key]=$(awk -v a="$old" -v b="$v" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        printf "%.2f %d\n", x[1] + y[1], x[2] + y[2] }')
+}
+mean() {   # KEY: R[KEY] divided by ROUNDS
+    [[ -n ${R[$1]:-} ]] || return 0
+    R[$1]=$(awk -v a="${R[$1]}" -v n="$ROUNDS" 'BEGIN { split(a, x, " "); printf "%.1f %d\n", x[1] / n, x[2] }')
+}
+throughput() {   # APP
+    local app=$1 kind r v
+    declare -A port pid up
+    for kind in ours linux; do
+        port[$kind]=$(free_port)
+        start_vm "$kind" "$app" "$MEM" "${port[$kind]}" "$OUT/$kind-$app.log"
+        pid[$kind]=$VM
+    done
+    for kind in ours linux; do
+        if wait_serving "$app" "${port[$kind]}" "${pid[$kind]}" 300; then
+            up[$kind]=1
+            R[$kind,${app}_ok]=1
+        else
+            echo "bench/net.sh: $app on $kind never served (its console: $(tail -n 3 "$OUT/$kind-$app.log" | tr '\n' ' '))" >&2
+        fi
+    done
+    for ((r = 1; r <= ROUNDS; r++)); do
+        for kind in ours linux; do
+            [[ -n ${up[$kind]:-} ]] || continue
+            if [[ $app == nginx ]]; then
+                ((r > 1)) || wrk_run "${port[$kind]}" /index.html >/dev/null   # warm-up, not counted
+                add "$kind,small" "$(wrk_run "${port[$kind]}" /index.html)"
+                add "$kind,big" "$(wrk_run "${port[$kind]}" /big.bin)"
+            else
+                v=$(redis_run "${port[$kind]}" "$kind")
+                add "$kind,set" "${v:+${v% *} 0}"
+                add "$kind,get" "${v:+${v#* } 0}"
+            fi
+        done
+    done
+    for kind in ours linux; do
+        for r in small big set get; do mean "$kind,$r"; done
+        stop_vm "${pid[$kind]}"
+    done
 }
 
 # --- the smallest -m: bisection over MEMS --------------------------------------------------
@@ -331,7 +363,9 @@ smallest_mem() {   # KIND APP: sets R[KIND,mem_APP] to the smallest size of MEMS
     # in VMS for the trap.
     local sizes=($MEMS) lo=-1 hi mid
     hi=$((${#sizes[@]} - 1))
-    runs_at "$1" "$2" "${sizes[$hi]}" || return 0
+    if [[ ${sizes[$hi]} != "$MEM" || -z ${R[$1,${2}_ok]:-} ]]; then   # else the throughput run showed it
+        runs_at "$1" "$2" "${sizes[$hi]}" || return 0
+    fi
     while ((hi - lo > 1)); do
         mid=$(((lo + hi) / 2))
         if runs_at "$1" "$2" "${sizes[$mid]}"; then hi=$mid; else lo=$mid; fi
@@ -340,8 +374,8 @@ smallest_mem() {   # KIND APP: sets R[KIND,mem_APP] to the smallest size of MEMS
 }
 
 echo "running (throughput, then the -m search) ..." >&2
-throughput ours
-throughput linux
+throughput nginx
+throughput redis
 for app in nginx redis; do
     smallest_mem ours "$app"
     smallest_mem linux "$app"
@@ -374,11 +408,12 @@ row "nginx small page, wrk -t2 -c32 -d${DURATION}s" "req/s" "$(field ours,small 
     "$(field ours,small 2)" "$(field linux,small 2)"
 row "nginx 1 MiB file, wrk -t2 -c32 -d${DURATION}s" "req/s" "$(field ours,big 1)" "$(field linux,big 1)" \
     "$(field ours,big 2)" "$(field linux,big 2)"
-row "redis SET, -n $REDIS_N -P $REDIS_P -c $REDIS_C" "ops/s" "${R[ours,set]:-}" "${R[linux,set]:-}"
-row "redis GET, -n $REDIS_N -P $REDIS_P -c $REDIS_C" "ops/s" "${R[ours,get]:-}" "${R[linux,get]:-}"
+row "redis SET, -n $REDIS_N -P $REDIS_P -c $REDIS_C" "ops/s" "$(field ours,set 1)" "$(field linux,set 1)"
+row "redis GET, -n $REDIS_N -P $REDIS_P -c $REDIS_C" "ops/s" "$(field ours,get 1)" "$(field linux,get 1)"
 mem_row "smallest -m: nginx serves the page" nginx
 mem_row "smallest -m: redis answers PING" redis
-echo "(-m searched over: $MEMS MiB; err = wrk's socket errors + non-2xx responses)"
+echo "(throughput: the mean of $ROUNDS alternating rounds; err = wrk's socket errors + non-2xx responses;"
+echo " -m searched over: $MEMS MiB; failed = no figure: see the messages above)"
 echo
 echo "QEMU command lines (port numbers vary per boot):"
 echo "  unikernel nginx: $(vm_cmd ours nginx "$MEM" PORT)"
