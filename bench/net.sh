@@ -16,8 +16,9 @@
 # site; cached by content under the cache.
 # Usage: bench/net.sh
 #   DURATION=10 (wrk seconds per row)  ROUNDS=2 (alternating rounds per row)
+#   WRK_C=32 (connections, small page)  WRK_C_BIG=4 (1 MiB file)  WRK_TIMEOUT=30 (s)
 #   REDIS_N=20000 REDIS_P=16 REDIS_C=4 REDIS_TIMEOUT=180 (seconds, then the row fails)
-#   MEM=128 (MiB, the throughput runs)  MEMS="16 24 32 48 64 96 128" (bisected sizes)
+#   MEM=128 (MiB, the throughput runs)  MEMS="16 24 32 40 48 56 64 80 96 112 128" (bisected)
 #   PROBE_TIMEOUT=90 (seconds for a boot in the -m search)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +31,10 @@ REDIS_C="${REDIS_C:-4}"
 REDIS_TIMEOUT="${REDIS_TIMEOUT:-180}"
 ROUNDS="${ROUNDS:-2}"
 MEM="${MEM:-128}"
-MEMS="${MEMS:-16 24 32 48 64 96 128}"
+MEMS="${MEMS:-16 24 32 40 48 56 64 80 96 112 128}"
+WRK_C="${WRK_C:-32}"
+WRK_C_BIG="${WRK_C_BIG:-4}"
+WRK_TIMEOUT="${WRK_TIMEOUT:-30}"
 PROBE_TIMEOUT="${PROBE_TIMEOUT:-90}"
 PA="$ROOT/bin/port-app"
 
@@ -54,8 +58,9 @@ BUSYBOX=/bin/busybox
     die "$BUSYBOX is missing or not static (apt-get install busybox-static)"
 [[ $MEM =~ ^[0-9]+$ && $DURATION =~ ^[0-9]+$ && $REDIS_N =~ ^[0-9]+$ && $REDIS_P =~ ^[0-9]+$ &&
    $REDIS_C =~ ^[0-9]+$ && $PROBE_TIMEOUT =~ ^[0-9]+$ && $MEMS =~ ^[0-9\ ]+$ &&
-   $REDIS_TIMEOUT =~ ^[0-9]+$ && $ROUNDS =~ ^[1-9][0-9]*$ ]] ||
-    die "MEM, MEMS, DURATION, ROUNDS, REDIS_N, REDIS_P, REDIS_C, REDIS_TIMEOUT and PROBE_TIMEOUT take numbers"
+   $REDIS_TIMEOUT =~ ^[0-9]+$ && $ROUNDS =~ ^[1-9][0-9]*$ && $WRK_C =~ ^[1-9][0-9]*$ &&
+   $WRK_C_BIG =~ ^[1-9][0-9]*$ && $WRK_TIMEOUT =~ ^[1-9][0-9]*$ ]] ||
+    die "MEM, MEMS, DURATION, ROUNDS, WRK_*, REDIS_* and PROBE_TIMEOUT take numbers"
 
 OUT="$(mktemp -d)"
 VMS=()   # process groups of the QEMUs started (each its own session)
@@ -286,9 +291,10 @@ wait_serving() {   # APP PORT PID SECONDS
 # is measured in ROUNDS alternating rounds, unikernel then Linux: the host's load drifts, and
 # alternating spreads that drift over both columns. A row's figure is the mean of its rounds.
 declare -A R   # R[kind,row] = "value errors", empty if it failed
-wrk_run() {   # PORT PATH: "req/s errors" (socket errors + non-2xx)
+wrk_run() {   # PORT PATH CONNECTIONS: "req/s errors" (socket errors + non-2xx)
     local out
-    out=$(timeout $((DURATION + 60)) wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$1$2" 2>&1) || true
+    out=$(timeout $((DURATION + WRK_TIMEOUT + 30)) wrk -t2 -c"$3" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" \
+          "http://127.0.0.1:$1$2" 2>&1) || true
     awk '/^Requests\/sec:/ { r = $2 } /Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 }
          /Non-2xx/ { e += $NF } END { if (r != "") print r, e + 0 }' <<<"$out"
 }
@@ -333,9 +339,9 @@ throughput() {   # APP
         for kind in ours linux; do
             [[ -n ${up[$kind]:-} ]] || continue
             if [[ $app == nginx ]]; then
-                ((r > 1)) || wrk_run "${port[$kind]}" /index.html >/dev/null   # warm-up, not counted
-                add "$kind,small" "$(wrk_run "${port[$kind]}" /index.html)"
-                add "$kind,big" "$(wrk_run "${port[$kind]}" /big.bin)"
+                ((r > 1)) || wrk_run "${port[$kind]}" /index.html "$WRK_C" >/dev/null   # warm-up, not counted
+                add "$kind,small" "$(wrk_run "${port[$kind]}" /index.html "$WRK_C")"
+                add "$kind,big" "$(wrk_run "${port[$kind]}" /big.bin "$WRK_C_BIG")"
             else
                 v=$(redis_run "${port[$kind]}" "$kind")
                 add "$kind,set" "${v:+${v% *} 0}"
@@ -404,15 +410,15 @@ echo
 echo "network: port-app unikernel vs Linux guest ($KVER), QEMU $qemu_version, $(date -u +%F)"
 echo "same flags on both: pc, TCG, -cpu max, -m $MEM, 1 vCPU, user-mode network + hostfwd, virtio-net-pci"
 printf "%-44s %24s %24s %9s\n" "" "unikernel" "Linux guest" "ratio"
-row "nginx small page, wrk -t2 -c32 -d${DURATION}s" "req/s" "$(field ours,small 1)" "$(field linux,small 1)" \
+row "nginx small page, wrk -t2 -c$WRK_C -d${DURATION}s" "req/s" "$(field ours,small 1)" "$(field linux,small 1)" \
     "$(field ours,small 2)" "$(field linux,small 2)"
-row "nginx 1 MiB file, wrk -t2 -c32 -d${DURATION}s" "req/s" "$(field ours,big 1)" "$(field linux,big 1)" \
+row "nginx 1 MiB file, wrk -t2 -c$WRK_C_BIG -d${DURATION}s" "req/s" "$(field ours,big 1)" "$(field linux,big 1)" \
     "$(field ours,big 2)" "$(field linux,big 2)"
 row "redis SET, -n $REDIS_N -P $REDIS_P -c $REDIS_C" "ops/s" "$(field ours,set 1)" "$(field linux,set 1)"
 row "redis GET, -n $REDIS_N -P $REDIS_P -c $REDIS_C" "ops/s" "$(field ours,get 1)" "$(field linux,get 1)"
 mem_row "smallest -m: nginx serves the page" nginx
 mem_row "smallest -m: redis answers PING" redis
-echo "(throughput: the mean of $ROUNDS alternating rounds; err = wrk's socket errors + non-2xx responses;"
+echo "(throughput: the mean of $ROUNDS alternating rounds; err = wrk's socket errors (timeout ${WRK_TIMEOUT}s) + non-2xx;"
 echo " -m searched over: $MEMS MiB; failed = no figure: see the messages above)"
 echo
 echo "QEMU command lines (port numbers vary per boot):"
