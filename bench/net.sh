@@ -169,8 +169,8 @@ add_module() {
     f=$(find "$mods/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" -o -name "${name//_/-}.ko*" \) | head -n1)
     [[ -n $f ]] || die "module $name is neither built into $KVER nor in its package"
     case $f in
-    *.xz) xz -dc "$f" >"$dir/$name.ko" ;;
-    *.zst) zstd -qdc "$f" >"$dir/$name.ko" ;;
+    *.xz) need xz "apt-get install xz-utils: $KVER's modules are .ko.xz"; xz -dc "$f" >"$dir/$name.ko" ;;
+    *.zst) need zstd "apt-get install zstd: $KVER's modules are .ko.zst"; zstd -qdc "$f" >"$dir/$name.ko" ;;
     *) cp "$f" "$dir/$name.ko" ;;
     esac
     for dep in $(objcopy -O binary --only-section=.modinfo "$dir/$name.ko" /dev/stdout | tr '\0' '\n' |
