@@ -3,8 +3,10 @@
 # on the port-app unikernel and in a Linux guest, side by side in one run under the same
 # QEMU binary and flags (pc, TCG, -cpu max, the same -m, the default single vCPU, QEMU's
 # user-mode network with a hostfwd), with ratios (unikernel / Linux):
-#   - nginx requests/s with wrk (-t2 -c32), a small page and a 1 MiB file;
-#   - redis-server SET and GET ops/s with redis-benchmark (same -n, -P, -c on both);
+#   - nginx requests/s with wrk, a small page (-c32) and a 1 MiB file (-c4);
+#   - redis-server SET and GET ops/s with redis-benchmark (same -n, -P, -c on both; -c 4
+#     by default: QEMU's hostfwd socket listens with a backlog of 1, and a burst of 50
+#     connects leaves some hanging on the host, on either guest: docs/networking.md);
 #   - the smallest -m at which each boots and serves (nginx returns the page, redis
 #     answers PING), by bisection over a list of sizes.
 # The unikernel: `port-app build` of each app (its run.sh's QEMU line is the template of
