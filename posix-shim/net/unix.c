@@ -399,18 +399,26 @@ static long unix_send_stream(struct sock *s, struct net_msg *m, int flags, int n
             continue;
         }
         size_t c = total - done < space ? total - done : space;
-        size_t tail = (p->head + p->count) % UNIX_BUF;
-        for (size_t k = 0; k < c;) {
+        size_t tail = (p->head + p->count) % UNIX_BUF, k = 0;
+        int fault = 0;
+        while (k < c) {
             size_t run = UNIX_BUF - tail;
             if (run > c - k)
                 run = c - k;
-            net_iov_to(m, done + k, p->buf + tail, run);
-            tail = (tail + run) % UNIX_BUF;
-            k += run;
+            size_t got = net_iov_to(m, done + k, p->buf + tail, run);
+            tail = (tail + got) % UNIX_BUF;
+            k += got;
+            if (got < run) {
+                fault = 1;   /* the app's buffer ends here: as Linux, what came before is sent */
+                break;
+            }
         }
-        p->count += c;
-        done += c;
-        sock_wake(p->s);
+        p->count += k;
+        done += k;
+        if (k)
+            sock_wake(p->s);
+        if (fault)
+            return done ? (long)done : -EFAULT;
     }
     return (long)done;
 }
@@ -426,15 +434,21 @@ static long unix_recv_stream(struct sock *s, struct net_msg *m, int flags, int n
     for (;;) {
         if (u->count) {
             size_t c = want - done < u->count ? want - done : u->count;
-            size_t h = u->head;
-            for (size_t k = 0; k < c;) {
+            size_t h = u->head, k = 0;
+            int fault = 0;
+            while (k < c) {
                 size_t run = UNIX_BUF - h;
                 if (run > c - k)
                     run = c - k;
-                net_iov_from(m, done + k, u->buf + h, run);
-                h = (h + run) % UNIX_BUF;
-                k += run;
+                size_t got = net_iov_from(m, done + k, u->buf + h, run);
+                h = (h + got) % UNIX_BUF;
+                k += got;
+                if (got < run) {
+                    fault = 1;   /* as Linux: the rest stays queued */
+                    break;
+                }
             }
+            c = k;
             if (!(flags & K_MSG_PEEK)) {
                 u->head = h;
                 u->count -= c;
@@ -445,6 +459,8 @@ static long unix_recv_stream(struct sock *s, struct net_msg *m, int flags, int n
                 sock_wake(s);
             }
             done += c;
+            if (fault)
+                return done ? (long)done : -EFAULT;
             if (done == want || !(flags & K_MSG_WAITALL) || (flags & K_MSG_PEEK))
                 return (long)done;
             continue;
@@ -570,7 +586,10 @@ static long unix_send_dgram(struct sock *s, struct net_msg *m, int flags, int no
     if (!msg)
         return -ENOBUFS;
     msg->len = len;
-    net_iov_to(m, 0, msg->data, len);
+    if (net_iov_to(m, 0, msg->data, len) < len) {
+        shim_free(msg);
+        return -EFAULT;      /* a datagram goes whole or not at all */
+    }
     msg->fromlen = u->namelen ? (int)put_name(u, msg->from) : 0;
     *t->dq_tail = msg;
     t->dq_tail = &msg->next;
@@ -598,7 +617,8 @@ static long unix_recv_dgram(struct sock *s, struct net_msg *m, int flags, int no
     struct umsg *msg = u->dq;
     size_t want = net_msg_len(m);
     size_t c = want < msg->len ? want : msg->len;
-    net_iov_from(m, 0, msg->data, c);
+    /* A fault drops the datagram (unless peeking) and fails, as Linux. */
+    int fault = net_iov_from(m, 0, msg->data, c) < c;
     m->flags_out = c < msg->len ? K_MSG_TRUNC : 0;
     if (m->name) {
         m->namelen = msg->fromlen;
@@ -620,6 +640,8 @@ static long unix_recv_dgram(struct sock *s, struct net_msg *m, int flags, int no
             if (b->peer == u)
                 sock_wake(b->s);
     }
+    if (fault)
+        return -EFAULT;
     return (long)((flags & K_MSG_TRUNC) ? len : c);
 }
 
