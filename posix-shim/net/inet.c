@@ -713,12 +713,9 @@ static long tcp_send_(struct sock *s, struct net_msg *m, int flags, int nonblock
             n = room;
         if (n > sizeof chunk)
             n = sizeof chunk;
-        size_t got = net_iov_to(m, done, chunk, n);
-        if (got < n) {
-            /* The app's buffer ends at a fault: send what precedes it
-             * (Linux returns that count, or EFAULT when it is 0). */
-            if (got && tcp_write(in->tcp, chunk, (u16_t)got, TCP_WRITE_FLAG_COPY) == ERR_OK)
-                done += got;
+        if (net_iov_to(m, done, chunk, n) < n) {
+            /* A fault in the app's buffer: as Linux, the chunk being copied
+             * is dropped, the ones before are sent (EFAULT when none). */
             if (!done) {
                 net_flush();
                 return -EFAULT;
@@ -790,10 +787,9 @@ static size_t rx_copy(struct inet *in, const struct net_msg *m, size_t moff, siz
             continue;
         }
         size_t c = p->len - off < n - done ? p->len - off : n - done;
-        size_t got = net_iov_from(m, moff + done, (const char *)p->payload + off, c);
-        done += got;
-        if (got < c)
-            break;           /* the app's buffer ends at a fault */
+        if (net_iov_from(m, moff + done, (const char *)p->payload + off, c) < c)
+            break;           /* a fault: as Linux, a segment is copied whole or not counted */
+        done += c;
         off = 0;
     }
     return done;

@@ -485,7 +485,9 @@ static long kmsg_in(struct kmsg *k, const struct k_msghdr *u, int send)
     }
     if ((r = kmsg_iov(k, k->h.iov, k->h.iovlen)) < 0)
         return r;
-    size_t cl = k->h.control ? k->h.controllen : 0;
+    /* Send: Linux copies msg_controllen bytes whatever the pointer (NULL
+     * with a length is EFAULT). Receive: no buffer, no room. */
+    size_t cl = send || k->h.control ? k->h.controllen : 0;
     if (send) {
         if (cl > MSG_CTL_MAX)
             return -ENOBUFS;
