@@ -107,6 +107,11 @@ static void tcp_pair(int *c, int *s)
     CHECK(setsockopt(*s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
 }
 
+/* Loopback data and connections are there when the call that sent them
+ * returns (Linux and the unikernel alike); a short pause all the same, so
+ * a slow machine cannot change a result. */
+static void settle(void) { usleep(2000); }
+
 /* Reads what is queued (nonblocking) and says how much. */
 static long drain(int fd)
 {
@@ -144,14 +149,14 @@ static void bad_pointers(int k)
     res("send(buf)", k, syscall(SYS_sendto, c, bad(k, 64), 64, 0, NULL, 0));
     res("write(buf)", k, syscall(SYS_write, c, bad(k, 64), 64));
     CHECK(send(c, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 64, 0) == 64);
-    usleep(20000);
+    settle();
     res("recv(buf)", k, syscall(SYS_recvfrom, s, bad(k, 64), 64, MSG_DONTWAIT, NULL, NULL));
     res("read(buf)", k, syscall(SYS_read, s, bad(k, 64), 64));
     res("recv then queued", k, drain(s));
 
     /* recvfrom's address out on a stream: no address, only the length. */
     CHECK(send(c, "xy", 2, 0) == 2);
-    usleep(20000);
+    settle();
     l = 16;
     res("recvfrom(addr)", k, syscall(SYS_recvfrom, s, (char[8]){0}, 8, 0, bad(k, 16), &l));
     drain(s);
@@ -184,11 +189,11 @@ static void bad_pointers(int k)
     m.msg_control = bad(k, 32);
     m.msg_controllen = 32;
     res("sendmsg(control)", k, syscall(SYS_sendmsg, c, &m, 0));
-    usleep(20000);
+    settle();
     res("sendmsg then queued", k, drain(s));
 
     CHECK(send(c, "abc", 3, 0) == 3);
-    usleep(20000);
+    settle();
     struct msghdr r = { .msg_iov = &iov, .msg_iovlen = 1 };
     iov.iov_len = sizeof buf;
     res("recvmsg(msg)", k, syscall(SYS_recvmsg, s, bad(k, sizeof r), MSG_DONTWAIT));
@@ -212,7 +217,7 @@ static void bad_pointers(int k)
     res("udp send(buf)", k, syscall(SYS_sendto, u1, bad(k, 32), 32, 0, NULL, 0));
     CHECK(send(u1, "datagram", 8, 0) == 8);
     CHECK(send(u1, "second", 6, 0) == 6);
-    usleep(20000);
+    settle();
     res("udp recv(buf)", k, syscall(SYS_recvfrom, u2, bad(k, 8), 8, MSG_DONTWAIT, NULL, NULL));
     r = (struct msghdr){ .msg_name = bad(k, 16), .msg_namelen = 16, .msg_iov = &iov, .msg_iovlen = 1 };
     res("udp recvmsg(name)", k, syscall(SYS_recvmsg, u2, &r, MSG_DONTWAIT));
@@ -225,7 +230,7 @@ static void bad_pointers(int k)
 
     /* accept's address: the connection is taken and dropped (EFAULT). */
     c = tcp_connect();
-    usleep(20000);
+    settle();
     l = sizeof a;
     long fd = syscall(SYS_accept, lsock, bad(k, 16), &l);
     res("accept(addr)", k, fd);
@@ -233,7 +238,7 @@ static void bad_pointers(int k)
         close((int)fd);
     c = c >= 0 ? (close(c), 0) : 0;
     c = tcp_connect();
-    usleep(20000);
+    settle();
     fd = syscall(SYS_accept4, lsock, &a, bad(k, 4), 0);
     res("accept4(len)", k, fd);
     if (fd >= 0)
@@ -475,7 +480,7 @@ static void *wait_thread(void *arg)
     return NULL;
 }
 
-/* Runs a waiter, signals it after 100 ms, then (restart) unblocks it. */
+/* Runs a waiter, signals it after 60 ms, then (restart) unblocks it. */
 static void interrupt(const char *what, int kind, int fd, int restart, int unblock_fd)
 {
     struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart ? SA_RESTART : 0 };
@@ -485,9 +490,9 @@ static void interrupt(const char *what, int kind, int fd, int restart, int unblo
     pthread_t t;
     handled = 0;
     CHECK(pthread_create(&t, NULL, wait_thread, &w) == 0);
-    usleep(100000);
+    usleep(60000);
     CHECK(pthread_kill(t, SIGUSR1) == 0);
-    usleep(100000);
+    usleep(60000);
     if (unblock_fd >= 0)
         CHECK(write(unblock_fd, "go", 2) == 2);
     CHECK(pthread_join(t, NULL) == 0);
@@ -537,7 +542,7 @@ static void *excl_wait(void *arg)
 {
     int ep = *(int *)arg;
     struct epoll_event ev;
-    *(int *)arg = epoll_wait(ep, &ev, 1, 600);
+    *(int *)arg = epoll_wait(ep, &ev, 1, 400);
     return NULL;
 }
 
@@ -566,7 +571,7 @@ static void exclusive(void)
         res[i] = ep[i];
         CHECK(pthread_create(&t[i], NULL, excl_wait, &res[i]) == 0);
     }
-    usleep(150000);
+    usleep(100000);
     int c = tcp_connect();
     for (int i = 0; i < 2; i++)
         CHECK(pthread_join(t[i], NULL) == 0);

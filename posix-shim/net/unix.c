@@ -505,6 +505,26 @@ static long unix_accept(struct sock *s, struct sock **out, int nonblock)
 
 static size_t ring_space(const struct usock *u) { return UNIX_BUF - u->count; }
 
+/* Copies n bytes between the message's iov (from offset moff) and a
+ * stream ring (from pos, wrapping): into the ring (send) or out of it.
+ * Returns n, or 0 when the app's buffer faulted part way: the chunk then
+ * counts as not copied at all. */
+static size_t ring_xfer(const struct net_msg *m, size_t moff, char *ring, size_t pos, size_t n, int into_ring)
+{
+    for (size_t k = 0; k < n;) {
+        size_t run = UNIX_BUF - pos;
+        if (run > n - k)
+            run = n - k;
+        size_t got = into_ring ? net_iov_to(m, moff + k, ring + pos, run)
+                               : net_iov_from(m, moff + k, ring + pos, run);
+        if (got < run)
+            return 0;
+        pos = (pos + run) % UNIX_BUF;
+        k += run;
+    }
+    return n;
+}
+
 static long unix_send_stream_data(struct sock *s, struct usock *u, struct net_msg *m, int flags,
                                   int nonblock, size_t total, struct urights **rights);
 
@@ -547,24 +567,11 @@ static long unix_send_stream_data(struct sock *s, struct usock *u, struct net_ms
             continue;
         }
         size_t c = total - done < space ? total - done : space;
-        size_t tail = (p->head + p->count) % UNIX_BUF, k = 0;
-        int fault = 0;
-        while (k < c) {
-            size_t run = UNIX_BUF - tail;
-            if (run > c - k)
-                run = c - k;
-            size_t got = net_iov_to(m, done + k, p->buf + tail, run);
-            tail = (tail + got) % UNIX_BUF;
-            k += got;
-            if (got < run) {
-                /* Linux copies a send into one skb (up to half the send
-                 * buffer) and drops the skb whole on a fault: so is this
-                 * chunk; earlier ones stay sent. */
-                fault = 1;
-                k = 0;
-                break;
-            }
-        }
+        /* Linux copies a send into one skb (up to half the send buffer)
+         * and drops the skb whole on a fault: so is this chunk; earlier
+         * ones stay sent. */
+        size_t k = ring_xfer(m, done, p->buf, (p->head + p->count) % UNIX_BUF, c, 1);
+        int fault = k < c;
         if (k && *rights) {
             (*rights)->pos = p->wr_total;
             (*rights)->end = p->wr_total + k;
@@ -600,24 +607,11 @@ static long unix_recv_stream(struct sock *s, struct net_msg *m, int flags, int n
             int take = r && c && r->pos < u->rd_total + c;
             if (take && r->end - u->rd_total < c)
                 c = (size_t)(r->end - u->rd_total);
-            size_t h = u->head, k = 0;
-            int fault = 0;
-            while (k < c) {
-                size_t run = UNIX_BUF - h;
-                if (run > c - k)
-                    run = c - k;
-                size_t got = net_iov_from(m, done + k, u->buf + h, run);
-                h = (h + got) % UNIX_BUF;
-                k += got;
-                if (got < run) {
-                    /* Linux's read actor fails for the whole chunk, which
-                     * stays queued (as does everything here). */
-                    fault = 1;
-                    k = 0;
-                    h = u->head;
-                    break;
-                }
-            }
+            /* Linux's read actor fails for the whole chunk, which stays
+             * queued (as does everything here). */
+            size_t k = ring_xfer(m, done, u->buf, u->head, c, 0);
+            int fault = k < c;
+            size_t h = (u->head + k) % UNIX_BUF;
             c = k;
             if (take && c && r->pos < u->rd_total + c) {
                 if (!(flags & K_MSG_PEEK)) {

@@ -155,7 +155,9 @@ public record Network(Mode mode, List<PortForward> forwards, StaticIp staticIp) 
             return List.of();
         }
         StringBuilder backend = new StringBuilder("user,id=" + NETDEV_ID);
-        forwards.forEach(f -> backend.append(",hostfwd=").append(f.hostfwd()));
+        // slirp forwards to its DHCP address (10.0.2.15) unless told the guest's static one.
+        forwards.forEach(f -> backend.append(",hostfwd=").append(staticIp == null ? f.hostfwd()
+                : f.hostfwd().replace("-:", "-" + staticIp.address() + ":")));
         String device = switch (machine) {
             case QEMU_PC -> "virtio-net-pci,netdev=" + NETDEV_ID + ",romfile=";
             case QEMU_MICROVM -> "virtio-net-device,netdev=" + NETDEV_ID;

@@ -73,6 +73,15 @@ class NetworkCliTest {
                 + "--net none, or use --net user)");
     }
 
+    @Test
+    void forwardsGoToTheStaticAddress() {
+        Network n = Network.choose(null, java.util.List.of("18080:8080"), "10.0.2.20/24,10.0.2.2", false);
+        assertEquals(java.util.List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:18080-10.0.2.20:8080",
+                "-device", "virtio-net-pci,netdev=net0,romfile="), n.qemuArgs(Machine.QEMU_PC));
+        assertEquals(" portapp.ip=10.0.2.20/24,10.0.2.2", n.kernelWords(Machine.QEMU_PC));
+        assertEquals("", Network.choose(null, java.util.List.of("18080:8080"), false).kernelWords(Machine.QEMU_PC));
+    }
+
     /** --ip gives the guest's device that address and mask instead of DHCP's 10.0.2.15. */
     @Tag("qemu")
     @Test
