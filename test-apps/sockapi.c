@@ -480,7 +480,19 @@ static void *wait_thread(void *arg)
     return NULL;
 }
 
-/* Runs a waiter, signals it after 60 ms, then (restart) unblocks it. */
+static volatile int finished;
+
+static void *wait_thread_done(void *arg)
+{
+    wait_thread(arg);
+    finished = 1;
+    return NULL;
+}
+
+/* Runs a waiter and signals it every 60 ms until it returns (a signal that
+ * came before it blocked would otherwise leave it blocked); with unblock_fd,
+ * once a handler has run, data is written there instead (SA_RESTART: the
+ * call went on and now returns it). */
 static void interrupt(const char *what, int kind, int fd, int restart, int unblock_fd)
 {
     struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart ? SA_RESTART : 0 };
@@ -489,15 +501,27 @@ static void interrupt(const char *what, int kind, int fd, int restart, int unblo
     struct waiter w = { .kind = kind, .fd = fd };
     pthread_t t;
     handled = 0;
-    CHECK(pthread_create(&t, NULL, wait_thread, &w) == 0);
-    usleep(60000);
-    CHECK(pthread_kill(t, SIGUSR1) == 0);
-    usleep(60000);
-    if (unblock_fd >= 0)
-        CHECK(write(unblock_fd, "go", 2) == 2);
+    finished = 0;
+    CHECK(pthread_create(&t, NULL, wait_thread_done, &w) == 0);
+    int wrote = 0;
+    for (int i = 0; i < 200 && !finished; i++) {
+        usleep(60000);
+        if (finished)
+            break;
+        if (handled && unblock_fd >= 0) {
+            if (!wrote)
+                CHECK(write(unblock_fd, "go", 2) == 2);
+            wrote = 1;
+            continue;
+        }
+        CHECK(pthread_kill(t, SIGUSR1) == 0);
+    }
+    if (!finished) {
+        printf("%-34s still blocked after 12 s of signals\n", what);
+        exit(3);
+    }
     CHECK(pthread_join(t, NULL) == 0);
-    const char *r = w.r >= 0 ? "data" : errno_name(w.err);
-    printf("%-34s handled=%d -> %s\n", what, handled, r);
+    printf("%-34s handled %s -> %s\n", what, handled ? "yes" : "no", w.r >= 0 ? "data" : errno_name(w.err));
 }
 
 static void signals(void)
