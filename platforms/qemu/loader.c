@@ -14,6 +14,7 @@
 #include "shim/slot_probe.h"
 #include "shim/errno.h"
 #include "shim/exec.h"
+#include "shim/netdev.h"
 
 /* An image without the mm module (its app makes no memory syscalls) has
  * nobody to tell what the loader mapped: the app lives in what the loader
@@ -133,6 +134,14 @@ static void parse_mount(char *v, struct app_cmdline *cl)
     }
 }
 
+/* portapp.ip=ADDR/PREFIX[,GATEWAY]: for the net module (shim/netdev.h). */
+static const char *net_static_ip;
+
+const char *platform_net_static_ip(void)
+{
+    return net_static_ip;
+}
+
 void app_cmdline_parse(const char *s, struct app_cmdline *cl)
 {
     memset(cl, 0, sizeof *cl);
@@ -171,6 +180,8 @@ void app_cmdline_parse(const char *s, struct app_cmdline *cl)
             parse_tty(v, vlen);
         } else if (word_is(w, wlen, "portapp.aslr", &v, &vlen)) {
             cl->aslr = !(vlen == 1 && v[0] == '0');
+        } else if (word_is(w, wlen, "portapp.ip", &v, &vlen)) {
+            net_static_ip = decode(v, vlen);
         } else if (word_is(w, wlen, "portapp.mount", &v, &vlen)) {
             parse_mount((char *)decode(v, vlen), cl);   /* decode's buffer is ours */
         }

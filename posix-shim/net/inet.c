@@ -340,7 +340,7 @@ static int opt_int(const void *val, int len, int *v)
 {
     if (!val || len < (int)sizeof(int))
         return 0;
-    *v = *(const int *)val;
+    *v = *(const int *)val;     /* sock.c's kernel copy */
     return 1;
 }
 
@@ -373,7 +373,7 @@ static long inet_setopt(struct sock *s, int level, int opt, const void *val, int
         return 0;
     }
     if (!opt_int(val, len, &v))
-        return val ? -EINVAL : -EFAULT;
+        return len < (int)sizeof(int) ? -EINVAL : -EFAULT;
     if (level == K_IPPROTO_TCP) {
         if (s->type != K_SOCK_STREAM)
             return -EOPNOTSUPP;
@@ -713,7 +713,15 @@ static long tcp_send_(struct sock *s, struct net_msg *m, int flags, int nonblock
             n = room;
         if (n > sizeof chunk)
             n = sizeof chunk;
-        net_iov_to(m, done, chunk, n);
+        if (net_iov_to(m, done, chunk, n) < n) {
+            /* A fault in the app's buffer: as Linux, the chunk being copied
+             * is dropped, the ones before are sent (EFAULT when none). */
+            if (!done) {
+                net_flush();
+                return -EFAULT;
+            }
+            break;
+        }
         u8_t wf = TCP_WRITE_FLAG_COPY;
         if (done + n < total || (flags & K_MSG_MORE))
             wf |= TCP_WRITE_FLAG_MORE;
@@ -779,7 +787,8 @@ static size_t rx_copy(struct inet *in, const struct net_msg *m, size_t moff, siz
             continue;
         }
         size_t c = p->len - off < n - done ? p->len - off : n - done;
-        net_iov_from(m, moff + done, (const char *)p->payload + off, c);
+        if (net_iov_from(m, moff + done, (const char *)p->payload + off, c) < c)
+            break;           /* a fault: as Linux, a segment is copied whole or not counted */
         done += c;
         off = 0;
     }
@@ -797,12 +806,14 @@ static long tcp_recv_(struct sock *s, struct net_msg *m, int flags, int nonblock
     for (;;) {
         if (in->rx_len) {
             size_t n = want - done < in->rx_len ? want - done : in->rx_len;
-            rx_copy(in, m, done, n);
-            if (!(flags & K_MSG_PEEK))
-                rx_consume(in, n);
-            done += n;
+            size_t got = rx_copy(in, m, done, n);
+            if (!(flags & K_MSG_PEEK) && got)
+                rx_consume(in, got);
+            done += got;
             if (!(flags & K_MSG_PEEK))
                 net_flush();
+            if (got < n)     /* a fault: as Linux, the rest stays queued */
+                return done ? (long)done : -EFAULT;
             if (done == want || !(flags & K_MSG_WAITALL) || (flags & K_MSG_PEEK))
                 return (long)done;
             continue;
@@ -1021,7 +1032,10 @@ static long udp_send_(struct sock *s, struct net_msg *m, int flags, int nonblock
     struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
     if (!p)
         return -ENOBUFS;
-    net_iov_to(m, 0, p->payload, n);
+    if (net_iov_to(m, 0, p->payload, n) < n) {
+        pbuf_free(p);
+        return -EFAULT;      /* a datagram goes whole or not at all */
+    }
     err_t e = to ? udp_sendto(in->udp, p, &ip, port) : udp_send(in->udp, p);
     pbuf_free(p);
     net_flush();
@@ -1052,9 +1066,13 @@ static long udp_recv_(struct sock *s, struct net_msg *m, int flags, int nonblock
     size_t want = net_msg_len(m), len = d->p->tot_len;
     size_t c = want < len ? want : len;
     size_t done = 0;
+    int fault = 0;
     for (struct pbuf *p = d->p; p && done < c; p = p->next) {
         size_t k = p->len < c - done ? p->len : c - done;
-        net_iov_from(m, done, p->payload, k);
+        if (net_iov_from(m, done, p->payload, k) < k) {
+            fault = 1;       /* Linux drops the datagram (unless peeking) and fails */
+            break;
+        }
         done += k;
     }
     m->flags_out = c < len ? K_MSG_TRUNC : 0;
@@ -1068,6 +1086,8 @@ static long udp_recv_(struct sock *s, struct net_msg *m, int flags, int nonblock
         pbuf_free(d->p);
         shim_free(d);
     }
+    if (fault)
+        return -EFAULT;
     return (long)((flags & K_MSG_TRUNC) ? len : c);
 }
 

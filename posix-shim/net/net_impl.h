@@ -132,14 +132,18 @@ void sock_free_unopened(struct sock *s);
 void sock_wake(struct sock *s);
 
 /* Sleeps on s->wq until cond, a timeout (timeout_ns, 0 = none: -EAGAIN)
- * or a signal (-EINTR); evaluates to 0 when cond holds. */
+ * or a signal (-EINTR); evaluates to 0 when cond holds. A handler with
+ * SA_RESTART lets the wait go on (Linux restarts accept, connect, recv*
+ * and send*), except under SO_RCVTIMEO/SO_SNDTIMEO: Linux's
+ * sock_intr_errno gives EINTR whenever the wait had a timeout. */
 #define SOCK_WAIT(s, cond, timeout_ns) ({                                       \
         int r_ = 0;                                                             \
         uint64_t to_ = (timeout_ns);                                            \
         uint64_t dl_ = to_ ? platform_monotonic_ns() + to_ : 0;                 \
         while (!(cond)) {                                                       \
             if (dl_ && platform_monotonic_ns() >= dl_) { r_ = -EAGAIN; break; } \
-            if (wait_queue_sleep_intr(&(s)->wq, dl_)) { r_ = -EINTR; break; }   \
+            if (dl_ ? wait_queue_sleep_handled(&(s)->wq, dl_)                   \
+                    : wait_queue_sleep_intr(&(s)->wq, dl_)) { r_ = -EINTR; break; } \
         }                                                                       \
         r_; })
 

@@ -106,16 +106,57 @@ static unsigned sock_poll(struct file *f)
     return s->ops->poll(s);
 }
 
+/* struct ifreq and struct ifconf of SIOCGIF* (stack.c answers them on
+ * kernel copies). */
+#define K_IFREQ_SIZE 40
+#define K_SIOCOUTQ 0x5411
+
+static long sock_ifconf(long arg)
+{
+    struct { int len; int pad; void *req; } uc, kc;
+    if (copy_from_user(&uc, (void *)arg, sizeof uc))
+        return -EFAULT;
+    /* One ifreq per interface with an address: a few at most. */
+    char buf[8 * K_IFREQ_SIZE];
+    kc = uc;
+    if (uc.req) {
+        kc.req = buf;
+        if (kc.len > (int)sizeof buf)
+            kc.len = sizeof buf;
+    }
+    long r = net_ifconf(&kc);
+    if (r < 0)
+        return r;
+    if (uc.req && kc.len > 0 && copy_to_user(uc.req, buf, (size_t)kc.len))
+        return -EFAULT;
+    return put_user(kc.len, (int *)arg);
+}
+
 static long sock_ioctl(struct file *f, unsigned long cmd, long arg)
 {
     struct sock *s = sock_of(f);
     if (cmd == 0x8912)                        /* SIOCGIFCONF */
-        return net_ifconf((void *)arg);
-    if (cmd >= 0x8910 && cmd <= 0x8940)       /* SIOCGIF* */
-        return net_ifreq(cmd, (void *)arg);
-    if (s->ops->ioctl)
-        return s->ops->ioctl(s, cmd, arg);
-    return -ENOTTY;
+        return sock_ifconf(arg);
+    if (cmd >= 0x8910 && cmd <= 0x8940) {     /* SIOCGIF*: in, answer, out */
+        char ifr[K_IFREQ_SIZE];
+        if (copy_from_user(ifr, (void *)arg, sizeof ifr))
+            return -EFAULT;
+        long r = net_ifreq(cmd, ifr);
+        if (r < 0)
+            return r;
+        return copy_to_user((void *)arg, ifr, sizeof ifr) ? -EFAULT : 0;
+    }
+    if (!s->ops->ioctl)
+        return -ENOTTY;
+    if (cmd == K_FIONREAD || cmd == K_SIOCOUTQ) {
+        /* The family answers into a kernel int. */
+        int v = 0;
+        long r = s->ops->ioctl(s, cmd, (long)&v);
+        if (r < 0)
+            return r;
+        return put_user(v, (int *)arg);
+    }
+    return s->ops->ioctl(s, cmd, arg);
 }
 
 static void sock_release(struct file *f)
@@ -229,7 +270,6 @@ SHIM_SYSCALL(socket)
 
 SHIM_SYSCALL(socketpair)
 {
-    int *sv = usockvec;
     int kind = type & K_SOCK_TYPE_MASK;
     if (type & ~(K_SOCK_TYPE_MASK | K_SOCK_NONBLOCK | K_SOCK_CLOEXEC))
         return -EINVAL;
@@ -237,8 +277,6 @@ SHIM_SYSCALL(socketpair)
         return -EOPNOTSUPP;
     if (family != K_AF_UNIX)
         return -EAFNOSUPPORT;
-    if (!sv)
-        return -EFAULT;
     struct sock *a, *b;
     long r = unix_pair(kind, protocol, &a, &b);
     if (r < 0)
@@ -254,24 +292,31 @@ SHIM_SYSCALL(socketpair)
         fd_close(fa);
         return fb;
     }
-    sv[0] = (int)fa;
-    sv[1] = (int)fb;
+    /* Linux installs both fds only after writing them out: on a fault
+     * the pair is closed again and the call fails. */
+    int sv[2] = { (int)fa, (int)fb };
+    if (copy_to_user(usockvec, sv, sizeof sv)) {
+        fd_close(fa);
+        fd_close(fb);
+        return -EFAULT;
+    }
     return 0;
 }
 
 /* ---- addresses -------------------------------------------------------------- */
 
+/* The families only ever see kernel copies of addresses (sockaddr_from_user
+ * here, sockaddr_to_user on the way out). */
 SHIM_SYSCALL(bind)
 {
     struct sock *s;
     long r = sock_fd(fd, &s, NULL);
     if (r < 0)
         return r;
-    if (addrlen < 0 || addrlen > K_SOCKADDR_MAX)
-        return -EINVAL;
-    if (!umyaddr)
-        return -EFAULT;
-    return s->ops->bind(s, umyaddr, addrlen);
+    char addr[K_SOCKADDR_MAX];
+    if ((r = sockaddr_from_user(addr, sizeof addr, umyaddr, addrlen)) < 0)
+        return r;
+    return s->ops->bind(s, addr, addrlen);
 }
 
 SHIM_SYSCALL(listen)
@@ -287,20 +332,6 @@ SHIM_SYSCALL(listen)
     return s->ops->listen(s, backlog);
 }
 
-/* Copies an address out as accept/getsockname/recvfrom do: truncated to
- * the caller's length, which then says the real one. */
-static long put_addr(const void *addr, long alen, void *uaddr, int *ulen)
-{
-    if (!uaddr || !ulen)
-        return 0;
-    int cap = *ulen;
-    if (cap < 0)
-        return -EINVAL;
-    memcpy(uaddr, addr, (size_t)(alen < cap ? alen : cap));
-    *ulen = (int)alen;
-    return 0;
-}
-
 static long do_accept(int fd, void *uaddr, int *ulen, int flags)
 {
     struct sock *s;
@@ -314,21 +345,23 @@ static long do_accept(int fd, void *uaddr, int *ulen, int flags)
         return -EOPNOTSUPP;
     if (!s->listening)
         return -EINVAL;
-    if (uaddr && ulen && *ulen < 0)
-        return -EINVAL;
     struct sock *c;
     r = s->ops->accept(s, &c, (f->flags & K_O_NONBLOCK) != 0);
     if (r < 0)
         return r;
-    char addr[K_SOCKADDR_MAX];
-    long alen = c->ops->name(c, 1, addr);
-    if (alen < 0)
-        alen = 0;
-    long nfd = sock_install(c, (flags & K_SOCK_NONBLOCK) != 0, (flags & K_SOCK_CLOEXEC) != 0);
-    if (nfd < 0)
-        return nfd;
-    put_addr(addr, alen, uaddr, ulen);
-    return nfd;
+    if (uaddr) {
+        /* As Linux: the address goes out before the fd exists; when that
+         * faults, the connection is accepted and dropped (EFAULT). */
+        char addr[K_SOCKADDR_MAX];
+        long alen = c->ops->name(c, 1, addr);
+        if (alen < 0)
+            alen = 0;
+        if ((r = sockaddr_to_user(addr, (uint32_t)alen, uaddr, (uint32_t *)ulen)) < 0) {
+            sock_free_unopened(c);
+            return r;
+        }
+    }
+    return sock_install(c, (flags & K_SOCK_NONBLOCK) != 0, (flags & K_SOCK_CLOEXEC) != 0);
 }
 
 SHIM_SYSCALL(accept) { return do_accept(fd, upeer_sockaddr, upeer_addrlen, 0); }
@@ -341,11 +374,10 @@ SHIM_SYSCALL(connect)
     long r = sock_fd(fd, &s, &f);
     if (r < 0)
         return r;
-    if (addrlen < 0 || addrlen > K_SOCKADDR_MAX)
-        return -EINVAL;
-    if (!uservaddr)
-        return -EFAULT;
-    return s->ops->connect(s, uservaddr, addrlen, (f->flags & K_O_NONBLOCK) != 0);
+    char addr[K_SOCKADDR_MAX];
+    if ((r = sockaddr_from_user(addr, sizeof addr, uservaddr, addrlen)) < 0)
+        return r;
+    return s->ops->connect(s, addr, addrlen, (f->flags & K_O_NONBLOCK) != 0);
 }
 
 SHIM_SYSCALL(shutdown)
@@ -365,15 +397,11 @@ static long get_name(int fd, void *uaddr, int *ulen, int peer)
     long r = sock_fd(fd, &s, NULL);
     if (r < 0)
         return r;
-    if (!uaddr || !ulen)
-        return -EFAULT;
-    if (*ulen < 0)
-        return -EINVAL;
     char addr[K_SOCKADDR_MAX];
     long alen = s->ops->name(s, peer, addr);
     if (alen < 0)
         return alen;
-    return put_addr(addr, alen, uaddr, ulen);
+    return sockaddr_to_user(addr, (uint32_t)alen, uaddr, (uint32_t *)ulen);
 }
 
 SHIM_SYSCALL(getsockname) { return get_name(fd, usockaddr, usockaddr_len, 0); }
@@ -381,27 +409,110 @@ SHIM_SYSCALL(getpeername) { return get_name(fd, usockaddr, usockaddr_len, 1); }
 
 /* ---- data ------------------------------------------------------------------- */
 
-static long do_send(int fd, struct net_msg *m, unsigned flags)
+/* A message of the app in kernel memory (Linux's copy_msghdr_from_user):
+ * the header, the iovecs (each buffer range-checked, the data itself stays
+ * the app's and is copied by the families with fault handling), the name
+ * and the control data. */
+#define MSG_FAST_IOV 8
+#define MSG_CTL_MAX 20480          /* net.core.optmem_max's default */
+struct kmsg {
+    struct k_msghdr h;
+    struct net_msg m;
+    struct k_iovec fast[MSG_FAST_IOV];
+    struct k_iovec *iov;
+    char name[K_SOCKADDR_MAX];
+    char ctl_fast[64];
+    void *ctl;
+};
+
+static void kmsg_free(struct kmsg *k)
 {
-    struct sock *s;
-    struct file *f;
-    long r = sock_fd(fd, &s, &f);
+    if (k->iov != k->fast)
+        shim_free(k->iov);
+    if (k->ctl != k->ctl_fast)
+        shim_free(k->ctl);
+}
+
+/* iovecs of the app into k (EMSGSIZE past 1024, EFAULT, EINVAL for a
+ * negative length), as Linux's import_iovec. */
+static long kmsg_iov(struct kmsg *k, const struct k_iovec *uvec, uint64_t cnt)
+{
+    k->iov = k->fast;
+    if (cnt > 1024)
+        return -EMSGSIZE;
+    if (cnt > MSG_FAST_IOV && !(k->iov = shim_alloc(cnt * sizeof *k->iov))) {
+        k->iov = k->fast;
+        return -ENOMEM;
+    }
+    long r = copy_iovecs_from_user(k->iov, uvec, (long)cnt);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < m->iovlen; i++)
-        if ((int64_t)m->iov[i].len < 0)
+    for (uint64_t i = 0; i < cnt; i++) {
+        if ((int64_t)k->iov[i].len < 0)
             return -EINVAL;
+        if (!access_ok(k->iov[i].base, k->iov[i].len))
+            return -EFAULT;
+    }
+    k->m.iov = k->iov;
+    k->m.iovlen = cnt;
+    return 0;
+}
+
+/* Copies the app's msghdr at u in: send (names and control data in) or
+ * receive (a name buffer; a kernel control buffer the family fills). */
+static long kmsg_in(struct kmsg *k, const struct k_msghdr *u, int send)
+{
+    k->iov = k->fast;
+    k->ctl = k->ctl_fast;
+    k->m = (struct net_msg){ 0 };
+    if (copy_from_user(&k->h, u, sizeof k->h))
+        return -EFAULT;
+    if (k->h.namelen < 0)
+        return -EINVAL;
+    if (k->h.namelen > K_SOCKADDR_MAX)
+        k->h.namelen = K_SOCKADDR_MAX;
+    if (k->h.iovlen > 1024)
+        return -EMSGSIZE;
+    long r;
+    if (send && k->h.name && k->h.namelen) {
+        if ((r = sockaddr_from_user(k->name, sizeof k->name, k->h.name, k->h.namelen)) < 0)
+            return r;
+        k->m.name = k->name;
+        k->m.namelen = k->h.namelen;
+    } else if (!send) {
+        k->m.name = k->name;
+        k->m.namelen = sizeof k->name;
+    }
+    if ((r = kmsg_iov(k, k->h.iov, k->h.iovlen)) < 0)
+        return r;
+    /* Send: Linux copies msg_controllen bytes whatever the pointer (NULL
+     * with a length is EFAULT). Receive: no buffer, no room. */
+    size_t cl = send || k->h.control ? k->h.controllen : 0;
+    if (send) {
+        if (cl > MSG_CTL_MAX)
+            return -ENOBUFS;
+    } else if (cl > 4096) {
+        cl = 4096;            /* SCM_RIGHTS of 253 fds need 1032 bytes */
+    }
+    if (cl > sizeof k->ctl_fast && !(k->ctl = shim_alloc(cl))) {
+        k->ctl = k->ctl_fast;
+        return -ENOMEM;
+    }
+    if (send && cl && copy_from_user(k->ctl, k->h.control, cl))
+        return -EFAULT;
+    k->m.control = cl ? k->ctl : NULL;
+    k->m.controllen = cl;
+    return 0;
+}
+
+static long do_send(struct sock *s, struct file *f, struct net_msg *m, unsigned flags)
+{
     int nonblock = (f->flags & K_O_NONBLOCK) || (flags & K_MSG_DONTWAIT);
     return s->ops->send(s, m, (int)flags, nonblock);
 }
 
-static long do_recv(int fd, struct net_msg *m, unsigned flags)
+static long do_recv(struct sock *s, struct file *f, struct net_msg *m, unsigned flags)
 {
-    struct sock *s;
-    struct file *f;
-    long r = sock_fd(fd, &s, &f);
-    if (r < 0)
-        return r;
     if (flags & K_MSG_OOB)
         return -EINVAL;          /* no urgent data is ever queued */
     int nonblock = (f->flags & K_O_NONBLOCK) || (flags & K_MSG_DONTWAIT);
@@ -410,91 +521,115 @@ static long do_recv(int fd, struct net_msg *m, unsigned flags)
 
 SHIM_SYSCALL(sendto)
 {
-    if (len && (!buff || !access_ok(buff, len)))
+    struct sock *s;
+    struct file *f;
+    long r = sock_fd(fd, &s, &f);
+    if (r < 0)
+        return r;
+    if (!access_ok(buff, len))
         return -EFAULT;
     struct k_iovec iov = { buff, len };
-    struct net_msg m = { .iov = &iov, .iovlen = 1, .name = addr, .namelen = addr ? addr_len : 0 };
-    if (addr && (addr_len < 0 || addr_len > K_SOCKADDR_MAX))
-        return -EINVAL;
-    return do_send(fd, &m, flags);
+    char name[K_SOCKADDR_MAX];
+    struct net_msg m = { .iov = &iov, .iovlen = 1 };
+    if (addr) {
+        if ((r = sockaddr_from_user(name, sizeof name, addr, addr_len)) < 0)
+            return r;
+        m.name = name;
+        m.namelen = addr_len;
+    }
+    return do_send(s, f, &m, flags);
 }
 
 SHIM_SYSCALL(recvfrom)
 {
-    if (size && (!ubuf || !access_ok(ubuf, size)))
+    struct sock *s;
+    struct file *f;
+    long r = sock_fd(fd, &s, &f);
+    if (r < 0)
+        return r;
+    if (!access_ok(ubuf, size))
         return -EFAULT;
     struct k_iovec iov = { ubuf, size };
     char name[K_SOCKADDR_MAX];
     struct net_msg m = { .iov = &iov, .iovlen = 1, .name = name, .namelen = sizeof name };
-    if (addr && addr_len && *addr_len < 0)
-        return -EINVAL;
-    long r = do_recv(fd, &m, flags);
-    if (r >= 0 && addr && addr_len) {
-        if (m.namelen > 0)
-            put_addr(name, m.namelen, addr, addr_len);
-        else
-            *addr_len = 0;
+    r = do_recv(s, f, &m, flags);
+    if (r >= 0 && addr) {
+        long e = sockaddr_to_user(name, m.namelen > 0 ? (uint32_t)m.namelen : 0, addr, (uint32_t *)addr_len);
+        if (e < 0)
+            return e;
     }
     return r;
 }
 
-static long msg_send(int fd, struct k_msghdr *h, unsigned flags)
+static long msg_send(struct sock *s, struct file *f, const struct k_msghdr *u, unsigned flags)
 {
-    if (!h)
-        return -EFAULT;
-    if (h->iovlen > 1024)
-        return -EMSGSIZE;
-    struct net_msg m = { .iov = h->iov, .iovlen = h->iovlen, .name = h->name,
-                         .namelen = h->name ? h->namelen : 0,
-                         .control = h->control, .controllen = h->control ? h->controllen : 0 };
-    if (h->iovlen && !h->iov)
-        return -EFAULT;
-    if (h->name && (h->namelen < 0 || h->namelen > K_SOCKADDR_MAX))
-        return -EINVAL;
-    return do_send(fd, &m, flags);
-}
-
-static long msg_recv(int fd, struct k_msghdr *h, unsigned flags)
-{
-    if (!h)
-        return -EFAULT;
-    if (h->iovlen > 1024)
-        return -EMSGSIZE;
-    if (h->iovlen && !h->iov)
-        return -EFAULT;
-    char name[K_SOCKADDR_MAX];
-    struct net_msg m = { .iov = h->iov, .iovlen = h->iovlen, .name = name, .namelen = sizeof name,
-                         .control = h->control, .controllen = h->control ? h->controllen : 0 };
-    long r = do_recv(fd, &m, flags);
-    if (r < 0)
-        return r;
-    if (h->name) {
-        int cap = h->namelen;
-        if (m.namelen > 0 && cap > 0)
-            memcpy(h->name, name, (size_t)(m.namelen < cap ? m.namelen : cap));
-        h->namelen = m.namelen > 0 ? m.namelen : 0;
-    }
-    h->controllen = m.control ? m.controllen : 0;
-    h->flags = m.flags_out;
+    struct kmsg k;
+    long r = kmsg_in(&k, u, 1);
+    if (r >= 0)
+        r = do_send(s, f, &k.m, flags);
+    kmsg_free(&k);
     return r;
 }
 
-SHIM_SYSCALL(sendmsg) { return msg_send(fd, (struct k_msghdr *)msg, flags); }
-SHIM_SYSCALL(recvmsg) { return msg_recv(fd, (struct k_msghdr *)msg, flags); }
+static long msg_recv(struct sock *s, struct file *f, struct k_msghdr *u, unsigned flags)
+{
+    struct kmsg k;
+    long r = kmsg_in(&k, u, 0);
+    if (r >= 0)
+        r = do_recv(s, f, &k.m, flags);
+    if (r >= 0) {
+        /* Linux writes the name, then the flags, then the control length. */
+        long e = 0;
+        size_t cl = k.m.control ? k.m.controllen : 0;
+        if (k.h.name)
+            e = sockaddr_to_user(k.name, k.m.namelen > 0 ? (uint32_t)k.m.namelen : 0,
+                                 k.h.name, (uint32_t *)&u->namelen);
+        if (!e && cl && copy_to_user(k.h.control, k.ctl, cl))
+            e = -EFAULT;
+        if (!e)
+            e = put_user(k.m.flags_out, &u->flags);
+        if (!e)
+            e = put_user((uint64_t)cl, &u->controllen);
+        if (e < 0)
+            r = e;
+    }
+    kmsg_free(&k);
+    return r;
+}
+
+SHIM_SYSCALL(sendmsg)
+{
+    struct sock *s;
+    struct file *f;
+    long r = sock_fd(fd, &s, &f);
+    return r < 0 ? r : msg_send(s, f, (const struct k_msghdr *)msg, flags);
+}
+
+SHIM_SYSCALL(recvmsg)
+{
+    struct sock *s;
+    struct file *f;
+    long r = sock_fd(fd, &s, &f);
+    return r < 0 ? r : msg_recv(s, f, (struct k_msghdr *)msg, flags);
+}
 
 SHIM_SYSCALL(sendmmsg)
 {
     struct k_mmsghdr *v = (struct k_mmsghdr *)msg;
+    struct sock *s;
+    struct file *f;
+    long r = sock_fd(fd, &s, &f);
+    if (r < 0)
+        return r;
     if (vlen > 1024)
         vlen = 1024;         /* UIO_MAXIOV, as Linux */
-    if (vlen && !v)
-        return -EFAULT;
     unsigned i;
     for (i = 0; i < vlen; i++) {
-        long r = msg_send(fd, &v[i].hdr, flags);
+        r = msg_send(s, f, &v[i].hdr, flags);
+        if (r >= 0 && put_user((unsigned)r, &v[i].len))
+            r = -EFAULT;
         if (r < 0)
             return i ? (long)i : r;
-        v[i].len = (unsigned)r;
     }
     return i;
 }
@@ -502,23 +637,31 @@ SHIM_SYSCALL(sendmmsg)
 SHIM_SYSCALL(recvmmsg)
 {
     struct k_mmsghdr *v = (struct k_mmsghdr *)msg;
-    struct k_timespec *ts = (struct k_timespec *)timeout;
+    struct sock *s;
+    struct file *f;
+    long r = sock_fd(fd, &s, &f);
+    if (r < 0)
+        return r;
+    struct k_timespec ts;
+    if (timeout) {
+        if (copy_from_user(&ts, timeout, sizeof ts))
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+    }
     if (vlen > 1024)
         vlen = 1024;
-    if (vlen && !v)
-        return -EFAULT;
-    if (ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000))
-        return -EINVAL;
-    uint64_t deadline = ts ? platform_monotonic_ns() + (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec : 0;
+    uint64_t deadline = timeout ? platform_monotonic_ns() + (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec : 0;
     unsigned i;
     for (i = 0; i < vlen; i++) {
-        long r = msg_recv(fd, &v[i].hdr, flags);
+        r = msg_recv(s, f, &v[i].hdr, flags);
+        if (r >= 0 && put_user((unsigned)r, &v[i].len))
+            r = -EFAULT;
         if (r < 0) {
             if (i && (r == -EAGAIN || r == -EINTR))
                 break;
             return i ? (long)i : r;
         }
-        v[i].len = (unsigned)r;
         if (flags & K_MSG_WAITFORONE)
             flags |= K_MSG_DONTWAIT;
         if (deadline && platform_monotonic_ns() >= deadline) {
@@ -562,6 +705,13 @@ SHIM_SYSCALL(recvmmsg)
 #define SO_ZEROCOPY 60
 
 struct k_linger { int onoff, linger; };
+
+/* Linux's defaults: net.core.rmem_max and wmem_max (212992), and the
+ * minimum buffers of a socket (SOCK_MIN_RCVBUF = 2048 + the truesize of a
+ * small skb; SOCK_MIN_SNDBUF twice that). */
+#define NET_MEM_MAX 212992u
+#define NET_MIN_RCVBUF 2304
+#define NET_MIN_SNDBUF 4608
 
 static long get_int(const void *val, int len, int *out)
 {
@@ -632,12 +782,30 @@ static long sol_socket_set(struct sock *s, int opt, const void *val, int len)
     case SO_OOBINLINE: s->oobinline = v != 0; break;
     case SO_SNDBUF:
     case SO_SNDBUFFORCE:
-        s->sndbuf = v < 2304 ? 4608 : v > 106496 * 2 * 16 ? 106496 * 2 * 16 : v * 2;  /* Linux doubles it */
-        break;
     case SO_RCVBUF:
-    case SO_RCVBUFFORCE:
-        s->rcvbuf = v < 1152 ? 2304 : v > 106496 * 2 * 16 ? 106496 * 2 * 16 : v * 2;
+    case SO_RCVBUFFORCE: {
+        /* Linux: the value (as unsigned, so a negative one is huge) capped
+         * at net.core.[rw]mem_max unless FORCE (the app is root), then
+         * doubled for bookkeeping overhead, at least SOCK_MIN_[RCV|SND]BUF. */
+        int force = opt == SO_SNDBUFFORCE || opt == SO_RCVBUFFORCE;
+        int snd = opt == SO_SNDBUF || opt == SO_SNDBUFFORCE;
+        uint32_t u = (uint32_t)v;
+        if (!force && u > NET_MEM_MAX)
+            u = NET_MEM_MAX;
+        if (force && v < 0)
+            u = 0;
+        int64_t d = (int64_t)u * 2;
+        if (d > INT32_MAX)
+            d = INT32_MAX;
+        int min = snd ? NET_MIN_SNDBUF : NET_MIN_RCVBUF;
+        if (d < min)
+            d = min;
+        if (snd)
+            s->sndbuf = (int)d;
+        else
+            s->rcvbuf = (int)d;
         break;
+    }
     case SO_RCVLOWAT: s->rcvlowat = v < 1 ? 1 : v; break;
     case SO_DONTROUTE: case SO_PRIORITY: case SO_TIMESTAMP: case SO_MARK:
     case SO_NO_CHECK: case SO_BUSY_POLL: case SO_INCOMING_CPU: case SO_ZEROCOPY:
@@ -703,6 +871,12 @@ static long sol_socket_get(struct sock *s, int opt, void *val, int *len)
     return -ENOPROTOOPT;
 }
 
+/* Option values are copied in and out here: the families and
+ * sol_socket_* see kernel buffers only. A value the app passed that cannot
+ * be read whole reaches them as NULL (EFAULT where they need it, after
+ * their length checks, as Linux). */
+#define OPT_MAX 64
+
 SHIM_SYSCALL(setsockopt)
 {
     struct sock *s;
@@ -711,16 +885,21 @@ SHIM_SYSCALL(setsockopt)
         return r;
     if (optlen < 0)
         return -EINVAL;
+    char kval[OPT_MAX];
+    size_t n = (size_t)optlen < sizeof kval ? (size_t)optlen : sizeof kval;
+    const void *val = kval;
+    if (!optval || copy_from_user(kval, optval, n))
+        val = NULL;
     if (level == K_SOL_SOCKET) {
-        r = sol_socket_set(s, optname, optval, optlen);
+        r = sol_socket_set(s, optname, val, optlen);
         if (r < 0)
             return r;
         /* The family applies what it has a use for (lwIP's SOF_*). */
         if (s->ops->setopt)
-            s->ops->setopt(s, level, optname, optval, optlen);
+            s->ops->setopt(s, level, optname, val, optlen);
         return 0;
     }
-    return s->ops->setopt ? s->ops->setopt(s, level, optname, optval, optlen) : -ENOPROTOOPT;
+    return s->ops->setopt ? s->ops->setopt(s, level, optname, val, optlen) : -ENOPROTOOPT;
 }
 
 SHIM_SYSCALL(getsockopt)
@@ -729,11 +908,20 @@ SHIM_SYSCALL(getsockopt)
     long r = sock_fd(fd, &s, NULL);
     if (r < 0)
         return r;
-    if (!optlen)
+    int len;
+    if (get_user(len, optlen))
         return -EFAULT;
-    if (*optlen < 0)
+    if (len < 0)
         return -EINVAL;
+    char kval[OPT_MAX];
+    int klen = len < (int)sizeof kval ? len : (int)sizeof kval;
     if (level == K_SOL_SOCKET)
-        return sol_socket_get(s, optname, optval, optlen);
-    return s->ops->getopt ? s->ops->getopt(s, level, optname, optval, optlen) : -ENOPROTOOPT;
+        r = sol_socket_get(s, optname, kval, &klen);
+    else
+        r = s->ops->getopt ? s->ops->getopt(s, level, optname, kval, &klen) : -ENOPROTOOPT;
+    if (r < 0)
+        return r;
+    if (klen > 0 && copy_to_user(optval, kval, (size_t)klen))
+        return -EFAULT;
+    return put_user(klen, optlen);
 }

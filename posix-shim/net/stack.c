@@ -1,5 +1,6 @@
 /* The lwIP port: the stack's start (net_init: lwIP, the loopback interface,
- * one interface per shim/netdev.h device with DHCP), its clock and timer
+ * one interface per shim/netdev.h device with DHCP or portapp.ip's static
+ * address), its clock and timer
  * thread, the glue lwIP calls (arch/cc.h), and SIOCGIFCONF/SIOCGIFADDR.
  *
  * Threads and locking: NO_SYS=1 (lwip-port/lwipopts.h says why). lwIP's
@@ -160,15 +161,56 @@ static err_t dev_netif_init(struct netif *nif)
     return ERR_OK;
 }
 
+/* portapp.ip=ADDR/PREFIX[,GATEWAY] (platform_net_static_ip): 0, or -1
+ * when it is not that. */
+static int parse_static_ip(const char *v, ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw)
+{
+    char buf[64];
+    if (strlen(v) >= sizeof buf)
+        return -1;
+    shim_strlcpy(buf, v, sizeof buf);
+    char *slash = strchr(buf, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    char *comma = strchr(slash + 1, ',');
+    if (comma)
+        *comma = 0;
+    if (!ip4addr_aton(buf, ip))
+        return -1;
+    const char *p = slash + 1;
+    int prefix = 0, digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 3) {
+        prefix = prefix * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (!digits || *p || prefix > 32)
+        return -1;
+    ip4_addr_set_u32(mask, prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0);
+    ip4_addr_set_zero(gw);
+    if (comma && !ip4addr_aton(comma + 1, gw))
+        return -1;
+    return 0;
+}
+
 static void attach_devices(void)
 {
     int n = platform_netdev_count();
+    /* The first device takes portapp.ip's static address instead of DHCP
+     * (Firecracker's tap has no DHCP server; port-app run --ip). */
+    ip4_addr_t sip, smask, sgw;
+    const char *want = platform_net_static_ip();
+    int fixed = want && parse_static_ip(want, &sip, &smask, &sgw) == 0;
+    if (want && !fixed)
+        shim_printk("[kernel] net: portapp.ip=%s is not ADDR/PREFIX[,GATEWAY]: using DHCP\n", want);
     for (int i = 0; i < n; i++) {
         struct netdev *dev = platform_netdev(i);
         struct netif *nif = shim_alloc(sizeof *nif);
         if (!dev || !nif)
             continue;
-        if (!netif_add(nif, NULL, NULL, NULL, dev, dev_netif_init, ethernet_input)) {
+        int st = fixed && i == 0;
+        if (!netif_add(nif, st ? &sip : NULL, st ? &smask : NULL, st ? &sgw : NULL, dev, dev_netif_init,
+                       ethernet_input)) {
             shim_free(nif);
             continue;
         }
@@ -179,7 +221,8 @@ static void attach_devices(void)
         netif_set_up(nif);
         netif_create_ip6_linklocal_address(nif, 1);
         nif->ip6_autoconfig_enabled = 1;
-        dhcp_start(nif);
+        if (!st)
+            dhcp_start(nif);
     }
 }
 

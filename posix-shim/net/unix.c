@@ -3,7 +3,15 @@
  * path, as Linux leaves a socket file behind), abstract (name[0] == 0),
  * and socketpair. A stream connection is a pair of socks, each with a
  * receive ring its peer writes into; a listener keeps the server ends
- * until accept. One process, one user: credentials are pid 1, uid 0. */
+ * until accept. One user: credentials are uid 0.
+ *
+ * SCM_RIGHTS: the files of a sendmsg's control data are referenced in a
+ * struct urights, which travels with a datagram or, on a stream, is queued
+ * at the receiver with the stream position of the message's first chunk;
+ * recvmsg installs them as new fds in the receiving process's table (fds
+ * that do not fit the control buffer are closed, MSG_CTRUNC), as Linux. A
+ * stream read takes the rights when it reaches that position and stops at
+ * the end of the chunk, as Linux stops after the skb carrying them. */
 #include "shim/shim.h"
 #include "shim/alloc.h"
 #include "net_impl.h"
@@ -11,8 +19,19 @@
 #define UNIX_BUF (256u * 1024u)     /* stream receive ring */
 #define UNIX_DGRAM_QLEN 512          /* net.unix.max_dgram_qlen */
 
+#define SCM_MAX_FD 253                  /* Linux's per-message limit */
+#define K_SCM_CREDENTIALS 2
+
+struct urights {
+    struct urights *next;
+    uint64_t pos, end;               /* stream: the data the files came with */
+    int n;
+    struct file *f[SCM_MAX_FD];
+};
+
 struct umsg {
     struct umsg *next;
+    struct urights *rights;
     size_t len;
     int fromlen;
     char from[sizeof(struct k_sockaddr_un)];
@@ -27,6 +46,8 @@ struct usock {
     /* stream receive ring */
     char *buf;
     size_t head, count;
+    uint64_t wr_total, rd_total;     /* bytes ever queued / consumed */
+    struct urights *rq, **rq_tail;   /* rights in the ring, oldest first */
     /* listener */
     struct usock *acceptq, **acceptq_tail;
     int qlen, backlog;
@@ -63,6 +84,7 @@ static long us_new(int type, int protocol, struct sock **out)
     u->s = s;
     u->acceptq_tail = &u->acceptq;
     u->dq_tail = &u->dq;
+    u->rq_tail = &u->rq;
     s->priv = u;
     *out = s;
     return 0;
@@ -286,6 +308,113 @@ static long unix_name(struct sock *s, int peer, void *addr)
     return put_name(u, addr);
 }
 
+/* ---- SCM_RIGHTS ------------------------------------------------------------- */
+
+static void rights_free(struct urights *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++)
+        file_put(r->f[i]);
+    shim_free(r);
+}
+
+#define CMSG_ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* The control data of a send (a kernel copy), as Linux's __scm_send:
+ * SOL_SOCKET messages must be SCM_RIGHTS (fds referenced into *out, at
+ * most 253 in all) or SCM_CREDENTIALS; other levels are ignored. */
+static long rights_from_control(const struct net_msg *m, struct urights **out)
+{
+    *out = NULL;
+    const char *ctl = m->control;
+    size_t len = m->control ? m->controllen : 0, off = 0;
+    struct urights *r = NULL;
+    long err = 0;
+    while (len - off >= sizeof(struct k_cmsghdr)) {
+        struct k_cmsghdr c;
+        memcpy(&c, ctl + off, sizeof c);
+        if (c.len < sizeof c || c.len > len - off) {
+            err = -EINVAL;
+            break;
+        }
+        if (c.level == K_SOL_SOCKET) {
+            if (c.type == K_SCM_RIGHTS) {
+                int n = (int)((c.len - sizeof c) / sizeof(int));
+                if (n <= 0 || (r ? r->n : 0) + n > SCM_MAX_FD) {
+                    err = -EINVAL;
+                    break;
+                }
+                if (!r && !(r = shim_alloc(sizeof *r))) {
+                    err = -ENOMEM;
+                    break;
+                }
+                for (int i = 0; i < n; i++) {
+                    int fd;
+                    memcpy(&fd, ctl + off + sizeof c + (size_t)i * sizeof fd, sizeof fd);
+                    struct file *f = fd_file(fd);
+                    if (!f) {
+                        err = -EBADF;
+                        break;
+                    }
+                    file_get(f);
+                    r->f[r->n++] = f;
+                }
+                if (err)
+                    break;
+            } else if (c.type == K_SCM_CREDENTIALS) {
+                if (c.len != sizeof c + 12) {
+                    err = -EINVAL;
+                    break;
+                }
+                /* Root may claim any credentials; nothing is delivered. */
+            } else {
+                err = -EINVAL;
+                break;
+            }
+        }
+        off += CMSG_ALIGN8(c.len);
+        if (off > len)
+            break;
+    }
+    if (err) {
+        rights_free(r);
+        return err;
+    }
+    *out = r;
+    return 0;
+}
+
+/* Installs r's files as new fds into the receiver's control buffer, as
+ * Linux's scm_detach_fds: as many as fit, MSG_CTRUNC when some do not (those
+ * are closed). peek: r stays queued and the fds are duplicates. Consumes r
+ * unless peek. */
+static void rights_to_control(struct net_msg *m, size_t cap, struct urights *r, int flags, int peek)
+{
+    m->controllen = 0;
+    int fit = cap > sizeof(struct k_cmsghdr) ? (int)((cap - sizeof(struct k_cmsghdr)) / sizeof(int)) : 0;
+    int want = r->n < fit ? r->n : fit, i;
+    char *ctl = m->control;
+    for (i = 0; i < want; i++) {
+        file_get(r->f[i]);
+        long fd = fd_install(r->f[i], 0, (flags & K_MSG_CMSG_CLOEXEC) != 0);
+        if (fd < 0)
+            break;
+        int v = (int)fd;
+        memcpy(ctl + sizeof(struct k_cmsghdr) + (size_t)i * sizeof v, &v, sizeof v);
+    }
+    if (i > 0) {
+        struct k_cmsghdr c = { sizeof c + (size_t)i * sizeof(int), K_SOL_SOCKET, K_SCM_RIGHTS };
+        memcpy(ctl, &c, sizeof c);
+        size_t used = CMSG_ALIGN8(c.len);
+        m->controllen = used < cap ? used : cap;
+    }
+    if (i < r->n)
+        m->flags_out |= K_MSG_CTRUNC;
+    if (!peek)
+        rights_free(r);
+}
+
 /* ---- stream ----------------------------------------------------------------- */
 
 static long unix_listen(struct sock *s, int backlog)
@@ -376,13 +505,52 @@ static long unix_accept(struct sock *s, struct sock **out, int nonblock)
 
 static size_t ring_space(const struct usock *u) { return UNIX_BUF - u->count; }
 
+/* Copies n bytes between the message's iov (from offset moff) and a
+ * stream ring (from pos, wrapping): into the ring (send) or out of it.
+ * Returns n, or 0 when the app's buffer faulted part way: the chunk then
+ * counts as not copied at all. */
+static size_t ring_xfer(const struct net_msg *m, size_t moff, char *ring, size_t pos, size_t n, int into_ring)
+{
+    for (size_t k = 0; k < n;) {
+        size_t run = UNIX_BUF - pos;
+        if (run > n - k)
+            run = n - k;
+        size_t got = into_ring ? net_iov_to(m, moff + k, ring + pos, run)
+                               : net_iov_from(m, moff + k, ring + pos, run);
+        if (got < run)
+            return 0;
+        pos = (pos + run) % UNIX_BUF;
+        k += run;
+    }
+    return n;
+}
+
+static long unix_send_stream_data(struct sock *s, struct usock *u, struct net_msg *m, int flags,
+                                  int nonblock, size_t total, struct urights **rights);
+
 static long unix_send_stream(struct sock *s, struct net_msg *m, int flags, int nonblock)
 {
     struct usock *u = us_of(s);
-    size_t total = net_msg_len(m), done = 0;
-    if (!u->connected)
+    size_t total = net_msg_len(m);
+    struct urights *rights;
+    long r0 = rights_from_control(m, &rights);
+    if (r0 < 0)
+        return r0;
+    if (!u->connected) {
+        rights_free(rights);
         return -ENOTCONN;
-    m->controllen = 0;
+    }
+    long ret = unix_send_stream_data(s, u, m, flags, nonblock, total, &rights);
+    rights_free(rights);     /* not sent (no data went): dropped, as Linux */
+    return ret;
+}
+
+/* The data of a stream send; *rights go with the first chunk (and are
+ * then NULL). */
+static long unix_send_stream_data(struct sock *s, struct usock *u, struct net_msg *m, int flags,
+                                  int nonblock, size_t total, struct urights **rights)
+{
+    size_t done = 0;
     while (done < total || total == 0) {
         struct usock *p = u->peer;
         if (s->shut_wr || !p || p->s->shut_rd)
@@ -399,18 +567,25 @@ static long unix_send_stream(struct sock *s, struct net_msg *m, int flags, int n
             continue;
         }
         size_t c = total - done < space ? total - done : space;
-        size_t tail = (p->head + p->count) % UNIX_BUF;
-        for (size_t k = 0; k < c;) {
-            size_t run = UNIX_BUF - tail;
-            if (run > c - k)
-                run = c - k;
-            net_iov_to(m, done + k, p->buf + tail, run);
-            tail = (tail + run) % UNIX_BUF;
-            k += run;
+        /* Linux copies a send into one skb (up to half the send buffer)
+         * and drops the skb whole on a fault: so is this chunk; earlier
+         * ones stay sent. */
+        size_t k = ring_xfer(m, done, p->buf, (p->head + p->count) % UNIX_BUF, c, 1);
+        int fault = k < c;
+        if (k && *rights) {
+            (*rights)->pos = p->wr_total;
+            (*rights)->end = p->wr_total + k;
+            *p->rq_tail = *rights;
+            p->rq_tail = &(*rights)->next;
+            *rights = NULL;
         }
-        p->count += c;
-        done += c;
-        sock_wake(p->s);
+        p->count += k;
+        p->wr_total += k;
+        done += k;
+        if (k)
+            sock_wake(p->s);
+        if (fault)
+            return done ? (long)done : -EFAULT;
     }
     return (long)done;
 }
@@ -419,6 +594,7 @@ static long unix_recv_stream(struct sock *s, struct net_msg *m, int flags, int n
 {
     struct usock *u = us_of(s);
     size_t want = net_msg_len(m), done = 0;
+    size_t ctlcap = m->control ? m->controllen : 0;
     m->namelen = 0;
     m->controllen = 0;
     if (!u->connected)
@@ -426,16 +602,29 @@ static long unix_recv_stream(struct sock *s, struct net_msg *m, int flags, int n
     for (;;) {
         if (u->count) {
             size_t c = want - done < u->count ? want - done : u->count;
-            size_t h = u->head;
-            for (size_t k = 0; k < c;) {
-                size_t run = UNIX_BUF - h;
-                if (run > c - k)
-                    run = c - k;
-                net_iov_from(m, done + k, u->buf + h, run);
-                h = (h + run) % UNIX_BUF;
-                k += run;
+            /* Rights in this range: the read ends with their chunk. */
+            struct urights *r = u->rq;
+            int take = r && c && r->pos < u->rd_total + c;
+            if (take && r->end - u->rd_total < c)
+                c = (size_t)(r->end - u->rd_total);
+            /* Linux's read actor fails for the whole chunk, which stays
+             * queued (as does everything here). */
+            size_t k = ring_xfer(m, done, u->buf, u->head, c, 0);
+            int fault = k < c;
+            size_t h = (u->head + k) % UNIX_BUF;
+            c = k;
+            if (take && c && r->pos < u->rd_total + c) {
+                if (!(flags & K_MSG_PEEK)) {
+                    u->rq = r->next;
+                    if (!u->rq)
+                        u->rq_tail = &u->rq;
+                }
+                rights_to_control(m, ctlcap, r, flags, (flags & K_MSG_PEEK) != 0);
+            } else {
+                take = 0;
             }
-            if (!(flags & K_MSG_PEEK)) {
+            if (!(flags & K_MSG_PEEK) && c) {
+                u->rd_total += c;
                 u->head = h;
                 u->count -= c;
                 if (!u->count)
@@ -445,6 +634,10 @@ static long unix_recv_stream(struct sock *s, struct net_msg *m, int flags, int n
                 sock_wake(s);
             }
             done += c;
+            if (fault)
+                return done ? (long)done : -EFAULT;
+            if (take)
+                return (long)done;   /* Linux: a read ends with the chunk that carried files */
             if (done == want || !(flags & K_MSG_WAITALL) || (flags & K_MSG_PEEK))
                 return (long)done;
             continue;
@@ -530,11 +723,25 @@ static long unix_connect_dgram(struct sock *s, const void *addr, int len, int no
     return 0;
 }
 
+static long unix_send_dgram_to(struct sock *s, struct net_msg *m, int flags, int nonblock,
+                               struct urights **rights);
+
 static long unix_send_dgram(struct sock *s, struct net_msg *m, int flags, int nonblock)
+{
+    struct urights *rights;
+    long r = rights_from_control(m, &rights);
+    if (r < 0)
+        return r;
+    r = unix_send_dgram_to(s, m, flags, nonblock, &rights);
+    rights_free(rights);      /* NULL once queued with the datagram */
+    return r;
+}
+
+static long unix_send_dgram_to(struct sock *s, struct net_msg *m, int flags, int nonblock,
+                               struct urights **rights)
 {
     struct usock *u = us_of(s);
     struct usock *t;
-    m->controllen = 0;
     if (m->name && m->namelen > 0) {
         char name[108];
         long n = parse_name(m->name, m->namelen, name);
@@ -570,8 +777,13 @@ static long unix_send_dgram(struct sock *s, struct net_msg *m, int flags, int no
     if (!msg)
         return -ENOBUFS;
     msg->len = len;
-    net_iov_to(m, 0, msg->data, len);
+    if (net_iov_to(m, 0, msg->data, len) < len) {
+        shim_free(msg);
+        return -EFAULT;      /* a datagram goes whole or not at all */
+    }
     msg->fromlen = u->namelen ? (int)put_name(u, msg->from) : 0;
+    msg->rights = *rights;
+    *rights = NULL;
     *t->dq_tail = msg;
     t->dq_tail = &msg->next;
     t->dq_len++;
@@ -583,6 +795,7 @@ static long unix_send_dgram(struct sock *s, struct net_msg *m, int flags, int no
 static long unix_recv_dgram(struct sock *s, struct net_msg *m, int flags, int nonblock)
 {
     struct usock *u = us_of(s);
+    size_t ctlcap = m->control ? m->controllen : 0;
     m->controllen = 0;
     if (!u->dq) {
         if (s->shut_rd)
@@ -598,19 +811,26 @@ static long unix_recv_dgram(struct sock *s, struct net_msg *m, int flags, int no
     struct umsg *msg = u->dq;
     size_t want = net_msg_len(m);
     size_t c = want < msg->len ? want : msg->len;
-    net_iov_from(m, 0, msg->data, c);
+    /* A fault drops the datagram (unless peeking) and fails, as Linux. */
+    int fault = net_iov_from(m, 0, msg->data, c) < c;
     m->flags_out = c < msg->len ? K_MSG_TRUNC : 0;
     if (m->name) {
         m->namelen = msg->fromlen;
         memcpy(m->name, msg->from, (size_t)msg->fromlen);
     }
     size_t len = msg->len;
+    if (msg->rights && !fault) {
+        rights_to_control(m, ctlcap, msg->rights, flags, (flags & K_MSG_PEEK) != 0);
+        if (!(flags & K_MSG_PEEK))
+            msg->rights = NULL;
+    }
     if (!(flags & K_MSG_PEEK)) {
         u->dq = msg->next;
         if (!u->dq)
             u->dq_tail = &u->dq;
         u->dq_len--;
         u->dq_bytes -= len;
+        rights_free(msg->rights);
         shim_free(msg);
         wake_all(&shim_poll_wq);
         /* Senders blocked on our full queue sleep on their own queues:
@@ -620,6 +840,8 @@ static long unix_recv_dgram(struct sock *s, struct net_msg *m, int flags, int no
             if (b->peer == u)
                 sock_wake(b->s);
     }
+    if (fault)
+        return -EFAULT;
     return (long)((flags & K_MSG_TRUNC) ? len : c);
 }
 
@@ -694,7 +916,13 @@ static void unix_close(struct sock *s)
     while (u->dq) {
         struct umsg *m = u->dq;
         u->dq = m->next;
+        rights_free(m->rights);
         shim_free(m);
+    }
+    while (u->rq) {
+        struct urights *r = u->rq;
+        u->rq = r->next;
+        rights_free(r);
     }
     shim_free(u->buf);
     shim_free(u);

@@ -5,7 +5,17 @@
  *
  * Like Linux, an item goes away when its file is closed: an item remembers
  * the open file description's id and is dropped once its fd no longer holds
- * that description. */
+ * that description.
+ *
+ * EPOLLEXCLUSIVE: every epoll waiter wakes on shim_poll_wq, so instead of
+ * waking one, an event is handed to one epoll instance: each event of a
+ * file (its vnode_ops.event_seq value) is claimed by the first exclusive
+ * item that reports it, and the other exclusive items on that file treat
+ * the file as not ready until its next event (or until the claimer sees it
+ * not ready, for files without an event counter). The claimer keeps
+ * reporting it while it stays ready (level-triggered), as Linux keeps a
+ * woken item on its ready list; the others go back to sleep, as Linux
+ * leaves them asleep. */
 #include "shim/shim.h"
 #include "shim/uaccess.h"
 #include "shim/alloc.h"
@@ -21,7 +31,34 @@ struct epitem {
     unsigned last;           /* EPOLLET: ready set last reported */
     uint64_t last_seq;       /* EPOLLET: the file's event counter then */
     int disabled;            /* EPOLLONESHOT fired */
+    /* EPOLLEXCLUSIVE: on the excl list; the event this item has claimed. */
+    struct epitem *next_excl;
+    int claimed;
+    uint64_t claim_seq;
 };
+
+/* Every EPOLLEXCLUSIVE item of every epoll instance (of every process). */
+static struct epitem *excl_items;
+
+static void item_free(struct epitem *it)
+{
+    if (it->events & K_EPOLLEXCLUSIVE)
+        for (struct epitem **pp = &excl_items; *pp; pp = &(*pp)->next_excl)
+            if (*pp == it) {
+                *pp = it->next_excl;
+                break;
+            }
+    shim_free(it);
+}
+
+/* Whether another exclusive item on the same file has claimed event seq. */
+static int excl_taken(const struct epitem *it, uint64_t seq)
+{
+    for (const struct epitem *x = excl_items; x; x = x->next_excl)
+        if (x != it && x->file_id == it->file_id && x->claimed && x->claim_seq == seq)
+            return 1;
+    return 0;
+}
 
 struct epoll {
     struct epitem *items;
@@ -41,7 +78,7 @@ static void prune(struct epoll *ep)
         if (!alive(*pp)) {
             struct epitem *dead = *pp;
             *pp = dead->next;
-            shim_free(dead);
+            item_free(dead);
         } else {
             pp = &(*pp)->next;
         }
@@ -72,7 +109,7 @@ static void ep_destroy(struct vnode *vn)
         return;
     for (struct epitem *it = ep->items, *n; it; it = n) {
         n = it->next;
-        shim_free(it);
+        item_free(it);
     }
     shim_free(ep);
     vn->data = NULL;
@@ -133,6 +170,14 @@ SHIM_SYSCALL(epoll_ctl)
         return -EINVAL;
     if (K_S_ISREG(tf->vn->mode) || K_S_ISDIR(tf->vn->mode))
         return -EPERM;       /* Linux: regular files and directories are not pollable */
+    /* EPOLLEXCLUSIVE: only when adding, with no more than these bits,
+     * and not on an epoll fd (Linux's EPOLLEXCLUSIVE_OK_BITS). */
+    if (ev && (ev->events & K_EPOLLEXCLUSIVE)) {
+        uint32_t ok = K_POLLIN | K_POLLOUT | K_POLLERR | K_POLLHUP | K_EPOLLWAKEUP | K_EPOLLET |
+                      K_EPOLLEXCLUSIVE;
+        if (op == K_EPOLL_CTL_MOD || (op == K_EPOLL_CTL_ADD && (is_epoll(tf) || (ev->events & ~ok))))
+            return -EINVAL;
+    }
     struct epoll *ep = ep_of(epf);
     prune(ep);
     struct epitem *it = ep->items;
@@ -153,6 +198,10 @@ SHIM_SYSCALL(epoll_ctl)
         n->data = ev->data;
         n->next = ep->items;
         ep->items = n;
+        if (n->events & K_EPOLLEXCLUSIVE) {
+            n->next_excl = excl_items;
+            excl_items = n;
+        }
         wake_all(&shim_poll_wq);
         return 0;
     }
@@ -161,6 +210,8 @@ SHIM_SYSCALL(epoll_ctl)
             return -EFAULT;
         if (!it)
             return -ENOENT;
+        if (it->events & K_EPOLLEXCLUSIVE)
+            return -EINVAL;     /* Linux: an exclusive item cannot be modified */
         it->events = ev->events;
         it->data = ev->data;
         it->disabled = 0;
@@ -174,7 +225,7 @@ SHIM_SYSCALL(epoll_ctl)
                 *pp = it->next;
                 break;
             }
-        shim_free(it);
+        item_free(it);
         return 0;
     default:
         return -EINVAL;
@@ -198,6 +249,19 @@ static long collect(struct epoll *ep, struct k_epoll_event *out, int max)
                 it->last = m;
                 it->last_seq = seq;
                 continue;
+            }
+        }
+        if (it->events & K_EPOLLEXCLUSIVE) {
+            uint64_t seq = vfs_event_seq(fd_file(it->fd));
+            if (!m) {
+                it->claimed = 0;
+                continue;
+            }
+            if (!it->claimed || it->claim_seq != seq) {
+                if (excl_taken(it, seq))
+                    continue;       /* another instance has this event */
+                it->claimed = 1;
+                it->claim_seq = seq;
             }
         }
         if (!m)

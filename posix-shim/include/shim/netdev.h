@@ -28,6 +28,9 @@ struct netdev {
  * leave them to it (lwIP: netif_set_checksum_ctrl without
  * NETIF_CHECKSUM_GEN_TCP/UDP). */
 #define NETDEV_OFFLOAD_TX_CSUM 1u
+/* The kernel command line's portapp.ip=ADDR/PREFIX[,GATEWAY] (a static
+ * IPv4 address for the first device instead of DHCP), or NULL. */
+const char *platform_net_static_ip(void);
 /* The devices the platform found at boot (before shim module init). */
 int platform_netdev_count(void);
 struct netdev *platform_netdev(int index);

@@ -82,6 +82,12 @@ final class AppOptions {
                     + "net module), else none.")
     String net;
 
+    @Option(names = "--ip", paramLabel = "ADDR/PREFIX[,GATEWAY]",
+            description = "Unikernel: a static IPv4 address for the guest's network device instead of DHCP "
+                    + "(on QEMU's user network an address in 10.0.2.0/24, gateway 10.0.2.2, e.g. "
+                    + "10.0.2.20/24,10.0.2.2). Implies --net user.")
+    String ip;
+
     @Parameters(index = "0", paramLabel = "BIN",
             description = "The program: a path, or a name without '/' looked up on PATH as a shell does.")
     Path binary;
@@ -143,16 +149,17 @@ final class AppOptions {
      * built or booted.
      */
     Network network(boolean appUsesSockets) {
-        Network n = Network.choose(net, publish, appUsesSockets);
+        Network n = Network.choose(net, publish, ip, appUsesSockets);
         n.requireHostPortsFree();
         return n;
     }
 
     /** linuxu has no network of its own to configure: the app binds the host's ports itself. */
     void refuseNetworkOptions() {
-        if (!publish.isEmpty() || net != null) {
-            throw new PortAppException((publish.isEmpty() ? "--net" : "-p") + ": on linuxu the app uses the "
-                    + "host's network directly (it binds the host's ports itself); -p and --net are for the "
+        if (!publish.isEmpty() || net != null || ip != null) {
+            throw new PortAppException((!publish.isEmpty() ? "-p" : net != null ? "--net" : "--ip")
+                    + ": on linuxu the app uses the "
+                    + "host's network directly (it binds the host's ports itself); -p, --net and --ip are for the "
                     + "unikernel platforms");
         }
     }

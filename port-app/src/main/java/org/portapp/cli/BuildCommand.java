@@ -60,7 +60,7 @@ final class BuildCommand implements Callable<Integer> {
                     + "forward ports through; its guest sits on the tap device " + Network.FIRECRACKER_TAP + " (--net user), "
                     + "which you route or DNAT to yourself (docs/virtio.md)");
         }
-        Network.choose(app.net, app.publish, false); // -p and --net checked before the (slow) build
+        Network.choose(app.net, app.publish, app.ip, false); // -p, --net and --ip checked before the (slow) build
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new PortAppException(out + ": exists and is not a directory");
         }
@@ -73,7 +73,7 @@ final class BuildCommand implements Callable<Integer> {
         }
         RunCommand.pruned(CacheDir.at(Main.cacheDir()), progress);
         // Host ports are checked when run.sh starts QEMU (QEMU's own message), not now.
-        Network network = Network.choose(app.net, app.publish, Network.appUsesSockets(im));
+        Network network = Network.choose(app.net, app.publish, app.ip, Network.appUsesSockets(im));
         write(im, machine, memory, out, app.binary.toString(), network, mounts, !app.noAslr);
         return 0;
     }
@@ -89,10 +89,8 @@ final class BuildCommand implements Callable<Integer> {
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
         Files.write(out.resolve("initrd.cpio"), im.initrd());
         // The launch scripts ask for plain console output: a person reads it directly.
-        String append = im.cmdline().withAslr(aslr).encode() + QemuMounts.kernelWords(mounts) + " portapp.console=plain";
-        if (machine == Machine.FIRECRACKER && network.enabled()) {
-            append += " portapp.ip=" + Network.FIRECRACKER_GUEST_IP; // no DHCP server behind a tap
-        }
+        String append = im.cmdline().withAslr(aslr).encode() + QemuMounts.kernelWords(mounts) + " portapp.console=plain"
+                + network.kernelWords(machine);
         Files.writeString(out.resolve("cmdline.txt"), append + "\n", StandardCharsets.UTF_8);
         Path script = out.resolve("run.sh");
         if (machine.isQemu()) {

@@ -121,7 +121,8 @@ final class RunCommand implements Callable<Integer> {
             Files.write(initrd, im.initrd());
             HostTerminal tty = HostTerminal.detect();
             List<String> cmd = new ArrayList<>(QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
-                    im.cmdline().withTerminal(tty).withAslr(aslr).encode() + QemuMounts.kernelWords(mounts),
+                    im.cmdline().withTerminal(tty).withAslr(aslr).encode() + QemuMounts.kernelWords(mounts)
+                            + network.kernelWords(machine),
                     memory, network));
             cmd.addAll(QemuMounts.qemuArgs(machine, mounts));
             System.out.flush();

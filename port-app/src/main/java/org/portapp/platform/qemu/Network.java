@@ -18,10 +18,16 @@ import org.portapp.syscalls.SyscallTable;
  *
  * @param mode     user or none
  * @param forwards the {@code -p} rules (none with {@code --net none})
+ * @param staticIp {@code --ip}: the guest's address instead of DHCP, or null
  */
-public record Network(Mode mode, List<PortForward> forwards) {
+public record Network(Mode mode, List<PortForward> forwards, StaticIp staticIp) {
     /** No network device. */
     public static final Network NONE = new Network(Mode.NONE, List.of());
+
+    /** A network whose guest takes its address from DHCP. */
+    public Network(Mode mode, List<PortForward> forwards) {
+        this(mode, forwards, null);
+    }
 
     /** The netdev id the device and the backend share on QEMU's command line. */
     static final String NETDEV_ID = "net0";
@@ -59,6 +65,10 @@ public record Network(Mode mode, List<PortForward> forwards) {
 
     public Network {
         forwards = List.copyOf(forwards);
+        if (mode == Mode.NONE && staticIp != null) {
+            throw new QemuException("--ip " + staticIp.value() + ": --net none has no network device to give "
+                    + "the address to (leave out --net none, or use --net user)");
+        }
         if (mode == Mode.NONE && !forwards.isEmpty()) {
             throw new QemuException("-p " + forwards.get(0) + ": --net none has no network to forward into "
                     + "(leave out --net none, or use --net user)");
@@ -78,10 +88,31 @@ public record Network(Mode mode, List<PortForward> forwards) {
      * else none (an app that never uses the network boots as fast as without one).
      */
     public static Network choose(String net, List<String> publish, boolean appUsesSockets) {
+        return choose(net, publish, null, appUsesSockets);
+    }
+
+    /** As {@link #choose(String, List, boolean)}, with {@code --ip} (null: DHCP), which implies {@code user}. */
+    public static Network choose(String net, List<String> publish, String ip, boolean appUsesSockets) {
         List<PortForward> fwd = publish.stream().map(PortForward::parse).toList();
+        StaticIp sip = ip == null ? null : StaticIp.parse(ip);
         Mode mode = net != null ? Mode.parse(net)
-                : !fwd.isEmpty() || appUsesSockets ? Mode.USER : Mode.NONE;
-        return new Network(mode, fwd);
+                : !fwd.isEmpty() || sip != null || appUsesSockets ? Mode.USER : Mode.NONE;
+        return new Network(mode, fwd, sip);
+    }
+
+    /**
+     * The kernel command line words for this network: {@code portapp.ip=} for a static
+     * address (on Firecracker's tap, {@value #FIRECRACKER_GUEST_IP} unless {@code --ip} says),
+     * with a leading space; empty for DHCP or no network.
+     */
+    public String kernelWords(Machine machine) {
+        if (!enabled()) {
+            return "";
+        }
+        if (staticIp != null) {
+            return staticIp.kernelWord();
+        }
+        return machine == Machine.FIRECRACKER ? " portapp.ip=" + FIRECRACKER_GUEST_IP : ""; // no DHCP behind a tap
     }
 
     /** The shim module that holds the TCP/IP stack: without it in the kernel, a device is of no use. */
@@ -124,7 +155,9 @@ public record Network(Mode mode, List<PortForward> forwards) {
             return List.of();
         }
         StringBuilder backend = new StringBuilder("user,id=" + NETDEV_ID);
-        forwards.forEach(f -> backend.append(",hostfwd=").append(f.hostfwd()));
+        // slirp forwards to its DHCP address (10.0.2.15) unless told the guest's static one.
+        forwards.forEach(f -> backend.append(",hostfwd=").append(staticIp == null ? f.hostfwd()
+                : f.hostfwd().replace("-:", "-" + staticIp.address() + ":")));
         String device = switch (machine) {
             case QEMU_PC -> "virtio-net-pci,netdev=" + NETDEV_ID + ",romfile=";
             case QEMU_MICROVM -> "virtio-net-device,netdev=" + NETDEV_ID;

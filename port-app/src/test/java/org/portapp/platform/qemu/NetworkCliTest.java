@@ -52,10 +52,44 @@ class NetworkCliTest {
     void linuxuRefusesNetworkOptions() {
         assertOneLineError(UnikernelRunTest.run("linuxu", "-p", "8080:80", BUSYBOX, "--", "true"),
                 "-p: on linuxu the app uses the host's network directly (it binds the host's ports itself); "
-                        + "-p and --net are for the unikernel platforms");
+                        + "-p, --net and --ip are for the unikernel platforms");
         assertOneLineError(UnikernelRunTest.run("linuxu", "--net", "none", BUSYBOX, "--", "true"),
                 "--net: on linuxu the app uses the host's network directly (it binds the host's ports itself); "
-                        + "-p and --net are for the unikernel platforms");
+                        + "-p, --net and --ip are for the unikernel platforms");
+        assertOneLineError(UnikernelRunTest.run("linuxu", "--ip", "10.0.2.20/24", BUSYBOX, "--", "true"),
+                "--ip: on linuxu the app uses the host's network directly (it binds the host's ports itself); "
+                        + "-p, --net and --ip are for the unikernel platforms");
+    }
+
+    @Test
+    void badStaticAddressesAreOneLineErrors() {
+        for (String bad : new String[] {"10.0.2.20", "10.0.2.300/24", "10.0.2.20/33", "10.0.2.20/24,gw", "x"}) {
+            assertOneLineError(UnikernelRunTest.run("qemu-pc", "--ip", bad, BUSYBOX, "--", "true"),
+                    "--ip " + bad + ": expected ADDR/PREFIX[,GATEWAY] with IPv4 addresses and a prefix of 0-32, "
+                            + "e.g. 10.0.2.20/24,10.0.2.2");
+        }
+        assertOneLineError(UnikernelRunTest.run("qemu-pc", "--net", "none", "--ip", "10.0.2.20/24", BUSYBOX, "--",
+                "true"), "--ip 10.0.2.20/24: --net none has no network device to give the address to (leave out "
+                + "--net none, or use --net user)");
+    }
+
+    @Test
+    void forwardsGoToTheStaticAddress() {
+        Network n = Network.choose(null, java.util.List.of("18080:8080"), "10.0.2.20/24,10.0.2.2", false);
+        assertEquals(java.util.List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:18080-10.0.2.20:8080",
+                "-device", "virtio-net-pci,netdev=net0,romfile="), n.qemuArgs(Machine.QEMU_PC));
+        assertEquals(" portapp.ip=10.0.2.20/24,10.0.2.2", n.kernelWords(Machine.QEMU_PC));
+        assertEquals("", Network.choose(null, java.util.List.of("18080:8080"), false).kernelWords(Machine.QEMU_PC));
+    }
+
+    /** --ip gives the guest's device that address and mask instead of DHCP's 10.0.2.15. */
+    @Tag("qemu")
+    @Test
+    void staticAddressReachesTheGuest() {
+        Run r = UnikernelRunTest.run("qemu-pc", "--ip", "10.0.2.20/25,10.0.2.2", BUSYBOX, "--", "ifconfig", "eth0");
+        assertEquals(0, r.code(), r::describe);
+        assertTrue(r.out().contains("inet addr:10.0.2.20 "), r::describe);
+        assertTrue(r.out().contains("Mask:255.255.255.128"), r::describe);
     }
 
     @Test

@@ -106,7 +106,8 @@ class NginxOnQemuTest {
 
     /**
      * nginx's normal model: a master process and two workers (fork, setuid to nobody, socketpair
-     * channels, SIGCHLD), each serving on the listening socket they inherited.
+     * channels passed to the workers with SCM_RIGHTS, SIGCHLD), each serving on the listening
+     * socket they inherited.
      */
     @org.junit.jupiter.api.Test
     void aMasterAndTwoWorkersServe() throws Exception {
@@ -133,6 +134,10 @@ class NginxOnQemuTest {
             String out = read(log);
             assertEquals(2, out.split("start worker process ", -1).length - 1, out);
             assertTrue(!out.contains("exited with"), out);
+            // The master passes each worker's channel to the others with SCM_RIGHTS; without
+            // it nginx logs "recvmsg() returned too small ancillary data".
+            assertTrue(!out.contains("ancillary data"), out);
+            assertTrue(!out.contains("[alert]"), out);
         } finally {
             p.destroy();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
