@@ -15,7 +15,7 @@
  * handler to have run, waits until a restarted call is asleep again, and
  * then "finishes" the wait (writes the byte, wakes the futex, ...), so a
  * restarted call returns its normal result and an interrupted one -1 EINTR.
- * The interval timer's cases arm a 20 ms ITIMER_REAL instead.
+ * The interval timer's cases arm a 100 ms ITIMER_REAL instead.
  * Raw syscall() throughout, so neither libc retries or rewrites a call.
  * Printed: the result or errno name, and how many times the handler ran;
  * times left are printed as "in range" facts, never as numbers.
@@ -148,7 +148,9 @@ static long run_case(const char *name, int restart, enum how how, long (*call)(v
     pthread_t th;
     CHECK(pthread_create(&th, NULL, helper, NULL) == 0);
     if (how == BY_ITIMER) {
-        struct itimerval it = { { 0, 0 }, { 0, DELAY_MS * 1000 } };
+        /* 100 ms: the main thread must be in its call by then, on a
+         * loaded machine too. */
+        struct itimerval it = { { 0, 0 }, { 0, 100 * 1000 } };
         CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
     }
     errno = 0;
