@@ -7,6 +7,7 @@
 #include "shim/kernel.h"
 #include "shim/sched.h"
 #include "shim/signal.h"
+#include "shim/wait.h"
 
 #define FUTEX_WAIT            0
 #define FUTEX_WAKE            1
@@ -55,27 +56,37 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, bool
         if (!deadline)
             deadline = 1;
     }
-    uint64_t irq = platform_irq_save();
-    uint32_t cur;
-    if (get_user(cur, uaddr)) {
+    /* Linux's restart classes: without a timeout the wait is ERESTARTSYS
+     * (restarted under SA_RESTART), with one ERESTART_RESTARTBLOCK (EINTR
+     * after any handler; restarted, with the same deadline, only when no
+     * handler ran). A restart goes round again: the word is read anew, as
+     * Linux's re-executed call (or futex_wait_restart) reads it. */
+    enum wait_restart cls = ts ? RESTART_NOHAND : RESTART_SYS;
+    for (;;) {
+        uint64_t irq = platform_irq_save();
+        uint32_t cur;
+        if (get_user(cur, uaddr)) {
+            platform_irq_restore(irq);
+            return -EFAULT;
+        }
+        if (cur != val) {
+            platform_irq_restore(irq);
+            return -EAGAIN;
+        }
+        enum wake_reason why = WAKE_SIGNAL;
+        if (!(signal_deliverable && signal_deliverable()))
+            why = sched_block(sched_futex_chan(uaddr), bits, deadline);
         platform_irq_restore(irq);
-        return -EFAULT;
+        if (why == WAKE_TIMEOUT)
+            return -ETIMEDOUT;
+        if (why != WAKE_SIGNAL)
+            return 0;
+        /* Woken for a signal (perhaps one another thread took). */
+        if (wait_signal_restart(cls))
+            return -EINTR;
+        if (deadline && platform_monotonic_ns() >= deadline)
+            return -ETIMEDOUT;
     }
-    if (cur != val) {
-        platform_irq_restore(irq);
-        return -EAGAIN;
-    }
-    if (signal_deliverable && signal_deliverable()) {
-        platform_irq_restore(irq);
-        return -EINTR;
-    }
-    enum wake_reason why = sched_block(sched_futex_chan(uaddr), bits, deadline);
-    platform_irq_restore(irq);
-    if (why == WAKE_TIMEOUT)
-        return -ETIMEDOUT;
-    if (why == WAKE_SIGNAL)
-        return -EINTR;
-    return 0;
 }
 
 /* FUTEX_WAKE_OP's operation on *uaddr2 (atomically, through the checked
@@ -193,7 +204,5 @@ SHIM_SYSCALL(futex)
     default:
         return -ENOSYS;
     }
-    if (r == -EINTR && signal_deliver_pending)
-        signal_deliver_pending();
     return r;
 }

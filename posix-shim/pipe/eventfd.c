@@ -1,7 +1,9 @@
 /* eventfd, eventfd2: a 64-bit counter behind an fd (event loops use it to
  * wake themselves). read takes the counter (or 1 with EFD_SEMAPHORE) and
  * blocks at 0; write adds and blocks before the counter would reach
- * 2^64 - 1. Both wake poll/epoll. */
+ * 2^64 - 1. Both wake poll/epoll. A signal handler ends a blocked read or
+ * write with -EINTR, or lets it go on under SA_RESTART (Linux's
+ * ERESTARTSYS). */
 #include "shim/shim.h"
 #include "shim/uaccess.h"
 #include "shim/alloc.h"
@@ -28,7 +30,9 @@ static long efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     if (e->count == 0) {
         if (f->flags & K_O_NONBLOCK)
             return -EAGAIN;
-        wait_event(&e->wq, e->count > 0);
+        long r = wait_event_interruptible(&e->wq, e->count > 0);
+        if (r)
+            return r;
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -53,7 +57,9 @@ static long efd_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     if (EFD_MAX - e->count < v) {
         if (f->flags & K_O_NONBLOCK)
             return -EAGAIN;
-        wait_event(&e->wq, EFD_MAX - e->count >= v);
+        long r = wait_event_interruptible(&e->wq, EFD_MAX - e->count >= v);
+        if (r)
+            return r;
     }
     e->count += v;
     wake_all(&e->wq);

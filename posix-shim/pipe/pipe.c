@@ -4,8 +4,10 @@
  * fails with EPIPE when there are no readers; writes of at most PIPE_BUF
  * bytes are atomic; O_NONBLOCK gives EAGAIN instead of blocking.
  *
- * Single-threaded today: a blocking read on an empty pipe whose only writer
- * is the app itself sleeps for ever, as it would on Linux. */
+ * A signal handler that runs while a read, a write or a FIFO's open
+ * waits ends the call with -EINTR, or lets it go on under SA_RESTART
+ * (RESTART_SYS, shim/wait.h); a write that had moved bytes returns their
+ * count. */
 #include "shim/shim.h"
 #include "shim/uaccess.h"
 #include "shim/alloc.h"
@@ -33,6 +35,8 @@ static void wake(struct pipe *p)
 
 #define FIFO_MARK 1            /* vn->priv of a named FIFO (mknod) */
 
+static void pipe_release(struct file *f);
+
 static long pipe_open(struct vnode *vn, struct file *f)
 {
     struct pipe *p = vn->data;
@@ -46,15 +50,19 @@ static long pipe_open(struct vnode *vn, struct file *f)
         p->writers++;
     wake(p);
     /* A named FIFO's open waits for the other side (not O_RDWR, not
-     * O_NONBLOCK), like Linux; single-threaded, that other side must be an
-     * interrupt-driven peer, or the wait is for ever, as it would be. */
+     * O_NONBLOCK), like Linux; a signal handler without SA_RESTART ends
+     * the wait with -EINTR (Linux's wait_for_partner: ERESTARTSYS), and
+     * this end is closed again. */
+    long r = 0;
     if (vn->priv == FIFO_MARK && !nonblock) {
         if (acc == K_O_RDONLY)
-            wait_event(&p->wq, p->writers > 0);
+            r = wait_event_interruptible(&p->wq, p->writers > 0);
         else if (acc == K_O_WRONLY)
-            wait_event(&p->wq, p->readers > 0);
+            r = wait_event_interruptible(&p->wq, p->readers > 0);
     }
-    return 0;
+    if (r)
+        pipe_release(f);
+    return r;
 }
 
 static void pipe_release(struct file *f)
@@ -87,7 +95,11 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
             return 0;
         if (f->flags & K_O_NONBLOCK)
             return -EAGAIN;
-        wait_event(&p->wq, p->count > 0 || p->writers == 0);
+        /* Nothing read yet: a handler without SA_RESTART makes it -EINTR
+         * (ERESTARTSYS), one with it goes on waiting (the restart). */
+        long r = wait_event_interruptible(&p->wq, p->count > 0 || p->writers == 0);
+        if (r)
+            return r;
         if (p->count == 0)
             return 0;
     }
@@ -137,7 +149,15 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
         if (space < need) {
             if (f->flags & K_O_NONBLOCK)
                 return done ? (long)done : -EAGAIN;
-            wait_event(&p->wq, PIPE_SIZE - p->count >= need || p->readers == 0);
+            /* Full: sleep. A signal handler that runs meanwhile ends a
+             * write that has moved bytes with their count, SA_RESTART or
+             * not (Linux's pipe_write breaks out on signal_pending); one
+             * that has not is -EINTR, or restarted under SA_RESTART. */
+            int ran = wait_queue_sleep_ran(&p->wq, 0);
+            if (ran && done)
+                return (long)done;
+            if (wait_interrupts(ran, RESTART_SYS))
+                return -EINTR;
             continue;
         }
         size_t c = n - done < space ? n - done : space;

@@ -131,7 +131,7 @@ SHIM_SYSCALL(ppoll)
     if (sigmask && copy_from_user(&mask, sigmask, sizeof mask))
         return -EFAULT;
     r = do_poll((struct k_pollfd *)ufds, nfds, ns, &left);
-    if (tsp && r >= 0)
+    if (tsp && (r >= 0 || r == -EINTR))   /* interrupted too (poll_select_finish) */
         ts_out(tsp, left);
     return r;
 }
@@ -232,7 +232,8 @@ SHIM_SYSCALL(select)
         ns = tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
     }
     long r = do_select(n, (unsigned long *)inp, (unsigned long *)outp, (unsigned long *)exp, ns, &left);
-    if (tvp && r >= 0) {           /* Linux reports the time not slept, ignoring a fault */
+    /* Linux reports the time not slept, also when interrupted, ignoring a fault. */
+    if (tvp && (r >= 0 || r == -EINTR)) {
         tv.tv_sec = left / 1000000000;
         tv.tv_usec = left % 1000000000 / 1000;
         (void)copy_to_user(tvp, &tv, sizeof tv);
@@ -256,7 +257,7 @@ SHIM_SYSCALL(pselect6)
     if (sig && sigarg[0] && copy_from_user(&mask, (const void *)sigarg[0], sizeof mask))
         return -EFAULT;
     r = do_select(n, (unsigned long *)inp, (unsigned long *)outp, (unsigned long *)exp, ns, &left);
-    if (tsp && r >= 0)
+    if (tsp && (r >= 0 || r == -EINTR))   /* interrupted too (poll_select_finish) */
         ts_out(tsp, left);
     return r;
 }

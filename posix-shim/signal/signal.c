@@ -1234,20 +1234,21 @@ SHIM_SYSCALL(rt_tgsigqueueinfo)
     return queueinfo(NULL, t, pid, sig, info);
 }
 
-/* Block until a signal the thread takes arrives, then take it. */
+/* Block until a signal the thread takes runs a handler, then -EINTR
+ * (pause, rt_sigsuspend: ERESTARTNOHAND). A signal that runs none (a stop
+ * and SIGCONT) lets the wait go on, as Linux restarts the call. */
 static long wait_and_take(uint64_t restore_mask)
 {
     struct thread *t = sched_current();
     for (;;) {
         uint64_t irq = platform_irq_save();
-        if (signal_deliverable()) {
-            platform_irq_restore(irq);
-            break;
-        }
-        sched_block(NULL, 0, 0);
+        if (!signal_deliverable())
+            sched_block(NULL, 0, 0);
+        bool ready = signal_deliverable();
         platform_irq_restore(irq);
+        if (ready && (deliver(true, restore_mask) & WAIT_HANDLER_RAN))
+            break;
     }
-    deliver(true, restore_mask);
     st(t)->sigmask = restore_mask;
     return -EINTR;
 }

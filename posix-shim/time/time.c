@@ -5,6 +5,9 @@
 #include "shim/shim.h"
 #include "shim/uaccess.h"
 #include "shim/kernel.h"
+#include "shim/sched.h"
+#include "shim/signal.h"
+#include "shim/wait.h"
 
 struct kts { long sec, nsec; };
 struct ktv { long sec, usec; };
@@ -88,6 +91,41 @@ static int valid(const struct kts *ts)
     return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < NS;
 }
 
+/* Sleeps until the monotonic deadline: 0, or -EINTR when a signal handler
+ * ran, SA_RESTART or not (nanosleep is ERESTART_RESTARTBLOCK,
+ * clock_nanosleep with TIMER_ABSTIME ERESTARTNOHAND: RESTART_NOHAND,
+ * shim/wait.h), with *left the time that was left when the signal came.
+ * A signal without a handler (ignored, or a stop and SIGCONT) lets the
+ * sleep go on to the same deadline, as Linux's restart_block does. */
+static long sleep_until(uint64_t deadline, uint64_t *left)
+{
+    for (;;) {
+        uint64_t irq = platform_irq_save();
+        uint64_t now = platform_monotonic_ns();
+        if (now >= deadline) {
+            platform_irq_restore(irq);
+            return 0;
+        }
+        enum wake_reason why = WAKE_SIGNAL;
+        if (!(signal_deliverable && signal_deliverable()))
+            why = sched_block(NULL, 0, deadline);
+        now = platform_monotonic_ns();
+        platform_irq_restore(irq);
+        if (why == WAKE_TIMEOUT)
+            return 0;
+        *left = deadline > now ? deadline - now : 0;
+        if (wait_signal_restart(RESTART_NOHAND))
+            return -EINTR;
+    }
+}
+
+/* rem of an interrupted relative sleep; a fault is EFAULT, as Linux. */
+static long put_rem(void *rmtp, uint64_t left)
+{
+    struct kts rem = { (long)(left / NS), (long)(left % NS) };
+    return rmtp && copy_to_user(rmtp, &rem, sizeof rem) ? -EFAULT : -EINTR;
+}
+
 SHIM_SYSCALL(nanosleep)
 {
     struct kts req;
@@ -95,13 +133,11 @@ SHIM_SYSCALL(nanosleep)
         return -EFAULT;
     if (!valid(&req))
         return -EINVAL;
-    uint64_t left = platform_sleep_intr_ns((uint64_t)req.sec * NS + (uint64_t)req.nsec);
-    if (left && rmtp) {
-        struct kts rem = { (long)(left / NS), (long)(left % NS) };
-        if (copy_to_user(rmtp, &rem, sizeof rem))
-            return -EFAULT;
-    }
-    return left ? -EINTR : 0;   /* a signal's handler ended the sleep early */   /* a signal's handler ended the sleep early */
+    uint64_t left = 0;
+    uint64_t ns = (uint64_t)req.sec * NS + (uint64_t)req.nsec;
+    if (sleep_until(platform_monotonic_ns() + ns, &left) == 0)
+        return 0;
+    return put_rem(rmtp, left);
 }
 
 SHIM_SYSCALL(clock_nanosleep)
@@ -117,13 +153,11 @@ SHIM_SYSCALL(clock_nanosleep)
     long long want = (long long)req.sec * NS + req.nsec;
     if (flags & TIMER_ABSTIME)
         want -= now;
-    uint64_t left = want > 0 ? platform_sleep_intr_ns((uint64_t)want) : 0;
-    if (left && rmtp && !(flags & TIMER_ABSTIME)) {
-        struct kts rem = { (long)(left / NS), (long)(left % NS) };
-        if (copy_to_user(rmtp, &rem, sizeof rem))
-            return -EFAULT;
-    }
-    return left ? -EINTR : 0;
+    uint64_t left = 0;
+    if (want <= 0 || sleep_until(platform_monotonic_ns() + (uint64_t)want, &left) == 0)
+        return 0;
+    /* An absolute sleep has no time left to report (Linux writes none). */
+    return flags & TIMER_ABSTIME ? -EINTR : put_rem(rmtp, left);
 }
 
 SHIM_SYSCALL(times)
