@@ -26,6 +26,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/ip6_addr.h"
 #include "netif/ethernet.h"
+#include "lwip/priv/tcp_priv.h"     /* tcp_txnow */
 
 /* ---- what lwIP calls (arch/cc.h, sys.h) ------------------------------------ */
 
@@ -85,11 +86,27 @@ void net_flush(void)
 
 static struct wait_queue timer_wq;
 
+/* A frame dev_output could not hand to a full transmit ring. lwIP keeps a
+ * TCP segment whose output failed at the head of its pcb's unsent queue and
+ * flags the pcb (TF_NAGLEMEMERR); tcp_txnow() sends those again. Without
+ * that, a pcb with nothing else in flight would wait for its retransmission
+ * timeout (a second or more). */
+static int tx_blocked;
+
+static void tx_retry(void)
+{
+    if (!tx_blocked)
+        return;
+    tx_blocked = 0;
+    tcp_txnow();
+}
+
 static void timer_thread(void *arg)
 {
     (void)arg;
     for (;;) {
         sys_check_timeouts();
+        tx_retry();
         net_flush();
         /* TCP's timer is always due within 250 ms under NO_SYS. */
         u32_t ms = sys_timeouts_sleeptime();
@@ -125,8 +142,10 @@ static err_t dev_output(struct netif *nif, struct pbuf *p)
         }
     }
     static uint64_t dropped;
-    if (r != 0 && dropped++ % 1000 == 0)   /* TCP recovers by retransmitting: say so, rarely */
-        shim_printk("[kernel] net: %s: %lu frame(s) dropped\n", r == -ENOBUFS ? "transmit ring full" : "transmit failed",
+    if (r == -ENOBUFS)
+        tx_blocked = 1;                 /* TCP's segments go again from tx_retry */
+    if (r != 0 && dropped++ % 1000 == 0)   /* say so, rarely */
+        shim_printk("[kernel] net: %s: %lu frame(s) not sent\n", r == -ENOBUFS ? "transmit ring full" : "transmit failed",
                     (unsigned long)dropped);
     return r == 0 ? ERR_OK : r == -ENOBUFS ? ERR_MEM : ERR_IF;
 }
@@ -142,6 +161,7 @@ static void dev_receive(struct netdev *dev, const void *frame, size_t len)
     pbuf_take(p, frame, (u16_t)len);
     if (nif->input(p, nif) != ERR_OK)
         pbuf_free(p);
+    tx_retry();                         /* the device is moving again */
     net_flush();
 }
 

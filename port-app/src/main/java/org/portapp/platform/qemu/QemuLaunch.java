@@ -139,7 +139,9 @@ public final class QemuLaunch {
                               boolean kernelLog, HostTerminal tty, Duration timeout) {
         Process p;
         try {
-            p = new ProcessBuilder(detached(command)).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            ProcessBuilder pb = new ProcessBuilder(detached(command)).redirectError(ProcessBuilder.Redirect.PIPE);
+            ListenBacklog.apply(command, pb.environment());
+            p = pb.start();
         } catch (IOException e) {
             throw new QemuException("cannot start " + command.get(0) + ": " + e.getMessage()
                     + " (install QEMU: apt-get install qemu-system-x86)");
