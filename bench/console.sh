@@ -96,9 +96,10 @@ for platform in qemu-pc qemu-microvm; do
         read -r sout swout < <(RUNS=1 measure out "$sb" "$platform" PORT_APP_CONSOLE=serial "$sboot")
         printf "%-34s %12s %12s %14s %14s\n" "$platform serial ($SERIAL_KIB KiB, 1 run)" "$(mbs "$sb" "$sin")" \
             "$(mbs "$sb" "$sout")" "$(mbs "$sb" "$swin")" "$(mbs "$sb" "$swout")"
+        boots="$boots $platform: run of true ${boot}s with the virtio console, ${sboot}s serial only;"
     fi
 done
-t0=$(now)
+[[ -n "${boots:-}" ]] && echo "(whole runs:$boots)"
 head -c "$BYTES" /dev/zero | "$PA" run "$BB" -- time -f %e wc -c >"$OUT/wc" 2>"$OUT/err"
 check "$(cat "$OUT/wc")" "$BYTES" "wc -c in the guest"
 echo "(busybox wc -c in the guest on qemu-pc: $(mbs "$BYTES" "$(guest_secs "$OUT/err")") MB/s: its per-byte loop under TCG)"
