@@ -28,7 +28,7 @@ BYTES=$((MIB << 20))
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-mbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) print "-"; else printf "%.1f", b / s / 1e6 }'; }
+mbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) print "-"; else if (b / s < 1e6) printf "%.4f", b / s / 1e6; else printf "%.1f", b / s / 1e6 }'; }
 # The last "N.NN" line busybox time printed on stderr (dd's record counts come before it).
 guest_secs() { grep -E '^[0-9]+\.[0-9]+$' "$1" | tail -1; }
 check() { [[ "$1" == "$2" ]] || { echo "bench/console.sh: $3: got '$1', expected '$2'" >&2; exit 1; }; }
@@ -82,6 +82,7 @@ native_cat() {
 echo "port-app console throughput, $MIB MiB each way, median of $RUNS, $(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 nat=$(for ((i = 0; i < RUNS; i++)); do native_cat "$BYTES"; done | median)
 printf "%-34s %12s %12s %14s %14s\n" "console" "in MB/s" "out MB/s" "in (wall)" "out (wall)"
+boots=""
 printf "%-34s %12s %12s\n" "native cat (pipe to pipe)" "$(mbs "$BYTES" "$nat")" "$(mbs "$BYTES" "$nat")"
 for platform in qemu-pc qemu-microvm; do
     boot=$(for ((i = 0; i < RUNS; i++)); do boot_secs "$platform" ""; done | median)
@@ -99,7 +100,7 @@ for platform in qemu-pc qemu-microvm; do
         boots="$boots $platform: run of true ${boot}s with the virtio console, ${sboot}s serial only;"
     fi
 done
-[[ -n "${boots:-}" ]] && echo "(whole runs:$boots)"
+if [[ -n $boots ]]; then echo "(whole runs:$boots)"; fi
 head -c "$BYTES" /dev/zero | "$PA" run "$BB" -- time -f %e wc -c >"$OUT/wc" 2>"$OUT/err"
 check "$(cat "$OUT/wc")" "$BYTES" "wc -c in the guest"
 echo "(busybox wc -c in the guest on qemu-pc: $(mbs "$BYTES" "$(guest_secs "$OUT/err")") MB/s: its per-byte loop under TCG)"
