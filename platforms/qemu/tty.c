@@ -112,7 +112,7 @@ static void vcon_chunk(int chan, uint8_t *stage, size_t len, bool may_sleep)
     if (!len)
         return;
     uint64_t flags = irq_save();
-    while (!vcon_tx_ready()) {
+    while (!vcon_tx_ready(len + 2)) {
         if (!may_sleep) {
             irq_restore(flags);
             return;
@@ -127,7 +127,7 @@ static void vcon_chunk(int chan, uint8_t *stage, size_t len, bool may_sleep)
         len += 2;
         vcon_chan = chan;
     }
-    vcon_write(p, len, false);
+    vcon_append(p, len);
     irq_restore(flags);
 }
 
@@ -517,6 +517,7 @@ static void con_thread(void *arg)
         drain_vcon();
         if (qready != ready || eof_at != eof_pos || host_eof != eof)
             wake_readers();
+        vcon_tx_flush();                /* what writers (and this thread's echo) left open */
         if (vcon_rx_empty(VCON_CTL, true) && (!room(&io_src) || vcon_rx_empty(VCON_IO, true)) &&
             !vcon_service())
             sched_block(&con_chan, ~0u, 0);

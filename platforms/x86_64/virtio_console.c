@@ -143,14 +143,32 @@ static void tx_reclaim(void)
         vc.tx_free[vc.ntx_free++] = (uint16_t)((uintptr_t)tok - 1);
 }
 
-bool vcon_tx_ready(void)
+/* The open transmit buffer (not yet the device's): its index and fill. */
+static uint8_t *open_buf;
+static unsigned open_idx;
+static size_t open_len;
+
+void vcon_tx_flush(void)
 {
+    if (!open_buf)
+        return;
+    struct virtq_seg seg = { virtio_dma_phys(open_buf), (uint32_t)open_len, false };
+    virtq_add(vc.tx, &seg, 1, (void *)(uintptr_t)(open_idx + 1));   /* a free buffer has a free slot */
+    virtq_kick(vc.tx);
+    open_buf = NULL;
+}
+
+bool vcon_tx_ready(size_t n)
+{
+    if (open_buf && open_len + n <= TX_SIZE)
+        return true;
     tx_reclaim();
     return vc.ntx_free > 0;
 }
 
 void vcon_tx_wait(void)
 {
+    vcon_tx_flush();
     /* Every buffer is in flight: the host is not reading. Sleep until the
      * device returns one (its interrupt wakes tx_chan). */
     virtq_interrupts(vc.tx, true);
@@ -159,30 +177,23 @@ void vcon_tx_wait(void)
     virtq_interrupts(vc.tx, false);
 }
 
-size_t vcon_write(const void *buf, size_t n, bool may_sleep)
+void vcon_append(const void *buf, size_t n)
 {
-    const uint8_t *s = buf;
-    size_t done = 0;
-    uint64_t flags = irq_save();
-    while (done < n && vc.active) {
-        tx_reclaim();
-        if (!vc.ntx_free) {
-            if (!may_sleep)
-                break;
-            vcon_tx_wait();
-            continue;
-        }
-        unsigned i = vc.tx_free[--vc.ntx_free];
-        uint8_t *b = vc.txbuf + (size_t)i * TX_SIZE;
-        size_t c = n - done < TX_SIZE ? n - done : TX_SIZE;
-        memcpy(b, s + done, c);
-        struct virtq_seg seg = { virtio_dma_phys(b), (uint32_t)c, false };
-        virtq_add(vc.tx, &seg, 1, (void *)(uintptr_t)(i + 1));   /* a free buffer has a free slot */
-        virtq_kick(vc.tx);
-        done += c;
+    if (!vc.active || !vcon_tx_ready(n))
+        return;
+    if (open_buf && open_len + n > TX_SIZE)
+        vcon_tx_flush();
+    if (!open_buf) {
+        open_idx = vc.tx_free[--vc.ntx_free];
+        open_buf = vc.txbuf + (size_t)open_idx * TX_SIZE;
+        open_len = 0;
     }
-    irq_restore(flags);
-    return done;
+    memcpy(open_buf + open_len, buf, n);
+    open_len += n;
+    if (open_len > TX_SIZE - 512)       /* no room for another of devfs's chunks */
+        vcon_tx_flush();
+    else
+        sched_wake_chan(vc.irq_wake, ~0u, -1);   /* the console thread sends it later */
 }
 
 void vcon_flush(uint64_t ns)
@@ -193,6 +204,7 @@ void vcon_flush(uint64_t ns)
      * handler. QEMU's main loop hands what it holds to the host as the host
      * reads, and returns the buffers meanwhile. */
     uint64_t flags = irq_save();
+    vcon_tx_flush();
     uint64_t start = nanotime();
     for (;;) {
         tx_reclaim();

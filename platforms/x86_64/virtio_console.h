@@ -50,18 +50,22 @@ bool vcon_rx_empty(int port, bool arm);
  * dropped; true when there were some. */
 bool vcon_service(void);
 
-/* Sends n bytes on VCON_IO: copies them into transmit buffers and gives
- * them to the device. With may_sleep, waits (asleep) for buffers while the
- * host does not read; without it stops there. Returns the bytes queued. */
-size_t vcon_write(const void *buf, size_t n, bool may_sleep);
-/* Whether a transmit buffer is free (then vcon_write of up to 4 KiB takes
- * one buffer and does not sleep); vcon_tx_wait sleeps until the device
- * returns one. Interrupts off. */
+/* Output on VCON_IO. Bytes are appended to an open transmit buffer, which
+ * goes to the device when full, at vcon_tx_flush (the console thread's:
+ * vcon_append wakes it, and it runs once the writer blocks or its time
+ * slice ends) or at power-off, so devfs's 512-byte console writes cost one
+ * device notification (a VM exit) per 4 KiB, not one each.
+ * vcon_tx_ready(n): whether n (<= VCON_TX_MAX) bytes can be appended now;
+ * vcon_tx_wait sends the open buffer and sleeps until the device returns
+ * one (the host is not reading). Interrupts off for all of these. */
 #define VCON_TX_MAX 4096
-bool vcon_tx_ready(void);
+bool vcon_tx_ready(size_t n);
 void vcon_tx_wait(void);
-/* Waits until the device has taken every queued byte (before power-off:
- * the VM's end must not drop the app's last output). Bounded by ns. */
+void vcon_append(const void *buf, size_t n);
+void vcon_tx_flush(void);
+/* Sends the open buffer and waits until the device has taken every byte
+ * (before power-off: the VM's end must not drop the app's last output).
+ * Polled; bounded by ns. */
 void vcon_flush(uint64_t ns);
 
 #endif
