@@ -96,7 +96,7 @@ void kmain(const struct boot_info *bi)
     platform_traps_init();            /* page faults in the app's half go to mm */
     syscall_init();
     sched_init();                     /* the boot context becomes the main thread */
-    tty_init();                       /* ^C and the host's signals, even while the app computes */
+    tty_init(bi->cmdline);            /* the console; ^C and the host's signals, even while the app computes */
 
     app_cmdline_parse(bi->cmdline, &cmdline);
     shim_set_trace(cmdline.trace);

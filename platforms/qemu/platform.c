@@ -149,9 +149,10 @@ void platform_free_pages(void *p, size_t n)
 
 void platform_idle(void)
 {
-    /* No device interrupts are enabled yet (the UART is polled), so wake up
-     * on the timer: 0.5 ms keeps console input responsive. Other threads
-     * run meanwhile (sched.c). */
+    /* Only the 16550 console's reads come here (the virtio console's sleep
+     * until its interrupt, tty.c): the UART is polled, so wake up on the
+     * timer; 0.5 ms keeps console input responsive. Other threads run
+     * meanwhile (sched.c). */
     sched_sleep_ns(500000);
 }
 

@@ -25,8 +25,10 @@ extern uint64_t boot_epoch_ns;
 extern uint8_t console_tty_mask;
 extern uint16_t console_tty_rows, console_tty_cols;
 /* The console's line discipline and the host's control codes (tty.c):
- * starts looking at input in every timer interrupt. */
-void tty_init(void);
+ * starts the virtio console when the VM has one (cmdline: the kernel's,
+ * for virtio-mmio devices), else looks at the 16550's input in every timer
+ * interrupt. */
+void tty_init(const char *cmdline);
 
 /* The app as described by the command line (README.md: encoding). */
 #define APP_MAX_ARGS 256

@@ -5,6 +5,7 @@
  * by the host's exit().  See README.md for the convention.
  */
 #include "arch.h"
+#include "virtio_console.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 
@@ -21,6 +22,9 @@ void power_debug_exit(uint32_t value)
 
 NORETURN void power_off(int app_exit_code)
 {
+    /* The app's last output may still be in the virtio console's buffers
+     * when the host reads slowly: let it out first (at most a minute). */
+    vcon_flush(60ull * 1000000000ull);
     irq_disable();
     kprintf("[kernel] exit %d\n", app_exit_code & 0xff);
     power_debug_exit((uint32_t)(app_exit_code & 0xff));

@@ -173,10 +173,12 @@ static long con_read(struct file *f, void *buf, size_t n, uint64_t *pos)
             return r;
         if (f->flags & K_O_NONBLOCK)
             return -EAGAIN;
-        /* The console is polled (no receive interrupt wakes the queue):
-         * look again soon, not only at the queue's cap of several ms. A
-         * signal (^C) ends the read as on Linux's terminals and pipes. */
-        if (wait_queue_sleep_intr(&shim_poll_wq, platform_monotonic_ns() + CON_POLL_NS))
+        /* A polled console (no receive interrupt wakes the queue): look
+         * again soon, not only at the queue's cap of several ms. A signal
+         * (^C) ends the read as on Linux's terminals and pipes. */
+        uint64_t until = platform_console_wakes && platform_console_wakes() ? 0
+                         : platform_monotonic_ns() + CON_POLL_NS;
+        if (wait_queue_sleep_intr(&shim_poll_wq, until))
             return -EINTR;
     }
 }

@@ -34,6 +34,12 @@ int platform_console_winsize(uint16_t *rows, uint16_t *cols) __attribute__((weak
 struct k_termios;
 void platform_console_termios(const struct k_termios *t, int flush) __attribute__((weak));
 
+/* Platform hook (weak: without it, or when it returns 0, a blocked
+ * console read looks at the input again every 0.5 ms): whether the
+ * platform wakes shim_poll_wq itself when console input arrives (an
+ * interrupt-driven console), so a reader can sleep until then. */
+int platform_console_wakes(void) __attribute__((weak));
+
 /* A device vnode for major:minor (for the initrd's device nodes), or NULL. */
 struct vnode *devfs_node_for(uint32_t major, uint32_t minor);
 

@@ -7,7 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Splits the unikernel's serial line into its three streams (platforms/x86_64/serial.c):
+ * Splits the unikernel's serial line, or its virtio console's output port, into its three
+ * streams (platforms/x86_64/serial.c, virtio_console.h):
  * {@code 0xff 0x01}, {@code 0xff 0x02}, {@code 0xff 0x03} switch to the app's stdout,
  * the app's stderr and the kernel log; {@code 0xff 0xff} is a literal 0xff. The line
  * starts in the kernel log. Bytes are forwarded unchanged, as they arrive (the
@@ -102,15 +103,25 @@ public final class ConsoleDemux {
         return log.toString(StandardCharsets.UTF_8);
     }
 
-    /** Escapes host input for the serial line (0xff doubled). */
+    /** Escapes host input for the console (0xff doubled). */
     public static byte[] escapeInput(byte[] buf, int off, int len) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(len + 8);
+        int escapes = 0;
         for (int i = off; i < off + len; i++) {
-            out.write(buf[i]);
             if ((buf[i] & 0xff) == ESC) {
-                out.write(ESC);
+                escapes++;
             }
         }
-        return out.toByteArray();
+        if (escapes == 0) {
+            return java.util.Arrays.copyOfRange(buf, off, off + len);
+        }
+        byte[] out = new byte[len + escapes];
+        int o = 0;
+        for (int i = off; i < off + len; i++) {
+            out[o++] = buf[i];
+            if ((buf[i] & 0xff) == ESC) {
+                out[o++] = (byte) ESC;
+            }
+        }
+        return out;
     }
 }

@@ -19,9 +19,11 @@ import java.util.regex.Pattern;
 import org.portapp.platform.HostSignals;
 
 /**
- * Runs a unikernel under QEMU: the serial line is split into the app's stdout and
- * stderr ({@link ConsoleDemux}), the host's input is passed to the app (ending with
- * the end-of-input mark), and QEMU's exit status becomes the app's exit code.
+ * Runs a unikernel under QEMU: the app's console is the virtio console ({@link VirtioConsole};
+ * the serial line with {@code PORT_APP_CONSOLE=serial}), its output split into the app's
+ * stdout and stderr ({@link ConsoleDemux}), the host's input passed to the app (ending with
+ * the end-of-input mark); the kernel log comes on the serial line, and QEMU's exit status
+ * becomes the app's exit code.
  */
 public final class QemuLaunch {
     /** Exit code of {@code port-app run} when the kernel panicked (no app exit code exists). */
@@ -137,18 +139,43 @@ public final class QemuLaunch {
 
     private static Result run(List<String> command, InputStream in, OutputStream out, PrintStream err,
                               boolean kernelLog, HostTerminal tty, Duration timeout) {
+        VirtioConsole vcon = VirtioConsole.wanted(command, System.getenv()) ? VirtioConsole.open() : null;
+        List<String> full = command;
+        if (vcon != null) {
+            full = new java.util.ArrayList<>(command);
+            full.addAll(vcon.qemuArgs(VirtioConsole.machine(command)));
+        }
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(detached(command)).redirectError(ProcessBuilder.Redirect.PIPE);
-            ListenBacklog.apply(command, pb.environment());
+            ProcessBuilder pb = new ProcessBuilder(detached(full)).redirectError(ProcessBuilder.Redirect.PIPE);
+            ListenBacklog.apply(full, pb.environment());
             p = pb.start();
         } catch (IOException e) {
+            if (vcon != null) {
+                vcon.close();
+            }
             throw new QemuException("cannot start " + command.get(0) + ": " + e.getMessage()
                     + " (install QEMU: apt-get install qemu-system-x86)");
         }
         Thread killer = new Thread(p::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);
-        GuestInput input = new GuestInput(p.getOutputStream());
+        ConsoleDemux demux = new ConsoleDemux(out, err, kernelLog ? err : null);
+        // The virtio console: stdin, stdout and stderr on its io port, control codes on its
+        // own port; QEMU's stdio is then the kernel log's serial line alone.
+        VirtioConsole.Ports ports;
+        try {
+            ports = vcon == null ? null : vcon.accept(p);
+        } catch (QemuException e) {
+            p.destroyForcibly();
+            vcon.close();
+            throw e;
+        }
+        GuestInput input = ports == null ? new GuestInput(p.getOutputStream())
+                : new GuestInput(VirtioConsole.Ports.output(ports.io()), VirtioConsole.Ports.output(ports.ctl()));
+        Thread outPump = ports == null ? null : outputPump(ports.io(), new ConsoleDemux(out, err, null));
+        if (ports != null) {
+            VirtioConsole.closeQuietly(p.getOutputStream());
+        }
         ControlSender control = new ControlSender(input);
         int[] endings = new int[1];
         int[] forcedBy = new int[1];
@@ -167,7 +194,6 @@ public final class QemuLaunch {
         Thread inPump = inputPump(in, input);
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = timeout == null ? null : watchdog(p, timeout, timedOut);
-        ConsoleDemux demux = new ConsoleDemux(out, err, kernelLog ? err : null);
         byte[] buf = new byte[8192];
         try (InputStream serial = p.getInputStream()) {
             int n;
@@ -175,6 +201,9 @@ public final class QemuLaunch {
                 demux.feed(buf, 0, n);
             }
             int status = p.waitFor();
+            if (outPump != null) {
+                outPump.join();      // QEMU has closed the port: the app's output is all there
+            }
             raw.close();
             errPump.join();
             inPump.interrupt();
@@ -221,6 +250,13 @@ public final class QemuLaunch {
             Thread.currentThread().interrupt();
             throw new QemuException("interrupted while waiting for QEMU");
         } finally {
+            if (ports != null) {
+                VirtioConsole.closeQuietly(ports.io());
+                VirtioConsole.closeQuietly(ports.ctl());
+            }
+            if (vcon != null) {
+                vcon.close();
+            }
             raw.close();
             if (signals != null) {
                 signals.close();
@@ -419,13 +455,40 @@ public final class QemuLaunch {
         return t;
     }
 
-    /** Host input to the serial line, 0xff escaped, then the end-of-input mark. */
+    /** The virtio console's output port to the app's stdout and stderr, to its end. */
+    private static Thread outputPump(java.nio.channels.SocketChannel io, ConsoleDemux demux) {
+        Thread t = new Thread(() -> {
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(65536);
+            boolean discard = false;
+            try {
+                while (io.read(bb) > 0) {
+                    if (!discard) {
+                        try {
+                            demux.feed(bb.array(), 0, bb.position());
+                        } catch (java.io.UncheckedIOException e) {
+                            // The app's stdout went away (a closed pipe): read on, as a
+                            // PrintStream would, so the guest is not held up for ever.
+                            discard = true;
+                        }
+                    }
+                    bb.clear();
+                }
+            } catch (IOException ignored) {
+                // QEMU went away
+            }
+        }, "qemu-console-out");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Host input to the console, 0xff escaped, then the end-of-input mark. */
     private static Thread inputPump(InputStream in, GuestInput toQemu) {
         Thread t = new Thread(() -> {
             // QEMU's stdin stays open: the end of input is the mark, not a closed pipe.
             try {
                 if (in != null) {
-                    byte[] buf = new byte[4096];
+                    byte[] buf = new byte[65536];
                     int n;
                     while ((n = in.read(buf)) > 0) {
                         toQemu.data(buf, 0, n);
