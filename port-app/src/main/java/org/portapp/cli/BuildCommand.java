@@ -8,10 +8,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.portapp.cache.CacheDir;
 import org.portapp.image.HostMount;
 import org.portapp.image.Progress;
+import org.portapp.platform.qemu.ListenBacklog;
 import org.portapp.platform.qemu.Machine;
 import org.portapp.platform.qemu.Network;
 import org.portapp.platform.qemu.QemuMounts;
@@ -98,6 +100,13 @@ final class BuildCommand implements Callable<Integer> {
                     Path.of("$DIR/initrd.cpio"), "$(cat \"$DIR/cmdline.txt\")$TTY", memory, network));
             q.addAll(QemuMounts.qemuArgs(machine, mounts));   // the host directories by absolute path
             StringBuilder cmd = new StringBuilder();
+            // QEMU's forwarded ports listen with a backlog of 1 unless the library
+            // raises it (ListenBacklog): the script carries its own copy.
+            Optional<Path> backlog = network.forwards().isEmpty() ? Optional.empty() : ListenBacklog.library();
+            if (backlog.isPresent()) {
+                Files.copy(backlog.get(), out.resolve(LISTEN_LIBRARY), StandardCopyOption.REPLACE_EXISTING);
+                cmd.append("LD_PRELOAD=\"$DIR/" + LISTEN_LIBRARY + "${LD_PRELOAD:+:$LD_PRELOAD}\"");
+            }
             for (String w : q) {
                 cmd.append(cmd.length() == 0 ? "" : " ").append(w.startsWith("$") ? "\"" + w + "\"" : shellWord(w));
             }
@@ -133,6 +142,9 @@ final class BuildCommand implements Callable<Integer> {
         System.out.println("wrote " + out.resolve(QemuPlatform.KERNEL) + ", initrd.cpio, cmdline.txt, run.sh"
                 + (machine.isQemu() ? "" : ", firecracker.json"));
     }
+
+    /** The copy of {@link ListenBacklog}'s library next to a run.sh that forwards ports. */
+    private static final String LISTEN_LIBRARY = "libportapp-listen.so";
 
     /**
      * Shell lines that set TTY to the kernel command-line word naming which of the script's

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Gives QEMU's forwarded host ports a real listen backlog. libslirp 4.7 (QEMU 7.2's user
@@ -14,11 +15,21 @@ import java.util.Map;
  * (port-app/src/main/native/listen.c) preloaded, which raises every backlog QEMU asks for
  * to SOMAXCONN. Without the library (not built) QEMU runs as before.
  */
-final class ListenBacklog {
+public final class ListenBacklog {
     /** The library, relative to the installation root (bin/port-app's -Dportapp.root). */
     static final String LIBRARY = "port-app/target/native/libportapp-listen.so";
 
     private ListenBacklog() {
+    }
+
+    /** The built library, if this installation has one. */
+    public static Optional<Path> library() {
+        String root = System.getProperty("portapp.root");
+        if (root == null || root.isBlank()) {
+            return Optional.empty();
+        }
+        Path lib = Path.of(root).toAbsolutePath().resolve(LIBRARY);
+        return Files.isRegularFile(lib) ? Optional.of(lib) : Optional.empty();
     }
 
     /** Adds the library to {@code env}'s LD_PRELOAD when {@code command} forwards host ports. */
@@ -26,14 +37,11 @@ final class ListenBacklog {
         if (command.stream().noneMatch(a -> a.contains(",hostfwd="))) {
             return;
         }
-        String root = System.getProperty("portapp.root");
-        if (root == null || root.isBlank()) {
+        Optional<Path> found = library();
+        if (found.isEmpty()) {
             return;
         }
-        Path lib = Path.of(root).toAbsolutePath().resolve(LIBRARY);
-        if (!Files.isRegularFile(lib)) {
-            return;
-        }
+        Path lib = found.get();
         String old = env.get("LD_PRELOAD");
         env.put("LD_PRELOAD", old == null || old.isBlank() ? lib.toString() : lib + ":" + old);
     }
