@@ -229,6 +229,8 @@ uint64_t vm_space_private_bytes(const struct vm_space *s);
 
 /* If va is in the unmapped guard page below a kernel stack, that stack's name. */
 const char *mm_guard_page_owner(uint64_t va);
+/* sched.c: va is in the unmapped page below a thread's kernel stack. */
+bool sched_is_kstack_guard(uint64_t va);
 /* Map a device region uncached; returns its virtual address. */
 void *mmio_map(uint64_t phys, size_t size);
 

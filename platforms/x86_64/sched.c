@@ -327,6 +327,13 @@ static struct thread *slot_thread(unsigned slot)
     return (struct thread *)(SLOT_BASE + ((uint64_t)slot * SLOT_PAGES + 1 + KSTACK_PAGES) * PAGE_SIZE);
 }
 
+bool sched_is_kstack_guard(uint64_t va)
+{
+    if (va < SLOT_BASE || va >= SLOT_BASE + (uint64_t)MAX_SLOTS * SLOT_PAGES * PAGE_SIZE)
+        return false;
+    return (va - SLOT_BASE) / PAGE_SIZE % SLOT_PAGES == 0;
+}
+
 static struct thread *thread_alloc(void)
 {
     struct thread *t = NULL;
