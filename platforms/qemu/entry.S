@@ -62,7 +62,7 @@ syscall_lstar_entry:
     je 5f
     cmp rax, 58
     je 6f
-    call shim_entry_c           /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9 */
+    call shim_entry_c_onstack   /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9; already on the shim stack */
 1:  pop r11
     pop rcx
     push r11
@@ -89,31 +89,31 @@ syscall_lstar_entry:
     .weak syscall_lstar_clone
     .type syscall_lstar_clone, @function
 syscall_lstar_clone:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_clone, . - syscall_lstar_clone
 
     .weak syscall_lstar_clone3
     .type syscall_lstar_clone3, @function
 syscall_lstar_clone3:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_clone3, . - syscall_lstar_clone3
 
     .weak syscall_lstar_fork
     .type syscall_lstar_fork, @function
 syscall_lstar_fork:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_fork, . - syscall_lstar_fork
 
     .weak syscall_lstar_vfork
     .type syscall_lstar_vfork, @function
 syscall_lstar_vfork:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_vfork, . - syscall_lstar_vfork
 
     .weak syscall_lstar_rt_sigreturn
     .type syscall_lstar_rt_sigreturn, @function
 syscall_lstar_rt_sigreturn:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_rt_sigreturn, . - syscall_lstar_rt_sigreturn
 
 /* Special shim entries (docs/architecture.md): they must change the app's
