@@ -3,8 +3,10 @@ package org.portapp.platform.qemu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +17,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.portapp.image.RewriteCache;
+import org.portapp.platform.linuxu.LinuxuPlatform;
 import org.portapp.platform.qemu.ThreadsSignalsOnQemuTest.Run;
 
 /**
@@ -78,7 +82,17 @@ class ShimStackOnQemuTest {
     void linuxuWorksOnSmallStacksWithinTheDocumentedBound() throws Exception {
         String bin = dir.resolve("shimstack-glibc").toString();
         Run nat = nativeRun(bin);
-        Run lx = ThreadsSignalsOnQemuTest.qemu("linuxu", bin);
+        // linuxu runs as a child process (its output is not System.out): the loader's command.
+        LinuxuPlatform linuxu = LinuxuPlatform.at(ThreadsSignalsOnQemuTest.root());
+        linuxu.ensureBuilt(dir.resolve("platforms"));
+        Path binary = Path.of(bin);
+        Path image = new RewriteCache(dir.resolve("cache")).rewritten(binary);
+        Process p = new ProcessBuilder(linuxu.command(image, binary, List.of(), false, Map.of(binary, image)))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        Run lx = new Run(p.exitValue(), out, "");
         assertEquals(0, lx.code(), lx::describe);
         assertEquals(CHANGED.matcher(nat.out()).replaceAll("N"), CHANGED.matcher(lx.out()).replaceAll("N"),
                 lx::describe);
