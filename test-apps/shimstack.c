@@ -18,12 +18,16 @@
  *    red zone is the rewritten site's return address (the trampoline
  *    skips the red zone and `call`s the shim: docs/threads-signals.md,
  *    "The shim stack"), so that word is not compared; every other word
- *    must be intact.
+ *    must be intact;
+ *  - 300 times, a SIGUSR1 handler run on the way out of kill() leaves with
+ *    siglongjmp (on the unikernel that abandons the shim frames of the
+ *    kill: the shim stack must not fill up with them).
  * Every line printed is a fixed fact, the same natively and under port-app.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -190,6 +194,32 @@ static void on_alarm(int sig)
     handled++;
 }
 
+/* ---- handlers left with siglongjmp ---- */
+
+static sigjmp_buf jump_back;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    siglongjmp(jump_back, 1);
+}
+
+static int longjmp_out_of_handlers(int times)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    volatile int jumps = 0;
+    for (volatile int i = 0; i < times; i++) {
+        if (sigsetjmp(jump_back, 1) == 0)
+            kill(getpid(), SIGUSR1);   /* the handler runs before kill returns */
+        else
+            jumps++;
+    }
+    return jumps;
+}
+
 /* ---- a spinner, so the main thread is preempted in app code ---- */
 
 static atomic_int spin_stop;
@@ -259,5 +289,6 @@ int main(void)
            changed);
     printf("SIGALRM handler on a MINSIGSTKSZ sigaltstack: ran %s, on that stack %s, its syscalls %s\n",
            handled > 0 ? "yes" : "no", handler_on_alt ? "yes" : "no", handler_syscalls ? "ok" : "FAILED");
+    printf("siglongjmp out of 300 handlers run on the way out of kill(): %d\n", longjmp_out_of_handlers(300));
     return 0;
 }
