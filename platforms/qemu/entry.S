@@ -8,6 +8,7 @@
 #include "layout.h"
 
 #include "shim/initstack.h"
+#include "shim/regs.h"
 
     .intel_syntax noprefix
     .text
@@ -50,7 +51,24 @@ syscall_lstar_entry:
     push qword ptr gs:[PERCPU_SYSCALL_USER_RSP]
     push rcx                    /* return RIP */
     push r11                    /* app RFLAGS */
-    inc qword ptr gs:[PERCPU_LSTAR_COUNT]
+    /* A handler run from inside the shim may have been left by a longjmp:
+     * shim_stack_nested (switch.S) closes such levels, as for the
+     * rewritten entries (shim/regs.h SHIM_STACK_ENTER), and these three
+     * words move to the raised top. Flags are free here (r11 has them). */
+    cmp qword ptr gs:[PERCPU_SHIM_NESTED], 0
+    je 7f
+    cmp rax, 15                 /* rt_sigreturn: the handler's normal way out */
+    je 7f
+    mov r11, gs:[PERCPU_SYSCALL_USER_RSP]
+    sub r11, SHIM_TRAMPOLINE_SKIP + 8   /* shim_stack_nested wants an entry's rsp */
+    call shim_stack_nested              /* preserves all but rcx */
+    pop r11
+    pop rcx
+    mov rsp, gs:[PERCPU_SYSCALL_KSTACK]
+    push qword ptr gs:[PERCPU_SYSCALL_USER_RSP]
+    push rcx
+    push r11
+7:  inc qword ptr gs:[PERCPU_LSTAR_COUNT]
     sti                         /* the shim runs with interrupts on, as from a rewritten site */
     cmp rax, 56                 /* clone, clone3 and rt_sigreturn need the app's */
     je 2f                       /* registers or stack: the thread and signal */
