@@ -43,7 +43,8 @@
 #define SHMALL (~0UL - (1UL << 24))
 
 #define MAX_SEGS 128             /* segments at once (Linux: SHMMNI) */
-#define MAX_ATTACH 64            /* attachments per process */
+#define MAX_ATTACH 16            /* attachments per process (their table is per-process
+                                    state, of which every module shares 2 KiB) */
 #define CLONE_VM 0x100
 #define MAP_SHARED 0x01
 #define MAP_FIXED 0x10
@@ -64,8 +65,8 @@ static struct seg segs[MAX_SEGS];
 
 struct attach {
     uintptr_t addr;
-    size_t len;
-    int seg;                     /* index in segs; -1: free entry */
+    uint32_t pages;
+    int32_t seg;                 /* index in segs; -1: free entry */
 };
 struct attachments {
     int n;
@@ -222,6 +223,8 @@ static long seg_create(int key, uint64_t size, int flag)
 {
     if (size < 1 || size > SHMMAX)
         return -EINVAL;
+    if (SHIM_PAGE_UP(size) / SHIM_PAGE > 0xffffffffu)
+        return -ENOMEM;
     int i;
     for (i = 0; i < MAX_SEGS && segs[i].used; i++)
         ;
@@ -300,7 +303,7 @@ SHIM_SYSCALL(shmat)
     for (slot = 0; slot < a->n && a->a[slot].seg >= 0; slot++)
         ;
     if (slot == MAX_ATTACH)
-        return -EMFILE;                  /* Linux: SHMSEG is unlimited; ours is not */
+        return -EMFILE;                  /* Linux: SHMSEG is unlimited; ours is 16 */
     unsigned prot = SHIM_PROT_READ | ((fl & SHM_RDONLY) ? 0 : SHIM_PROT_WRITE) | ((fl & SHM_EXEC) ? SHIM_PROT_EXEC : 0);
     struct file *f = file_new(s->vn, (fl & SHM_RDONLY) ? K_O_RDONLY : K_O_RDWR);
     if (!f)
@@ -317,7 +320,7 @@ SHIM_SYSCALL(shmat)
     fd_close(fd);                        /* the mapping keeps its own reference */
     if (r < 0 && r > -4096)
         return r == -EEXIST ? -EINVAL : r;
-    a->a[slot] = (struct attach){ (uintptr_t)r, SHIM_PAGE_UP(s->size), i };
+    a->a[slot] = (struct attach){ (uintptr_t)r, (uint32_t)(SHIM_PAGE_UP(s->size) / SHIM_PAGE), i };
     if (slot == a->n)
         a->n++;
     s->nattch++;
@@ -333,7 +336,7 @@ SHIM_SYSCALL(shmdt)
         if (a->a[k].seg < 0 || a->a[k].addr != (uintptr_t)shmaddr)
             continue;
         int i = a->a[k].seg;
-        sys_munmap((long)a->a[k].addr, (long)a->a[k].len, 0, 0, 0, 0);
+        sys_munmap((long)a->a[k].addr, (long)a->a[k].pages * (long)SHIM_PAGE, 0, 0, 0, 0);
         a->a[k].seg = -1;
         while (a->n && a->a[a->n - 1].seg < 0)
             a->n--;
