@@ -3,7 +3,8 @@
  * shmget by key (IPC_CREAT, IPC_EXCL, lookups, size checks) and private,
  * shmat/shmdt, memory shared with a fork child both ways, shm_nattch
  * counting attachments (fork adds one, the child's exit drops it),
- * IPC_STAT's fields, IPC_SET, IPC_RMID of an attached segment (its key
+ * IPC_STAT's fields, IPC_SET, MAP_SHARED|MAP_ANONYMOUS memory first
+ * touched by a fork child, IPC_RMID of an attached segment (its key
  * gone at once, its memory alive until the last detach, its id then
  * stale), and the errnos of bad ids, addresses and commands.
  * Prints only facts that do not depend on pids, keys or addresses.
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +61,11 @@ int main(void)
     printf("second attachment sees: %s, nattch %lu\n", q, nattch(id));
     CHECK(shmdt(q) == 0);
 
+    /* Shared anonymous memory (PostgreSQL's main segment) whose pages nobody
+     * touched before the fork: the child's first touch is shared too. */
+    char *anon = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(anon != MAP_FAILED);
+
     /* fork: the child inherits the attachment (nattch counts it) and writes. */
     int ready[2], done[2];
     CHECK(pipe(ready) == 0 && pipe(done) == 0);
@@ -68,6 +75,7 @@ int main(void)
     if (pid == 0) {
         printf("child sees: %s\n", p);
         strcpy(p + 100, "from the child");
+        strcpy(anon + 700000, "touched first by the child");
         fflush(stdout);
         CHECK(write(ready[1], "x", 1) == 1);
         char c;
@@ -77,6 +85,7 @@ int main(void)
     char c;
     CHECK(read(ready[0], &c, 1) == 1);
     printf("parent sees: %s, nattch with the child %lu\n", p + 100, nattch(id));
+    printf("shared anonymous memory: %s\n", anon + 700000);
     CHECK(write(done[1], "x", 1) == 1);
     int st;
     CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
