@@ -3,7 +3,7 @@
  * A segment's memory is an unlinked ramfs regular file of the segment's
  * size; shmat maps it MAP_SHARED through mmap (a transient fd), so every
  * attachment, in any process, maps the same pages, and a fork child
- * inherits the attachment as Linux's does (its nattch counted here). The
+ * inherits the attachment as Linux's does (shm_nattch counts live processes). The
  * segment lives until IPC_RMID and its last detach (exit and exec detach).
  * One CPU, non-preemptive shim: no locks. */
 #include "shim/shim.h"
@@ -58,7 +58,6 @@ struct seg {
     uint64_t size;
     int64_t atime, dtime, ctime;
     int cpid, lpid;
-    unsigned long nattch;
     struct vnode *vn;            /* the memory: one reference */
 };
 static struct seg segs[MAX_SEGS];
@@ -165,15 +164,39 @@ static void seg_free(int i)
     segs[i].seq++;               /* the old id goes stale */
 }
 
-/* A detach (shmdt, exit, exec): the last one of a removed segment frees it. */
-static void seg_detached(int i)
+/* shm_nattch: the attachments of segment i in processes that still have a
+ * thread. Counted, not kept: a process's release hook runs later than its
+ * exit (the reaper), while Linux detaches at exit, before the parent's wait
+ * returns. */
+static unsigned long seg_nattch(int i)
+{
+    unsigned long n = 0;
+    for (struct thread *t = sched_next_live(NULL); t; t = sched_next_live(t)) {
+        struct proc_ctx *p = sched_proc(t);
+        struct thread *first = sched_next_live(NULL);
+        while (sched_proc(first) != p)
+            first = sched_next_live(first);
+        if (first != t)
+            continue;                    /* each process once: at its first thread */
+        const struct attachments *a = sched_proc_local(p, att_offset);
+        for (int k = 0; k < a->n; k++)
+            n += a->a[k].seg == i;
+    }
+    return n;
+}
+
+/* After a detach (shmdt, exec, exit): a removed segment no one has attached
+ * any more is freed. */
+static void seg_detached(int i, bool by_me)
 {
     struct seg *s = &segs[i];
-    if (s->nattch)
-        s->nattch--;
-    s->dtime = now_s();
-    s->lpid = my_pid();
-    if ((s->mode & SHM_DEST) && s->nattch == 0)
+    if (!s->used)
+        return;
+    if (by_me) {
+        s->dtime = now_s();
+        s->lpid = my_pid();
+    }
+    if ((s->mode & SHM_DEST) && seg_nattch(i) == 0)
         seg_free(i);
 }
 
@@ -186,28 +209,27 @@ static int att_fork(void *child, const void *parent, unsigned long clone_flags)
         c->n = 0;
         return 0;
     }
-    memcpy(c, p, sizeof *c);
-    for (int k = 0; k < c->n; k++)
-        if (c->a[k].seg >= 0)
-            segs[c->a[k].seg].nattch++;
+    memcpy(c, p, sizeof *c);             /* nattch counts the child's copies */
     return 0;
 }
 
-static void att_drop_all(struct attachments *a)
+static void att_drop_all(struct attachments *a, bool by_me)
 {
-    for (int k = 0; k < a->n; k++)
-        if (a->a[k].seg >= 0)
-            seg_detached(a->a[k].seg);
+    struct attachments old = *a;
     a->n = 0;
+    for (int k = 0; k < old.n; k++)
+        if (old.a[k].seg >= 0)
+            seg_detached(old.a[k].seg, by_me);
 }
 
 static int att_exec(void *m)
 {
-    att_drop_all(m);   /* the old address space and its mappings are gone */
+    att_drop_all(m, true);   /* the old address space and its mappings are gone */
     return 0;
 }
 
-static void att_release(void *m) { att_drop_all(m); }
+/* In the reaper's context: only the segments are touched, not the caller's ids. */
+static void att_release(void *m) { att_drop_all(m, false); }
 
 static const struct proc_local_ops att_ops = { att_fork, att_exec, att_release };
 
@@ -323,7 +345,6 @@ SHIM_SYSCALL(shmat)
     a->a[slot] = (struct attach){ (uintptr_t)r, (uint32_t)(SHIM_PAGE_UP(s->size) / SHIM_PAGE), i };
     if (slot == a->n)
         a->n++;
-    s->nattch++;
     s->atime = now_s();
     s->lpid = my_pid();
     return r;
@@ -340,7 +361,7 @@ SHIM_SYSCALL(shmdt)
         a->a[k].seg = -1;
         while (a->n && a->a[a->n - 1].seg < 0)
             a->n--;
-        seg_detached(i);
+        seg_detached(i, true);
         return 0;
     }
     return -EINVAL;
@@ -363,7 +384,7 @@ static void fill_ds(int i, struct k_shmid_ds *d)
     d->ctime = s->ctime;
     d->cpid = s->cpid;
     d->lpid = s->lpid;
-    d->nattch = s->nattch;
+    d->nattch = seg_nattch(i);
 }
 
 SHIM_SYSCALL(shmctl)
@@ -435,7 +456,7 @@ SHIM_SYSCALL(shmctl)
         s->mode |= SHM_DEST;
         s->key = IPC_PRIVATE;
         s->ctime = now_s();
-        if (s->nattch == 0)
+        if (seg_nattch(i) == 0)
             seg_free(i);
         return 0;
     case SHM_LOCK:
