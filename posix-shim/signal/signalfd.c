@@ -116,14 +116,14 @@ static const struct vnode_ops sfd_ops = {
     .noseek = 1,
 };
 
-SHIM_SYSCALL(signalfd4)
+static long signalfd_new(long ufd, long user_mask, long sizemask, long flags)
 {
     if (flags & ~(long)(SFD_CLOEXEC | SFD_NONBLOCK))
         return -EINVAL;
     if (sizemask != 8)
         return -EINVAL;
     uint64_t mask;
-    if (copy_from_user(&mask, user_mask, sizeof mask))
+    if (copy_from_user(&mask, (const void *)user_mask, sizeof mask))
         return -EFAULT;
     mask &= ~SIGKILL_STOP;              /* as Linux: never through a signalfd */
     if ((int)ufd != -1) {
@@ -155,13 +155,17 @@ SHIM_SYSCALL(signalfd4)
     return fd_install(f, 0, (flags & SFD_CLOEXEC) != 0);
 }
 
-#else  /* no vfs: no fds */
+#endif
+
 SHIM_SYSCALL(signalfd4)
 {
+#if SHIM_HAVE_vfs
+    return signalfd_new((long)ufd, (long)user_mask, (long)sizemask, (long)flags);
+#else  /* no vfs: no fds */
     (void)ufd, (void)user_mask, (void)sizemask, (void)flags;
     return -ENOSYS;
-}
 #endif
+}
 
 SHIM_SYSCALL(signalfd)
 {
