@@ -38,6 +38,8 @@
 #include "shim/signal.h"
 #include "shim/wait.h"
 #include "sigframe.h"
+/* vfs's poll queue, woken for signalfd; weak: an image or harness may lack vfs. */
+#pragma weak shim_poll_wq
 #if SHIM_HAVE_process
 #include "shim/alloc.h"
 #include "shim/process.h"
@@ -458,9 +460,10 @@ static int send(struct proc_ctx *p, struct thread *t, int sig, const uint8_t inf
                 : queue_add(sh->procq, &sh->nprocq, PROC_SIGQ, sig, info);
     if (ok) {
         notify(p, t, sig);
-#if SHIM_HAVE_vfs
-        wake_all(&shim_poll_wq);   /* a signalfd of p may have become readable */
-#endif
+        /* A signalfd of p may have become readable. The queue is vfs's,
+         * referenced weakly: the host-side signal harness has no vfs. */
+        if (&shim_poll_wq)
+            wake_all(&shim_poll_wq);
     }
     platform_irq_restore(irq);
     return ok ? 0 : -EAGAIN;
