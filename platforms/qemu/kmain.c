@@ -14,6 +14,7 @@
 #include "shim/errno.h"
 #include "shim/fmt.h"
 #include "shim/vfs.h"
+#include "shim/sysinfo.h"
 #if SHIM_HAVE_process
 #include "shim/process.h"
 #endif
@@ -107,6 +108,9 @@ void kmain(const struct boot_info *bi)
     virtio_net_init(bi->cmdline);
 #endif
     shim_init_modules();
+#if SHIM_HAVE_sysinfo
+    sysinfo_boot_ids(bi->cmdline);   /* portapp.user=UID:GID: the app's first ids */
+#endif
 
     if (bi->nmodules == 0)
         panic("no initrd: boot with -initrd holding the app (port-app build writes one)");

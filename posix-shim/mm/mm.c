@@ -513,8 +513,19 @@ SHIM_SYSCALL(mmap)
         /* A library's slot table, mapped by ld.so (slots.c). */
         if (prot & SHIM_PROT_WRITE)
             mm_fill_mapped_slots(addr, len, fd, (uint64_t)off);
+    } else if (vflags) {
+        /* Shared anonymous memory is all present from the start: a page
+         * first touched after a fork would be the toucher's own, and the
+         * processes would stop sharing it (postgres's buffer pool, mapped by
+         * the postmaster, is first used by its backends). Linux backs it
+         * with shmem pages found by offset; here it costs its size at once. */
+        if (exceeds_ram(len) || populate(addr, addr + len, prot | SHIM_PAGE_SHARED) < 0) {
+            unmap_pages(addr, addr + len);
+            vma_cut(addr, addr + len);
+            return -ENOMEM;
+        }
     } else if (flags & MAP_POPULATE) {
-        populate(addr, addr + len, prot | (vflags ? SHIM_PAGE_SHARED : 0));
+        populate(addr, addr + len, prot);
     }
     return (long)addr;
 }

@@ -38,6 +38,8 @@
 #include "shim/signal.h"
 #include "shim/wait.h"
 #include "sigframe.h"
+/* vfs's poll queue, woken for signalfd; weak: an image or harness may lack vfs. */
+#pragma weak shim_poll_wq
 #if SHIM_HAVE_process
 #include "shim/alloc.h"
 #include "shim/process.h"
@@ -456,10 +458,33 @@ static int send(struct proc_ctx *p, struct thread *t, int sig, const uint8_t inf
     struct sig_shared *sh = sp_of(p)->sh;
     bool ok = t ? queue_add(st(t)->sigq, &st(t)->nsigq, THREAD_SIGQ, sig, info)
                 : queue_add(sh->procq, &sh->nprocq, PROC_SIGQ, sig, info);
-    if (ok)
+    if (ok) {
         notify(p, t, sig);
+        /* A signalfd of p may have become readable. The queue is vfs's,
+         * referenced weakly: the host-side signal harness has no vfs. */
+        if (&shim_poll_wq)
+            wake_all(&shim_poll_wq);
+    }
     platform_irq_restore(irq);
     return ok ? 0 : -EAGAIN;
+}
+
+/* For signalfd (signalfd.c): the calling thread's pending signals in
+ * mask, and one of them taken with its siginfo. */
+uint64_t signal_pending_current(uint64_t mask)
+{
+    uint64_t irq = platform_irq_save();
+    uint64_t s = pending_set(sched_current()) & mask;
+    platform_irq_restore(irq);
+    return s;
+}
+
+int signal_take_current(uint64_t mask, uint8_t info[128])
+{
+    uint64_t irq = platform_irq_save();
+    int sig = dequeue(sched_current(), mask, info);
+    platform_irq_restore(irq);
+    return sig;
 }
 
 bool signal_deliverable(void)

@@ -186,7 +186,9 @@ SHIM_SYSCALL(sched_setaffinity)
 }
 
 /* ---- users and groups ----
- * The app starts as root (uid 0, gid 0), like a container's init. Ids may
+ * The app starts as root (uid 0, gid 0), like a container's init, or as
+ * the user the kernel command line names (portapp.user=UID:GID, a recipe's
+ * `user:`: postgres refuses to run as root). Ids may
  * change as Linux allows (root sets anything; others only among their
  * real, effective and saved ids) and are per process, inherited by fork
  * and kept by exec: nginx's workers become nobody. The ids are what the
@@ -203,10 +205,66 @@ static struct creds *my_creds(void)
     return sched_proc_local_current(creds_offset);
 }
 
+static bool creds_ready;     /* vfs asks for the owner of new files from boot on */
+
 static void creds_init(void)
 {
     creds_offset = sched_proc_local_claim("sysinfo ids", sizeof(struct creds), NULL);
     memset(my_creds(), 0, sizeof(struct creds));
+    creds_ready = true;
+}
+
+/* A decimal id at *p (advanced past it); -1 if none or too large. */
+static long parse_id(const char **p)
+{
+    long n = -1;
+    while (**p >= '0' && **p <= '9') {
+        n = (n < 0 ? 0 : n * 10) + (**p - '0');
+        if (n > 0x7fffffffL)
+            return -1;
+        (*p)++;
+    }
+    return n;
+}
+
+void sysinfo_boot_ids(const char *cmdline)
+{
+    static const char key[] = "portapp.user=";
+    for (const char *w = cmdline; *w; ) {
+        while (*w == ' ')
+            w++;
+        if (strncmp(w, key, sizeof key - 1) == 0) {
+            const char *p = w + sizeof key - 1;
+            long uid = parse_id(&p), gid = -1;
+            if (*p == ':') {
+                p++;
+                gid = parse_id(&p);
+            }
+            if (uid < 0 || gid < 0 || (*p && *p != ' ')) {
+                /* port-app writes it: a bad one is a bug there, said once, the app stays root */
+                shim_printk("[kernel] portapp.user: not UID:GID, ignored\n");
+                return;
+            }
+            struct creds *c = my_creds();
+            c->ruid = c->euid = c->suid = (unsigned)uid;
+            c->rgid = c->egid = c->sgid = (unsigned)gid;
+            c->ngroups = 1;                     /* as login: the primary group */
+            c->groups[0] = (unsigned)gid;
+        }
+        while (*w && *w != ' ')
+            w++;
+    }
+}
+
+void sysinfo_fs_ids(uint32_t *uid, uint32_t *gid)
+{
+    if (!creds_ready) {
+        *uid = *gid = 0;
+        return;
+    }
+    const struct creds *c = my_creds();
+    *uid = c->euid;
+    *gid = c->egid;
 }
 
 SHIM_SYSCALL(getuid) { return my_creds()->ruid; }

@@ -6,6 +6,7 @@
 #include "shim/ramfs.h"
 #include "shim/wait.h"
 #include "shim/kernel.h"
+#include "shim/sysinfo.h"
 #include "vfs_impl.h"
 
 struct wait_queue shim_poll_wq;
@@ -37,6 +38,11 @@ struct vnode *vnode_new(uint32_t mode, const struct vnode_ops *ops)
     vn->mode = mode;
     vn->ino = next_ino++;
     vn->ops = ops;
+#if SHIM_HAVE_sysinfo
+    /* Owned by its creator's ids, as Linux: a server that dropped root
+     * (postgres) checks that its data directory is its own. */
+    sysinfo_fs_ids(&vn->uid, &vn->gid);
+#endif
     vfs_now(&vn->mtime);
     vn->atime = vn->ctime = vn->mtime;
     return vn;

@@ -56,6 +56,12 @@ int signal_send_process(struct proc_ctx *p, int sig, int si_code, int si_pid, in
  * zombies (its SIGCHLD is SIG_IGN, or has SA_NOCLDWAIT), as on Linux. */
 bool signal_child_autoreap(struct proc_ctx *parent);
 
+/* For signalfd (posix-shim/signal/signalfd.c): the calling thread's pending
+ * signals (its own and its process's) among mask, and the lowest of them
+ * taken off its queue with its 128-byte siginfo (0 when none). */
+uint64_t signal_pending_current(uint64_t mask);
+int signal_take_current(uint64_t mask, uint8_t info[128]);
+
 #pragma GCC visibility pop
 
 #endif

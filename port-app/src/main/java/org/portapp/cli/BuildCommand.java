@@ -86,12 +86,18 @@ final class BuildCommand implements Callable<Integer> {
      */
     static void write(UnikernelApp im, Machine machine, int memory, Path out, String appName, Network network,
                       List<HostMount> mounts, boolean aslr) throws IOException {
+        write(im, machine, memory, out, appName, network, mounts, aslr, "");
+    }
+
+    /** As above, with {@code kernelWords} (" portapp.user=..." for a recipe) added to the kernel command line. */
+    static void write(UnikernelApp im, Machine machine, int memory, Path out, String appName, Network network,
+                      List<HostMount> mounts, boolean aslr, String kernelWords) throws IOException {
         Files.createDirectories(out);
         Path kernel = out.resolve(QemuPlatform.KERNEL);
         Files.copy(im.kernel().path(), kernel, StandardCopyOption.REPLACE_EXISTING);
         Files.write(out.resolve("initrd.cpio"), im.initrd());
         // The launch scripts ask for plain console output: a person reads it directly.
-        String append = im.cmdline().withAslr(aslr).encode() + QemuMounts.kernelWords(mounts) + " portapp.console=plain"
+        String append = im.cmdline().withAslr(aslr).encode() + QemuMounts.kernelWords(mounts) + kernelWords + " portapp.console=plain"
                 + network.kernelWords(machine);
         Files.writeString(out.resolve("cmdline.txt"), append + "\n", StandardCharsets.UTF_8);
         Path script = out.resolve("run.sh");

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.portapp.image.AppEnvironment;
+import org.portapp.image.Dpkg;
 import org.portapp.image.FileMapping;
 import org.portapp.image.Progress;
 import org.portapp.image.SystemRoot;
@@ -148,24 +149,110 @@ final class PkgCommand implements Runnable {
         }
     }
 
+    /**
+     * A recipe's app made ready to boot: the image, and the kernel command line words it needs
+     * beyond the image's own ({@code portapp.user=UID:GID} for a recipe's {@code user}).
+     */
+    record Prepared(UnikernelApp image, String kernelWords) {
+    }
+
     /** The recipe's app made ready for the unikernel, with the user's run options over the recipe's. */
-    static UnikernelApp prepare(Recipe r, PackageRoot pr, AppOptions app, List<String> args, boolean trace,
-                                Progress progress) {
+    static Prepared prepare(Recipe r, PackageRoot pr, AppOptions app, List<String> args, boolean trace,
+                            Progress progress) {
+        java.util.Set<String> runtime = new java.util.HashSet<>(r.runtime());
+        if (!r.setup().isEmpty()) {
+            // The image's program is then the shell: the app's own package brings its data and
+            // plugins as a runtime package (what it gets as the program otherwise).
+            Dpkg.at(pr.dir().resolve("admin")).ownerOf(r.executable()).ifPresent(runtime::add);
+        }
+        SystemRoot sys = new SystemRoot(pr.root(), pr.dir().resolve("admin"), runtime);
         List<String> settings = new ArrayList<>();
         r.env().forEach((k, v) -> settings.add(k + "=" + v));
         app.envFiles.forEach(f -> settings.addAll(AppEnvironment.readEnvFile(f)));
         settings.addAll(app.env);
-        List<FileMapping> files = new ArrayList<>(recipeFiles(pr, r));
+        List<FileMapping> files = new ArrayList<>(programFiles(r, sys));
+        files.addAll(recipeFiles(pr, r));
         files.addAll(app.fileMappings());
         AppEnvironment env = AppEnvironment.build(AppEnvironment.Host.current(),
                 AppEnvironment.imagePasswd(files, pr.root().resolve("etc")), settings);
         List<String> argv = new ArrayList<>(r.flags());
         argv.addAll(args.isEmpty() ? r.args() : args);
-        UnikernelApp.Request req = new UnikernelApp.Request(Path.of(r.executable()), r.executable(),
+        String exe = r.executable();
+        String argv0 = r.executable();
+        if (!r.setup().isEmpty()) {
+            // The steps run in the guest's /bin/sh, which then becomes the app (exec): same boot,
+            // same files and mounts, the app still the first process once it runs.
+            sys.file(SETUP_SHELL);
+            List<String> wrapped = new ArrayList<>(List.of("-c", setupScript(r.setup()), r.executable()));
+            wrapped.addAll(argv);
+            argv = wrapped;
+            exe = SETUP_SHELL;
+            argv0 = "sh";
+        }
+        UnikernelApp.Request req = new UnikernelApp.Request(Path.of(exe), argv0,
                 argv, env.variables(), app.workdir(), files, trace, false,
                 app.knownFootprint, !app.noPackageData, app.hostMounts());
-        return UnikernelApp.prepare(Main.root(), Main.cacheDir(), req, progress,
-                new SystemRoot(pr.root(), pr.dir().resolve("admin"), java.util.Set.copyOf(r.runtime())));
+        UnikernelApp im = UnikernelApp.prepare(Main.root(), Main.cacheDir(), req, progress, sys);
+        return new Prepared(im, r.user() == null ? "" : " portapp.user=" + userIds(r, files, pr));
+    }
+
+    /** The shell that runs a recipe's setup steps (from the recipe's packages: dash). */
+    static final String SETUP_SHELL = "/bin/sh";
+
+    /**
+     * The shell script of the setup steps: each run unless its path exists, the first failure
+     * ending the boot with its exit code, then the app ({@code $0} with {@code $@}) exec'd.
+     */
+    static String setupScript(List<Recipe.SetupStep> steps) {
+        StringBuilder b = new StringBuilder();
+        for (Recipe.SetupStep s : steps) {
+            if (s.unless() != null) {
+                b.append("[ -e ").append(shellQuote(s.unless())).append(" ] || ");
+            }
+            b.append(String.join(" ", s.run().stream().map(PkgCommand::shellQuote).toList()))
+                    .append(" || exit $?\n");
+        }
+        return b.append("exec \"$0\" \"$@\"\n").toString();
+    }
+
+    /** A word for sh, single-quoted: nothing in it is expanded. */
+    static String shellQuote(String w) {
+        return "'" + w.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * The recipe's {@code programs} and its setup steps' programs, each with its ELF closure from
+     * the package root (the image holds only the app's own closure otherwise).
+     */
+    static List<FileMapping> programFiles(Recipe r, SystemRoot sys) {
+        List<String> programs = new ArrayList<>(r.programs());
+        r.setup().forEach(s -> programs.add(s.run().get(0)));
+        if (!r.setup().isEmpty()) {
+            programs.add(SETUP_SHELL);
+            programs.add(r.executable()); // exec'd by the shell once the steps are done
+        }
+        java.util.Map<String, FileMapping> out = new java.util.LinkedHashMap<>();
+        for (String p : programs) {
+            sys.file(p); // a one-line error naming the program when the packages lack it
+            org.portapp.image.Closure c = org.portapp.image.Closure.of(sys.dir(), p);
+            c.files().forEach((guest, host) -> out.putIfAbsent(guest, new FileMapping(host, guest)));
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** "UID:GID" of the recipe's user in the image's /etc/passwd (the recipe's files, else the packages'). */
+    static String userIds(Recipe r, List<FileMapping> files, PackageRoot pr) {
+        byte[] passwd = AppEnvironment.imagePasswd(files, pr.root().resolve("etc"))
+                .orElseThrow(() -> new PkgException(r.source() + ": user " + r.user()
+                        + ": the image has no /etc/passwd (add one with files:)"));
+        for (String line : new String(passwd, StandardCharsets.UTF_8).split("\n")) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 4 && f[0].equals(r.user()) && f[2].matches("\\d{1,9}") && f[3].matches("\\d{1,9}")) {
+                return f[2] + ":" + f[3];
+            }
+        }
+        throw new PkgException(r.source() + ": user " + r.user() + ": not in the image's /etc/passwd "
+                + "(maintainer scripts do not run, so add the user's line with files:)");
     }
 
     /** The guest memory: -m when given, else the recipe's. */
@@ -175,7 +262,7 @@ final class PkgCommand implements Runnable {
     }
 
     /** The recipe's packages fetched and unpacked (cached), and its app prepared: what run and build share. */
-    static UnikernelApp prepared(PkgOptions opts, Recipe r, AppOptions app, boolean trace, Progress progress) {
+    static Prepared prepared(PkgOptions opts, Recipe r, AppOptions app, boolean trace, Progress progress) {
         try {
             PackageRoot pr = opts.root(r, progress);
             return prepare(r, pr, app, app.args, trace, progress);
@@ -338,9 +425,10 @@ final class PkgCommand implements Runnable {
             Progress progress = pkg.main.progress();
             List<org.portapp.image.HostMount> mounts = app.hostMounts();
             app.network(false); // -p and --net checked before the (slow) build
-            UnikernelApp im = prepared(opts, r, app, trace, progress);
-            return RunCommand.boot(im, machine, memory(spec, app, r), kernelLog, progress,
-                    app.network(org.portapp.platform.qemu.Network.appUsesSockets(im)), mounts, !app.noAslr);
+            Prepared p = prepared(opts, r, app, trace, progress);
+            return RunCommand.boot(p.image(), machine, memory(spec, app, r), kernelLog, progress,
+                    app.network(org.portapp.platform.qemu.Network.appUsesSockets(p.image())), mounts, !app.noAslr,
+                    p.kernelWords());
         }
     }
 
@@ -379,10 +467,11 @@ final class PkgCommand implements Runnable {
                         + String.join("; ", unmet));
             }
             List<org.portapp.image.HostMount> mounts = app.hostMounts();
-            UnikernelApp im = prepared(opts, r, app, false, progress);
-            BuildCommand.write(im, machine, memory(spec, app, r), out, r.name() + " (" + r.executable() + ")",
+            Prepared p = prepared(opts, r, app, false, progress);
+            BuildCommand.write(p.image(), machine, memory(spec, app, r), out, r.name() + " (" + r.executable() + ")",
                     org.portapp.platform.qemu.Network.choose(app.net, app.publish,
-                            org.portapp.platform.qemu.Network.appUsesSockets(im)), mounts, !app.noAslr);
+                            org.portapp.platform.qemu.Network.appUsesSockets(p.image())), mounts, !app.noAslr,
+                    p.kernelWords());
             return 0;
         }
     }

@@ -113,6 +113,12 @@ final class RunCommand implements Callable<Integer> {
      */
     static int boot(UnikernelApp im, Machine machine, int memory, boolean kernelLog, Progress progress,
                     Network network, List<HostMount> mounts, boolean aslr) throws Exception {
+        return boot(im, machine, memory, kernelLog, progress, network, mounts, aslr, "");
+    }
+
+    /** As above, with {@code kernelWords} (" portapp.user=..." for a recipe) added to the kernel command line. */
+    static int boot(UnikernelApp im, Machine machine, int memory, boolean kernelLog, Progress progress,
+                    Network network, List<HostMount> mounts, boolean aslr, String kernelWords) throws Exception {
         CacheDir cache = CacheDir.at(Main.cacheDir());
         im.packageData().forEach(progress::detail); // what build prints, for run -v
         pruned(cache, progress);
@@ -122,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
             HostTerminal tty = HostTerminal.detect();
             List<String> cmd = new ArrayList<>(QemuPlatform.qemuCommand(machine, im.kernel().path(), initrd,
                     im.cmdline().withTerminal(tty).withAslr(aslr).encode() + QemuMounts.kernelWords(mounts)
-                            + network.kernelWords(machine),
+                            + network.kernelWords(machine) + kernelWords,
                     memory, network));
             cmd.addAll(QemuMounts.qemuArgs(machine, mounts));
             System.out.flush();

@@ -24,9 +24,8 @@ public record PlatformSupport(String platform, Map<String, String> missing) {
 
     /**
      * What the unikernel has, read from the shim modules' manifests: {@code network} when a
-     * unikernel module implements {@code socket} (the networking work adds one);
-     * {@code processes} not yet for recipes: the unikernel runs processes (posix-shim/process),
-     * but postgresql, the recipe that needs them, cannot run its initdb step yet.
+     * unikernel module implements {@code socket}, {@code processes} when one implements
+     * {@code fork} and {@code execve} (posix-shim/process).
      */
     public static PlatformSupport of(String platform, ShimModules modules) {
         Map<String, String> missing = new LinkedHashMap<>();
@@ -35,7 +34,11 @@ public record PlatformSupport(String platform, Map<String, String> missing) {
         if (!socket) {
             missing.put("network", "the unikernel has no network stack yet (no shim module provides socket)");
         }
-        missing.put("processes", "recipes cannot run a setup step (postgresql's initdb) before the server yet");
+        boolean fork = kernel.modules().stream().map(ShimModule::provides)
+                .anyMatch(p -> p.contains("fork") && p.contains("execve"));
+        if (!fork) {
+            missing.put("processes", "the unikernel has no processes (no shim module provides fork and execve)");
+        }
         return new PlatformSupport(platform, missing);
     }
 

@@ -29,11 +29,18 @@ import java.util.regex.Pattern;
  * @param needs       what the app needs from the platform beyond files ({@link #NEEDS})
  * @param test        the smoke test
  * @param source      the file the recipe was read from
+ * @param programs    other programs of the packages' file system the app (or a setup step) execs: each
+ *                    goes into the image with its ELF closure
+ * @param setup       commands run in the guest before the app, in order, in the same boot (so they see
+ *                    the same files and mounts), e.g. a database's initialisation
+ * @param user        the user (a name in the image's /etc/passwd) the setup steps and the app run as;
+ *                    null: root
  */
 public record Recipe(String name, String description, List<String> packages, List<String> runtime,
                      String executable,
                      List<String> flags, List<String> args, Map<String, String> env, List<ConfigFile> files, List<Integer> ports,
-                     List<String> mounts, int memory, List<String> needs, SmokeTest test, Path source) {
+                     List<String> mounts, int memory, List<String> needs, SmokeTest test, Path source,
+                     List<String> programs, List<SetupStep> setup, String user) {
     /** The capabilities a recipe may need: a network stack, processes (fork/exec). */
     public static final Set<String> NEEDS = Set.of("network", "processes");
 
@@ -49,6 +56,31 @@ public record Recipe(String name, String description, List<String> packages, Lis
         needs = List.copyOf(needs);
         packages = List.copyOf(packages);
         runtime = List.copyOf(runtime);
+        programs = List.copyOf(programs);
+        setup = List.copyOf(setup);
+    }
+
+    /** A recipe without programs, setup steps or user (runs as root). */
+    public Recipe(String name, String description, List<String> packages, List<String> runtime, String executable,
+                  List<String> flags, List<String> args, Map<String, String> env, List<ConfigFile> files,
+                  List<Integer> ports, List<String> mounts, int memory, List<String> needs, SmokeTest test,
+                  Path source) {
+        this(name, description, packages, runtime, executable, flags, args, env, files, ports, mounts, memory, needs,
+                test, source, List.of(), List.of(), null);
+    }
+
+    /**
+     * A command run in the guest before the app: {@code run} (an absolute program path, then its
+     * arguments), skipped when the guest path {@code unless} exists (a step that is done once, whose
+     * result lives in a mount). A step that fails (non-zero exit) ends the boot with its exit code.
+     *
+     * @param run    the program and its arguments
+     * @param unless a guest path whose existence means the step was done; null: always run
+     */
+    public record SetupStep(List<String> run, String unless) {
+        public SetupStep {
+            run = run == null ? List.of() : List.copyOf(run);
+        }
     }
 
     /**
@@ -99,6 +131,22 @@ public record Recipe(String name, String description, List<String> packages, Lis
             if (!NEEDS.contains(n)) {
                 throw new PkgException(where + "needs: unknown capability '" + n + "' (known: network, processes)");
             }
+        }
+        for (SetupStep s : setup) {
+            if (s.run().isEmpty() || !s.run().get(0).startsWith("/")) {
+                throw new PkgException(where + "setup: each step's run needs a program's absolute path first");
+            }
+            if (s.unless() != null && !s.unless().startsWith("/")) {
+                throw new PkgException(where + "setup: unless must be an absolute guest path");
+            }
+        }
+        for (String p : programs) {
+            if (!p.startsWith("/")) {
+                throw new PkgException(where + "programs: '" + p + "' is not an absolute path");
+            }
+        }
+        if (user != null && !user.matches("[a-z_][a-z0-9_-]*")) {
+            throw new PkgException(where + "user: '" + user + "' is not a user name");
         }
         if (memory < 8) {
             throw new PkgException(where + "memory: at least 8 MiB");

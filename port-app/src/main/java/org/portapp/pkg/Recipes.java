@@ -32,7 +32,7 @@ public record Recipes(Map<String, Recipe> byName) {
                               String executable,
                               List<String> flags, List<String> args, Map<String, String> env, List<Recipe.ConfigFile> files,
                               List<Integer> ports, List<String> mounts, Integer memory, List<String> needs,
-                              TestFile test) {
+                              TestFile test, List<String> programs, List<Recipe.SetupStep> setup, String user) {
     }
 
     private record TestFile(List<String> args, String stdin, String expect, List<String> host, Integer timeout) {
@@ -125,7 +125,7 @@ public record Recipes(Map<String, Recipe> byName) {
         return new Recipe(f.name(), f.description() == null ? "" : f.description(), orEmpty(f.packages()),
                 orEmpty(f.runtime()), f.executable(), orEmpty(f.flags()), orEmpty(f.args()), f.env() == null ? Map.of() : f.env(), orEmpty(f.files()),
                 orEmpty(f.ports()), orEmpty(f.mounts()), f.memory() == null ? 128 : f.memory(), orEmpty(f.needs()),
-                test, file).validated();
+                test, file, orEmpty(f.programs()), orEmpty(f.setup()), f.user()).validated();
     }
 
     private static <T> List<T> orEmpty(List<T> l) {

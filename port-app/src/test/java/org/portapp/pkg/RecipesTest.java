@@ -42,15 +42,51 @@ class RecipesTest {
     }
 
     @Test
-    void statusFollowsWhatTheUnikernelHas() {
+    void statusFollowsWhatTheUnikernelHas() throws Exception {
         Recipes r = Recipes.load(repo().resolve("recipes"), List.of());
         ShimModules modules = ShimModules.scan(repo().resolve("posix-shim"), SyscallTable.load());
         PlatformSupport s = PlatformSupport.of("qemu-pc", modules);
         assertEquals("ready", s.status(r.get("sqlite3")));
-        assertTrue(s.unmet(r.get("postgresql")).stream().anyMatch(u -> u.startsWith("needs processes: ")));
+        // processes come from posix-shim/process (fork, execve); without it postgresql cannot run
+        assertEquals("ready", s.status(r.get("postgresql")));
+        ShimModules noProcess = ShimModules.scan(withoutModule("process"), SyscallTable.load());
+        assertTrue(PlatformSupport.of("qemu-pc", noProcess).unmet(r.get("postgresql")).stream()
+                .anyMatch(u -> u.startsWith("needs processes: ")));
         boolean socket = modules.forPlatform(ShimModules.PLATFORM_QEMU).modules().stream()
                 .anyMatch(m -> m.provides().contains("socket"));
         assertEquals(socket ? "ready" : "needs network", s.status(r.get("nginx")));
+    }
+
+    /** A copy of posix-shim's manifests without one module. */
+    private Path withoutModule(String name) throws Exception {
+        Path shim = Files.createDirectories(tmp.resolve("shim"));
+        try (var dirs = Files.list(repo().resolve("posix-shim"))) {
+            for (Path d : dirs.filter(x -> Files.isRegularFile(x.resolve("module.conf"))).toList()) {
+                if (!d.getFileName().toString().equals(name)) {
+                    Path c = Files.createDirectories(shim.resolve(d.getFileName()));
+                    Files.copy(d.resolve("module.conf"), c.resolve("module.conf"));
+                }
+            }
+        }
+        return shim;
+    }
+
+    @Test
+    void setupStepsUserAndProgramsAreRead() throws Exception {
+        Recipe pg = Recipes.load(repo().resolve("recipes"), List.of()).get("postgresql");
+        assertEquals("postgres", pg.user());
+        assertEquals(1, pg.setup().size());
+        assertEquals("/var/lib/postgresql/data/PG_VERSION", pg.setup().get(0).unless());
+        assertEquals("/usr/lib/postgresql/15/bin/initdb", pg.setup().get(0).run().get(0));
+        String rel = bad("rel.yaml", "name: x\npackages: [a]\nexecutable: /x\nsetup: [{run: [initdb]}]\n"
+                + "test: {expect: y}\n").getMessage();
+        assertTrue(rel.endsWith("setup: each step's run needs a program's absolute path first"), rel);
+        String user = bad("user.yaml", "name: x\npackages: [a]\nexecutable: /x\nuser: 'Bad User'\n"
+                + "test: {expect: y}\n").getMessage();
+        assertTrue(user.endsWith("user: 'Bad User' is not a user name"), user);
+        String key = bad("key.yaml", "name: x\npackages: [a]\nexecutable: /x\nsetup: [{run: [/x], if: /y}]\n"
+                + "test: {expect: y}\n").getMessage();
+        assertTrue(key.contains("Unrecognized field \"if\""), key);
     }
 
     private PkgException bad(String name, String text) throws Exception {
