@@ -5,7 +5,8 @@
 # libc.so.6. Each case must be rewritten into an output that parses again, carries the
 # PortApp note it reports and keeps every input byte outside the ELF header and the patched
 # windows, or be rejected with a one-line user-facing error; within its time limit (the
-# larger of 10 s and 20 times the unmutated seed's rewrite); without changing its input.
+# larger of 10 s and 20 times the unmutated seed's rewrite, in CPU time: the machine may be
+# loaded); without changing its input.
 # One case in CLIEVERY (default 1000) also goes through `port-app rewrite` (in-process):
 # exit 0 with the library's output or exit 1 with one error line, never 70, input unchanged.
 # Prints the counts by outcome (overall and per seed), progress every 5,000 cases, and one
@@ -19,6 +20,6 @@ KEEP="${3:-$ROOT/target/fuzz-elf-failures}"
 EVERY="${4:-1000}"
 "$ROOT/bin/port-app" --version >/dev/null   # builds the toolchain jar if needed
 (cd "$ROOT" && mvn -q -B -o test-compile -pl elf-rewriter -am >/dev/null)
-exec java -Dportapp.root="$ROOT" \
+exec java -Xmx2g -Dportapp.root="$ROOT" \
     -cp "$ROOT/port-app/target/port-app.jar:$ROOT/elf-rewriter/target/test-classes" \
     org.portapp.rewrite.fuzz.ElfFuzzer "$N" "$SEED" "$KEEP" "$EVERY"

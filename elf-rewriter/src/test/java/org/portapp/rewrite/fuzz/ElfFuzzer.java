@@ -2,6 +2,7 @@ package org.portapp.rewrite.fuzz;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -97,11 +98,12 @@ public final class ElfFuzzer {
     private final long[] baseMillis;
     private final Decoder decoder;
     private final Path keepDir;
+    private volatile Thread workerThread;
 
     /**
      * @param keepDir where failing inputs are written (null: nowhere)
-     * @param minLimitMillis the smallest per-case time limit; each seed's is the larger of this
-     *        and 20 times its unmutated rewrite
+     * @param minLimitMillis the smallest per-case limit of CPU time; each seed's is the larger of
+     *        this and 20 times its unmutated rewrite's
      */
     public ElfFuzzer(List<Seed> seeds, Decoder decoder, Path keepDir, long minLimitMillis) {
         this.seeds = List.copyOf(seeds);
@@ -113,9 +115,9 @@ public final class ElfFuzzer {
         for (int i = 0; i < seeds.size(); i++) {
             Seed s = seeds.get(i);
             mutators.add(new ElfMutator(s.bytes()));
-            long t0 = System.nanoTime();
+            long t0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             RewriteResult r = Analysis.of(ElfFile.parse(s.name(), s.bytes()), decoder).rewrite();
-            long ms = (System.nanoTime() - t0) / 1_000_000;
+            long ms = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - t0) / 1_000_000;
             String bad = checkOutput(s.bytes(), r);
             if (bad != null) {
                 throw new IllegalStateException("seed " + s.name() + " itself fails: " + bad);
@@ -157,18 +159,16 @@ public final class ElfFuzzer {
                 String[] res;
                 long c0 = System.nanoTime();
                 try {
-                    res = f.get(limitMillis[si], TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    f.cancel(true);
-                    // the stuck thread cannot be stopped; leave it (a daemon) and go on with a new one
-                    ex.shutdownNow();
-                    ex = worker();
-                    res = new String[] {Outcome.HANG.name(), "no result in " + limitMillis[si] + " ms"};
+                    res = await(f, limitMillis[si]);
+                    if (res == null) {
+                        f.cancel(true);
+                        // the stuck thread cannot be stopped; leave it (a daemon) and go on with a new one
+                        ex.shutdownNow();
+                        ex = worker();
+                        res = new String[] {Outcome.HANG.name(), "used " + limitMillis[si] + " ms of CPU time"};
+                    }
                 } catch (ExecutionException e) {
                     res = new String[] {Outcome.CRASH.name(), describe(e.getCause())};
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
                 }
                 secondsBySeed.merge(seed.name(), (System.nanoTime() - c0) / 1e9, Double::sum);
                 Outcome o = Outcome.valueOf(res[0]);
@@ -194,6 +194,38 @@ public final class ElfFuzzer {
             ex.shutdownNow();
         }
         return new Report(counts, bySeed, secondsBySeed, failures, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The case's result, or null when its thread used more than {@code limitMillis} of CPU time
+     * (CPU, not wall time: on a loaded machine a case may wait for a core much longer than it
+     * runs) or ran 20 times as long on the wall clock.
+     */
+    private String[] await(Future<String[]> f, long limitMillis) throws ExecutionException {
+        long wallEnd = System.nanoTime() + 20 * limitMillis * 1_000_000L;
+        long cpu0 = -1;
+        while (true) {
+            try {
+                return f.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                long cpu = workerCpuNanos();
+                if (cpu0 < 0) {
+                    cpu0 = cpu; // the case started within the last 100 ms
+                }
+                if (cpu - cpu0 > limitMillis * 1_000_000L || System.nanoTime() > wallEnd) {
+                    return null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    private long workerCpuNanos() {
+        Thread t = workerThread;
+        long v = t == null ? -1 : ManagementFactory.getThreadMXBean().getThreadCpuTime(t.getId());
+        return v < 0 ? 0 : v;
     }
 
     /** {outcome, detail} for one input. */
@@ -292,10 +324,11 @@ public final class ElfFuzzer {
         return t + (st.length > 0 ? " at " + st[0] : "");
     }
 
-    private static ExecutorService worker() {
+    private ExecutorService worker() {
         return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "elf-fuzz");
             t.setDaemon(true);
+            workerThread = t;
             return t;
         });
     }
@@ -330,7 +363,7 @@ public final class ElfFuzzer {
         System.out.println();
         for (int i = 0; i < seeds.size(); i++) {
             Seed s = seeds.get(i);
-            System.out.printf("  %-28s %8d bytes, weight %2d, unmutated rewrite %5d ms, limit %d ms%n", s.name(),
+            System.out.printf("  %-28s %8d bytes, weight %2d, unmutated rewrite %5d ms CPU, limit %d ms CPU%n", s.name(),
                     s.bytes().length, s.weight(), fuzzer.baseMillis[i], fuzzer.limitMillis[i]);
         }
         Report r = fuzzer.run(n, rngSeed, 5000);
