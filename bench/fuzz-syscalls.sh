@@ -6,12 +6,12 @@
 # time limit of 60 s + 10 ms per call), and sysfuzz (pid 1) must exit 0. A fault's log is
 # kept in OUT (default target/fuzz-syscalls); rerun with `-t FROM` in SYSFUZZ_FLAGS to trace
 # every call from FROM on and find the one that faulted.
-# Usage: bench/fuzz-syscalls.sh N SEED      (SYSFUZZ_FLAGS, default "-x net": see sysfuzz.c)
+# Usage: bench/fuzz-syscalls.sh N SEED   (SYSFUZZ_FLAGS, default "-x net -x stack": see sysfuzz.c)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:?usage: bench/fuzz-syscalls.sh N SEED}"
 SEED="${2:?usage: bench/fuzz-syscalls.sh N SEED}"
-FLAGS="${SYSFUZZ_FLAGS--x net}"
+FLAGS="${SYSFUZZ_FLAGS--x net -x stack}"
 OUT="${OUT:-$ROOT/target/fuzz-syscalls}"
 mkdir -p "$OUT"
 make -s -C "$ROOT/test-apps" OUT="$OUT/apps" "$OUT/apps/musl/sysfuzz"
