@@ -9,7 +9,7 @@
 # loaded); without changing its input.
 # One case in CLIEVERY (default 1000) also goes through `port-app rewrite` (in-process):
 # exit 0 with the library's output or exit 1 with one error line, never 70, input unchanged.
-# Prints the counts by outcome (overall and per seed), progress every 5,000 cases, and one
+# Prints the counts by outcome (overall and per seed), progress every 1,000 cases, and one
 # FAIL line per failing case; failing inputs are kept in KEEPDIR. Exit 1 when any failed.
 # Usage: bench/fuzz-elf.sh N [RNGSEED [KEEPDIR [CLIEVERY]]]   (RNGSEED default 0x5eed)
 set -euo pipefail

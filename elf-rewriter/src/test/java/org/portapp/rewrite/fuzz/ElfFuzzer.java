@@ -366,7 +366,7 @@ public final class ElfFuzzer {
             System.out.printf("  %-28s %8d bytes, weight %2d, unmutated rewrite %5d ms CPU, limit %d ms CPU%n", s.name(),
                     s.bytes().length, s.weight(), fuzzer.baseMillis[i], fuzzer.limitMillis[i]);
         }
-        Report r = fuzzer.run(n, rngSeed, 5000);
+        Report r = fuzzer.run(n, rngSeed, 1000);
         System.out.print(r.summary());
         if (!CliSample.available()) {
             System.err.println("ElfFuzzer: the port-app jar is not on the class path (run bench/fuzz-elf.sh)");
