@@ -489,9 +489,10 @@ int main(int argc, char **argv)
     while (waitpid(-1, &st, WNOHANG) > 0) {
     }
     printf("sysfuzz: seed 0x%llx: %ld calls made, %ld skipped%s, %ld children\n", (unsigned long long) seed, made,
-           skipped, no_net ? " (reboot, net)" : " (reboot)", children);
+           skipped, no_net && no_stack ? " (reboot, net, clone3)" : no_net ? " (reboot, net)"
+                     : no_stack ? " (reboot, clone3)" : " (reboot)", children);
     if (no_stack)
-        printf("sysfuzz: clone without a new stack, no clone3\n");
+        printf("sysfuzz: clone without a new stack\n");
     printf("sysfuzz: children exited %ld, killed by the watchdog %ld, died by signal:", exited, watchdog);
     for (int k = 0; k < 65; k++)
         if (bysig[k])
