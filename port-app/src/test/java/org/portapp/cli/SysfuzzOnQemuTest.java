@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * preemption stub stop running on the app's stack (issue 10 item 3); drop them then.
  */
 @Tag("qemu")
+@Timeout(value = 600, unit = TimeUnit.SECONDS) // a kernel build under load, then seconds of calls
 class SysfuzzOnQemuTest {
     @TempDir
     static Path work;
