@@ -20,7 +20,7 @@ make -s -C "$ROOT/test-apps" OUT="$OUT/apps" "$OUT/apps/musl/sysfuzz"
 limit=$((120 + N / 20))
 set +e
 # shellcheck disable=SC2086
-timeout "$limit" "$ROOT/bin/port-app" run -q --platform qemu-pc "$OUT/apps/musl/sysfuzz" -- $FLAGS "$N" "$SEED" \
+timeout -k 10 "$limit" "$ROOT/bin/port-app" run -q --platform qemu-pc "$OUT/apps/musl/sysfuzz" -- $FLAGS "$N" "$SEED" \
     >"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
 set -e
