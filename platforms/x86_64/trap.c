@@ -171,6 +171,20 @@ static int exception_signal(uint64_t v)
     }
 }
 
+/* The app runs in ring 0 too: a fault is the kernel's only when the faulting
+ * instruction is in the kernel's text. Anywhere else it is the app's: its own
+ * code in the lower half, or where a jump or return to garbage led (a
+ * non-canonical or unmapped kernel-half address: QEMU reports the fault at the
+ * target; a vfork parent whose stack its child overwrote returns there), which
+ * Linux answers with SIGSEGV. The kernel's code only branches outside its text
+ * when it is already broken. */
+extern char __text_start[], __text_end[];
+
+static bool app_rip(uint64_t rip)
+{
+    return rip < (uint64_t)__text_start || rip >= (uint64_t)__text_end;
+}
+
 static NORETURN void fatal(struct trap_frame *f)
 {
     if (in_fatal++) {   /* faulted while reporting: keep it short */
@@ -178,9 +192,7 @@ static NORETURN void fatal(struct trap_frame *f)
         power_off_panic();
     }
     uint64_t v = f->vector;
-    /* The app runs in ring 0 too: it is the app's fault when the faulting
-     * instruction is in the lower half (its code), not in the kernel's. */
-    bool app = v < 32 && f->rip < USER_TOP;
+    bool app = v < 32 && app_rip(f->rip);
     kprintf(app ? "\n*** APP FAULT: " : "\n*** KERNEL FAULT: ");
     /* Kernel code faulting in the guard page below a kernel stack (the
      * #PF runs on its own IST stack, so this is reported, not a triple
@@ -255,7 +267,7 @@ static void dispatch(struct trap_frame *f)
         return;                          /* masked 8259 spurious IRQ 7/15 */
     /* The signal module (when linked): a fault in app code goes to the
      * app's handler for the signal instead of the report. */
-    if (v < 32 && f->rip < USER_TOP && sched_signal_fault(f))
+    if (v < 32 && app_rip(f->rip) && sched_signal_fault(f))
         return;
     /* #PF: an unmapped or protected app page (the mm's handler above maps
      * lazily reserved ones first); #GP: a non-canonical address. */

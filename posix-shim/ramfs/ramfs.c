@@ -36,6 +36,10 @@ static long ensure_cap(struct vnode *vn, uint64_t need)
 {
     if (vn->cap >= need && vn->cap != 0)
         return 0;
+    /* Before doubling: past 2^63 the doubling wraps to 0 and never ends
+     * (sysfuzz: fallocate(fd, 0, 0x7fffffff, 0x7fffffffffffffff)). */
+    if (need > ((uint64_t)1 << 36))
+        return -EFBIG;
     uint64_t ncap = vn->cap ? vn->cap : 64;
     while (ncap < need)
         ncap *= 2;
