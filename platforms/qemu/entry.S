@@ -8,6 +8,7 @@
 #include "layout.h"
 
 #include "shim/initstack.h"
+#include "shim/regs.h"
 
     .intel_syntax noprefix
     .text
@@ -50,7 +51,24 @@ syscall_lstar_entry:
     push qword ptr gs:[PERCPU_SYSCALL_USER_RSP]
     push rcx                    /* return RIP */
     push r11                    /* app RFLAGS */
-    inc qword ptr gs:[PERCPU_LSTAR_COUNT]
+    /* A handler run from inside the shim may have been left by a longjmp:
+     * shim_stack_nested (switch.S) closes such levels, as for the
+     * rewritten entries (shim/regs.h SHIM_STACK_ENTER), and these three
+     * words move to the raised top. Flags are free here (r11 has them). */
+    cmp qword ptr gs:[PERCPU_SHIM_NESTED], 0
+    je 7f
+    cmp rax, 15                 /* rt_sigreturn: the handler's normal way out */
+    je 7f
+    mov r11, gs:[PERCPU_SYSCALL_USER_RSP]
+    sub r11, SHIM_TRAMPOLINE_SKIP + 8   /* shim_stack_nested wants an entry's rsp */
+    call shim_stack_nested              /* preserves all but rcx */
+    pop r11
+    pop rcx
+    mov rsp, gs:[PERCPU_SYSCALL_KSTACK]
+    push qword ptr gs:[PERCPU_SYSCALL_USER_RSP]
+    push rcx
+    push r11
+7:  inc qword ptr gs:[PERCPU_LSTAR_COUNT]
     sti                         /* the shim runs with interrupts on, as from a rewritten site */
     cmp rax, 56                 /* clone, clone3 and rt_sigreturn need the app's */
     je 2f                       /* registers or stack: the thread and signal */
@@ -62,7 +80,7 @@ syscall_lstar_entry:
     je 5f
     cmp rax, 58
     je 6f
-    call shim_entry_c           /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9 */
+    call shim_entry_c_onstack   /* entry ABI: rax = nr, args in rdi rsi rdx r10 r8 r9; already on the shim stack */
 1:  pop r11
     pop rcx
     push r11
@@ -89,31 +107,31 @@ syscall_lstar_entry:
     .weak syscall_lstar_clone
     .type syscall_lstar_clone, @function
 syscall_lstar_clone:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_clone, . - syscall_lstar_clone
 
     .weak syscall_lstar_clone3
     .type syscall_lstar_clone3, @function
 syscall_lstar_clone3:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_clone3, . - syscall_lstar_clone3
 
     .weak syscall_lstar_fork
     .type syscall_lstar_fork, @function
 syscall_lstar_fork:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_fork, . - syscall_lstar_fork
 
     .weak syscall_lstar_vfork
     .type syscall_lstar_vfork, @function
 syscall_lstar_vfork:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_vfork, . - syscall_lstar_vfork
 
     .weak syscall_lstar_rt_sigreturn
     .type syscall_lstar_rt_sigreturn, @function
 syscall_lstar_rt_sigreturn:
-    jmp shim_entry_c
+    jmp shim_entry_c_onstack
     .size syscall_lstar_rt_sigreturn, . - syscall_lstar_rt_sigreturn
 
 /* Special shim entries (docs/architecture.md): they must change the app's

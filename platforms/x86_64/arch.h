@@ -144,10 +144,15 @@ struct percpu {
     uint64_t syscall_kstack;
     uint64_t syscall_user_rsp;
     uint64_t lstar_count;       /* syscalls that arrived through LSTAR */
+    /* Non-zero while the running thread runs a signal handler from inside
+     * the shim (its shim stack top is lowered): the shim entries then ask
+     * sched_shim_stack_nested whether the handler was left (sched.c). */
+    uint64_t shim_nested;
 };
 _Static_assert(__builtin_offsetof(struct percpu, syscall_kstack) == PERCPU_SYSCALL_KSTACK, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, syscall_user_rsp) == PERCPU_SYSCALL_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, lstar_count) == PERCPU_LSTAR_COUNT, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, shim_nested) == PERCPU_SHIM_NESTED, "percpu");
 static inline struct percpu *this_cpu(void)
 {
     struct percpu *p;
@@ -229,6 +234,8 @@ uint64_t vm_space_private_bytes(const struct vm_space *s);
 
 /* If va is in the unmapped guard page below a kernel stack, that stack's name. */
 const char *mm_guard_page_owner(uint64_t va);
+/* sched.c: va is in the unmapped page below a thread's kernel stack. */
+bool sched_is_kstack_guard(uint64_t va);
 /* Map a device region uncached; returns its virtual address. */
 void *mmio_map(uint64_t phys, size_t size);
 

@@ -110,7 +110,32 @@ high_entry:
     xorl    %eax, %eax
     rep stosq
 
-    movl    %ebx, %edi          /* start_info physical address, zero-extended */
+    /* The stack protector's canary (flags.mk), before any C function is
+     * entered: a function whose frame outlived a change of the canary
+     * would fail its check. RDRAND when CPUID.1:ECX.30 says so (retried:
+     * it may run dry), else the TSC mixed by a multiply (weak, but no
+     * QEMU -cpu we run lacks RDRAND). The low byte is cleared, as glibc
+     * does, so an overflow by a string copy cannot write the canary. */
+    movl    %ebx, %r12d         /* cpuid clobbers ebx */
+    movl    $1, %eax
+    cpuid
+    btl     $30, %ecx
+    jnc     5f
+    movl    $64, %ecx
+4:  rdrand  %rax
+    jc      6f
+    loop    4b
+5:  rdtsc
+    shlq    $32, %rdx
+    orq     %rdx, %rax
+    movabsq $0x9e3779b97f4a7c15, %rdx
+    imulq   %rdx, %rax
+    rorq    $29, %rax
+6:  xorb    %al, %al
+    movabsq $__stack_chk_guard, %rdx
+    movq    %rax, (%rdx)
+
+    movl    %r12d, %edi         /* start_info physical address, zero-extended */
     call    arch_start
 3:  cli
     hlt

@@ -24,5 +24,6 @@
 #define PERCPU_SYSCALL_KSTACK   32
 #define PERCPU_SYSCALL_USER_RSP 40
 #define PERCPU_LSTAR_COUNT      48
+#define PERCPU_SHIM_NESTED      56
 
 #endif

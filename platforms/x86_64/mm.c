@@ -393,6 +393,8 @@ const char *mm_guard_page_owner(uint64_t va)
     for (int i = 0; i < IST_COUNT; i++)
         if (va == (uint64_t)ist_stacks[i].guard)
             return ist_names[i];
+    if (sched_is_kstack_guard(va))
+        return "kernel stack of a thread";
     return NULL;
 }
 

@@ -30,6 +30,9 @@ _Static_assert(sizeof(struct thread) + 16 + SHIM_THREAD_LOCAL_MAX + 64 + 4096 <=
  * platform's: regs_resume (switch.S) pops struct shim_regs in its field
  * order and iretqs into its cs/ss. */
 _Static_assert(SHIM_SEL_CODE == SEL_KCODE && SHIM_SEL_DATA == SEL_KDATA, "shim/regs.h selectors");
+/* The shim's entries find the thread's shim stack at gs:[this]. */
+_Static_assert(SHIM_PERCPU_SHIM_STACK == PERCPU_SYSCALL_KSTACK, "shim/regs.h per-CPU shim stack");
+_Static_assert(SHIM_PERCPU_SHIM_NESTED == PERCPU_SHIM_NESTED, "shim/regs.h per-CPU nesting");
 
 /* A process context: its address space and the modules' per-process area.
  * The boot one (the app's, pid 1) is static; the others live in a page of
@@ -181,21 +184,18 @@ static void schedule(void)
     if (prev->state != T_DEAD) {
         fpu_save(prev->xsave);
         prev->fs_base = rdmsr(MSR_FS_BASE);
-        /* switch_context pushes on prev's stack, often the app's: a page
-         * there may be copy-on-write or not yet touched. Take that fault
-         * now, while cur and the active space are still prev's, not in
-         * switch_context, where they already name next. */
-        __asm__ volatile("movq -64(%%rsp), %%rax; movq %%rax, -64(%%rsp)" ::: "rax", "memory");
     }
     cur = next;
     wrmsr(MSR_FS_BASE, next->fs_base);
     fpu_restore(next->xsave);
     this_cpu()->syscall_kstack = next->syscall_sp;
+    this_cpu()->shim_nested = (uint64_t)next->nested;
     timer_arm();
-    /* Another process's thread: its address space. The stack switch and
-     * the CR3 load happen together in switch_context, because the old
-     * thread may be running on its app stack, which the new space lacks.
-     * Service threads run kernel code only and keep whatever is loaded. */
+    /* Another process's thread: its address space. Every thread switches
+     * on its kernel stack (the shim and preempt_stub run there, never on
+     * the app's stack), which is in the kernel half that every space
+     * shares, so no fault can come from switch_context's pushes. Service
+     * threads run kernel code only and keep whatever is loaded. */
     uint64_t cr3 = 0;
     if (!next->service && next->proc->space != vm_space_active())
         cr3 = vm_space_activate(next->proc->space);
@@ -325,6 +325,13 @@ uint64_t sched_sleep_ns(uint64_t ns)
 static struct thread *slot_thread(unsigned slot)
 {
     return (struct thread *)(SLOT_BASE + ((uint64_t)slot * SLOT_PAGES + 1 + KSTACK_PAGES) * PAGE_SIZE);
+}
+
+bool sched_is_kstack_guard(uint64_t va)
+{
+    if (va < SLOT_BASE || va >= SLOT_BASE + (uint64_t)MAX_SLOTS * SLOT_PAGES * PAGE_SIZE)
+        return false;
+    return (va - SLOT_BASE) / PAGE_SIZE % SLOT_PAGES == 0;
 }
 
 static struct thread *thread_alloc(void)
@@ -537,12 +544,6 @@ static void signal_on_interrupt(struct trap_frame *f)
 
 /* ---- the timer interrupt --------------------------------------------------- */
 
-static bool mapped_rw(uint64_t va)
-{
-    unsigned prot;
-    return vm_query(va, NULL, &prot) && (prot & VM_WRITE);
-}
-
 /* The platform's work at every timer interrupt (sched_set_tick_hook). */
 static void (*tick_hook)(uint64_t now);
 
@@ -568,11 +569,12 @@ static bool timer_irq(struct trap_frame *f)
     if (f->rip < USER_TOP && (f->rflags & (1u << 9))) {
         signal_on_interrupt(f);
         if (rq_head && now >= slice_end) {
-            uint64_t sp = (f->rsp - 128 - 5 * 8) & ~15ull;
-            /* Only on the app's own stack: an app running with its rsp
-             * elsewhere (the kernel's half, nothing mapped) is not
-             * preempted until it has a stack again. */
-            if (f->rsp <= USER_TOP && sp < f->rsp && mapped_rw(sp) && mapped_rw(sp + 5 * 8 - 1)) {
+            /* The iretq frame goes on the thread's shim stack, from its
+             * current top: app code is running, so nothing of the thread
+             * is there (a handler run from inside the shim has that top
+             * below the shim's frames). Never on the app's stack. */
+            uint64_t sp = (this_cpu()->syscall_kstack - 8 - 5 * 8) & ~15ull;
+            {
                 uint64_t *fr = (uint64_t *)sp;
                 fr[0] = f->rip;
                 fr[1] = f->cs;
@@ -625,12 +627,53 @@ uint64_t sched_lstar_user_rsp(void)
     return *(const uint64_t *)(cur->syscall_sp - 8);
 }
 
+/* Lowering the top starts a level (a handler run from inside the shim:
+ * signal.c's deliver, with sig_enter_sync naming the handler's stack
+ * below); raising it back ends the innermost one. */
 uint64_t sched_set_syscall_stack(uint64_t top)
 {
     uint64_t old = cur->syscall_sp;
+    if (top < old && cur->nested < (int)(sizeof cur->nest / sizeof cur->nest[0])) {
+        cur->nest[cur->nested].top = old;
+        cur->nest[cur->nested].handler_sp = ~0ull;   /* until sig_enter_sync says */
+        cur->nested++;
+    } else if (top > old && cur->nested > 0 && cur->nest[cur->nested - 1].top == top) {
+        cur->nested--;
+    }
     cur->syscall_sp = top;
     this_cpu()->syscall_kstack = top;
+    this_cpu()->shim_nested = (uint64_t)cur->nested;
     return old;
+}
+
+/* sigreturn.S's sig_enter_sync: the handler about to run from inside the
+ * shim starts at sp. */
+void sched_shim_handler_sp(uint64_t sp)
+{
+    if (cur->nested > 0)
+        cur->nest[cur->nested - 1].handler_sp = sp;
+}
+
+/* shim_stack_nested (switch.S): a syscall while levels are open. The
+ * handler of a level runs below its initial rsp (on the same stack or on
+ * its alternate stack, which lies below the interrupted code's stack in
+ * any common layout); a syscall from above it comes from code the
+ * handler left with a longjmp, so that level's shim frames are dead and
+ * its top is free again. (rt_sigreturn, the handler's normal way out, is
+ * a special entry and does not come here.) A handler whose alternate
+ * stack lies above the interrupted stack is never taken as left: its
+ * longjmp only keeps that stack's part in use, as before. */
+void sched_shim_stack_nested(uint64_t app_rsp);
+void sched_shim_stack_nested(uint64_t app_rsp)
+{
+    uint64_t flags = irq_save();
+    while (cur->nested > 0 && app_rsp > cur->nest[cur->nested - 1].handler_sp) {
+        cur->nested--;
+        cur->syscall_sp = cur->nest[cur->nested].top;
+    }
+    this_cpu()->syscall_kstack = cur->syscall_sp;
+    this_cpu()->shim_nested = (uint64_t)cur->nested;
+    irq_restore(flags);
 }
 
 /* ---- wait queues (posix-shim/include/shim/wait.h) ----------------------- */
@@ -778,6 +821,13 @@ int sched_proc_exec(void)
     }
     struct vm_space *old = p->space;
     p->space = fresh;
+    /* The old program is gone, with whatever syscalls a signal handler of
+     * its had interrupted: the next one starts at the shim stack's top
+     * (exec_commit, which runs below the old top, never returns to it). */
+    cur->syscall_sp = cur->kstack_top;
+    cur->nested = 0;
+    this_cpu()->syscall_kstack = cur->kstack_top;
+    this_cpu()->shim_nested = 0;
     write_cr3(vm_space_activate(fresh));
     vm_space_put(old);   /* a vfork parent sharing it keeps it */
     for (unsigned i = 0; i < nproc_claims; i++)
@@ -881,18 +931,20 @@ NORETURN void call_on_stack(uint64_t top, void (*fn)(void *), void *arg);
 NORETURN void sched_call_on_kstack(void (*fn)(void *), void *arg)
 {
     irq_disable();
-    /* Nothing of this thread's is kept on its kernel stack past this call
-     * (it never returns), so its top is free even when we are on it. */
-    cur->syscall_sp = cur->kstack_top;
-    this_cpu()->syscall_kstack = cur->kstack_top;
-    call_on_stack(cur->kstack_top - 64, fn, arg);
+    /* Nothing of this syscall's is kept on the shim stack past this call
+     * (it never returns), so the stack is free from the top this syscall
+     * entered at: the current one (below the frames of a syscall that a
+     * signal handler making this one interrupted, which must survive). */
+    call_on_stack(cur->syscall_sp - 64, fn, arg);
 }
 
 void sched_resume_in_kernel(struct shim_regs *r, void (*fn)(void *), void *arg)
 {
     r->rip = (uint64_t)fn;
     r->rdi = (uint64_t)arg;
-    r->rsp = ((cur->kstack_top - 256) & ~15ull) - 8;   /* as after a call */
+    /* From a trap in app code: the shim stack is free from its current
+     * top (see sched_call_on_kstack). */
+    r->rsp = ((cur->syscall_sp - 256) & ~15ull) - 8;   /* as after a call */
     r->cs = SEL_KCODE;
     r->ss = SEL_KDATA;
     r->rflags = 2;   /* interrupts off until fn turns them on */

@@ -7,6 +7,12 @@
  *   selftest=wxtext  write into kernel text (W^X: fault report)
  *   selftest=mm      exercise vm_map/vm_protect/vm_unmap and the frame allocator
  *   selftest=overflow  overflow the boot stack into its guard page
+ *   selftest=kstack  overflow a thread's kernel stack (the stack the shim
+ *                    runs on) into its guard page: "kernel stack overflow"
+ *   selftest=canary  overwrite a function's stack-protector canary: the
+ *                    "stack smashing detected" panic
+ *   selftest=nxdata  jump into kernel data (NX: fault report)
+ *   selftest=wxrodata  write into kernel rodata (fault report)
  *   selftest=int     int $0x80 with no handler: "unexpected interrupt" report
  *   selftest=fpu     AVX registers survive fpu_save/fpu_restore
  *   selftest=redzone an interrupt leaves the 128 bytes below rsp intact (IST)
@@ -161,6 +167,31 @@ static __attribute__((noinline)) uint64_t recurse(uint64_t n)
         return n;
     return recurse(n + 1) + frame[0];
 }
+
+static void recurse_on_kstack(void *arg)
+{
+    (void)arg;
+    kprintf("recursing without bound on thread %d's kernel stack\n", sched_tid(sched_current()));
+    kprintf("returned %lu\n", recurse(0));
+    panic("recursion returned");
+}
+
+/* Writes from buf up to (not including) the saved rbp: that covers the
+ * canary -fstack-protector-strong keeps between the array and the frame
+ * link, and nothing the check needs to reach __stack_chk_fail. */
+static __attribute__((noinline)) void smash_canary(void)
+{
+    char buf[16];
+    char *end = __builtin_frame_address(0);
+    kprintf("overwriting %ld bytes from a 16-byte array to the frame link\n", (long)(end - buf));
+    for (volatile char *p = buf; p < end; p++)
+        *p = 'A';
+    kprintf("buf[0] = %c\n", buf[0]);
+}
+
+/* A `ret` in writable data: NX must refuse to execute it. */
+static uint8_t data_ret[16] = { 0xc3 };
+static const char exc_probe_rodata[] = "read-only";
 
 /* AVX state survives fpu_save / clobber / fpu_restore.  The ymm registers
  * appear only in asm and are not declared as clobbers (gcc refuses xmm
@@ -386,6 +417,18 @@ void kmain(const struct boot_info *bi)
     } else if (strcmp(what, "overflow") == 0) {
         kprintf("recursing without bound\n");
         kprintf("returned %lu\n", recurse(0));
+    } else if (strcmp(what, "kstack") == 0) {
+        sched_init();
+        sched_call_on_kstack(recurse_on_kstack, NULL);
+    } else if (strcmp(what, "canary") == 0) {
+        smash_canary();
+        kprintf("returned past a smashed canary\n");
+    } else if (strcmp(what, "nxdata") == 0) {
+        kprintf("calling into kernel data\n");
+        ((void (*)(void))(uint64_t)data_ret)();
+    } else if (strcmp(what, "wxrodata") == 0) {
+        kprintf("writing into kernel rodata\n");
+        *(volatile char *)(uint64_t)exc_probe_rodata = 'x';
     } else if (strcmp(what, "int") == 0) {
         kprintf("raising software interrupt 0x80\n");
         __asm__ volatile("int $0x80");

@@ -8,8 +8,8 @@
  * preempt_stub: where a timer interrupt that preempts app code sends the
  * thread. The interrupt handler ran on an IST stack, which is reset on every
  * entry, so it cannot switch there: it writes an iretq frame of the
- * interrupted context on the thread's own stack (below its 128-byte red
- * zone) and returns into this stub, which saves the general registers,
+ * interrupted context on the thread's shim stack (its kernel stack, never
+ * the app's) and returns into this stub, which saves the general registers,
  * schedules, and resumes the app with iretq when the thread runs again.
  */
 #include "shim/regs.h"
@@ -18,9 +18,8 @@
     .text
 
 /* void switch_context(uint64_t *save_ksp, uint64_t new_ksp, uint64_t cr3):
- * cr3 (when not 0) is loaded after the old rsp is saved and before the
- * new one is used: nothing touches a stack in between, so each thread's
- * stack is read in its own address space. */
+ * cr3 (when not 0) is loaded between saving the old rsp and using the new
+ * one. Both are kernel stacks, mapped alike in every address space. */
     .globl switch_context
     .type switch_context, @function
 switch_context:
@@ -43,6 +42,42 @@ switch_context:
     pop rbp
     ret
     .size switch_context, . - switch_context
+
+/* shim_stack_nested (shim/regs.h, SHIM_STACK_ENTER): called on the
+ * lowered shim stack (free below its top) with r11 = the entry's rsp, so
+ * the app's rsp at its site is r11 + 8 + SHIM_TRAMPOLINE_SKIP. Every
+ * register but rcx and every flag is preserved. */
+    .globl shim_stack_nested
+    .type shim_stack_nested, @function
+shim_stack_nested:
+    pushfq
+    push rax
+    push rdx
+    push rsi
+    push rdi
+    push r8
+    push r9
+    push r10
+    push r11
+    push rbx
+    mov rbx, rsp
+    and rsp, -16
+    cld
+    lea rdi, [r11 + 8 + SHIM_TRAMPOLINE_SKIP]
+    call sched_shim_stack_nested
+    mov rsp, rbx
+    pop rbx
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rax
+    popfq
+    ret
+    .size shim_stack_nested, . - shim_stack_nested
 
 /* NORETURN void call_on_stack(uint64_t top, void (*fn)(void *), void *arg)
  * (sched.c): rsp = top, then fn(arg), which never returns. */

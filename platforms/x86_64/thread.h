@@ -6,10 +6,14 @@
  * percpu.syscall_kstack on every switch), an XSAVE area for the app's vector
  * state, the app's FS base, and an area where shim modules keep their own
  * per-thread state (shim/sched.h: sched_local_claim; the signal module's
- * mask and queue, the thread module's robust list). The shim itself runs
- * on the app's stack (rewritten sites) or the kernel stack (LSTAR), so a
- * thread blocked in a syscall keeps its shim frames there and resumes them
- * when switched back.
+ * mask and queue, the thread module's robust list). The shim runs on the
+ * thread's kernel stack, its "shim stack", from every entry (rewritten
+ * sites, LSTAR, the special entries: shim/regs.h SHIM_STACK_ENTER), and a
+ * preempted thread saves its app context there too, so the app's stack is
+ * never written below its red zone; a thread blocked in a syscall keeps
+ * its shim frames there and resumes them when switched back. The page
+ * below every kernel stack is unmapped: an overflow is reported as a
+ * kernel stack overflow (trap.c), not a triple fault.
  *
  * Scheduling is preemptive for app code only: the LAPIC timer preempts a
  * thread whose interrupted RIP is in the lower half (the app). Shim and
@@ -28,7 +32,7 @@
 #include "shim/sched.h"
 #include "shim/signal.h"
 
-/* Each thread's kernel stack: the LSTAR entry runs the shim on it. */
+/* Each thread's kernel stack: every shim entry runs the shim on it. */
 #define THREAD_KSTACK_SIZE (32 * 1024)
 
 enum thread_state { T_RUNNING, T_RUNNABLE, T_BLOCKED, T_DEAD };
@@ -43,10 +47,16 @@ struct thread {
     uint8_t *xsave;                /* 64-byte aligned, cpu_features.xsave_size */
     uint8_t *local;                /* the modules' area, SHIM_THREAD_LOCAL_MAX bytes */
     uint64_t kstack_top;
-    /* The LSTAR entry's stack top for this thread (percpu.syscall_kstack
-     * while it runs): kstack_top, or lower while a signal handler runs from
-     * a syscall that came through LSTAR, so a nested one keeps its frames. */
+    /* The shim stack's top for this thread (percpu.syscall_kstack while
+     * it runs; every shim entry starts there): kstack_top, or lower while
+     * a signal handler runs from inside a syscall, so that the handler's
+     * own syscalls keep the interrupted one's frames. */
     uint64_t syscall_sp;
+    /* Handlers run from inside the shim, innermost last: the top to go
+     * back to, and the handler's initial rsp (an entry from above it means
+     * the handler was left by a longjmp). Deeper nesting is not tracked. */
+    struct { uint64_t top, handler_sp; } nest[8];
+    int nested;
     unsigned slot;                 /* memory slot (sched.c) */
 
     /* Sleeping: the channel (a wait queue, a futex word ...) and an absolute

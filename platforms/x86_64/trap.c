@@ -194,6 +194,14 @@ static NORETURN void fatal(struct trap_frame *f)
     uint64_t v = f->vector;
     bool app = v < 32 && app_rip(f->rip);
     kprintf(app ? "\n*** APP FAULT: " : "\n*** KERNEL FAULT: ");
+    /* Kernel code faulting in the guard page below a kernel stack (the
+     * #PF runs on its own IST stack, so this is reported, not a triple
+     * fault), or a double fault whose rsp is there. */
+    const char *guard = v == 14 ? mm_guard_page_owner(this_cpu()->cr2) : NULL;
+    if (v == 8)
+        guard = mm_guard_page_owner(f->rsp);
+    if (guard && !app)
+        kprintf("kernel stack overflow (%s), ", guard);
     if (v < 32)
         kprintf("%s (%s, vector %lu)", exc_names[v], exc_mnemonics[v], v);
     else
@@ -203,7 +211,6 @@ static NORETURN void fatal(struct trap_frame *f)
         print_pf_error(f->error);
     kprintf("\n");
     if (v == 14) {
-        const char *guard = mm_guard_page_owner(this_cpu()->cr2);
         kprintf("CR2 0x%016lx (faulting address)%s%s\n", this_cpu()->cr2,
                 guard ? ": stack overflow into the guard page of the " : "", guard ? guard : "");
     }
@@ -289,6 +296,18 @@ void trap_dispatch(struct trap_frame *f)
     dispatch(f);
     if (exc_stack)
         cpu_exception_stack_set(top);
+}
+
+/* The stack protector (flags.mk): one canary for the whole kernel, set by
+ * boot.S from RDRAND before the first C function runs. */
+uint64_t __stack_chk_guard __attribute__((used, externally_visible));
+NORETURN void __stack_chk_fail(void) __attribute__((used, externally_visible));
+NORETURN void __stack_chk_fail(void)
+{
+    /* panic's backtrace starts at our caller: the function whose canary
+     * was overwritten (its return address into the function is printed
+     * before anything of its frame is trusted). */
+    panic("stack smashing detected: a kernel function's stack canary was overwritten");
 }
 
 NORETURN void panic(const char *fmt, ...)

@@ -52,11 +52,32 @@ shim_entry_generic:
 
 /* shim_entry_c: the plain path into C, shim_dispatch(nr, a0..a5), for any
  * number. The special entries fall back to it when they need no stack magic
- * (clone without a new stack, ...). */
+ * (clone without a new stack, ...). On the unikernel (SHIM_ENTRY_KSTACK,
+ * set by platforms/qemu/Makefile) it runs on the thread's shim stack;
+ * shim_entry_c_onstack is the same on the current stack, for callers that
+ * are on the shim stack already (the LSTAR entry). On linuxu both run on
+ * the app's stack below its red zone. */
+#ifdef SHIM_ENTRY_KSTACK
+#include "shim/regs.h"
     .globl shim_entry_c
     .type shim_entry_c, @function
     .p2align 4
 shim_entry_c:
+    SHIM_STACK_ENTER
+    call shim_entry_c_onstack
+    SHIM_STACK_LEAVE
+    .size shim_entry_c, . - shim_entry_c
+#endif
+
+    .globl shim_entry_c_onstack
+    .type shim_entry_c_onstack, @function
+    .p2align 4
+#ifndef SHIM_ENTRY_KSTACK
+    .globl shim_entry_c
+    .type shim_entry_c, @function
+shim_entry_c:
+#endif
+shim_entry_c_onstack:
     pushfq
     push rbx
     push rdi
@@ -89,6 +110,9 @@ shim_entry_c:
     pop rbx
     popfq
     ret
+    .size shim_entry_c_onstack, . - shim_entry_c_onstack
+#ifndef SHIM_ENTRY_KSTACK
     .size shim_entry_c, . - shim_entry_c
+#endif
 
     .section .note.GNU-stack, "", @progbits

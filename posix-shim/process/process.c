@@ -283,8 +283,8 @@ long process_clone(const struct shim_regs *r, bool lstar, unsigned long flags, u
     } else {
         /* The caller's own return into its trampoline, on the child's
          * copy of the stack (or on the new stack it was given). */
-        child.rip = *(const uint64_t *)(r + 1);
-        child.rsp = stack ? stack - SHIM_TRAMPOLINE_SKIP : (uint64_t)(r + 1) + 8;
+        child.rip = r->rip;
+        child.rsp = stack ? stack - SHIM_TRAMPOLINE_SKIP : r->rsp;
     }
     uint64_t fs = (flags & CLONE_SETTLS) ? tls : platform_get_fs_base();
     struct thread *t = sched_spawn_in(ctx, &child, fs);
@@ -321,7 +321,7 @@ long process_clone(const struct shim_regs *r, bool lstar, unsigned long flags, u
         if (back) {
             *back = child;
             back->rax = (uint64_t)pid;
-            back->rsp = lstar ? r->rsp : (uint64_t)(r + 1) + 8;
+            back->rsp = r->rsp;
             pr->vfork_parent = parent;
             parent->vfork_waiting = true;
             sched_call_on_kstack(vfork_wait, back);

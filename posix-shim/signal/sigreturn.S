@@ -6,7 +6,7 @@
  * i.e. the rt_sigframe (whose pretcode the handler's `ret` popped) starts
  * 8 below that. The C part restores the mask, the alternate stack state
  * and the vector state and writes the saved registers as a struct
- * shim_regs here on the stack, below the frame; regs_resume (the
+ * shim_regs on the thread's shim stack (shim/regs.h); regs_resume (the
  * platform's, shim/sched.h) loads them with iretq, rsp and rflags included.
  * It never returns to the trampoline.
  *
@@ -26,7 +26,7 @@
     .type shim_entry_special_rt_sigreturn, @function
 shim_entry_special_rt_sigreturn:
     lea rdi, [rsp + 8 + SHIM_TRAMPOLINE_SKIP]   /* the app's rsp */
-    and rsp, -16
+    mov rsp, gs:[SHIM_PERCPU_SHIM_STACK]        /* the shim stack: never the app's */
     sub rsp, SHIM_REGS_SIZE + 16                /* struct shim_regs, and room below */
     mov rsi, rsp
     cld
@@ -53,6 +53,16 @@ syscall_lstar_rt_sigreturn:
     .globl sig_enter_sync
     .type sig_enter_sync, @function
 sig_enter_sync:
+    /* The platform learns where the handler starts (shim_stack_nested:
+     * a syscall from above it means the handler was left by a longjmp). */
+    push rdi
+    push rsi
+    sub rsp, 8
+    mov rdi, [rsi + SHIM_REGS_RSP]
+    call sched_shim_handler_sp
+    add rsp, 8
+    pop rsi
+    pop rdi
     mov [rdi + SC_R12], r12
     mov [rdi + SC_R13], r13
     mov [rdi + SC_R14], r14

@@ -127,7 +127,7 @@ long thread_clone_c(struct shim_regs *r, int mode)
         child.r11 = r->rflags;
     } else {
         /* The parent's own return: rip/rsp as the trampoline will see them. */
-        child.rip = *(uint64_t *)(r + 1);
+        child.rip = r->rip;
         child.rsp = stack - SHIM_TRAMPOLINE_SKIP;
     }
     uint64_t fs = (flags & CLONE_SETTLS) ? tls : platform_get_fs_base();
@@ -285,7 +285,12 @@ static void finish_deferred_unmap(void);
 
 int shim_thread_defer_unmap(uintptr_t addr, size_t len)
 {
+    /* The lowest address of the app's stack in use (the shim runs on the
+     * shim stack; a trampoline still returns through the word below its
+     * red zone). */
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sched_on_kstack(sp))
+        sp = sched_lstar_user_rsp();
     if (sp < addr || sp >= addr + len || sched_live_count() <= 1)
         return 0;
     if (deferred_len)   /* one at a time: finish the previous one now */

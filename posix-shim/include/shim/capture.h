@@ -2,7 +2,7 @@
  * the caller (docs/architecture.md, the shim entry ABI): they build a
  * struct shim_regs (shim/regs.h) on the stack whose rip is the return
  * address into the trampoline (or, from the LSTAR entry, the app's own
- * rip and rsp), call a C function fn(struct shim_regs *, int which), store
+ * rip and rsp) on the thread's shim stack, call a C function fn(struct shim_regs *, int which), store
  * its result as the caller's rax and return. Used by the thread module's
  * clone entries and the process module's fork/vfork entries.
  * Only for .S files (after `.intel_syntax noprefix`). */
@@ -26,17 +26,24 @@
     SHIM_REGS_POP_GPRS
     .endm
 
+/* From a trampoline: on the shim stack (SHIM_STACK_ENTER, r11 = the entry
+ * rsp), the frame's rip is the return address into the trampoline and its
+ * rsp the entry rsp + 8, as the trampoline continues after the `call`
+ * (its `lea rsp, [rsp+128]` then gives the app's rsp). rcx and r11 in the
+ * frame are the entry's scratch values: a syscall clobbers them. */
     .macro CAPTURE_AND_CALL fn, which
+    SHIM_STACK_ENTER
     push SHIM_SEL_DATA              /* ss */
-    push 0                          /* rsp: filled in by C from the layout */
+    lea rcx, [r11 + 8]
+    push rcx                        /* rsp */
     pushfq                          /* rflags */
     push SHIM_SEL_CODE              /* cs */
-    push qword ptr [rsp + 32]       /* rip = the return address (above the 4 pushes) */
+    push qword ptr [r11]            /* rip = the return address */
     SAVE_CALL_RESTORE \fn, \which
     add rsp, SHIM_REGS_RFLAGS - SHIM_REGS_RIP   /* rip, cs */
     popfq
     add rsp, SHIM_REGS_SIZE - SHIM_REGS_RSP     /* rsp, ss */
-    ret
+    SHIM_STACK_LEAVE
     .endm
 
 /* The LSTAR variants (platforms/qemu/entry.S): [rsp] = the return into

@@ -50,7 +50,46 @@
 #define SHIM_LSTAR_RIP    16
 #define SHIM_LSTAR_RSP    24
 
+/* The unikernel's shim stack (docs/threads-signals.md, "The shim stack"):
+ * gs:[SHIM_PERCPU_SHIM_STACK] is the running thread's shim stack top, its
+ * kernel stack's top (or lower, while a signal handler runs from inside
+ * the shim: the handler's own syscalls start below the frames of the one
+ * it interrupted). The LSTAR entry starts there too. The platform checks
+ * the offset against its per-CPU area. */
+#define SHIM_PERCPU_SHIM_STACK 32
+/* gs:[SHIM_PERCPU_SHIM_NESTED] != 0 while that top is lowered for a
+ * handler: an entry then calls shim_stack_nested (the platform's), which
+ * raises the top again when the app left the handler without returning
+ * (siglongjmp), so such handlers do not use up the stack. */
+#define SHIM_PERCPU_SHIM_NESTED 56
+
 #ifdef __ASSEMBLER__
+/* Entered by `call` from a trampoline (rsp = E, [E] = the return address,
+ * the app's rsp = E + 8 + SHIM_TRAMPOLINE_SKIP): move to the shim stack,
+ * leaving on it E at top - 8 (the lowest address of the app's stack in
+ * use, where the LSTAR entry leaves the app's rsp: sched_lstar_user_rsp;
+ * a signal frame for a handler run from the shim goes below it, so below
+ * the return address too) and E at top - 16. Changes only rcx and r11,
+ * which a syscall may clobber, and no flags. Nothing is written on the
+ * app's stack. SHIM_STACK_LEAVE, with rsp back at top - 16, returns to
+ * the trampoline. Intel syntax. */
+    .macro SHIM_STACK_ENTER
+    mov r11, rsp
+    mov rsp, gs:[SHIM_PERCPU_SHIM_STACK]
+    mov rcx, gs:[SHIM_PERCPU_SHIM_NESTED]
+    jrcxz .Lshim_flat\@             /* (no flags touched) */
+    call shim_stack_nested          /* preserves all but rcx; may raise the top */
+    mov rsp, gs:[SHIM_PERCPU_SHIM_STACK]
+.Lshim_flat\@:
+    push r11
+    push r11
+    .endm
+
+    .macro SHIM_STACK_LEAVE
+    pop rsp
+    ret
+    .endm
+
 /* Push the 15 general registers so that rsp points at a struct shim_regs's
  * first field (r15) with rax at SHIM_REGS_RAX, and pop them back: the one
  * copy of the order, for every entry that builds or resumes such a frame

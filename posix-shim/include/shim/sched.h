@@ -82,8 +82,14 @@ void sched_timer_at(uint64_t when);
 
 /* Whether sp lies on the current thread's kernel stack. */
 bool sched_on_kstack(uint64_t sp);
-/* The app's rsp the LSTAR entry saved for the current thread's syscall. */
+/* The app's rsp the LSTAR entry saved for the current thread's syscall
+ * (from a rewritten site: the lowest address of the app's stack in use,
+ * the trampoline's return address; shim/regs.h SHIM_STACK_ENTER). */
 uint64_t sched_lstar_user_rsp(void);
+/* The signal module's sig_enter_sync: the handler it enters from inside
+ * the shim starts at sp (the platform then knows when the app has left
+ * that handler by a longjmp: shim/regs.h, SHIM_PERCPU_SHIM_NESTED). */
+void sched_shim_handler_sp(uint64_t sp);
 /* Make the current thread's next LSTAR entry start at stack top `top`
  * (a signal handler run from a syscall that came through LSTAR must not
  * overwrite that syscall's frames); returns the previous top. */

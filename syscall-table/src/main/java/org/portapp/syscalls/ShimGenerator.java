@@ -285,7 +285,28 @@ public final class ShimGenerator {
                  * no selected module answers go to shim_entry_generic (rax still holds
                  * the number). rt_sigreturn, clone, fork, vfork and clone3 need the app's
                  * registers or stack and go to hand-written shim_entry_special_<name>.
+                 *
+                 * The stack: on the unikernel (SHIM_ENTRY_KSTACK, set by its Makefile) the
+                 * entry first moves to the thread's shim stack (SHIM_STACK_ENTER in
+                 * shim/regs.h), so nothing is written on the app's stack; elsewhere (linuxu)
+                 * it runs on the app's stack, below the red zone.
                  */
+                #ifdef SHIM_ENTRY_KSTACK
+                #include "shim/regs.h"
+                	.macro SHIM_ENTER_STACK
+                	.intel_syntax noprefix
+                	SHIM_STACK_ENTER
+                	.att_syntax prefix
+                	.endm
+                	.macro SHIM_LEAVE_STACK
+                	popq	%rsp
+                	.endm
+                #else
+                	.macro SHIM_ENTER_STACK
+                	.endm
+                	.macro SHIM_LEAVE_STACK
+                	.endm
+                #endif
                 	.text
                 """);
         for (Syscall s : table.all()) {
@@ -299,6 +320,7 @@ public final class ShimGenerator {
                 b.append("\tjmp\tshim_entry_special_").append(s.name()).append('\n');
             } else if (isHandled(s)) {
                 b.append("""
+                        	SHIM_ENTER_STACK
                         	pushfq
                         	pushq	%rdi
                         	pushq	%rsi
@@ -323,6 +345,7 @@ public final class ShimGenerator {
                         	popq	%rsi
                         	popq	%rdi
                         	popfq
+                        	SHIM_LEAVE_STACK
                         	ret
                         """);
             } else {

@@ -1,6 +1,7 @@
 package org.portapp.platform.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -116,6 +117,42 @@ class QemuPlatformTest {
         assertEquals(0, r.status(), () -> describe(r));
         assertTrue(r.console().contains("page fault (#PF, vector 14) error code 0x3 [protection violation, write]"),
                 () -> describe(r));
+    }
+
+    /** Kernel hardening: data is not executable, rodata not writable (CR0.WP holds in ring 0). */
+    @Test
+    void kernelDataIsNotExecutableAndRodataNotWritable() {
+        QemuBoot.Result x = boot("microvm", "selftest=nxdata");
+        assertEquals(ExitStatus.Kind.KERNEL_PANIC, x.exit().kind(), () -> describe(x));
+        assertTrue(x.console().contains("error code 0x11 [protection violation, read, instruction fetch]"),
+                () -> describe(x));
+        QemuBoot.Result w = boot("microvm", "selftest=wxrodata");
+        assertEquals(ExitStatus.Kind.KERNEL_PANIC, w.exit().kind(), () -> describe(w));
+        assertTrue(w.console().contains("error code 0x3 [protection violation, write]"), () -> describe(w));
+    }
+
+    /** The stack protector's global canary (RDRAND-seeded in boot.S) catches a smashed frame. */
+    @Test
+    void stackProtectorReportsASmashedCanary() {
+        QemuBoot.Result r = boot("microvm", "selftest=canary");
+        assertEquals(ExitStatus.Kind.KERNEL_PANIC, r.exit().kind(), () -> describe(r));
+        assertTrue(r.console().contains("*** KERNEL PANIC: stack smashing detected"), () -> describe(r));
+        assertTrue(r.console().matches("(?s).*\\n  #1 0x[0-9a-f]{16} <smash_canary\\+0x[0-9a-f]+>.*"),
+                () -> describe(r));
+        assertFalse(r.console().contains("returned past a smashed canary"), () -> describe(r));
+    }
+
+    /** A thread's kernel stack (where the shim runs) overflowing into its guard page is reported. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pc", "microvm"})
+    void kernelStackOverflowIsReported(String machine) {
+        QemuBoot.Result r = boot(machine, "selftest=kstack");
+        assertEquals(ExitStatus.Kind.KERNEL_PANIC, r.exit().kind(), () -> describe(r));
+        assertTrue(r.console().contains("*** KERNEL FAULT: kernel stack overflow (kernel stack of a thread)"),
+                () -> describe(r));
+        assertTrue(r.console().contains("stack overflow into the guard page of the kernel stack of a thread"),
+                () -> describe(r));
+        assertTrue(r.console().matches("(?s).*\\n  #1 0x[0-9a-f]{16} <recurse\\+0x[0-9a-f]+>.*"), () -> describe(r));
     }
 
     @ParameterizedTest
