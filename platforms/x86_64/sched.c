@@ -759,6 +759,14 @@ static void proc_free(struct proc_ctx *p, unsigned n)
     frame_free(virt_to_phys_kernel(p));
 }
 
+void sched_proc_drain(void)
+{
+    /* A parent that reaps zombies without ever blocking (they had all
+     * exited) and forks at once has not let the reaper run since. */
+    while (release_queue && reaper)
+        sched_yield_now();
+}
+
 struct proc_ctx *sched_proc_fork(unsigned long clone_flags)
 {
     uint64_t flags = irq_save();

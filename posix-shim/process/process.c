@@ -258,6 +258,7 @@ long process_clone(const struct shim_regs *r, bool lstar, unsigned long flags, u
     if ((unsigned long)nproc >= sysinfo_rlimit_cur(6 /* RLIMIT_NPROC */))
         return -EAGAIN;
 #endif
+    sched_proc_drain();
     if (!memory_for_fork())
         return -ENOMEM;
     struct process *pr = shim_alloc(sizeof *pr);

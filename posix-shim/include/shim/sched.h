@@ -155,6 +155,9 @@ int sched_proc_threads(const struct proc_ctx *p);
  * NULL when memory runs out (nothing is left behind). It has no thread
  * until sched_spawn_in. */
 struct proc_ctx *sched_proc_fork(unsigned long clone_flags);
+/* Lets the reaper free the contexts of processes that have ended before a
+ * fork measures the memory left (their pages come back only through it). */
+void sched_proc_drain(void);
 /* Throws away a context from sched_proc_fork that got no thread. */
 void sched_proc_discard(struct proc_ctx *p);
 /* As sched_spawn, but the thread runs in p (and gets no creator's
