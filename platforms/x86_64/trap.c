@@ -172,17 +172,18 @@ static int exception_signal(uint64_t v)
 }
 
 /* The app runs in ring 0 too: a fault is the kernel's only when the faulting
- * instruction is in the kernel's text. Anywhere else it is the app's: its own
+ * instruction is in the kernel's image (its text, or its data when the
+ * kernel jumped there: NX faults the fetch). Anywhere else it is the app's: its own
  * code in the lower half, or where a jump or return to garbage led (a
  * non-canonical or unmapped kernel-half address: QEMU reports the fault at the
  * target; a vfork parent whose stack its child overwrote returns there), which
  * Linux answers with SIGSEGV. The kernel's code only branches outside its text
  * when it is already broken. */
-extern char __text_start[], __text_end[];
+extern char __kernel_start[], __kernel_end[];
 
 static bool app_rip(uint64_t rip)
 {
-    return rip < (uint64_t)__text_start || rip >= (uint64_t)__text_end;
+    return rip < (uint64_t)__kernel_start || rip >= (uint64_t)__kernel_end;
 }
 
 static NORETURN void fatal(struct trap_frame *f)
